@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {StakeSumTree} from "./libraries/StakeSumTree.sol";
+import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
+
+/**
+ * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004):
+ * a rollup prover proves whether `operator` is an active sequencer by reading
+ * `keccak256(abi.encode(operator, uint256(0)))`, which holds 1 for an Active sequencer and 0 otherwise.
+ */
+abstract contract ProverReadableSequencerSet {
+    mapping(address operator => bool active) internal _isActiveOperator;
+}
+
+/**
+ * @title SequencerRegistry
+ * @notice LP-504 registry of staked, rotating, slashable sequencers. See {ISequencerRegistry}.
+ *
+ * Accounting. Each sequencer is a pool. Bonded stake (operator plus delegators) is selectable and earns
+ * rewards; unbonding stake (queued undelegations and the operator's exit) earns nothing and stays slashable
+ * until withdrawn. Both parts are priced in shares, so a slash changes one number per part whatever the
+ * number of delegators, and a holder's claim is `shares × stake / totalShares`, rounded down (the pool
+ * keeps the dust). Rewards use a per-share accumulator: settlement rounds the accumulator down on payout
+ * and up on entry, so holders can never claim more than was allocated. The contract's balance always equals
+ * Σ pool stakes + Σ withdrawable balances + insurance fund + rewards not yet settled.
+ *
+ * Set and rotation. The Active sequencers form a circular doubly linked list in rotation order, so joining,
+ * leaving and round-robin succession are O(1); their bonded stake is mirrored in a {StakeSumTree} for
+ * O(log n) stake-weighted draws. No state-changing path loops over sequencers or delegators.
+ */
+contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard, EIP712 {
+    using StakeSumTree for StakeSumTree.Tree;
+    using SafeCast for uint256;
+
+    // ─────────────────────────────────────────── constants ───────────────────────────────────────────
+
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    bytes32 public constant MONITOR_ROLE = keccak256("MONITOR_ROLE");
+
+    bytes32 public constant BLOCK_COMMITMENT_TYPEHASH =
+        keccak256("BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)");
+
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_SCORE = 10_000;
+    uint256 private constant REWARD_PRECISION = 1e36;
+
+
+    uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
+    uint256 public constant MAX_METADATA_LENGTH = 1024;
+
+    /// @dev Length of the canonical ABI encoding of `(uint256, bytes32, bytes, bytes32, bytes)` with two
+    /// 65-byte signatures: five head words, then for each signature a length word and three data words.
+    uint256 private constant EQUIVOCATION_EVIDENCE_LENGTH = 5 * 32 + 2 * (32 + 96);
+
+    // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
+
+    /// @notice Start of slot 0 of the registry's slot clock.
+    uint256 public immutable GENESIS_TIME;
+    /// @notice Seconds per slot of the registry's slot clock.
+    uint256 public immutable SLOT_DURATION;
+    /// @notice Wei per unit of selection weight (bonded stake is divided by it for the sum tree).
+    uint256 public immutable WEIGHT_UNIT;
+
+    // ─────────────────────────────────────────── storage ─────────────────────────────────────────────
+
+    struct Sequencer {
+        // slot: identity, status and set links
+        address operator;
+        SequencerStatus status;
+        uint16 commissionBps;
+        uint32 next; // next Active sequencer in rotation order (circular list)
+        uint32 prev;
+        // slot: pool stake
+        uint128 bondedStake;
+        uint128 unbondingStake;
+        // slot: pool shares
+        uint128 bondedShares;
+        uint128 unbondingShares;
+        // slot: rewards per bonded share, scaled by REWARD_PRECISION
+        uint256 accRewardPerShare;
+        // slot: lifecycle
+        uint64 activationBlock;
+        uint64 lastActiveBlock;
+        uint64 suspendedAt;
+        uint64 exitRequestId;
+        // slot: performance and evidence
+        uint64 performanceScore;
+        uint64 performanceUpdatedAt;
+        uint64 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
+        string endpoint;
+        bytes publicKey;
+        bytes metadata;
+    }
+
+    struct Position {
+        uint128 shares; // bonded shares
+        uint128 rewardDebt; // ⌈shares × accRewardPerShare / PRECISION⌉ at the last settlement
+    }
+
+    struct UnbondingRequest {
+        address owner;
+        uint64 sequencerId;
+        uint128 shares; // unbonding shares of the sequencer's pool
+        uint64 releaseTime;
+    }
+
+
+    RegistryParametersLib.Params private _params;
+
+    mapping(uint256 sequencerId => Sequencer) private _sequencers;
+    mapping(address operator => uint256 sequencerId) private _operatorToId;
+    mapping(uint256 sequencerId => mapping(address account => Position)) private _positions;
+    mapping(uint256 requestId => UnbondingRequest) private _unbondings;
+    mapping(address account => uint256 amount) private _balances;
+
+    StakeSumTree.Tree private _weights;
+
+    // Rotation state, packed in one slot.
+    uint32 private _totalSequencers;
+    uint32 private _head;
+    uint32 private _activeCount;
+    uint32 private _currentId;
+    uint32 private _designatedNextId;
+    uint64 private _lastRotation;
+    bool private _fallbackActive;
+
+    uint64 private _nextUnbondingId;
+    uint256 private _insuranceFund;
+    uint256 private _rewardsOutstanding;
+
+    // ────────────────────────────────────────── construction ─────────────────────────────────────────
+
+    /// @notice Deployment parameters. `config` and `parameters` are validated exactly as {setParameter} does.
+    struct InitParams {
+        address admin;
+        RegistryConfig config;
+        RegistryParameters parameters;
+        uint256 slotDuration;
+        uint256 weightUnit;
+    }
+
+    error RegistryInvalidInit();
+
+    constructor(InitParams memory init) EIP712("LP504 SequencerRegistry", "1") {
+        if (init.admin == address(0)) revert RegistryZeroAddress();
+        if (init.slotDuration == 0 || init.weightUnit == 0) revert RegistryInvalidInit();
+        GENESIS_TIME = block.timestamp;
+        SLOT_DURATION = init.slotDuration;
+        WEIGHT_UNIT = init.weightUnit;
+        _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
+        _grantRole(GOVERNANCE_ROLE, init.admin);
+
+        RegistryParametersLib.initialize(_params, init.config, init.parameters, SLOT_DURATION);
+        _fallbackActive = true;
+    }
+
+    // ─────────────────────────────────────── registration and stake ──────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function registerSequencer(
+        string calldata endpoint,
+        bytes calldata publicKey,
+        bytes calldata metadata
+    ) external payable returns (uint256 sequencerId) {
+        if (msg.value == 0) revert RegistryZeroStake();
+        uint256 existing = _operatorToId[msg.sender];
+        if (existing != 0) revert RegistryOperatorAlreadyRegistered(msg.sender, existing);
+        _checkLength("endpoint", bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
+        _checkLength("publicKey", publicKey.length, MAX_PUBLIC_KEY_LENGTH);
+        _checkLength("metadata", metadata.length, MAX_METADATA_LENGTH);
+
+        sequencerId = ++_totalSequencers;
+        _operatorToId[msg.sender] = sequencerId;
+        Sequencer storage s = _sequencers[sequencerId];
+        s.operator = msg.sender;
+        s.status = SequencerStatus.Inactive;
+        s.commissionBps = _params.defaultCommissionBps;
+        s.endpoint = endpoint;
+        s.publicKey = publicKey;
+        s.metadata = metadata;
+        // First deposit: one share per wei.
+        uint128 amount = msg.value.toUint128();
+        s.bondedStake = amount;
+        s.bondedShares = amount;
+        _positions[sequencerId][msg.sender].shares = amount;
+        emit SequencerRegistered(sequencerId, msg.sender);
+
+        if (msg.value >= _params.minStake) _setStatus(sequencerId, s, SequencerStatus.Active);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function increaseStake(uint256 sequencerId) external payable {
+        Sequencer storage s = _operatorSequencer(sequencerId);
+        if (msg.value == 0) revert RegistryZeroAmount();
+        SequencerStatus status = s.status;
+        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting) {
+            revert RegistryInvalidStatus(sequencerId, status);
+        }
+        if (status == SequencerStatus.Suspended) {
+            uint256 until = uint256(s.suspendedAt) + _params.suspensionCooldown;
+            if (block.timestamp < until) revert RegistrySuspensionCooldown(sequencerId, until);
+        }
+        _deposit(sequencerId, s, msg.sender, msg.value);
+        uint256 own = _ownBondedStake(sequencerId, s);
+        emit StakeIncreased(sequencerId, msg.value, own);
+        if (status != SequencerStatus.Active && own >= _params.minStake) {
+            _setStatus(sequencerId, s, SequencerStatus.Active);
+        }
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function delegateStake(uint256 sequencerId) external payable {
+        Sequencer storage s = _existing(sequencerId);
+        if (s.status != SequencerStatus.Active) revert RegistryInvalidStatus(sequencerId, s.status);
+        if (msg.value < _params.minDelegation) revert RegistryDelegationTooSmall(msg.value, _params.minDelegation);
+        _deposit(sequencerId, s, msg.sender, msg.value);
+        uint256 own = _ownBondedStake(sequencerId, s);
+        uint256 delegated = uint256(s.bondedStake) - own;
+        uint256 cap = own * _params.maxDelegationMultiplier;
+        if (delegated > cap) revert RegistryDelegationCapExceeded(sequencerId, delegated, cap);
+        emit StakeDelegated(sequencerId, msg.sender, msg.value);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function undelegate(uint256 sequencerId, uint256 shares) external returns (uint256 requestId) {
+        Sequencer storage s = _existing(sequencerId);
+        if (shares == 0) revert RegistryZeroAmount();
+        uint256 amount;
+        (requestId, amount) = _undelegate(sequencerId, s, msg.sender, shares);
+        if (msg.sender == s.operator && s.status == SequencerStatus.Active) {
+            uint256 own = _ownBondedStake(sequencerId, s);
+            if (own < _params.minStake) revert RegistryOwnStakeBelowMinimum(sequencerId, own, _params.minStake);
+        }
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function withdrawUnbonding(uint256 requestId) external returns (uint256 amount) {
+        UnbondingRequest storage r = _unbondings[requestId];
+        if (r.owner == address(0)) revert RegistryUnknownUnbonding(requestId);
+        if (r.owner != msg.sender) revert RegistryNotUnbondingOwner(requestId, msg.sender);
+        return _completeUnbonding(requestId, r);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function initiateExit(uint256 sequencerId) external {
+        Sequencer storage s = _operatorSequencer(sequencerId);
+        if (s.status == SequencerStatus.Exiting) revert RegistryInvalidStatus(sequencerId, s.status);
+        _setStatus(sequencerId, s, SequencerStatus.Exiting);
+        uint256 shares = _positions[sequencerId][msg.sender].shares;
+        uint256 requestId = _queueUnbonding(sequencerId, s, msg.sender, shares);
+        s.exitRequestId = uint64(requestId);
+        emit ExitInitiated(sequencerId, requestId, _unbondings[requestId].releaseTime);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function completeExit(uint256 sequencerId) external {
+        Sequencer storage s = _operatorSequencer(sequencerId);
+        uint256 requestId = s.exitRequestId;
+        if (requestId == 0) revert RegistryNoExitPending(sequencerId);
+        _completeUnbonding(requestId, _unbondings[requestId]);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        if (amount == 0) revert RegistryNothingToWithdraw(msg.sender);
+        _balances[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert RegistryTransferFailed(msg.sender, amount);
+    }
+
+    // ─────────────────────────────────────────── rewards ─────────────────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function distributeRewards(uint256 sequencerId) external payable {
+        Sequencer storage s = _existing(sequencerId);
+        if (msg.value == 0) revert RegistryZeroAmount();
+        uint256 totalShares = s.bondedShares;
+        if (totalShares == 0) revert RegistryNoRewardShares(sequencerId);
+
+        uint256 toInsurance = (msg.value * _params.insuranceFeeBps) / BPS;
+        uint256 afterInsurance = msg.value - toInsurance;
+        uint256 toCommission = (afterInsurance * s.commissionBps) / BPS;
+        uint256 toPool = afterInsurance - toCommission;
+
+        uint256 increment = Math.mulDiv(toPool, REWARD_PRECISION, totalShares);
+        // What holders can ever claim of this payment, rounded up; it never exceeds toPool because
+        // increment × totalShares / PRECISION ≤ toPool and toPool is an integer. The rest is dust for insurance.
+        uint256 allocated = Math.mulDiv(increment, totalShares, REWARD_PRECISION, Math.Rounding.Ceil);
+        s.accRewardPerShare += increment;
+        _rewardsOutstanding += allocated;
+        _insuranceFund += toInsurance + (toPool - allocated);
+        _balances[s.operator] += toCommission;
+        emit RewardsDistributed(sequencerId, msg.sender, msg.value, toInsurance, toCommission, toPool);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function claimRewards(uint256 sequencerId) external returns (uint256 amount) {
+        Sequencer storage s = _existing(sequencerId);
+        Position storage p = _positions[sequencerId][msg.sender];
+        amount = _settle(sequencerId, s, msg.sender, p);
+        if (amount == 0) revert RegistryZeroAmount();
+        p.rewardDebt = _debtFor(p.shares, s.accRewardPerShare);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function setCommission(uint256 sequencerId, uint256 commissionBps) external {
+        Sequencer storage s = _operatorSequencer(sequencerId);
+        if (commissionBps > _params.maxCommissionBps) {
+            revert RegistryCommissionTooHigh(commissionBps, _params.maxCommissionBps);
+        }
+        s.commissionBps = uint16(commissionBps);
+        emit CommissionChanged(sequencerId, commissionBps);
+    }
+
+    // ───────────────────────────────────── selection and rotation ────────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function selectNextSequencer() external returns (address) {
+        uint256 nextId = _designatedNext();
+        if (nextId == 0) {
+            nextId = _pickSuccessor();
+            _designatedNextId = uint32(nextId);
+            emit NextSequencerSelected(nextId, _sequencers[nextId].operator, _nextRotationTime());
+        }
+        return _sequencers[nextId].operator;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function rotateSequencer() external {
+        uint256 due = _nextRotationTime();
+        if (block.timestamp < due) revert RegistryRotationNotDue(due);
+        uint256 nextId = _designatedNext();
+        if (nextId == 0) nextId = _pickSuccessor();
+        _handOver(nextId);
+        _syncFallback();
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getActiveSequencer() public view returns (address) {
+        if (_isFallbackMode()) return _params.fallbackSequencer;
+        return _sequencers[_currentId].operator;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getSequencerSet() external view returns (address[] memory set) {
+        uint256 count = _activeCount;
+        set = new address[](count);
+        uint256 id = _head;
+        for (uint256 i; i < count; ++i) {
+            Sequencer storage s = _sequencers[id];
+            set[i] = s.operator;
+            id = s.next;
+        }
+    }
+
+    // ─────────────────────────────────── performance and slashing ────────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function updatePerformance(uint256 sequencerId, uint256 score) external onlyRole(MONITOR_ROLE) {
+        Sequencer storage s = _existing(sequencerId);
+        if (score > MAX_SCORE) revert RegistryScoreOutOfRange(score, MAX_SCORE);
+        s.performanceScore = uint64(score);
+        s.performanceUpdatedAt = uint64(block.timestamp);
+        emit PerformanceUpdated(sequencerId, score);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external {
+        Sequencer storage s = _existing(sequencerId);
+        if (evidence.length == 0) revert RegistryEmptyEvidence();
+        if (_isEquivocationEncoding(evidence)) {
+            _punishEquivocation(sequencerId, s, evidence);
+        } else {
+            emit MisbehaviorReported(sequencerId, msg.sender, keccak256(evidence));
+        }
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function slash(uint256 sequencerId, uint256 amount) external onlyRole(SLASHER_ROLE) {
+        Sequencer storage s = _existing(sequencerId);
+        _slash(sequencerId, s, amount);
+        _insuranceFund += amount;
+    }
+
+    // ────────────────────────────────────────── governance ───────────────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNANCE_ROLE) {
+        RegistryParametersLib.setParameter(_params, parameter, value, SLOT_DURATION);
+        _syncFallback();
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function setFallbackSequencer(address fallbackSequencer) external onlyRole(GOVERNANCE_ROLE) {
+        RegistryParametersLib.setFallbackSequencer(_params, fallbackSequencer);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function suspendSequencer(uint256 sequencerId) external onlyRole(SLASHER_ROLE) {
+        Sequencer storage s = _existing(sequencerId);
+        SequencerStatus status = s.status;
+        if (status != SequencerStatus.Active && status != SequencerStatus.Inactive) {
+            revert RegistryInvalidStatus(sequencerId, status);
+        }
+        _suspend(sequencerId, s);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function reinstateSequencer(uint256 sequencerId) external onlyRole(GOVERNANCE_ROLE) {
+        Sequencer storage s = _existing(sequencerId);
+        if (s.status != SequencerStatus.Suspended) revert RegistryInvalidStatus(sequencerId, s.status);
+        bool enough = _ownBondedStake(sequencerId, s) >= _params.minStake;
+        _setStatus(sequencerId, s, enough ? SequencerStatus.Active : SequencerStatus.Inactive);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function ejectSequencer(uint256 sequencerId) external onlyRole(GOVERNANCE_ROLE) {
+        Sequencer storage s = _existing(sequencerId);
+        SequencerStatus status = s.status;
+        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting) {
+            revert RegistryInvalidStatus(sequencerId, status);
+        }
+        _setStatus(sequencerId, s, SequencerStatus.Ejected);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function payInsurance(address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
+        if (to == address(0)) revert RegistryZeroAddress();
+        if (amount == 0) revert RegistryZeroAmount();
+        uint256 available = _insuranceFund;
+        if (amount > available) revert RegistryInsuranceInsufficient(amount, available);
+        _insuranceFund = available - amount;
+        _balances[to] += amount;
+        emit InsurancePaid(to, amount);
+    }
+
+    // ──────────────────────────────────────────── views ──────────────────────────────────────────────
+
+    /// @inheritdoc ISequencerRegistry
+    function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory info) {
+        Sequencer storage s = _existing(sequencerId);
+        uint256 ownBonded = _ownBondedStake(sequencerId, s);
+        uint256 ownExiting;
+        if (s.exitRequestId != 0) ownExiting = _unbondingValue(s, _unbondings[s.exitRequestId].shares);
+        info.operator = s.operator;
+        info.endpoint = s.endpoint;
+        info.publicKey = s.publicKey;
+        info.stake = ownBonded + ownExiting;
+        info.delegatedStake = uint256(s.bondedStake) - ownBonded;
+        info.status = s.status;
+        info.activationBlock = s.activationBlock;
+        info.lastActiveBlock = s.lastActiveBlock;
+        info.performanceScore = s.performanceScore;
+        info.metadata = s.metadata;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getConfig() external view returns (RegistryConfig memory) {
+        return RegistryParametersLib.config(_params);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getParameters() external view returns (RegistryParameters memory) {
+        return RegistryParametersLib.parameters(_params);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function sequencerIdOf(address operator) external view returns (uint256) {
+        return _operatorToId[operator];
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getPool(uint256 sequencerId) external view returns (PoolInfo memory) {
+        Sequencer storage s = _existing(sequencerId);
+        return
+            PoolInfo({
+                bondedStake: s.bondedStake,
+                bondedShares: s.bondedShares,
+                unbondingStake: s.unbondingStake,
+                unbondingShares: s.unbondingShares,
+                operatorShares: _positions[sequencerId][s.operator].shares,
+                commissionBps: s.commissionBps
+            });
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function getUnbonding(uint256 requestId) external view returns (Unbonding memory) {
+        UnbondingRequest storage r = _unbondings[requestId];
+        if (r.owner == address(0)) revert RegistryUnknownUnbonding(requestId);
+        return Unbonding({sequencerId: r.sequencerId, owner: r.owner, shares: r.shares, releaseTime: r.releaseTime});
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value) {
+        Sequencer storage s = _sequencers[sequencerId];
+        shares = _positions[sequencerId][account].shares;
+        value = _bondedValue(s, shares);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function pendingRewards(uint256 sequencerId, address account) external view returns (uint256) {
+        Position storage p = _positions[sequencerId][account];
+        return _accrued(p, _sequencers[sequencerId].accRewardPerShare);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function withdrawableBalance(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function insuranceFund() external view returns (uint256) {
+        return _insuranceFund;
+    }
+
+    /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
+    function rewardsOutstanding() external view returns (uint256) {
+        return _rewardsOutstanding;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function isActiveSequencer(address operator) external view returns (bool) {
+        return _isActiveOperator[operator];
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function activeSequencerCount() external view returns (uint256) {
+        return _activeCount;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function currentSequencerId() external view returns (uint256) {
+        return _currentId;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function lastRotationTime() external view returns (uint256) {
+        return _lastRotation;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function totalSequencers() external view returns (uint256) {
+        return _totalSequencers;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function totalActiveWeight() external view returns (uint256) {
+        return _weights.total();
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function weightOf(uint256 sequencerId) external view returns (uint256) {
+        if (sequencerId == 0) return 0;
+        return _weights.get(sequencerId - 1);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function sequencerAtWeight(uint256 point) external view returns (uint256) {
+        return _weights.find(point) + 1;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function currentSlot() public view returns (uint256) {
+        return (block.timestamp - GENESIS_TIME) / SLOT_DURATION;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(BLOCK_COMMITMENT_TYPEHASH, sequencerId, slot, blockHash)));
+    }
+
+    /// @notice Whether `getActiveSequencer()` currently returns the L1 fallback.
+    function isFallbackMode() external view returns (bool) {
+        return _isFallbackMode();
+    }
+
+    /// @notice Earliest time at which `rotateSequencer()` succeeds.
+    function nextRotationTime() external view returns (uint256) {
+        return _nextRotationTime();
+    }
+
+    // ─────────────────────────────────────────── internals: pools ────────────────────────────────────
+
+    /// @dev Mints bonded shares for `amount` at the pool's price, settling the account's rewards first.
+    function _deposit(uint256 sequencerId, Sequencer storage s, address account, uint256 amount) private {
+        uint256 stake = s.bondedStake;
+        uint256 totalShares = s.bondedShares;
+        uint256 minted;
+        if (totalShares == 0) {
+            minted = amount;
+        } else {
+            if (stake == 0) revert RegistryPoolInsolvent(sequencerId);
+            minted = Math.mulDiv(amount, totalShares, stake); // rounded down: the pool keeps the dust
+        }
+        if (minted == 0) revert RegistryZeroAmount();
+        Position storage p = _positions[sequencerId][account];
+        _settle(sequencerId, s, account, p);
+        uint256 shares = p.shares + minted;
+        p.shares = shares.toUint128();
+        p.rewardDebt = _debtFor(shares, s.accRewardPerShare);
+        s.bondedStake = (stake + amount).toUint128();
+        s.bondedShares = (totalShares + minted).toUint128();
+        _refreshWeight(sequencerId, s);
+    }
+
+    /// @dev Checked undelegation: the account holds the shares and they are worth something.
+    function _undelegate(
+        uint256 sequencerId,
+        Sequencer storage s,
+        address account,
+        uint256 shares
+    ) private returns (uint256 requestId, uint256 amount) {
+        Position storage p = _positions[sequencerId][account];
+        uint256 held = p.shares;
+        if (shares > held) revert RegistryInsufficientShares(shares, held);
+        amount = _bondedValue(s, shares);
+        if (amount == 0) revert RegistryZeroAmount();
+        requestId = _queueUnbonding(sequencerId, s, account, shares);
+    }
+
+    /// @dev Moves `shares` of the account's bonded shares into the pool's unbonding part and queues a request.
+    function _queueUnbonding(
+        uint256 sequencerId,
+        Sequencer storage s,
+        address account,
+        uint256 shares
+    ) private returns (uint256 requestId) {
+        Position storage p = _positions[sequencerId][account];
+        _settle(sequencerId, s, account, p);
+        uint256 remaining = p.shares - shares;
+        p.shares = uint128(remaining);
+        p.rewardDebt = _debtFor(remaining, s.accRewardPerShare);
+
+        uint256 amount = _bondedValue(s, shares);
+        s.bondedStake -= uint128(amount);
+        s.bondedShares -= uint128(shares);
+
+        uint256 unbondingStake = s.unbondingStake;
+        uint256 unbondingShares = s.unbondingShares;
+        // A fresh unbonding part starts at one share per wei. It cannot hold shares at zero stake here: only a
+        // 100% slash empties it, which also empties the bonded part, leaving `amount` = 0 (rejected above for
+        // undelegations; an exit of a zero-value position queues zero shares).
+        uint256 minted = unbondingShares == 0 || unbondingStake == 0
+            ? amount
+            : Math.mulDiv(amount, unbondingShares, unbondingStake);
+        s.unbondingStake = (unbondingStake + amount).toUint128();
+        s.unbondingShares = (unbondingShares + minted).toUint128();
+        _refreshWeight(sequencerId, s);
+
+        requestId = ++_nextUnbondingId;
+        uint256 releaseTime = block.timestamp + _params.exitDelay;
+        _unbondings[requestId] = UnbondingRequest({
+            owner: account,
+            sequencerId: uint64(sequencerId),
+            shares: uint128(minted),
+            releaseTime: uint64(releaseTime)
+        });
+        emit UndelegationQueued(requestId, sequencerId, account, amount, releaseTime);
+    }
+
+    /// @dev Credits a released unbonding request's value to its owner; finishes an exit if it is the operator's.
+    function _completeUnbonding(uint256 requestId, UnbondingRequest storage r) private returns (uint256 amount) {
+        uint256 releaseTime = r.releaseTime;
+        if (block.timestamp < releaseTime) revert RegistryUnbondingNotReleased(requestId, releaseTime);
+        uint256 sequencerId = r.sequencerId;
+        address owner = r.owner;
+        Sequencer storage s = _sequencers[sequencerId];
+        uint256 shares = r.shares;
+        amount = _unbondingValue(s, shares);
+        s.unbondingStake -= uint128(amount);
+        s.unbondingShares -= uint128(shares);
+        delete _unbondings[requestId];
+        _balances[owner] += amount;
+        emit UnbondingWithdrawn(requestId, owner, amount);
+
+        if (s.exitRequestId == requestId) {
+            s.exitRequestId = 0;
+            delete _operatorToId[owner]; // the operator may register again, under a new id
+            emit ExitCompleted(sequencerId, amount);
+        }
+    }
+
+    /// @dev Moves the account's accrued rewards to its withdrawable balance. The caller resets `rewardDebt`.
+    function _settle(
+        uint256 sequencerId,
+        Sequencer storage s,
+        address account,
+        Position storage p
+    ) private returns (uint256 amount) {
+        amount = _accrued(p, s.accRewardPerShare);
+        if (amount != 0) {
+            _rewardsOutstanding -= amount;
+            _balances[account] += amount;
+            emit RewardsClaimed(sequencerId, account, amount);
+        }
+    }
+
+    function _accrued(Position storage p, uint256 acc) private view returns (uint256) {
+        uint256 entitled = Math.mulDiv(p.shares, acc, REWARD_PRECISION); // rounded down on payout
+        uint256 debt = p.rewardDebt;
+        return entitled > debt ? entitled - debt : 0;
+    }
+
+    function _debtFor(uint256 shares, uint256 acc) private pure returns (uint128) {
+        // Rounded up on entry, so Σ claims ≤ Σ allocated.
+        return Math.mulDiv(shares, acc, REWARD_PRECISION, Math.Rounding.Ceil).toUint128();
+    }
+
+    function _bondedValue(Sequencer storage s, uint256 shares) private view returns (uint256) {
+        uint256 totalShares = s.bondedShares;
+        if (totalShares == 0) return 0;
+        return Math.mulDiv(shares, s.bondedStake, totalShares);
+    }
+
+    function _unbondingValue(Sequencer storage s, uint256 shares) private view returns (uint256) {
+        uint256 totalShares = s.unbondingShares;
+        if (totalShares == 0) return 0;
+        return Math.mulDiv(shares, s.unbondingStake, totalShares);
+    }
+
+    function _ownBondedStake(uint256 sequencerId, Sequencer storage s) private view returns (uint256) {
+        return _bondedValue(s, _positions[sequencerId][s.operator].shares);
+    }
+
+    // ─────────────────────────────────────── internals: slashing ─────────────────────────────────────
+
+    /// @dev Takes `amount` from the pool, pro rata between the bonded and unbonding parts. The caller routes
+    /// the funds (insurance, reporter).
+    function _slash(uint256 sequencerId, Sequencer storage s, uint256 amount) private {
+        if (amount == 0) revert RegistryZeroAmount();
+        uint256 bonded = s.bondedStake;
+        uint256 unbonding = s.unbondingStake;
+        uint256 slashable = bonded + unbonding;
+        if (amount > slashable) revert RegistrySlashExceedsStake(sequencerId, amount, slashable);
+        // Round the unbonding part down so it empties only when the whole pool does.
+        uint256 fromUnbonding = (amount * unbonding) / slashable;
+        s.unbondingStake = uint128(unbonding - fromUnbonding);
+        s.bondedStake = uint128(bonded - (amount - fromUnbonding));
+        emit SequencerSlashed(sequencerId, amount);
+
+        SequencerStatus status = s.status;
+        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting) return;
+        uint256 own = _ownBondedStake(sequencerId, s);
+        if (own < _params.ejectionStake) {
+            _setStatus(sequencerId, s, SequencerStatus.Ejected);
+        } else if (status == SequencerStatus.Active && own < _params.minStake) {
+            _setStatus(sequencerId, s, SequencerStatus.Inactive);
+        } else if (status == SequencerStatus.Active) {
+            _refreshWeight(sequencerId, s);
+        }
+    }
+
+    function _punishEquivocation(uint256 sequencerId, Sequencer storage s, bytes calldata evidence) private {
+        uint256 slot = _verifyEquivocation(sequencerId, s, evidence);
+        // One punishment per offence window: evidence for any slot up to now is covered by this one.
+        s.punishedThroughSlot = uint64(Math.max(slot, currentSlot()) + 1);
+        uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * _params.slashingBps) / BPS;
+        uint256 reward = (amount * _params.reporterRewardBps) / BPS;
+        if (amount != 0) {
+            _slash(sequencerId, s, amount);
+            _insuranceFund += amount - reward;
+            _balances[msg.sender] += reward;
+        }
+        SequencerStatus status = s.status;
+        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
+        emit EquivocationProven(sequencerId, slot, msg.sender, amount, reward);
+    }
+
+    /// @dev Checks a canonical equivocation proof against decision 9 and returns its slot.
+    function _verifyEquivocation(
+        uint256 sequencerId,
+        Sequencer storage s,
+        bytes calldata evidence
+    ) private view returns (uint256 slot) {
+        bytes32 hashA;
+        bytes32 hashB;
+        bytes memory sigA;
+        bytes memory sigB;
+        (slot, hashA, sigA, hashB, sigB) = abi.decode(evidence, (uint256, bytes32, bytes, bytes32, bytes));
+        uint256 nowSlot = currentSlot();
+        uint256 window = _params.evidenceWindowSlots;
+        uint256 oldest = nowSlot > window ? nowSlot - window : 0;
+        if (slot < oldest) revert RegistryEvidenceExpired(slot, oldest);
+        if (slot < s.punishedThroughSlot) revert RegistryEquivocationAlreadySlashed(sequencerId, slot);
+        // Digests, never signature bytes, decide (signature malleability); the same hash twice is no conflict.
+        if (hashA == hashB) revert RegistryInvalidEquivocationProof(sequencerId);
+        address operator = s.operator;
+        if (
+            !_signedBy(operator, blockCommitmentDigest(sequencerId, slot, hashA), sigA) ||
+            !_signedBy(operator, blockCommitmentDigest(sequencerId, slot, hashB), sigB)
+        ) revert RegistryInvalidEquivocationProof(sequencerId);
+    }
+
+    function _signedBy(address signer, bytes32 digest, bytes memory signature) private pure returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
+        return err == ECDSA.RecoverError.NoError && recovered == signer;
+    }
+
+    /// @dev True when `evidence` is exactly the canonical encoding of an equivocation proof (decision 9), so
+    /// `abi.decode` cannot fail on it. Other evidence is recorded for governance instead of reverting.
+    function _isEquivocationEncoding(bytes calldata evidence) private pure returns (bool) {
+        if (evidence.length != EQUIVOCATION_EVIDENCE_LENGTH) return false;
+        return
+            uint256(bytes32(evidence[64:96])) == 160 &&
+            uint256(bytes32(evidence[128:160])) == 288 &&
+            uint256(bytes32(evidence[160:192])) == 65 &&
+            uint256(bytes32(evidence[288:320])) == 65;
+    }
+
+    function _suspend(uint256 sequencerId, Sequencer storage s) private {
+        s.suspendedAt = uint64(block.timestamp);
+        _setStatus(sequencerId, s, SequencerStatus.Suspended);
+    }
+
+    // ───────────────────────────────────── internals: set and status ─────────────────────────────────
+
+    function _setStatus(uint256 sequencerId, Sequencer storage s, SequencerStatus newStatus) private {
+        SequencerStatus old = s.status;
+        if (old == newStatus) return;
+        s.status = newStatus;
+        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s);
+        if (newStatus == SequencerStatus.Active) _joinSet(sequencerId, s);
+        emit SequencerStatusChanged(sequencerId, old, newStatus);
+    }
+
+    function _joinSet(uint256 sequencerId, Sequencer storage s) private {
+        uint256 count = _activeCount;
+        if (count >= _params.maxSequencers) revert RegistryActiveSetFull(_params.maxSequencers);
+        uint32 id = uint32(sequencerId);
+        if (count == 0) {
+            s.next = id;
+            s.prev = id;
+            _head = id;
+        } else {
+            // Append at the tail, i.e. just before the head of the circular list.
+            uint32 head = _head;
+            Sequencer storage h = _sequencers[head];
+            uint32 tail = h.prev;
+            s.next = head;
+            s.prev = tail;
+            _sequencers[tail].next = id;
+            h.prev = id;
+        }
+        _activeCount = uint32(count + 1);
+        _isActiveOperator[s.operator] = true;
+        s.activationBlock = uint64(block.number);
+        _refreshWeight(sequencerId, s);
+        if (_currentId == 0) _startTurn(sequencerId, s);
+        _syncFallback();
+    }
+
+    function _leaveSet(uint256 sequencerId, Sequencer storage s) private {
+        uint256 count = _activeCount - 1;
+        _activeCount = uint32(count);
+        _isActiveOperator[s.operator] = false;
+        _weights.set(sequencerId - 1, 0);
+        uint32 next = s.next;
+        uint32 prev = s.prev;
+        s.next = 0;
+        s.prev = 0;
+        if (count == 0) {
+            _head = 0;
+        } else {
+            _sequencers[prev].next = next;
+            _sequencers[next].prev = prev;
+            if (_head == sequencerId) _head = next;
+        }
+        if (_designatedNextId == sequencerId) _designatedNextId = 0;
+        if (_currentId == sequencerId) {
+            // The active sequencer left mid-turn: its round-robin successor takes over at once.
+            address old = s.operator;
+            if (count == 0) {
+                _currentId = 0;
+                emit SequencerRotated(old, address(0));
+            } else {
+                uint256 successor = _designatedNext();
+                if (successor == 0) successor = next;
+                _designatedNextId = 0;
+                Sequencer storage n = _sequencers[successor];
+                _startTurn(successor, n);
+                emit SequencerRotated(old, n.operator);
+            }
+        }
+        _syncFallback();
+    }
+
+    function _refreshWeight(uint256 sequencerId, Sequencer storage s) private {
+        if (s.status != SequencerStatus.Active) return;
+        _weights.set(sequencerId - 1, s.bondedStake / WEIGHT_UNIT);
+    }
+
+    function _startTurn(uint256 sequencerId, Sequencer storage s) private {
+        _currentId = uint32(sequencerId);
+        _lastRotation = uint64(block.timestamp);
+        s.lastActiveBlock = uint64(block.number);
+    }
+
+    function _handOver(uint256 nextId) private {
+        if (nextId == 0) revert RegistryNoEligibleSequencer();
+        address old = _sequencers[_currentId].operator;
+        Sequencer storage n = _sequencers[nextId];
+        _designatedNextId = 0;
+        _startTurn(nextId, n);
+        emit SequencerRotated(old, n.operator);
+    }
+
+    /// @dev The designated successor if it is still eligible and not the current sequencer, else 0.
+    function _designatedNext() private view returns (uint256 id) {
+        id = _designatedNextId;
+        if (id == 0 || id == _currentId || _sequencers[id].status != SequencerStatus.Active) return 0;
+    }
+
+    /// @dev The successor under the configured selection mode. Round-robin: the next sequencer in the circular
+    /// list, which differs from the current one whenever two or more are Active.
+    function _pickSuccessor() private view returns (uint256) {
+        if (_activeCount == 0) revert RegistryNoEligibleSequencer();
+        uint256 current = _currentId;
+        if (current == 0) return _head;
+        return _sequencers[current].next;
+    }
+
+    function _nextRotationTime() private view returns (uint256) {
+        return uint256(_lastRotation) + _params.rotationPeriod;
+    }
+
+    function _isFallbackMode() private view returns (bool) {
+        return block.number < _params.activationBlock || _activeCount < _params.minActiveSequencers;
+    }
+
+    function _syncFallback() private {
+        bool fallbackNow = _isFallbackMode();
+        if (fallbackNow != _fallbackActive) {
+            _fallbackActive = fallbackNow;
+            emit FallbackModeChanged(fallbackNow, _params.fallbackSequencer);
+        }
+    }
+
+    // ─────────────────────────────────────── internals: access ───────────────────────────────────────
+
+    function _existing(uint256 sequencerId) private view returns (Sequencer storage s) {
+        s = _sequencers[sequencerId];
+        if (s.operator == address(0)) revert RegistryUnknownSequencer(sequencerId);
+    }
+
+    function _operatorSequencer(uint256 sequencerId) private view returns (Sequencer storage s) {
+        s = _existing(sequencerId);
+        if (s.operator != msg.sender) revert RegistryNotOperator(sequencerId, msg.sender);
+    }
+
+    function _checkLength(bytes32 field, uint256 length, uint256 maxLength) private pure {
+        if (length > maxLength) revert RegistryFieldTooLong(field, length, maxLength);
+    }
+}

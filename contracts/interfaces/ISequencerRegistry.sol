@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title ISequencerRegistry
+ * @notice LP-504 core registry: staked sequencers (native coin), delegation by shares, exits with a delay,
+ * the active set, time-based rotation, rewards and slashing.
+ *
+ * Adaptations from the LP-504 text (see docs/ADAPTATIONS.md):
+ * - `rotationPeriod` is in seconds, not blocks (the spec's own test advances time; L2 block times vary).
+ * - `slashingPercentage` is in basis points (10_000 = 100%).
+ * - Added `getSequencer`, `getConfig`, `sequencerIdOf`, the delegation/withdrawal/reward functions, and
+ *   the views a selection module or rollup prover needs. Nothing of the spec's interface is renamed.
+ */
+interface ISequencerRegistry {
+    // ───────────────────────────────────────────── types ─────────────────────────────────────────────
+
+    /// @dev `Inactive`: registered, own stake below `minStake`. `Active`: in the set. `Suspended`: out of the
+    /// set after a slash-worthy event, reinstated by governance or by a top-up after the cooldown.
+    /// `Ejected`: stake below the ejection floor or evicted by governance; can only exit. `Exiting`: after
+    /// `initiateExit`, out of the set, still slashable until `completeExit`.
+    enum SequencerStatus {
+        Inactive,
+        Active,
+        Suspended,
+        Ejected,
+        Exiting
+    }
+
+    enum SelectionMode {
+        RoundRobin,
+        WeightedRandom,
+        Auction,
+        Performance,
+        Hybrid
+    }
+
+    struct SequencerInfo {
+        address operator;
+        string endpoint; // P2P endpoint
+        bytes publicKey; // for the encrypted mempool
+        uint256 stake; // the operator's own stake (bonded plus exiting), in wei
+        uint256 delegatedStake; // bonded stake delegated by others, in wei
+        SequencerStatus status;
+        uint256 activationBlock; // block at which the sequencer last became Active (0 if never)
+        uint256 lastActiveBlock; // block at which it last started a turn as the active sequencer
+        uint256 performanceScore; // basis points, set by the monitor role
+        bytes metadata; // additional config
+    }
+
+    struct RegistryConfig {
+        uint256 minStake; // own stake needed to be Active, in wei
+        uint256 maxSequencers; // size cap of the active set
+        uint256 rotationPeriod; // seconds per turn
+        uint256 exitDelay; // seconds between initiateExit/undelegate and withdrawal
+        SelectionMode selectionMode;
+        uint256 slashingPercentage; // basis points of the pool slashed by a proven equivocation
+    }
+
+    /// @notice Parameters beyond the spec's `RegistryConfig`, all set by governance within hard bounds.
+    struct RegistryParameters {
+        uint256 maxDelegationMultiplier; // delegated stake ≤ multiplier × operator's own stake
+        uint256 minDelegation; // smallest delegation accepted, in wei
+        uint256 ejectionStake; // own stake below which a slashed sequencer is ejected
+        uint256 reporterRewardBps; // share of an equivocation slash paid to the reporter
+        uint256 insuranceFeeBps; // share of every reward credited to the insurance fund (100 = 1%)
+        uint256 maxCommissionBps; // cap on an operator's commission
+        uint256 defaultCommissionBps; // commission of a newly registered sequencer
+        uint256 suspensionCooldown; // seconds before a suspended sequencer can reinstate itself by top-up
+        uint256 evidenceWindowSlots; // how many slots back equivocation evidence is accepted
+        uint256 minActiveSequencers; // below this, getActiveSequencer() returns the L1 fallback
+        uint256 activationBlock; // decentralized sequencing is on from this block
+        address fallbackSequencer; // the L1 fallback sequencer
+    }
+
+    /// @notice Governed parameters, for {setParameter} and {ParameterUpdated}.
+    enum Parameter {
+        MinStake,
+        MaxSequencers,
+        RotationPeriod,
+        ExitDelay,
+        SelectionMode,
+        SlashingPercentage,
+        MaxDelegationMultiplier,
+        MinDelegation,
+        EjectionStake,
+        ReporterRewardBps,
+        InsuranceFeeBps,
+        MaxCommissionBps,
+        DefaultCommissionBps,
+        SuspensionCooldown,
+        EvidenceWindowSlots,
+        MinActiveSequencers,
+        ActivationBlock
+    }
+
+    /// @notice A sequencer's delegation pool. Bonded stake is selectable and earns rewards; unbonding stake
+    /// (queued undelegations and the operator's exit) earns nothing but stays slashable.
+    struct PoolInfo {
+        uint256 bondedStake;
+        uint256 bondedShares;
+        uint256 unbondingStake;
+        uint256 unbondingShares;
+        uint256 operatorShares;
+        uint256 commissionBps;
+    }
+
+    /// @notice A queued undelegation (or the operator's exit), withdrawable after `releaseTime`.
+    struct Unbonding {
+        uint256 sequencerId;
+        address owner;
+        uint256 shares; // shares of the pool's unbonding part
+        uint256 releaseTime;
+    }
+
+    // ───────────────────────────────────────────── events ────────────────────────────────────────────
+
+    event SequencerRegistered(uint256 indexed sequencerId, address operator);
+    event SequencerRotated(address indexed oldSequencer, address indexed newSequencer);
+    event SequencerSlashed(uint256 indexed sequencerId, uint256 amount);
+    event StakeDelegated(uint256 indexed sequencerId, address delegator, uint256 amount);
+
+    event StakeIncreased(uint256 indexed sequencerId, uint256 amount, uint256 newOwnStake);
+    event SequencerStatusChanged(
+        uint256 indexed sequencerId,
+        SequencerStatus previousStatus,
+        SequencerStatus newStatus
+    );
+    event UndelegationQueued(
+        uint256 indexed requestId,
+        uint256 indexed sequencerId,
+        address indexed owner,
+        uint256 amount,
+        uint256 releaseTime
+    );
+    event UnbondingWithdrawn(uint256 indexed requestId, address indexed owner, uint256 amount);
+    event ExitInitiated(uint256 indexed sequencerId, uint256 indexed requestId, uint256 releaseTime);
+    event ExitCompleted(uint256 indexed sequencerId, uint256 amount);
+    event RewardsDistributed(
+        uint256 indexed sequencerId,
+        address indexed payer,
+        uint256 amount,
+        uint256 toInsurance,
+        uint256 toCommission,
+        uint256 toPool
+    );
+    event RewardsClaimed(uint256 indexed sequencerId, address indexed account, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+    event CommissionChanged(uint256 indexed sequencerId, uint256 commissionBps);
+    event PerformanceUpdated(uint256 indexed sequencerId, uint256 score);
+    event MisbehaviorReported(uint256 indexed sequencerId, address indexed reporter, bytes32 evidenceHash);
+    event EquivocationProven(
+        uint256 indexed sequencerId,
+        uint256 indexed slot,
+        address indexed reporter,
+        uint256 slashed,
+        uint256 reporterReward
+    );
+    event NextSequencerSelected(uint256 indexed sequencerId, address indexed operator, uint256 rotationTime);
+    event FallbackModeChanged(bool active, address fallbackSequencer);
+    event InsurancePaid(address indexed to, uint256 amount);
+    event ParameterUpdated(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
+    event FallbackSequencerUpdated(address indexed fallbackSequencer);
+    event SelectionModuleUpdated(address indexed module);
+
+    // ───────────────────────────────────────────── errors ────────────────────────────────────────────
+
+    error RegistryZeroStake();
+    error RegistryOperatorAlreadyRegistered(address operator, uint256 sequencerId);
+    error RegistryUnknownSequencer(uint256 sequencerId);
+    error RegistryNotOperator(uint256 sequencerId, address caller);
+    error RegistryActiveSetFull(uint256 maxSequencers);
+    error RegistryInvalidStatus(uint256 sequencerId, SequencerStatus status);
+    error RegistryDelegationTooSmall(uint256 amount, uint256 minDelegation);
+    error RegistryDelegationCapExceeded(uint256 sequencerId, uint256 delegatedAfter, uint256 cap);
+    error RegistryPoolInsolvent(uint256 sequencerId);
+    error RegistryInsufficientShares(uint256 requested, uint256 available);
+    error RegistryZeroAmount();
+    error RegistryUnknownUnbonding(uint256 requestId);
+    error RegistryNotUnbondingOwner(uint256 requestId, address caller);
+    error RegistryUnbondingNotReleased(uint256 requestId, uint256 releaseTime);
+    error RegistryNoExitPending(uint256 sequencerId);
+    error RegistryNothingToWithdraw(address account);
+    error RegistryTransferFailed(address to, uint256 amount);
+    error RegistryNoEligibleSequencer();
+    error RegistryRotationNotDue(uint256 nextRotationTime);
+    error RegistryScoreOutOfRange(uint256 score, uint256 maxScore);
+    error RegistrySlashExceedsStake(uint256 sequencerId, uint256 amount, uint256 slashable);
+    error RegistryInvalidEquivocationProof(uint256 sequencerId);
+    error RegistryEvidenceExpired(uint256 slot, uint256 oldestAcceptedSlot);
+    error RegistryEquivocationAlreadySlashed(uint256 sequencerId, uint256 slot);
+    error RegistryEmptyEvidence();
+    error RegistryNoRewardShares(uint256 sequencerId);
+    error RegistryCommissionTooHigh(uint256 commissionBps, uint256 maxCommissionBps);
+    error RegistrySuspensionCooldown(uint256 sequencerId, uint256 until);
+    error RegistryParameterOutOfBounds(Parameter parameter, uint256 value, uint256 min, uint256 max);
+    error RegistryOwnStakeBelowMinimum(uint256 sequencerId, uint256 ownStakeAfter, uint256 minStake);
+    error RegistrySelectionModeUnavailable(SelectionMode mode);
+    error RegistryInsuranceInsufficient(uint256 requested, uint256 available);
+    error RegistryZeroAddress();
+    error RegistryFieldTooLong(bytes32 field, uint256 length, uint256 maxLength);
+    error RegistryStakeWeightOverflow(uint256 sequencerId);
+
+    // ──────────────────────────────────── registration and staking ───────────────────────────────────
+
+    /**
+     * @notice Registers `msg.sender` as the operator of a new sequencer staking `msg.value`.
+     * @dev Ids start at 1 and are never reused. The sequencer is `Active` at once when `msg.value ≥ minStake`
+     * and the active set has room, `Inactive` otherwise (a later `increaseStake` activates it).
+     * Requirements: `msg.value > 0`; the caller operates no other live sequencer; with `msg.value ≥ minStake`
+     * the set is not full; endpoint ≤ 256 bytes, public key ≤ 256 bytes, metadata ≤ 1024 bytes.
+     */
+    function registerSequencer(
+        string calldata endpoint,
+        bytes calldata publicKey,
+        bytes calldata metadata
+    ) external payable returns (uint256 sequencerId);
+
+    /**
+     * @notice Adds `msg.value` to the operator's own stake. Activates an `Inactive` sequencer once its own
+     * stake reaches `minStake`, and reinstates a `Suspended` one after its cooldown.
+     * Requirements: caller is the operator; status is not `Ejected` or `Exiting`.
+     */
+    function increaseStake(uint256 sequencerId) external payable;
+
+    /**
+     * @notice Delegates `msg.value` to an `Active` sequencer's pool for pool shares.
+     * Requirements: `msg.value ≥ minDelegation`; delegated stake stays within the operator's cap.
+     */
+    function delegateStake(uint256 sequencerId) external payable;
+
+    /**
+     * @notice Queues the undelegation of `shares` of the caller's bonded shares; returns the request id.
+     * The stake stops earning at once and stays slashable until `withdrawUnbonding` after `exitDelay`.
+     */
+    function undelegate(uint256 sequencerId, uint256 shares) external returns (uint256 requestId);
+
+    /// @notice Credits the value of a released unbonding request to its owner's withdrawable balance.
+    function withdrawUnbonding(uint256 requestId) external returns (uint256 amount);
+
+    /// @notice Takes the sequencer out of the set (status `Exiting`) and queues the operator's own stake.
+    function initiateExit(uint256 sequencerId) external;
+
+    /// @notice After `exitDelay`, credits the operator's remaining own stake to its withdrawable balance.
+    function completeExit(uint256 sequencerId) external;
+
+    /// @notice Sends the caller its whole withdrawable balance (exits, undelegations, rewards, reporter fees).
+    function withdraw() external returns (uint256 amount);
+
+    // ─────────────────────────────────────────── rewards ─────────────────────────────────────────────
+
+    /// @notice Pays `msg.value` in fees to a sequencer: the insurance fee, then the commission, then the pool.
+    function distributeRewards(uint256 sequencerId) external payable;
+
+    /// @notice Moves the caller's accrued pool rewards to its withdrawable balance.
+    function claimRewards(uint256 sequencerId) external returns (uint256 amount);
+
+    /// @notice Sets the operator's commission, at most `maxCommissionBps`.
+    function setCommission(uint256 sequencerId, uint256 commissionBps) external;
+
+    // ───────────────────────────────────── selection and rotation ────────────────────────────────────
+
+    /**
+     * @notice Fixes (once per turn) and returns the operator who takes over at the next rotation, chosen by
+     * the configured selection mode. Calling again before the rotation returns the same sequencer.
+     */
+    function selectNextSequencer() external returns (address);
+
+    /**
+     * @notice Hands the turn to the next sequencer. Permissionless once `rotationPeriod` has passed since the
+     * last rotation. Always picks a different sequencer when one other than the current is eligible.
+     */
+    function rotateSequencer() external;
+
+    /// @notice The sequencer whose turn it is, or the L1 fallback before activation or below the minimum set.
+    function getActiveSequencer() external view returns (address);
+
+    /// @notice Operators of the active set, in rotation order.
+    function getSequencerSet() external view returns (address[] memory);
+
+    // ──────────────────────────────────── performance and slashing ───────────────────────────────────
+
+    /// @notice Monitor role: sets the performance score (basis points, ≤ 10_000).
+    function updatePerformance(uint256 sequencerId, uint256 score) external;
+
+    /**
+     * @notice Reports misbehavior. Evidence that is exactly the ABI encoding of
+     * `(uint256 slot, bytes32 blockHashA, bytes sigA, bytes32 blockHashB, bytes sigB)` with 65-byte
+     * signatures is an equivocation proof: it must show two EIP-712 `BlockCommitment`s signed by the
+     * operator for the same slot with different block hashes, within the evidence window. A valid proof
+     * slashes `slashingPercentage` of the pool, pays the reporter `reporterRewardBps` of the slash and
+     * suspends the sequencer; one proof per offence window (evidence for a slot at or before the last
+     * punished one is rejected). Any other evidence is only recorded (event) for governance.
+     */
+    function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external;
+
+    /// @notice Slasher role: slashes `amount` from the pool (bonded and unbonding, pro rata) to insurance.
+    function slash(uint256 sequencerId, uint256 amount) external;
+
+    // ─────────────────────────────────────────── governance ──────────────────────────────────────────
+
+    /// @notice Governance role: sets a parameter within its hard bounds (see the implementation's table).
+    function setParameter(Parameter parameter, uint256 value) external;
+
+    /// @notice Governance role: sets the L1 fallback sequencer returned while decentralized sequencing is off.
+    function setFallbackSequencer(address fallbackSequencer) external;
+
+    /// @notice Slasher role: takes an Active or Inactive sequencer out of the set (SLA breach, evidence).
+    function suspendSequencer(uint256 sequencerId) external;
+
+    /// @notice Governance role: returns a Suspended sequencer to Active (or Inactive below `minStake`).
+    function reinstateSequencer(uint256 sequencerId) external;
+
+    /// @notice Governance role: evicts a sequencer (status `Ejected`); it can only exit afterwards.
+    function ejectSequencer(uint256 sequencerId) external;
+
+    /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
+    function payInsurance(address to, uint256 amount) external;
+
+    // ─────────────────────────────────────────── views ───────────────────────────────────────────────
+
+    function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory);
+
+    function getConfig() external view returns (RegistryConfig memory);
+
+    function getParameters() external view returns (RegistryParameters memory);
+
+    /// @notice Id of the live sequencer operated by `operator`, 0 if none.
+    function sequencerIdOf(address operator) external view returns (uint256);
+
+    function getPool(uint256 sequencerId) external view returns (PoolInfo memory);
+
+    function getUnbonding(uint256 requestId) external view returns (Unbonding memory);
+
+    /// @notice Bonded shares held by `account` in a sequencer's pool, and their current value.
+    function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value);
+
+    /// @notice Rewards accrued to `account` in a pool and not yet claimed.
+    function pendingRewards(uint256 sequencerId, address account) external view returns (uint256);
+
+    function withdrawableBalance(address account) external view returns (uint256);
+
+    function insuranceFund() external view returns (uint256);
+
+    /// @notice Whether `operator` runs an Active sequencer. Stored as `mapping(address => bool)` at slot 0,
+    /// so a rollup prover reads it at `keccak256(abi.encode(operator, uint256(0)))` with a storage proof.
+    function isActiveSequencer(address operator) external view returns (bool);
+
+    function activeSequencerCount() external view returns (uint256);
+
+    function currentSequencerId() external view returns (uint256);
+
+    function lastRotationTime() external view returns (uint256);
+
+    function totalSequencers() external view returns (uint256);
+
+    /// @notice Sum of the selection weights of Active sequencers (bonded stake in weight units).
+    function totalActiveWeight() external view returns (uint256);
+
+    /// @notice Selection weight of a sequencer: bonded stake / `WEIGHT_UNIT` when Active, else 0.
+    function weightOf(uint256 sequencerId) external view returns (uint256);
+
+    /// @notice The Active sequencer whose cumulative weight range contains `point` (< totalActiveWeight).
+    function sequencerAtWeight(uint256 point) external view returns (uint256 sequencerId);
+
+    /// @notice The registry's slot clock used by block commitments: `(timestamp - genesis) / slotDuration`.
+    function currentSlot() external view returns (uint256);
+
+    /// @notice EIP-712 digest of `BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)`.
+    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) external view returns (bytes32);
+}

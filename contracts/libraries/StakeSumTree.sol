@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title StakeSumTree
+ * @notice A 4-ary sum tree over leaf positions 0, 1, 2, … for O(log n) stake-weighted draws.
+ *
+ * Layout: level 1 holds the leaves, four 64-bit lanes per storage slot (slot `p >> 2`, lane `p & 3`). A slot
+ * of level L holds the sums of four consecutive slots of level L − 1. The top level has a single slot, whose
+ * four lanes sum to the total. Packing four children per slot means an update writes one slot per level and
+ * a draw reads one slot per level: depth ⌈log4 n⌉, i.e. 7 slots at 10,000 leaves against 14 for a binary
+ * tree. The depth grows by one level (one slot write) whenever a position beyond the capacity 4^depth is set.
+ *
+ * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^64 − 1.
+ */
+library StakeSumTree {
+    uint256 private constant LANE_BITS = 64;
+    uint256 private constant LANE_MASK = type(uint64).max;
+
+    struct Tree {
+        uint256 depth;
+        mapping(uint256 key => uint256 packedLanes) slots;
+    }
+
+    /// @dev A lane would exceed 2^64 − 1.
+    error StakeSumTreeOverflow();
+    /// @dev `find` was asked for a point at or beyond the total weight.
+    error StakeSumTreePointOutOfRange(uint256 point, uint256 total);
+
+    function _key(uint256 level, uint256 index) private pure returns (uint256) {
+        return (level << 128) | index;
+    }
+
+    function _lane(uint256 packed, uint256 lane) private pure returns (uint256) {
+        return (packed >> (lane * LANE_BITS)) & LANE_MASK;
+    }
+
+    /// @notice Sum of all weights.
+    function total(Tree storage tree) internal view returns (uint256 sum) {
+        uint256 depth = tree.depth;
+        if (depth == 0) return 0;
+        uint256 top = tree.slots[_key(depth, 0)];
+        // Four lanes below 2^64 each: the sum fits comfortably.
+        unchecked {
+            sum = _lane(top, 0) + _lane(top, 1) + _lane(top, 2) + _lane(top, 3);
+        }
+    }
+
+    /// @notice Weight at a leaf position.
+    function get(Tree storage tree, uint256 position) internal view returns (uint256) {
+        if (position >> (2 * tree.depth) != 0) return 0;
+        return _lane(tree.slots[_key(1, position >> 2)], position & 3);
+    }
+
+    /// @notice Sets the weight at `position`, updating one slot per level.
+    function set(Tree storage tree, uint256 position, uint256 weight) internal {
+        if (weight > LANE_MASK) revert StakeSumTreeOverflow();
+        uint256 depth = tree.depth;
+        if (depth == 0) {
+            if (weight == 0) return;
+            depth = 1;
+            tree.depth = 1;
+        }
+        // Grow until the position fits: the new top slot's first lane takes the old total.
+        while (position >> (2 * depth) != 0) {
+            uint256 oldTotal = total(tree);
+            if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
+            depth += 1;
+            tree.slots[_key(depth, 0)] = oldTotal;
+            tree.depth = depth;
+        }
+
+        uint256 leafKey = _key(1, position >> 2);
+        uint256 shift = (position & 3) * LANE_BITS;
+        uint256 packed = tree.slots[leafKey];
+        uint256 old = (packed >> shift) & LANE_MASK;
+        if (old == weight) return;
+        tree.slots[leafKey] = (packed & ~(LANE_MASK << shift)) | (weight << shift);
+
+        bool increase = weight > old;
+        uint256 delta;
+        unchecked {
+            delta = increase ? weight - old : old - weight;
+        }
+        uint256 index = position >> 2;
+        for (uint256 level = 2; level <= depth; ++level) {
+            uint256 key = _key(level, index >> 2);
+            shift = (index & 3) * LANE_BITS;
+            packed = tree.slots[key];
+            uint256 lane = (packed >> shift) & LANE_MASK;
+            if (increase) {
+                lane += delta;
+                if (lane > LANE_MASK) revert StakeSumTreeOverflow();
+            } else {
+                // A parent lane is the sum of its children, so it is at least the child's old weight.
+                unchecked {
+                    lane -= delta;
+                }
+            }
+            tree.slots[key] = (packed & ~(LANE_MASK << shift)) | (lane << shift);
+            index >>= 2;
+        }
+    }
+
+    /**
+     * @notice The leaf whose cumulative range [prefix, prefix + weight) contains `point`.
+     * @dev Reads one slot per level. Requires `point < total(tree)`.
+     */
+    function find(Tree storage tree, uint256 point) internal view returns (uint256 position) {
+        uint256 depth = tree.depth;
+        uint256 sum = total(tree);
+        if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
+        for (uint256 level = depth; level >= 1; --level) {
+            uint256 packed = tree.slots[_key(level, position)];
+            uint256 lane;
+            // Exactly one lane contains the point because point < sum of the four lanes.
+            for (; lane < 3; ++lane) {
+                uint256 w = _lane(packed, lane);
+                if (point < w) break;
+                point -= w;
+            }
+            position = (position << 2) | lane;
+        }
+    }
+}
