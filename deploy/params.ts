@@ -1,0 +1,118 @@
+import type { ISequencerRegistry } from "../typechain-types";
+
+/** Selection modes, in `ISequencerRegistry.SelectionMode` order. */
+export enum SelectionMode {
+  RoundRobin = 0,
+  WeightedRandom = 1,
+  Auction = 2,
+  Performance = 3,
+  Hybrid = 4,
+}
+
+/** Sequencer statuses, in `ISequencerRegistry.SequencerStatus` order. */
+export enum SequencerStatus {
+  Inactive = 0,
+  Active = 1,
+  Suspended = 2,
+  Ejected = 3,
+  Exiting = 4,
+}
+
+/** Governed parameters, in `ISequencerRegistry.Parameter` order. */
+export enum Parameter {
+  MinStake,
+  MaxSequencers,
+  RotationPeriod,
+  ExitDelay,
+  SelectionMode,
+  SlashingPercentage,
+  MaxDelegationMultiplier,
+  MinDelegation,
+  EjectionStake,
+  ReporterRewardBps,
+  InsuranceFeeBps,
+  MaxCommissionBps,
+  DefaultCommissionBps,
+  SuspensionCooldown,
+  EvidenceWindowSlots,
+  MinActiveSequencers,
+  ActivationBlock,
+}
+
+export interface RegistryParams {
+  /** Spec `RegistryConfig`. */
+  config: ISequencerRegistry.RegistryConfigStruct;
+  /** Everything else governance tunes; `fallbackSequencer` defaults to governance when empty. */
+  parameters: Omit<ISequencerRegistry.RegistryParametersStruct, "fallbackSequencer"> & { fallbackSequencer?: string };
+  /** Seconds per slot of the registry's slot clock (block commitments, evidence window). Immutable. */
+  slotDuration: bigint;
+  /** Wei per unit of selection weight. Immutable; lanes of the sum tree hold up to 2^64 − 1 units. */
+  weightUnit: bigint;
+}
+
+export interface SuiteParams {
+  /** Admin and governance of every contract; defaults to the deployer. */
+  governance?: string;
+  /** Extra holders of the slasher role (governance always holds it). */
+  slashers?: string[];
+  /** Holders of the monitor role (performance scores). */
+  monitors?: string[];
+  registry: RegistryParams;
+}
+
+const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
+
+/**
+ * Defaults for the built-in network and tests: the spec's 100,000-LUX stakes register comfortably, minimum
+ * set of 1 so a single sequencer runs the protocol. Lux mainnet/testnet parameter files live in
+ * `deploy/params/` and override these.
+ */
+export function defaultSuiteParams(): SuiteParams {
+  return {
+    registry: {
+      config: {
+        minStake: ether(100),
+        maxSequencers: 1000n,
+        rotationPeriod: 3600n,
+        exitDelay: 7n * 86400n,
+        selectionMode: SelectionMode.RoundRobin,
+        slashingPercentage: 1000n, // 10%
+      },
+      parameters: {
+        maxDelegationMultiplier: 10n,
+        minDelegation: ether(1),
+        ejectionStake: ether(50),
+        reporterRewardBps: 1000n, // 10% of the slash
+        insuranceFeeBps: 100n, // 1% of revenue (spec "Insurance")
+        maxCommissionBps: 5000n,
+        defaultCommissionBps: 1000n,
+        suspensionCooldown: 86400n,
+        evidenceWindowSlots: 7200n, // one day of 12 s slots, well inside the 7-day exit delay
+        minActiveSequencers: 1n,
+        activationBlock: 0n,
+      },
+      slotDuration: 12n,
+      weightUnit: 10n ** 12n,
+    },
+  };
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** `defaultSuiteParams()` with `overrides` merged in, one level deep per section. */
+export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuiteParams {
+  const base = defaultSuiteParams();
+  const r = overrides.registry ?? {};
+  return {
+    ...base,
+    ...overrides,
+    slashers: overrides.slashers as string[] | undefined,
+    monitors: overrides.monitors as string[] | undefined,
+    registry: {
+      ...base.registry,
+      ...r,
+      config: { ...base.registry.config, ...(r.config ?? {}) },
+      parameters: { ...base.registry.parameters, ...(r.parameters ?? {}) },
+    } as RegistryParams,
+  };
+}

@@ -1,0 +1,63 @@
+import { AbiCoder, type Signer, type TypedDataDomain, Signature } from "ethers";
+
+/** EIP-712 domain of a registry (DESIGN.md decision 9). */
+export function registryDomain(registry: string, chainId: bigint | number): TypedDataDomain {
+  return { name: "LP504 SequencerRegistry", version: "1", chainId, verifyingContract: registry };
+}
+
+export const BLOCK_COMMITMENT_TYPES = {
+  BlockCommitment: [
+    { name: "sequencerId", type: "uint256" },
+    { name: "slot", type: "uint256" },
+    { name: "blockHash", type: "bytes32" },
+  ],
+};
+
+export interface BlockCommitment {
+  sequencerId: bigint;
+  slot: bigint;
+  blockHash: string;
+}
+
+/** An operator's EIP-712 signature (65 bytes, hex) over a block commitment. */
+export async function signBlockCommitment(
+  operator: Signer,
+  registry: string,
+  chainId: bigint | number,
+  commitment: BlockCommitment,
+): Promise<string> {
+  const sig = await operator.signTypedData(registryDomain(registry, chainId), BLOCK_COMMITMENT_TYPES, commitment);
+  return Signature.from(sig).serialized;
+}
+
+/**
+ * Evidence for `reportMisbehavior`: `abi.encode(uint256 slot, bytes32 blockHashA, bytes sigA, bytes32
+ * blockHashB, bytes sigB)`, two commitments by the same sequencer for the same slot with different hashes.
+ */
+export function encodeEquivocationEvidence(
+  slot: bigint,
+  blockHashA: string,
+  sigA: string,
+  blockHashB: string,
+  sigB: string,
+): string {
+  return AbiCoder.defaultAbiCoder().encode(
+    ["uint256", "bytes32", "bytes", "bytes32", "bytes"],
+    [slot, blockHashA, sigA, blockHashB, sigB],
+  );
+}
+
+/** Signs two conflicting commitments for `slot` with `operator` and returns the equivocation evidence. */
+export async function buildEquivocationProof(
+  operator: Signer,
+  registry: string,
+  chainId: bigint | number,
+  sequencerId: bigint,
+  slot: bigint,
+  blockHashA: string,
+  blockHashB: string,
+): Promise<string> {
+  const sigA = await signBlockCommitment(operator, registry, chainId, { sequencerId, slot, blockHash: blockHashA });
+  const sigB = await signBlockCommitment(operator, registry, chainId, { sequencerId, slot, blockHash: blockHashB });
+  return encodeEquivocationEvidence(slot, blockHashA, sigA, blockHashB, sigB);
+}
