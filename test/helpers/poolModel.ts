@@ -96,7 +96,9 @@ export class PoolModel {
     this.credit(this.operator, toCommission);
   }
 
+  /** A slash by the slasher role: everything goes to the insurance fund. */
   slash(amount: bigint) {
+    this.insurance += amount;
     const total = this.bondedStake + this.unbondingStake;
     const fromUnbonding = (amount * this.unbondingStake) / total;
     this.unbondingStake -= fromUnbonding;

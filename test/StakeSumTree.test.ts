@@ -1,0 +1,74 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+
+/** A small deterministic PRNG (mulberry32) so the test is reproducible. */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("StakeSumTree", () => {
+  async function harness() {
+    return (await ethers.getContractFactory("StakeSumTreeHarness")).deploy();
+  }
+
+  it("should match a model under random sets, growing its depth as positions grow", async () => {
+    const tree = await loadFixture(harness);
+    const rand = rng(504);
+    const model = new Map<number, bigint>();
+    for (let step = 0; step < 120; step++) {
+      const position = Math.floor(rand() * (step < 60 ? 20 : 300));
+      const weight = rand() < 0.2 ? 0n : BigInt(Math.floor(rand() * 1e9));
+      await tree.set(position, weight);
+      model.set(position, weight);
+    }
+    const total = [...model.values()].reduce((a, b) => a + b, 0n);
+    expect(await tree.total()).to.equal(total);
+    const maxPos = Math.max(...model.keys());
+    expect(await tree.depth()).to.equal(BigInt(Math.ceil(Math.log(maxPos + 1) / Math.log(4)) || 1));
+    for (const [p, w] of model) expect(await tree.get(p)).to.equal(w);
+
+    // find(point) returns the leaf whose cumulative range contains the point: check every boundary.
+    let prefix = 0n;
+    const positions = [...model.keys()].sort((a, b) => a - b);
+    for (const p of positions) {
+      const w = model.get(p)!;
+      if (w === 0n) continue;
+      expect(await tree.find(prefix)).to.equal(BigInt(p));
+      expect(await tree.find(prefix + w - 1n)).to.equal(BigInt(p));
+      prefix += w;
+    }
+    await expect(tree.find(total)).to.be.revertedWithCustomError(tree, "StakeSumTreePointOutOfRange").withArgs(total, total);
+  });
+
+  it("should reject lanes beyond 2^64 − 1", async () => {
+    const tree = await loadFixture(harness);
+    const max = 2n ** 64n - 1n;
+    await expect(tree.set(2, max + 1n)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
+    await tree.set(0, max);
+    await tree.set(1, 1); // four leaf lanes may sum past a lane: the top level's total is a uint256
+    expect(await tree.total()).to.equal(max + 1n);
+    // Growing would store that total in one parent lane: rejected.
+    await expect(tree.set(4, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
+    await tree.set(1, 0);
+    await tree.set(4, 0); // grows the tree: total 2^64 − 1 still fits a lane
+    // Leaves 0–3 now share one parent lane, which would pass 2^64 − 1.
+    await expect(tree.set(1, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
+    await tree.set(5, 1); // another parent lane: fine
+    expect(await tree.total()).to.equal(max + 1n);
+  });
+
+  it("should treat an empty tree as total 0", async () => {
+    const tree = await loadFixture(harness);
+    expect(await tree.total()).to.equal(0n);
+    await tree.set(5, 0);
+    expect(await tree.depth()).to.equal(0n);
+    await expect(tree.find(0)).to.be.revertedWithCustomError(tree, "StakeSumTreePointOutOfRange");
+  });
+});
