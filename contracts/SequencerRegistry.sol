@@ -89,15 +89,15 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint128 unbondingShares;
         // slot: rewards per bonded share, scaled by REWARD_PRECISION
         uint256 accRewardPerShare;
-        // slot: lifecycle
+        // slot: lifecycle and evidence (written together when an equivocation is punished)
         uint64 activationBlock;
         uint64 lastActiveBlock;
-        uint64 suspendedAt;
-        uint64 exitRequestId;
-        // slot: performance and evidence
+        uint40 suspendedAt;
+        uint40 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
+        uint48 exitRequestId;
+        // slot: performance
         uint64 performanceScore;
         uint64 performanceUpdatedAt;
-        uint64 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
         string endpoint;
         bytes publicKey;
         bytes metadata;
@@ -135,7 +135,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint64 private _lastRotation;
     bool private _fallbackActive;
 
-    uint64 private _nextUnbondingId;
+    uint48 private _nextUnbondingId;
     uint256 private _insuranceFund;
     uint256 private _rewardsOutstanding;
 
@@ -259,7 +259,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _setStatus(sequencerId, s, SequencerStatus.Exiting);
         uint256 shares = _positions[sequencerId][msg.sender].shares;
         uint256 requestId = _queueUnbonding(sequencerId, s, msg.sender, shares);
-        s.exitRequestId = uint64(requestId);
+        s.exitRequestId = requestId.toUint48();
         emit ExitInitiated(sequencerId, requestId, _unbondings[requestId].releaseTime);
     }
 
@@ -766,7 +766,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function _punishEquivocation(uint256 sequencerId, Sequencer storage s, bytes calldata evidence) private {
         uint256 slot = _verifyEquivocation(sequencerId, s, evidence);
         // One punishment per offence window: evidence for any slot up to now is covered by this one.
-        s.punishedThroughSlot = uint64(Math.max(slot, currentSlot()) + 1);
+        s.punishedThroughSlot = (currentSlot() + 1).toUint40();
+        // Suspend before slashing, so the sum tree is updated once (to zero) rather than twice.
+        SequencerStatus status = s.status;
+        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
         uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * _params.slashingBps) / BPS;
         uint256 reward = (amount * _params.reporterRewardBps) / BPS;
         if (amount != 0) {
@@ -774,8 +777,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             _insuranceFund += amount - reward;
             _balances[msg.sender] += reward;
         }
-        SequencerStatus status = s.status;
-        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
         emit EquivocationProven(sequencerId, slot, msg.sender, amount, reward);
     }
 
@@ -794,6 +795,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 window = _params.evidenceWindowSlots;
         uint256 oldest = nowSlot > window ? nowSlot - window : 0;
         if (slot < oldest) revert RegistryEvidenceExpired(slot, oldest);
+        // A future slot would let a sequencer buy immunity: one punishment covering every slot up to it.
+        if (slot > nowSlot) revert RegistryEvidenceNotYetValid(slot, nowSlot);
         if (slot < s.punishedThroughSlot) revert RegistryEquivocationAlreadySlashed(sequencerId, slot);
         // Digests, never signature bytes, decide (signature malleability); the same hash twice is no conflict.
         if (hashA == hashB) revert RegistryInvalidEquivocationProof(sequencerId);
@@ -821,7 +824,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     function _suspend(uint256 sequencerId, Sequencer storage s) private {
-        s.suspendedAt = uint64(block.timestamp);
+        s.suspendedAt = uint40(block.timestamp);
         _setStatus(sequencerId, s, SequencerStatus.Suspended);
     }
 

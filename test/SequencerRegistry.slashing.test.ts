@@ -116,6 +116,18 @@ describe("SequencerRegistry: performance and slashing", () => {
         .withArgs(slot, now - window);
     });
 
+    it("should reject evidence for a slot that has not started (no buying immunity for future slots)", async () => {
+      const f = await loadFixture(twoSequencers);
+      const now = await f.registry.currentSlot();
+      const future = await equivocationProof(f, f.accounts[0], 1n, now + 1000n);
+      await expect(f.registry.reportMisbehavior(1, future))
+        .to.be.revertedWithCustomError(f.registry, "RegistryEvidenceNotYetValid")
+        .withArgs(now + 1000n, now);
+      // Once the slot arrives the same evidence is valid.
+      await time.increase(1000n * (await f.registry.SLOT_DURATION()));
+      await expect(f.registry.reportMisbehavior(1, future)).to.emit(f.registry, "EquivocationProven");
+    });
+
     it("should reject a proof signed for another registry or chain (domain separation)", async () => {
       const f = await loadFixture(twoSequencers);
       const slot = await f.registry.currentSlot();

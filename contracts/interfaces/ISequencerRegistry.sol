@@ -189,6 +189,7 @@ interface ISequencerRegistry {
     error RegistryInvalidEquivocationProof(uint256 sequencerId);
     error RegistryEvidenceExpired(uint256 slot, uint256 oldestAcceptedSlot);
     error RegistryEquivocationAlreadySlashed(uint256 sequencerId, uint256 slot);
+    error RegistryEvidenceNotYetValid(uint256 slot, uint256 currentSlot);
     error RegistryEmptyEvidence();
     error RegistryNoRewardShares(uint256 sequencerId);
     error RegistryCommissionTooHigh(uint256 commissionBps, uint256 maxCommissionBps);
@@ -287,7 +288,8 @@ interface ISequencerRegistry {
      * @notice Reports misbehavior. Evidence that is exactly the ABI encoding of
      * `(uint256 slot, bytes32 blockHashA, bytes sigA, bytes32 blockHashB, bytes sigB)` with 65-byte
      * signatures is an equivocation proof: it must show two EIP-712 `BlockCommitment`s signed by the
-     * operator for the same slot with different block hashes, within the evidence window. A valid proof
+     * operator for the same slot with different block hashes, for a slot that has started and is within the
+     * evidence window. A valid proof
      * slashes `slashingPercentage` of the pool, pays the reporter `reporterRewardBps` of the slash and
      * suspends the sequencer; one proof per offence window (evidence for a slot at or before the last
      * punished one is rejected). Any other evidence is only recorded (event) for governance.

@@ -1,0 +1,176 @@
+/**
+ * Gas benchmark: `npm run bench` writes bench/results.json as
+ *   {"gas": {"<operation>": {"<n>": gasUsed}}, "ms": {"<decision>": {"<n>": medianMilliseconds}}}
+ * where n is the number of registered sequencers (10, 100, 1,000, 10,000) for every operation whose cost
+ * could depend on it. The suite is deployed once through deploy/ and grown to each n with real
+ * registrations (varied stakes, some delegations); each operation is measured from its receipt inside an
+ * EVM snapshot that is reverted afterwards, so measurements do not disturb each other.
+ *
+ * BENCH_SIZES=10,100 npm run bench   measures fewer sizes (quick check); the committed file uses all four.
+ */
+import hre, { ethers, network } from "hardhat";
+import fs from "node:fs";
+import path from "node:path";
+import { Wallet, type ContractTransactionResponse } from "ethers";
+import { deploySuite, suiteParams, type Suite } from "../deploy";
+import { buildEquivocationProof } from "../sdk";
+
+const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
+const OUT = path.join(__dirname, "results.json");
+const FUND = ethers.parseEther("1000000");
+
+type Results = { gas: Record<string, Record<string, number>>; ms: Record<string, Record<string, number>> };
+const results: Results = { gas: {}, ms: {} };
+
+function record(kind: "gas" | "ms", op: string, n: number | "1", value: number) {
+  (results[kind][op] ??= {})[String(n)] = value;
+}
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  return Number(receipt!.gasUsed);
+}
+
+/** Runs `fn` in an EVM snapshot and reverts afterwards. */
+async function isolated<T>(fn: () => Promise<T>): Promise<T> {
+  const id = await network.provider.send("evm_snapshot");
+  try {
+    return await fn();
+  } finally {
+    await network.provider.send("evm_revert", [id]);
+  }
+}
+
+async function medianMs(fn: () => Promise<unknown>, runs = 15): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[Math.floor(runs / 2)] * 100) / 100;
+}
+
+let walletCounter = 0;
+async function freshWallet(): Promise<Wallet> {
+  const w = new Wallet(ethers.keccak256(ethers.toUtf8Bytes(`lp504-bench-${walletCounter++}`)), ethers.provider);
+  await network.provider.send("hardhat_setBalance", [w.address, ethers.toQuantity(FUND)]);
+  return w;
+}
+
+/**
+ * Registers sequencers until `target` exist: stakes vary 100–595 LUX; every 7th pool also gets a delegation
+ * and a fee payment, so pools have several holders and the insurance fund is live, as on a running chain.
+ */
+async function growTo(suite: Suite, operators: Wallet[], target: number) {
+  const registry = suite.registry;
+  const batch = 200;
+  const extras: number[] = [];
+  const delegator = (await ethers.getSigners())[1];
+  let nonce = await ethers.provider.getTransactionCount(delegator.address);
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    while (operators.length < target) {
+      const pending: Promise<unknown>[] = [];
+      const upTo = Math.min(target, operators.length + batch);
+      for (let i = operators.length; i < upTo; i++) {
+        const w = await freshWallet();
+        operators.push(w);
+        const stake = ethers.parseEther(String(100 + (i % 100) * 5));
+        pending.push(registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", { value: stake, nonce: 0, gasLimit: 1_000_000 }));
+        if (i % 7 === 0) extras.push(i + 1);
+      }
+      await Promise.all(pending);
+      await network.provider.send("hardhat_mine", ["0x1"]);
+      for (const id of extras.splice(0)) {
+        pending.push(registry.connect(delegator).delegateStake(id, { value: ethers.parseEther("20"), nonce: nonce++, gasLimit: 500_000 }));
+        pending.push(registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }));
+      }
+      await Promise.all(pending);
+      while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) {
+        await network.provider.send("hardhat_mine", ["0x1"]);
+      }
+    }
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+  const count = Number(await registry.totalSequencers());
+  if (count !== target) throw new Error(`grew to ${count} sequencers, wanted ${target}`);
+}
+
+async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
+  const r = suite.registry;
+  const [governance] = await ethers.getSigners();
+  // A pool from the middle of the set with a delegator and paid fees (every 7th), the same kind at every n.
+  const op = operators[Math.floor(n / 14) * 7];
+  const midId = await r.sequencerIdOf(op.address); // ids within a mined batch need not follow submission order
+  const config = await r.getConfig();
+
+  record("gas", "registry.registerSequencer", n, await isolated(async () => {
+    const w = await freshWallet();
+    return gasOf(r.connect(w).registerSequencer("enode://new@10.9.9.9:30303", "0x02" + "cd".repeat(32), "0x", { value: ethers.parseEther("250") }));
+  }));
+  record("gas", "registry.increaseStake", n, await isolated(() => gasOf(r.connect(op).increaseStake(midId, { value: ethers.parseEther("10") }))));
+  record("gas", "registry.delegateStake", n, await isolated(async () => {
+    const d = await freshWallet();
+    return gasOf(r.connect(d).delegateStake(midId, { value: ethers.parseEther("50") }));
+  }));
+  record("gas", "registry.initiateExit", n, await isolated(() => gasOf(r.connect(op).initiateExit(midId))));
+  record("gas", "registry.completeExit", n, await isolated(async () => {
+    await (await r.connect(op).initiateExit(midId)).wait();
+    await network.provider.send("evm_increaseTime", [Number(config.exitDelay)]);
+    return gasOf(r.connect(op).completeExit(midId));
+  }));
+  record("gas", "registry.rotateSequencer.roundRobin", n, await isolated(async () => {
+    await network.provider.send("evm_increaseTime", [Number(config.rotationPeriod)]);
+    return gasOf(r.rotateSequencer());
+  }));
+  record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
+  record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(async () => {
+    const reporter = await freshWallet();
+    const { chainId } = await ethers.provider.getNetwork();
+    const slot = await r.currentSlot();
+    const evidence = await buildEquivocationProof(op, await r.getAddress(), chainId, midId, slot, ethers.id("a"), ethers.id("b"));
+    return gasOf(r.connect(reporter).reportMisbehavior(midId, evidence));
+  }));
+  record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
+
+  record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
+}
+
+async function main() {
+  const [governance] = await ethers.getSigners();
+  const params = suiteParams({ monitors: [governance.address], registry: { config: { maxSequencers: 20_000n } } });
+  const suite = await deploySuite(hre, params);
+  const operators: Wallet[] = [];
+  for (const n of SIZES) {
+    const t0 = Date.now();
+    await growTo(suite, operators, n);
+    console.log(`n=${n}: grown in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await measureRegistry(suite, operators, n);
+  }
+
+  const previous = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, "utf8")) as Results) : { gas: {}, ms: {} };
+  // Keep entries of operations this run did not measure (other modules, or sizes skipped by BENCH_SIZES).
+  for (const kind of ["gas", "ms"] as const) {
+    for (const [op, byN] of Object.entries(previous[kind])) results[kind][op] = { ...byN, ...(results[kind][op] ?? {}) };
+  }
+  const sorted = (o: Record<string, Record<string, number>>) =>
+    Object.fromEntries(Object.keys(o).sort().map((k) => [k, Object.fromEntries(Object.entries(o[k]).sort((a, b) => Number(a[0]) - Number(b[0])))]));
+  fs.writeFileSync(OUT, JSON.stringify({ gas: sorted(results.gas), ms: sorted(results.ms) }, null, 2) + "\n");
+
+  const rows = Object.entries(sorted(results.gas)).map(([op, byN]) => {
+    const first = byN[String(SIZES[0])];
+    const last = byN[String(SIZES[SIZES.length - 1])];
+    return { operation: op, ...byN, ratio: first && last ? Number((last / first).toFixed(3)) : undefined };
+  });
+  console.table(rows);
+  console.table(Object.entries(results.ms).map(([op, byN]) => ({ decision: op, ...byN })));
+  console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
