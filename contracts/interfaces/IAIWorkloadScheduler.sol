@@ -10,6 +10,20 @@ enum PolicyType {
     Fair
 }
 
+/// @dev Lifecycle of a job: Queued → Scheduled → Running → ResultSubmitted → Completed, or Cancelled,
+/// Expired, Failed.
+enum JobStatus {
+    None,
+    Queued,
+    Scheduled,
+    Running,
+    ResultSubmitted,
+    Completed,
+    Cancelled,
+    Expired,
+    Failed
+}
+
 /**
  * @title IAIWorkloadScheduler
  * @notice LP-504 AI workload scheduling: sequencers advertise compute capabilities, requesters pay for jobs
@@ -48,25 +62,60 @@ interface IAIWorkloadScheduler {
     event JobCompleted(bytes32 indexed jobId, uint256 gasUsed);
     event WorkloadRebalanced(uint256 numMigrations);
 
+    event JobSubmitted(bytes32 indexed jobId, address indexed requester, uint256 payment, uint256 priority);
+    event JobCancelled(bytes32 indexed jobId);
+    event JobStatusChanged(bytes32 indexed jobId, JobStatus previousStatus, JobStatus newStatus);
+    event JobMigrated(bytes32 indexed jobId, uint256 fromSequencerId, uint256 toSequencerId);
+    event JobPreempted(bytes32 indexed preemptedJobId, bytes32 indexed byJobId);
+    event PriorityBoosted(bytes32 indexed jobId, uint256 newPriority, uint256 paid);
+    event CapabilitiesUpdated(uint256 indexed sequencerId);
+    event SchedulingPolicyUpdated(PolicyType policyType);
+
+    error SchedulerZeroRequirements();
+    error SchedulerZeroPayment();
+    error SchedulerDeadlineInPast(uint256 deadline, uint256 nowTimestamp);
+    error SchedulerUnknownJob(bytes32 jobId);
+    error SchedulerNotRequester(bytes32 jobId, address caller);
+    error SchedulerInvalidJobStatus(bytes32 jobId, JobStatus status);
+    error SchedulerUnknownSequencer(uint256 sequencerId);
+    error SchedulerNotSequencerOperator(uint256 sequencerId, address caller);
+    error SchedulerCapabilitiesNotRegistered(uint256 sequencerId);
+    error SchedulerCapabilitiesAlreadyRegistered(uint256 sequencerId);
+    error SchedulerRequirementsNotMet(bytes32 jobId, uint256 sequencerId);
+    error SchedulerInsufficientCapacity(bytes32 jobId, uint256 sequencerId);
+    error SchedulerPriorityNotHigher(bytes32 lowPriorityJob, bytes32 highPriorityJob);
+    error SchedulerNothingToWithdraw(address account);
+    error SchedulerTransferFailed(address to, uint256 amount);
+
+    /// @notice Escrows `msg.value` for a job and queues it; returns the id the contract assigned.
     function submitComputeJob(ComputeJob calldata job) external payable returns (bytes32);
 
+    /// @notice The requester cancels a job that is not running yet, for a full refund (by pull).
     function cancelJob(bytes32 jobId) external;
 
+    /// @notice The sequencer's operator (or the scheduler admin) advertises its resources.
     function registerCapabilities(uint256 sequencerId, SequencerCapabilities calldata capabilities) external;
 
     function updateCapabilities(uint256 sequencerId, SequencerCapabilities calldata capabilities) external;
 
+    /// @notice Assigns a queued job to a sequencer after checking fit and free capacity in O(1).
     function scheduleJob(bytes32 jobId, uint256 sequencerId) external returns (bool);
 
+    /// @notice Best-fitting sequencer with enough free resources and the least load; 0 if none (view).
     function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256);
 
+    /// @notice Moves jobs from the most to the least loaded sequencers, with bounded work per call.
     function rebalanceWorkload() external;
 
+    /// @notice Reserved compute of a sequencer (sum of its scheduled and running jobs' flops).
     function getSequencerLoad(uint256 sequencerId) external view returns (uint256);
 
     function migrateJob(bytes32 jobId, uint256 newSequencerId) external;
 
+    /// @notice Pays `msg.value` to raise a queued job's priority by `amount`.
     function boostPriority(bytes32 jobId, uint256 amount) external payable;
 
+    /// @notice A higher-priority job takes a lower-priority job's capacity; the preempted job is re-queued
+    /// keeping its place.
     function preemptJob(bytes32 lowPriorityJob, bytes32 highPriorityJob) external;
 }

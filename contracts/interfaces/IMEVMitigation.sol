@@ -36,23 +36,61 @@ interface IMEVMitigation {
     event TransactionRevealed(bytes32 indexed txId);
     event ThresholdDecrypted(bytes32 indexed txId);
 
+    event ThresholdConfigured(uint256 threshold, uint256 validatorCount);
+    event KeyShareAccepted(bytes32 indexed txId, address indexed validator);
+    event KeyShareRejected(bytes32 indexed txId, address indexed validator);
+    event TimelockedTxSubmitted(bytes32 indexed txId, address sender, uint256 squarings);
+    event TimeElapsedProven(bytes32 indexed txId);
+    event TransactionExpired(bytes32 indexed txId);
+
+    error MEVEmptyPayload();
+    error MEVPayloadTooLarge(uint256 length, uint256 maxLength);
+    error MEVZeroCommitment();
+    error MEVUnknownTransaction(bytes32 txId);
+    error MEVAlreadyRevealed(bytes32 txId);
+    error MEVRevealMismatch(bytes32 txId);
+    error MEVDeadlinePassed(bytes32 txId, uint256 deadline);
+    error MEVInvalidThreshold(uint256 threshold, uint256 validatorCount);
+    error MEVNotValidator(address caller);
+    error MEVInvalidKeyShare(bytes32 txId, address validator);
+    error MEVDuplicateKeyShare(bytes32 txId, address validator);
+    error MEVNotEnoughShares(bytes32 txId, uint256 valid, uint256 threshold);
+    error MEVDecryptionMismatch(bytes32 txId);
+    error MEVTimeLocked(bytes32 txId);
+    error MEVInvalidVDFProof(bytes32 txId);
+    error MEVLockDurationOutOfRange(uint256 lockDuration, uint256 min, uint256 max);
+
+    /// @notice Queues an encrypted transaction. Its position in the fair order is fixed here, before anyone
+    /// can decrypt it. `commitment` binds the plaintext (salted; the implementation documents the formula).
     function submitEncrypted(bytes calldata encryptedTx, bytes32 commitment) external returns (bytes32 txId);
 
+    /// @notice Commit-reveal path: accepted only if `plaintext` and `nonce` match the commitment, before the
+    /// reveal deadline.
     function revealTransaction(bytes32 txId, bytes calldata plaintext, uint256 nonce) external;
 
+    /// @notice Governance: sets the t-of-n committee (an empty list means the registry's active sequencers,
+    /// with their registered public keys).
     function initThresholdDecryption(uint256 threshold, address[] calldata validators) external;
 
+    /// @notice A validator submits its decrypted share of a transaction's key; checked against the Feldman
+    /// commitments carried in the encrypted transaction.
     function submitKeyShare(bytes32 txId, bytes calldata keyShare) external;
 
+    /// @notice With `threshold` valid shares, recovers the key, decrypts on chain and checks the plaintext
+    /// against the commitment; stores and returns the plaintext.
     function decryptTransaction(bytes32 txId) external returns (bytes memory);
 
     /// @notice The plaintext of a decrypted or revealed transaction (empty before).
     function getDecrypted(bytes32 txId) external view returns (bytes memory);
 
+    /// @notice Queues a transaction that can be revealed or decrypted only after a VDF proof shows that
+    /// `lockDuration` (converted to squarings by a governed calibration) has elapsed.
     function submitTimelocked(bytes calldata encryptedTx, uint256 lockDuration) external returns (bytes32);
 
+    /// @notice Verifies a Wesolowski VDF proof over the input fixed at submission; unlocks the transaction.
     function proveTimeElapsed(bytes32 txId, bytes calldata vdfProof) external;
 
+    /// @notice Deterministic permutation of `txHashes` for `blockNumber` (the implementation documents the rule).
     function determineFairOrder(
         bytes32[] calldata txHashes,
         uint256 blockNumber

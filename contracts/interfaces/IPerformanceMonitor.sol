@@ -37,23 +37,44 @@ interface IPerformanceMonitor {
     event SLAViolation(uint256 indexed sequencerId, bytes violations);
     event ReputationUpdated(uint256 indexed sequencerId, uint256 newScore);
 
+    event MissedSlotRecorded(uint256 indexed sequencerId, uint256 indexed slot);
+    event ReorgRecorded(uint256 indexed sequencerId, uint256 depth);
+    event SLAPenaltyApplied(uint256 indexed sequencerId, uint256 slashed, bool suspended);
+
+    error MonitorUnknownSequencer(uint256 sequencerId);
+    error MonitorSlotAlreadyRecorded(uint256 sequencerId, uint256 slot);
+    error MonitorBlockAlreadyRecorded(uint256 sequencerId, uint256 blockNumber);
+    error MonitorInvalidDepth(uint256 depth);
+    error MonitorNoViolation(uint256 sequencerId);
+    error MonitorViolationsMismatch(uint256 sequencerId);
+    error MonitorViolationAlreadyPenalized(uint256 sequencerId, uint256 period);
+    error MonitorReputationChangeOutOfRange(int256 change);
+
+    /// @notice Reporter role: a block produced by the sequencer (O(1), per-period aggregates).
     function recordBlockProduction(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) external;
 
+    /// @notice Reporter role: the sequencer missed its slot.
     function recordMissedSlot(uint256 sequencerId, uint256 slot) external;
 
+    /// @notice Reporter role: a reorg of `depth` blocks attributed to the sequencer.
     function recordReorg(uint256 sequencerId, uint256 depth) external;
 
+    /// @notice Throughput, availability, correctness, timeliness and the weighted overall score, in bp.
     function calculateQualityScore(uint256 sequencerId) external view returns (QualityScore memory);
 
+    /// @notice Metrics of one period, answered from per-period aggregates without scanning blocks.
     function getPerformanceMetrics(uint256 sequencerId, uint256 period) external view returns (PerformanceMetrics memory);
 
+    /// @notice Whether the sequencer meets `sla`; `violations` is an ABI-encoded list a dApp can decode.
     function checkSLACompliance(
         uint256 sequencerId,
         SLAConfig calldata sla
     ) external view returns (bool compliant, bytes memory violations);
 
+    /// @notice Re-checks `violations` on chain and applies the governed penalty (slash; suspension on repeats).
     function penalizeSLAViolation(uint256 sequencerId, bytes calldata violations) external;
 
+    /// @notice Bounded reputation change; reputation decays over time and feeds the registry's score.
     function updateReputation(uint256 sequencerId, int256 change) external;
 
     function getReputation(uint256 sequencerId) external view returns (uint256);

@@ -40,6 +40,33 @@ interface ITrainingCoordination {
     event GradientSubmitted(bytes32 indexed clusterId, uint256 epoch, uint256 sequencerId);
     event WeightsBroadcast(bytes32 indexed clusterId, bytes32 weightsHash);
 
+    event MemberJoined(bytes32 indexed clusterId, uint256 indexed sequencerId);
+    event MemberLeft(bytes32 indexed clusterId, uint256 indexed sequencerId);
+    event ShardAssigned(bytes32 indexed clusterId, bytes32 indexed shardId, uint256 sequencerId);
+    event ShardReplicated(bytes32 indexed shardId, uint256 targetSequencer);
+    event GradientsAggregated(bytes32 indexed clusterId, uint256 indexed epoch, bytes32 aggregatedHash);
+    event FailureReported(bytes32 indexed clusterId, uint256 indexed sequencerId, address reporter);
+    event WorkReassigned(bytes32 indexed clusterId, uint256 failedSequencer, uint256 newSequencer);
+    event CheckpointSaved(bytes32 indexed clusterId, uint256 indexed epoch, bytes32 stateHash);
+    event CheckpointRestored(bytes32 indexed clusterId, uint256 indexed epoch);
+
+    error TrainingUnknownCluster(bytes32 clusterId);
+    error TrainingNotCoordinator(bytes32 clusterId, address caller);
+    error TrainingEmptyCluster();
+    error TrainingSequencerNotActive(uint256 sequencerId);
+    error TrainingNotOperator(uint256 sequencerId, address caller);
+    error TrainingAlreadyMember(bytes32 clusterId, uint256 sequencerId);
+    error TrainingNotMember(bytes32 clusterId, uint256 sequencerId);
+    error TrainingWrongEpoch(uint256 epoch, uint256 expected);
+    error TrainingDuplicateGradient(bytes32 clusterId, uint256 epoch, uint256 sequencerId);
+    error TrainingQuorumNotReached(uint256 submitted, uint256 quorum);
+    error TrainingInvalidShardRange(uint256 startIndex, uint256 endIndex);
+    error TrainingOverlappingShard(bytes32 shardId, bytes32 existingShardId);
+    error TrainingUnknownShard(bytes32 shardId);
+    error TrainingUnknownCheckpoint(bytes32 clusterId, uint256 epoch);
+    error TrainingNotFailed(bytes32 clusterId, uint256 sequencerId);
+
+    /// @notice Creates a cluster of registered, Active sequencers; the caller becomes its coordinator.
     function createTrainingCluster(
         uint256[] calldata sequencerIds,
         bytes32 modelHash
@@ -49,22 +76,29 @@ interface ITrainingCoordination {
 
     function leaveCluster(bytes32 clusterId, uint256 sequencerId) external;
 
+    /// @notice Coordinator: assigns a data shard; index ranges within a cluster never overlap.
     function assignDataShard(bytes32 clusterId, uint256 sequencerId, DataShard calldata shard) external;
 
     function replicateShard(bytes32 shardId, uint256 targetSequencer) external;
 
+    /// @notice A member's operator submits its gradient once per epoch (sealed: bound to the member).
     function submitGradient(GradientUpdate calldata update) external;
 
+    /// @notice O(1) aggregate of the epoch's submissions (order-independent), once the quorum has submitted.
     function aggregateGradients(bytes32 clusterId, uint256 epoch) external returns (bytes32 aggregatedHash);
 
+    /// @notice Coordinator: publishes the new weights and advances the epoch.
     function broadcastWeights(bytes32 clusterId, bytes32 weightsHash) external;
 
+    /// @notice Anyone may report a member that missed the epoch deadline; other failures, the coordinator.
     function reportFailure(bytes32 clusterId, uint256 failedSequencer) external;
 
+    /// @notice Moves a failed member's shards and membership to another registered, Active sequencer.
     function reassignWork(bytes32 clusterId, uint256 failedSequencer, uint256 newSequencer) external;
 
     function saveCheckpoint(bytes32 clusterId, uint256 epoch, bytes32 stateHash) external;
 
+    /// @notice Rolls the cluster back to a saved epoch; later submissions become invalid without loops.
     function restoreFromCheckpoint(bytes32 clusterId, uint256 checkpointEpoch) external;
 
     function getCluster(bytes32 clusterId) external view returns (TrainingCluster memory);
