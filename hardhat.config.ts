@@ -32,15 +32,16 @@ function liveAccounts(name: string): string[] {
   return vars.has(name) ? [vars.get(name)] : [];
 }
 
+const COMPILER_SETTINGS = {
+  evmVersion: "shanghai",
+  optimizer: { enabled: true, runs: 200 },
+  viaIR: false,
+  metadata: { bytecodeHash: "ipfs" },
+};
+
 const config: HardhatUserConfig = {
   solidity: {
-    version: SOLC_VERSION,
-    settings: {
-      evmVersion: "shanghai",
-      optimizer: { enabled: true, runs: 200 },
-      viaIR: false,
-      metadata: { bytecodeHash: "ipfs" },
-    },
+    compilers: [{ version: SOLC_VERSION, settings: COMPILER_SETTINGS }],
   },
   networks: {
     hardhat: {

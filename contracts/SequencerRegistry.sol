@@ -3,14 +3,16 @@ pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {ISelectionModule} from "./interfaces/ISequencerSelection.sol";
 import {StakeSumTree} from "./libraries/StakeSumTree.sol";
+import {PerformanceIndex} from "./libraries/PerformanceIndex.sol";
+import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/RegistryStorage.sol";
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
+import {EquivocationLib} from "./libraries/EquivocationLib.sol";
 
 /**
  * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004):
@@ -37,8 +39,10 @@ abstract contract ProverReadableSequencerSet {
  * leaving and round-robin succession are O(1); their bonded stake is mirrored in a {StakeSumTree} for
  * O(log n) stake-weighted draws. No state-changing path loops over sequencers or delegators.
  */
-contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard, EIP712 {
+contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
+    using PerformanceIndex for PerformanceIndex.Tree;
+    using PoolMath for Sequencer;
     using SafeCast for uint256;
 
     // ─────────────────────────────────────────── constants ───────────────────────────────────────────
@@ -47,8 +51,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     bytes32 public constant MONITOR_ROLE = keccak256("MONITOR_ROLE");
 
-    bytes32 public constant BLOCK_COMMITMENT_TYPEHASH =
-        keccak256("BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)");
+    bytes32 public constant BLOCK_COMMITMENT_TYPEHASH = EquivocationLib.BLOCK_COMMITMENT_TYPEHASH;
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_SCORE = 10_000;
@@ -59,9 +62,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
 
-    /// @dev Length of the canonical ABI encoding of `(uint256, bytes32, bytes, bytes32, bytes)` with two
-    /// 65-byte signatures: five head words, then for each signature a length word and three data words.
-    uint256 private constant EQUIVOCATION_EVIDENCE_LENGTH = 5 * 32 + 2 * (32 + 96);
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -72,49 +72,16 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @notice Wei per unit of selection weight (bonded stake is divided by it for the sum tree).
     uint256 public immutable WEIGHT_UNIT;
 
+    // EIP-712 domain of block commitments (decision 9): name "LP504 SequencerRegistry", version "1", chainId,
+    // this contract. Cached, and rebuilt if the chain id changes (a fork).
+    bytes32 private constant _DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant _NAME_HASH = keccak256("LP504 SequencerRegistry");
+    bytes32 private constant _VERSION_HASH = keccak256("1");
+    uint256 private immutable _CACHED_CHAIN_ID;
+    bytes32 private immutable _CACHED_DOMAIN_SEPARATOR;
+
     // ─────────────────────────────────────────── storage ─────────────────────────────────────────────
-
-    struct Sequencer {
-        // slot: identity, status and set links
-        address operator;
-        SequencerStatus status;
-        uint16 commissionBps;
-        uint32 next; // next Active sequencer in rotation order (circular list)
-        uint32 prev;
-        // slot: pool stake
-        uint128 bondedStake;
-        uint128 unbondingStake;
-        // slot: pool shares
-        uint128 bondedShares;
-        uint128 unbondingShares;
-        // slot: rewards per bonded share, scaled by REWARD_PRECISION
-        uint256 accRewardPerShare;
-        // slot: lifecycle and evidence (written together when an equivocation is punished)
-        uint64 activationBlock;
-        uint64 lastActiveBlock;
-        uint40 suspendedAt;
-        uint40 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
-        uint48 exitRequestId;
-        // slot: performance
-        uint64 performanceScore;
-        uint64 performanceUpdatedAt;
-        string endpoint;
-        bytes publicKey;
-        bytes metadata;
-    }
-
-    struct Position {
-        uint128 shares; // bonded shares
-        uint128 rewardDebt; // ⌈shares × accRewardPerShare / PRECISION⌉ at the last settlement
-    }
-
-    struct UnbondingRequest {
-        address owner;
-        uint64 sequencerId;
-        uint128 shares; // unbonding shares of the sequencer's pool
-        uint64 releaseTime;
-    }
-
 
     RegistryParametersLib.Params private _params;
 
@@ -125,6 +92,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     mapping(address account => uint256 amount) private _balances;
 
     StakeSumTree.Tree private _weights;
+    PerformanceIndex.Tree private _performance;
+    ISelectionModule private _selectionModule;
 
     // Rotation state, packed in one slot.
     uint32 private _totalSequencers;
@@ -152,7 +121,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     error RegistryInvalidInit();
 
-    constructor(InitParams memory init) EIP712("LP504 SequencerRegistry", "1") {
+    constructor(InitParams memory init) {
+        _CACHED_CHAIN_ID = block.chainid;
+        _CACHED_DOMAIN_SEPARATOR = _buildDomainSeparator();
         if (init.admin == address(0)) revert RegistryZeroAddress();
         if (init.slotDuration == 0 || init.weightUnit == 0) revert RegistryInvalidInit();
         GENESIS_TIME = block.timestamp;
@@ -374,6 +345,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (score > MAX_SCORE) revert RegistryScoreOutOfRange(score, MAX_SCORE);
         s.performanceScore = uint64(score);
         s.performanceUpdatedAt = uint64(block.timestamp);
+        if (s.status == SequencerStatus.Active) _refreshPerformanceKey(sequencerId, s);
         emit PerformanceUpdated(sequencerId, score);
     }
 
@@ -381,7 +353,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external {
         Sequencer storage s = _existing(sequencerId);
         if (evidence.length == 0) revert RegistryEmptyEvidence();
-        if (_isEquivocationEncoding(evidence)) {
+        if (EquivocationLib.isCanonical(evidence)) {
             _punishEquivocation(sequencerId, s, evidence);
         } else {
             emit MisbehaviorReported(sequencerId, msg.sender, keccak256(evidence));
@@ -399,7 +371,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNANCE_ROLE) {
-        RegistryParametersLib.setParameter(_params, parameter, value, SLOT_DURATION);
+        RegistryParametersLib.setParameter(_params, parameter, value, SLOT_DURATION, address(_selectionModule) != address(0));
         _syncFallback();
     }
 
@@ -437,6 +409,23 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function setSelectionModule(address module) external onlyRole(GOVERNANCE_ROLE) {
+        if (module == address(0) && _params.selectionMode != SelectionMode.RoundRobin) {
+            revert RegistrySelectionModeUnavailable(_params.selectionMode);
+        }
+        _selectionModule = ISelectionModule(module);
+        _designatedNextId = 0; // a successor chosen by the old module is void
+        emit SelectionModuleUpdated(module);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function fundInsurance() external payable {
+        if (msg.value == 0) revert RegistryZeroAmount();
+        _insuranceFund += msg.value;
+        emit InsuranceFunded(msg.sender, msg.value);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function payInsurance(address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
         if (to == address(0)) revert RegistryZeroAddress();
         if (amount == 0) revert RegistryZeroAmount();
@@ -454,7 +443,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         Sequencer storage s = _existing(sequencerId);
         uint256 ownBonded = _ownBondedStake(sequencerId, s);
         uint256 ownExiting;
-        if (s.exitRequestId != 0) ownExiting = _unbondingValue(s, _unbondings[s.exitRequestId].shares);
+        if (s.exitRequestId != 0) ownExiting = s.unbondingValue(_unbondings[s.exitRequestId].shares);
         info.operator = s.operator;
         info.endpoint = s.endpoint;
         info.publicKey = s.publicKey;
@@ -507,7 +496,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value) {
         Sequencer storage s = _sequencers[sequencerId];
         shares = _positions[sequencerId][account].shares;
-        value = _bondedValue(s, shares);
+        value = s.bondedValue(shares);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -573,13 +562,49 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function weightPrefix(uint256 sequencerId) external view returns (uint256) {
+        if (sequencerId == 0) return 0;
+        return _weights.prefix(sequencerId - 1);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function nextActiveSequencer(uint256 sequencerId) external view returns (uint256) {
+        if (_activeCount == 0) return 0;
+        if (sequencerId == 0 || _sequencers[sequencerId].status != SequencerStatus.Active) return _head;
+        return _sequencers[sequencerId].next;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score) {
+        (bool found, uint256 position, ) = _performance.best(excludedId == 0 ? type(uint256).max : excludedId - 1);
+        if (!found) return (0, 0);
+        sequencerId = position + 1;
+        score = _decayedScore(_sequencers[sequencerId]);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function decayedPerformance(uint256 sequencerId) external view returns (uint256) {
+        return _decayedScore(_existing(sequencerId));
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function selectionModule() external view returns (address) {
+        return address(_selectionModule);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function currentSlot() public view returns (uint256) {
         return (block.timestamp - GENESIS_TIME) / SLOT_DURATION;
     }
 
     /// @inheritdoc ISequencerRegistry
     function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(BLOCK_COMMITMENT_TYPEHASH, sequencerId, slot, blockHash)));
+        return EquivocationLib.digest(_domainSeparatorV4(), sequencerId, slot, blockHash);
+    }
+
+    /// @notice The EIP-712 domain separator of block commitments.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @notice Whether `getActiveSequencer()` currently returns the L1 fallback.
@@ -626,7 +651,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         Position storage p = _positions[sequencerId][account];
         uint256 held = p.shares;
         if (shares > held) revert RegistryInsufficientShares(shares, held);
-        amount = _bondedValue(s, shares);
+        amount = s.bondedValue(shares);
         if (amount == 0) revert RegistryZeroAmount();
         requestId = _queueUnbonding(sequencerId, s, account, shares);
     }
@@ -644,7 +669,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         p.shares = uint128(remaining);
         p.rewardDebt = _debtFor(remaining, s.accRewardPerShare);
 
-        uint256 amount = _bondedValue(s, shares);
+        uint256 amount = s.bondedValue(shares);
         s.bondedStake -= uint128(amount);
         s.bondedShares -= uint128(shares);
 
@@ -679,7 +704,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         address owner = r.owner;
         Sequencer storage s = _sequencers[sequencerId];
         uint256 shares = r.shares;
-        amount = _unbondingValue(s, shares);
+        amount = s.unbondingValue(shares);
         s.unbondingStake -= uint128(amount);
         s.unbondingShares -= uint128(shares);
         delete _unbondings[requestId];
@@ -719,20 +744,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         return Math.mulDiv(shares, acc, REWARD_PRECISION, Math.Rounding.Ceil).toUint128();
     }
 
-    function _bondedValue(Sequencer storage s, uint256 shares) private view returns (uint256) {
-        uint256 totalShares = s.bondedShares;
-        if (totalShares == 0) return 0;
-        return Math.mulDiv(shares, s.bondedStake, totalShares);
-    }
-
-    function _unbondingValue(Sequencer storage s, uint256 shares) private view returns (uint256) {
-        uint256 totalShares = s.unbondingShares;
-        if (totalShares == 0) return 0;
-        return Math.mulDiv(shares, s.unbondingStake, totalShares);
-    }
-
     function _ownBondedStake(uint256 sequencerId, Sequencer storage s) private view returns (uint256) {
-        return _bondedValue(s, _positions[sequencerId][s.operator].shares);
+        return s.bondedValue(_positions[sequencerId][s.operator].shares);
     }
 
     // ─────────────────────────────────────── internals: slashing ─────────────────────────────────────
@@ -780,17 +793,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         emit EquivocationProven(sequencerId, slot, msg.sender, amount, reward);
     }
 
-    /// @dev Checks a canonical equivocation proof against decision 9 and returns its slot.
+    /// @dev Checks a canonical equivocation proof against decision 9 and the evidence window; returns its slot.
     function _verifyEquivocation(
         uint256 sequencerId,
         Sequencer storage s,
         bytes calldata evidence
     ) private view returns (uint256 slot) {
-        bytes32 hashA;
-        bytes32 hashB;
-        bytes memory sigA;
-        bytes memory sigB;
-        (slot, hashA, sigA, hashB, sigB) = abi.decode(evidence, (uint256, bytes32, bytes, bytes32, bytes));
+        slot = EquivocationLib.verify(evidence, sequencerId, s.operator, _domainSeparatorV4());
         uint256 nowSlot = currentSlot();
         uint256 window = _params.evidenceWindowSlots;
         uint256 oldest = nowSlot > window ? nowSlot - window : 0;
@@ -798,29 +807,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         // A future slot would let a sequencer buy immunity: one punishment covering every slot up to it.
         if (slot > nowSlot) revert RegistryEvidenceNotYetValid(slot, nowSlot);
         if (slot < s.punishedThroughSlot) revert RegistryEquivocationAlreadySlashed(sequencerId, slot);
-        // Digests, never signature bytes, decide (signature malleability); the same hash twice is no conflict.
-        if (hashA == hashB) revert RegistryInvalidEquivocationProof(sequencerId);
-        address operator = s.operator;
-        if (
-            !_signedBy(operator, blockCommitmentDigest(sequencerId, slot, hashA), sigA) ||
-            !_signedBy(operator, blockCommitmentDigest(sequencerId, slot, hashB), sigB)
-        ) revert RegistryInvalidEquivocationProof(sequencerId);
-    }
-
-    function _signedBy(address signer, bytes32 digest, bytes memory signature) private pure returns (bool) {
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signature);
-        return err == ECDSA.RecoverError.NoError && recovered == signer;
-    }
-
-    /// @dev True when `evidence` is exactly the canonical encoding of an equivocation proof (decision 9), so
-    /// `abi.decode` cannot fail on it. Other evidence is recorded for governance instead of reverting.
-    function _isEquivocationEncoding(bytes calldata evidence) private pure returns (bool) {
-        if (evidence.length != EQUIVOCATION_EVIDENCE_LENGTH) return false;
-        return
-            uint256(bytes32(evidence[64:96])) == 160 &&
-            uint256(bytes32(evidence[128:160])) == 288 &&
-            uint256(bytes32(evidence[160:192])) == 65 &&
-            uint256(bytes32(evidence[288:320])) == 65;
     }
 
     function _suspend(uint256 sequencerId, Sequencer storage s) private {
@@ -861,6 +847,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _isActiveOperator[s.operator] = true;
         s.activationBlock = uint64(block.number);
         _refreshWeight(sequencerId, s);
+        _refreshPerformanceKey(sequencerId, s);
         if (_currentId == 0) _startTurn(sequencerId, s);
         _syncFallback();
     }
@@ -870,6 +857,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _activeCount = uint32(count);
         _isActiveOperator[s.operator] = false;
         _weights.set(sequencerId - 1, 0);
+        _performance.set(sequencerId - 1, 0, false);
         uint32 next = s.next;
         uint32 prev = s.prev;
         s.next = 0;
@@ -905,6 +893,22 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _weights.set(sequencerId - 1, s.bondedStake / WEIGHT_UNIT);
     }
 
+    /**
+     * @dev Ranking key of the performance index under linear decay: a score s (bp) set at time t, losing r bp
+     * per day, is worth s − r·(now − t)/1 day, so `s·1 day + r·(t − genesis)` ranks by decayed score at every
+     * instant. A change of `scoreDecayRate` reaches a sequencer's key at its next score update or activation.
+     */
+    function _refreshPerformanceKey(uint256 sequencerId, Sequencer storage s) private {
+        uint256 since = Math.max(s.performanceUpdatedAt, GENESIS_TIME) - GENESIS_TIME;
+        _performance.set(sequencerId - 1, uint256(s.performanceScore) * 1 days + uint256(_params.scoreDecayRate) * since, true);
+    }
+
+    function _decayedScore(Sequencer storage s) private view returns (uint256) {
+        uint256 decay = (uint256(_params.scoreDecayRate) * (block.timestamp - Math.max(s.performanceUpdatedAt, GENESIS_TIME))) / 1 days;
+        uint256 score = s.performanceScore;
+        return score > decay ? score - decay : 0;
+    }
+
     function _startTurn(uint256 sequencerId, Sequencer storage s) private {
         _currentId = uint32(sequencerId);
         _lastRotation = uint64(block.timestamp);
@@ -926,11 +930,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (id == 0 || id == _currentId || _sequencers[id].status != SequencerStatus.Active) return 0;
     }
 
-    /// @dev The successor under the configured selection mode. Round-robin: the next sequencer in the circular
-    /// list, which differs from the current one whenever two or more are Active.
-    function _pickSuccessor() private view returns (uint256) {
+    /// @dev The successor under the configured selection mode. The module's answer is used only if it names an
+    /// Active sequencer other than the current one; otherwise (or in round-robin mode) the next sequencer in
+    /// the circular list takes over, which differs from the current one whenever two or more are Active.
+    function _pickSuccessor() private returns (uint256) {
         if (_activeCount == 0) revert RegistryNoEligibleSequencer();
         uint256 current = _currentId;
+        SelectionMode mode = _params.selectionMode;
+        if (mode != SelectionMode.RoundRobin) {
+            uint256 chosen = _selectionModule.nextSequencer(mode, current);
+            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) return chosen;
+        }
         if (current == 0) return _head;
         return _sequencers[current].next;
     }
@@ -949,6 +959,15 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             _fallbackActive = fallbackNow;
             emit FallbackModeChanged(fallbackNow, _params.fallbackSequencer);
         }
+    }
+
+    function _domainSeparatorV4() private view returns (bytes32) {
+        if (block.chainid == _CACHED_CHAIN_ID) return _CACHED_DOMAIN_SEPARATOR;
+        return _buildDomainSeparator();
+    }
+
+    function _buildDomainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, address(this)));
     }
 
     // ─────────────────────────────────────── internals: access ───────────────────────────────────────

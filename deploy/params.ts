@@ -37,6 +37,7 @@ export enum Parameter {
   EvidenceWindowSlots,
   MinActiveSequencers,
   ActivationBlock,
+  ScoreDecayRate,
 }
 
 export interface RegistryParams {
@@ -90,6 +91,7 @@ export function defaultSuiteParams(): SuiteParams {
         evidenceWindowSlots: 7200n, // one day of 12 s slots, well inside the 7-day exit delay
         minActiveSequencers: 1n,
         activationBlock: 0n,
+        scoreDecayRate: 100n, // a performance score loses 100 bp (1%) per day without a new report
       },
       slotDuration: 12n,
       weightUnit: 10n ** 12n,

@@ -1,11 +1,12 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { SequencerRegistry, RegistryParametersLib } from "../typechain-types";
+import type { SequencerRegistry, RegistryParametersLib, EquivocationLib } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
 export interface Suite {
   registry: SequencerRegistry;
   registryParametersLib: RegistryParametersLib;
+  equivocationLib: EquivocationLib;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -27,14 +28,22 @@ export async function deploySuite(
   const signer = deployer ?? (await ethers.getSigners())[0];
   const governance = params.governance ?? (await signer.getAddress());
 
-  const libFactory = await ethers.getContractFactory("RegistryParametersLib", signer);
-  const registryParametersLib = (await (await libFactory.deploy()).waitForDeployment()) as unknown as RegistryParametersLib;
+  // Linked libraries: they exist only to keep the registry under the 24 KiB contract size limit.
+  const registryParametersLib = (await (
+    await (await ethers.getContractFactory("RegistryParametersLib", signer)).deploy()
+  ).waitForDeployment()) as unknown as RegistryParametersLib;
+  const equivocationLib = (await (
+    await (await ethers.getContractFactory("EquivocationLib", signer)).deploy()
+  ).waitForDeployment()) as unknown as EquivocationLib;
 
   const deployerAddress = await signer.getAddress();
   const r = params.registry;
   const registryFactory = await ethers.getContractFactory("SequencerRegistry", {
     signer,
-    libraries: { "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await registryParametersLib.getAddress() },
+    libraries: {
+      "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await registryParametersLib.getAddress(),
+      "contracts/libraries/EquivocationLib.sol:EquivocationLib": await equivocationLib.getAddress(),
+    },
   });
   // The deployer administers the registry until the roles are wired, then hands over to governance.
   const registry = (await (
@@ -69,5 +78,5 @@ export async function deploySuite(
     await (await registry.renounceRole(roles.admin, deployerAddress)).wait();
   }
 
-  return { registry, registryParametersLib, governance, deployer: signer, params };
+  return { registry, registryParametersLib, equivocationLib, governance, deployer: signer, params };
 }

@@ -29,6 +29,7 @@ describe("SequencerRegistry: governance", () => {
       [Parameter.EvidenceWindowSlots, 1n, (7n * DAY - 1n) / 12n],
       [Parameter.MinActiveSequencers, 1n, 1000n],
       [Parameter.ActivationBlock, 0n, 2n ** 64n - 1n],
+      [Parameter.ScoreDecayRate, 0n, 10_000n],
     ];
 
     for (const [parameter, lo, hi] of cases) {

@@ -71,6 +71,7 @@ interface ISequencerRegistry {
         uint256 minActiveSequencers; // below this, getActiveSequencer() returns the L1 fallback
         uint256 activationBlock; // decentralized sequencing is on from this block
         address fallbackSequencer; // the L1 fallback sequencer
+        uint256 scoreDecayRate; // performance score lost per day without a new score, in basis points
     }
 
     /// @notice Governed parameters, for {setParameter} and {ParameterUpdated}.
@@ -91,7 +92,8 @@ interface ISequencerRegistry {
         SuspensionCooldown,
         EvidenceWindowSlots,
         MinActiveSequencers,
-        ActivationBlock
+        ActivationBlock,
+        ScoreDecayRate
     }
 
     /// @notice A sequencer's delegation pool. Bonded stake is selectable and earns rewards; unbonding stake
@@ -162,6 +164,7 @@ interface ISequencerRegistry {
     event ParameterUpdated(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
     event FallbackSequencerUpdated(address indexed fallbackSequencer);
     event SelectionModuleUpdated(address indexed module);
+    event InsuranceFunded(address indexed from, uint256 amount);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
 
@@ -316,6 +319,13 @@ interface ISequencerRegistry {
     /// @notice Governance role: evicts a sequencer (status `Ejected`); it can only exit afterwards.
     function ejectSequencer(uint256 sequencerId) external;
 
+    /// @notice Governance role: sets the selection module used by every mode but round-robin (0 to remove it,
+    /// only while the mode is round-robin).
+    function setSelectionModule(address module) external;
+
+    /// @notice Anyone adds `msg.value` to the insurance fund (auction proceeds, donations).
+    function fundInsurance() external payable;
+
     /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
     function payInsurance(address to, uint256 amount) external;
 
@@ -364,6 +374,23 @@ interface ISequencerRegistry {
 
     /// @notice The Active sequencer whose cumulative weight range contains `point` (< totalActiveWeight).
     function sequencerAtWeight(uint256 point) external view returns (uint256 sequencerId);
+
+    /// @notice Sum of the selection weights of Active sequencers with smaller ids than `sequencerId`.
+    function weightPrefix(uint256 sequencerId) external view returns (uint256);
+
+    /// @notice The Active sequencer after `sequencerId` in rotation order (the first one if `sequencerId` is
+    /// not Active), 0 if the set is empty.
+    function nextActiveSequencer(uint256 sequencerId) external view returns (uint256);
+
+    /// @notice The Active sequencer with the highest decayed performance score other than `excludedId`
+    /// (ties: the lower id), with that score; (0, 0) if there is none.
+    function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
+
+    /// @notice A sequencer's performance score after linear decay since its last update, in basis points.
+    function decayedPerformance(uint256 sequencerId) external view returns (uint256);
+
+    /// @notice The selection module (0 if none).
+    function selectionModule() external view returns (address);
 
     /// @notice The registry's slot clock used by block commitments: `(timestamp - genesis) / slotDuration`.
     function currentSlot() external view returns (uint256);

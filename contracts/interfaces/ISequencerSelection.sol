@@ -3,6 +3,15 @@ pragma solidity ^0.8.24;
 
 import {ISequencerRegistry} from "./ISequencerRegistry.sol";
 
+/// @notice What the registry asks of its selection module.
+interface ISelectionModule {
+    /**
+     * @notice The sequencer to take over from `currentId` under `mode`, or 0 to let the registry use
+     * round-robin. Called by the registry only, once per turn (at `selectNextSequencer` or `rotateSequencer`).
+     */
+    function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256);
+}
+
 /**
  * @title ISequencerSelection
  * @notice LP-504 selection mechanisms: round-robin, stake-weighted random, auction, performance and hybrid,

@@ -45,6 +45,7 @@ library RegistryParametersLib {
         uint32 evidenceWindowSlots;
         uint32 minActiveSequencers;
         uint64 activationBlock;
+        uint16 scoreDecayRate;
         address fallbackSequencer;
     }
 
@@ -63,23 +64,24 @@ library RegistryParametersLib {
         p.exitDelay = uint32(MAX_EXIT_DELAY);
         p.minStake = uint128(MIN_STAKE_CEILING);
         p.maxCommissionBps = uint16(BPS);
-        setParameter(p, ISequencerRegistry.Parameter.EjectionStake, q.ejectionStake, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MinStake, c.minStake, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MinActiveSequencers, q.minActiveSequencers, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MaxSequencers, c.maxSequencers, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.EvidenceWindowSlots, q.evidenceWindowSlots, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.ExitDelay, c.exitDelay, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.RotationPeriod, c.rotationPeriod, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.SelectionMode, uint256(c.selectionMode), slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.SlashingPercentage, c.slashingPercentage, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MaxDelegationMultiplier, q.maxDelegationMultiplier, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MinDelegation, q.minDelegation, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.ReporterRewardBps, q.reporterRewardBps, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.InsuranceFeeBps, q.insuranceFeeBps, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.DefaultCommissionBps, q.defaultCommissionBps, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.MaxCommissionBps, q.maxCommissionBps, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.SuspensionCooldown, q.suspensionCooldown, slotDuration);
-        setParameter(p, ISequencerRegistry.Parameter.ActivationBlock, q.activationBlock, slotDuration);
+        setParameter(p, ISequencerRegistry.Parameter.EjectionStake, q.ejectionStake, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MinStake, c.minStake, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MinActiveSequencers, q.minActiveSequencers, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MaxSequencers, c.maxSequencers, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.EvidenceWindowSlots, q.evidenceWindowSlots, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.ExitDelay, c.exitDelay, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.RotationPeriod, c.rotationPeriod, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.SelectionMode, uint256(c.selectionMode), slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.SlashingPercentage, c.slashingPercentage, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MaxDelegationMultiplier, q.maxDelegationMultiplier, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MinDelegation, q.minDelegation, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.ReporterRewardBps, q.reporterRewardBps, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.InsuranceFeeBps, q.insuranceFeeBps, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.DefaultCommissionBps, q.defaultCommissionBps, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.MaxCommissionBps, q.maxCommissionBps, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.SuspensionCooldown, q.suspensionCooldown, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.ActivationBlock, q.activationBlock, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.ScoreDecayRate, q.scoreDecayRate, slotDuration, false);
         setFallbackSequencer(p, q.fallbackSequencer);
     }
 
@@ -109,7 +111,8 @@ library RegistryParametersLib {
                 evidenceWindowSlots: p.evidenceWindowSlots,
                 minActiveSequencers: p.minActiveSequencers,
                 activationBlock: p.activationBlock,
-                fallbackSequencer: p.fallbackSequencer
+                fallbackSequencer: p.fallbackSequencer,
+                scoreDecayRate: p.scoreDecayRate
             });
     }
 
@@ -120,7 +123,7 @@ library RegistryParametersLib {
      * | MaxSequencers           | max(1, minActive)       | 100,000                          |
      * | RotationPeriod          | 12 s                    | 30 days                          |
      * | ExitDelay               | 1 day, > evidence window | 365 days                        |
-     * | SelectionMode           | RoundRobin              | RoundRobin (others need a module) |
+     * | SelectionMode           | RoundRobin              | Hybrid (all but RoundRobin need a module) |
      * | SlashingPercentage      | 1 bp                    | 10,000 bp                        |
      * | MaxDelegationMultiplier | 0                       | 100                              |
      * | MinDelegation           | 1 wei                   | 1e9 ether                        |
@@ -133,8 +136,15 @@ library RegistryParametersLib {
      * | EvidenceWindowSlots     | 1                       | window × slot < exitDelay        |
      * | MinActiveSequencers     | 1                       | maxSequencers                    |
      * | ActivationBlock         | 0                       | 2^64 − 1                         |
+     * | ScoreDecayRate          | 0                       | 10,000 bp per day                |
      */
-    function setParameter(Params storage p, ISequencerRegistry.Parameter parameter, uint256 value, uint256 slotDuration) public {
+    function setParameter(
+        Params storage p,
+        ISequencerRegistry.Parameter parameter,
+        uint256 value,
+        uint256 slotDuration,
+        bool hasSelectionModule
+    ) public {
         uint256 old;
         uint256 lo;
         uint256 hi;
@@ -157,8 +167,8 @@ library RegistryParametersLib {
             p.exitDelay = uint32(value);
         } else if (parameter == ISequencerRegistry.Parameter.SelectionMode) {
             old = uint256(p.selectionMode);
-            if (value != uint256(ISequencerRegistry.SelectionMode.RoundRobin)) {
-                if (value > uint256(ISequencerRegistry.SelectionMode.Hybrid)) _bound(parameter, value, 0, uint256(ISequencerRegistry.SelectionMode.Hybrid));
+            _bound(parameter, value, 0, uint256(ISequencerRegistry.SelectionMode.Hybrid));
+            if (value != uint256(ISequencerRegistry.SelectionMode.RoundRobin) && !hasSelectionModule) {
                 revert ISequencerRegistry.RegistrySelectionModeUnavailable(ISequencerRegistry.SelectionMode(value));
             }
             p.selectionMode = ISequencerRegistry.SelectionMode(value);
@@ -207,10 +217,14 @@ library RegistryParametersLib {
             (old, lo, hi) = (p.minActiveSequencers, 1, p.maxSequencers);
             _bound(parameter, value, lo, hi);
             p.minActiveSequencers = uint32(value);
-        } else {
+        } else if (parameter == ISequencerRegistry.Parameter.ActivationBlock) {
             (old, lo, hi) = (p.activationBlock, 0, type(uint64).max);
             _bound(parameter, value, lo, hi);
             p.activationBlock = uint64(value);
+        } else {
+            (old, lo, hi) = (p.scoreDecayRate, 0, BPS);
+            _bound(parameter, value, lo, hi);
+            p.scoreDecayRate = uint16(value);
         }
         emit ISequencerRegistry.ParameterUpdated(parameter, old, value);
     }

@@ -102,6 +102,19 @@ library StakeSumTree {
         }
     }
 
+    /// @notice Sum of the weights at positions before `position` (one slot read per level).
+    function prefix(Tree storage tree, uint256 position) internal view returns (uint256 sum) {
+        uint256 depth = tree.depth;
+        if (position >> (2 * depth) != 0) return total(tree);
+        uint256 index = position;
+        for (uint256 level = 1; level <= depth; ++level) {
+            uint256 packed = tree.slots[_key(level, index >> 2)];
+            uint256 own = index & 3;
+            for (uint256 lane; lane < own; ++lane) sum += _lane(packed, lane);
+            index >>= 2;
+        }
+    }
+
     /**
      * @notice The leaf whose cumulative range [prefix, prefix + weight) contains `point`.
      * @dev Reads one slot per level. Requires `point < total(tree)`.

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
+
+/**
+ * @title RegistryStorage
+ * @notice Storage layout of {SequencerRegistry}'s records, at file level so the registry's linked libraries
+ * can read them. Field order packs each commented group into one slot.
+ */
+
+struct Sequencer {
+    // slot: identity, status and set links
+    address operator;
+    ISequencerRegistry.SequencerStatus status;
+    uint16 commissionBps;
+    uint32 next; // next Active sequencer in rotation order (circular list)
+    uint32 prev;
+    // slot: pool stake
+    uint128 bondedStake;
+    uint128 unbondingStake;
+    // slot: pool shares
+    uint128 bondedShares;
+    uint128 unbondingShares;
+    // slot: rewards per bonded share, scaled by REWARD_PRECISION
+    uint256 accRewardPerShare;
+    // slot: lifecycle and evidence (written together when an equivocation is punished)
+    uint64 activationBlock;
+    uint64 lastActiveBlock;
+    uint40 suspendedAt;
+    uint40 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
+    uint48 exitRequestId;
+    // slot: performance
+    uint64 performanceScore;
+    uint64 performanceUpdatedAt;
+    string endpoint;
+    bytes publicKey;
+    bytes metadata;
+}
+
+struct Position {
+    uint128 shares; // bonded shares
+    uint128 rewardDebt; // ⌈shares × accRewardPerShare / PRECISION⌉ at the last settlement
+}
+
+struct UnbondingRequest {
+    address owner;
+    uint64 sequencerId;
+    uint128 shares; // unbonding shares of the sequencer's pool
+    uint64 releaseTime;
+}
+
+
+/// @notice Share arithmetic of a sequencer's pool: values round down, so the pool keeps the dust.
+library PoolMath {
+    function bondedValue(Sequencer storage s, uint256 shares) internal view returns (uint256) {
+        uint256 totalShares = s.bondedShares;
+        if (totalShares == 0) return 0;
+        return Math.mulDiv(shares, s.bondedStake, totalShares);
+    }
+
+    function unbondingValue(Sequencer storage s, uint256 shares) internal view returns (uint256) {
+        uint256 totalShares = s.unbondingShares;
+        if (totalShares == 0) return 0;
+        return Math.mulDiv(shares, s.unbondingStake, totalShares);
+    }
+}
