@@ -588,6 +588,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function operatorOf(uint256 sequencerId) external view returns (address) {
+        return _sequencers[sequencerId].operator;
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function selectionModule() external view returns (address) {
         return address(_selectionModule);
     }

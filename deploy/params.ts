@@ -51,6 +51,31 @@ export interface RegistryParams {
   weightUnit: bigint;
 }
 
+export interface SelectionParams {
+  /** Performance mode: lowest decayed score (bp) a sequencer needs to be selected. */
+  minScore: bigint;
+  /** Auction mode: winners per auction (1–8) and the turns they share (winners–64). */
+  auctionWinners: bigint;
+  turnsPerAuction: bigint;
+  minBid: bigint;
+  /** Hybrid mode: weights of [RoundRobin, WeightedRandom, Auction, Performance]. */
+  hybridWeights: [number, number, number, number];
+  /** Receives auction proceeds after the insurance fee; defaults to governance. */
+  rewardsRecipient?: string;
+}
+
+/** Where randomness comes from: the sequencers' ECVRF beacon (default), or Chainlink VRF v2.5 where it exists. */
+export type RandomnessParams =
+  | { kind: "beacon"; roundTimeout: bigint }
+  | {
+      kind: "chainlink";
+      coordinator: string;
+      subscriptionId: bigint;
+      keyHash: string;
+      callbackGasLimit: number;
+      requestConfirmations: number;
+    };
+
 export interface SuiteParams {
   /** Admin and governance of every contract; defaults to the deployer. */
   governance?: string;
@@ -59,6 +84,8 @@ export interface SuiteParams {
   /** Holders of the monitor role (performance scores). */
   monitors?: string[];
   registry: RegistryParams;
+  selection: SelectionParams;
+  randomness: RandomnessParams;
 }
 
 const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
@@ -96,6 +123,14 @@ export function defaultSuiteParams(): SuiteParams {
       slotDuration: 12n,
       weightUnit: 10n ** 12n,
     },
+    selection: {
+      minScore: 5000n,
+      auctionWinners: 3n,
+      turnsPerAuction: 12n,
+      minBid: ether(1),
+      hybridWeights: [25, 50, 0, 25],
+    },
+    randomness: { kind: "beacon", roundTimeout: 120n },
   };
 }
 
@@ -116,5 +151,7 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
       config: { ...base.registry.config, ...(r.config ?? {}) },
       parameters: { ...base.registry.parameters, ...(r.parameters ?? {}) },
     } as RegistryParams,
+    selection: { ...base.selection, ...(overrides.selection ?? {}) } as SelectionParams,
+    randomness: (overrides.randomness ?? base.randomness) as RandomnessParams,
   };
 }

@@ -1,12 +1,23 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { SequencerRegistry, RegistryParametersLib, EquivocationLib } from "../typechain-types";
+import type {
+  SequencerRegistry,
+  RegistryParametersLib,
+  EquivocationLib,
+  SelectionMechanisms,
+  VRFBeacon,
+  ChainlinkVRFAdapter,
+} from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
 export interface Suite {
   registry: SequencerRegistry;
   registryParametersLib: RegistryParametersLib;
   equivocationLib: EquivocationLib;
+  selection: SelectionMechanisms;
+  /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
+  beacon?: VRFBeacon;
+  chainlinkAdapter?: ChainlinkVRFAdapter;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -56,6 +67,44 @@ export async function deploySuite(
     })
   ).waitForDeployment()) as unknown as SequencerRegistry;
 
+  const selectionFactory = await ethers.getContractFactory("SelectionMechanisms", signer);
+  const sp = params.selection;
+  const selection = (await (
+    await selectionFactory.deploy({
+      admin: deployerAddress,
+      registry: await registry.getAddress(),
+      minScore: sp.minScore,
+      auctionWinners: sp.auctionWinners,
+      turnsPerAuction: sp.turnsPerAuction,
+      minBid: sp.minBid,
+      hybridWeights: sp.hybridWeights,
+      rewardsRecipient: sp.rewardsRecipient ?? governance,
+    })
+  ).waitForDeployment()) as unknown as SelectionMechanisms;
+
+  let beacon: VRFBeacon | undefined;
+  let chainlinkAdapter: ChainlinkVRFAdapter | undefined;
+  const rp = params.randomness;
+  if (rp.kind === "beacon") {
+    beacon = (await (
+      await (await ethers.getContractFactory("VRFBeacon", signer)).deploy(await registry.getAddress(), await selection.getAddress(), rp.roundTimeout)
+    ).waitForDeployment()) as unknown as VRFBeacon;
+  } else {
+    chainlinkAdapter = (await (
+      await (await ethers.getContractFactory("ChainlinkVRFAdapter", signer)).deploy(
+        rp.coordinator,
+        rp.subscriptionId,
+        rp.keyHash,
+        await selection.getAddress(),
+        rp.callbackGasLimit,
+        rp.requestConfirmations,
+      )
+    ).waitForDeployment()) as unknown as ChainlinkVRFAdapter;
+  }
+  const source = (beacon ?? chainlinkAdapter)!;
+  await (await selection.setRandomnessSource(await source.getAddress())).wait();
+  await (await registry.setSelectionModule(await selection.getAddress())).wait();
+
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -67,16 +116,28 @@ export async function deploySuite(
     ...(params.slashers ?? []).map((a): [string, string] => [roles.slasher, a]),
     ...(params.monitors ?? []).map((a): [string, string] => [roles.monitor, a]),
   ];
-  if (governance.toLowerCase() !== deployerAddress.toLowerCase()) {
-    grants.push([roles.admin, governance], [roles.governance, governance]);
-  }
+  const handOver = governance.toLowerCase() !== deployerAddress.toLowerCase();
+  if (handOver) grants.push([roles.admin, governance], [roles.governance, governance]);
   for (const [role, account] of grants) {
     if (!(await registry.hasRole(role, account))) await (await registry.grantRole(role, account)).wait();
   }
-  if (governance.toLowerCase() !== deployerAddress.toLowerCase()) {
+  const auctioneer = await selection.AUCTIONEER_ROLE();
+  if (handOver) {
+    for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.grantRole(role, governance)).wait();
+    for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.renounceRole(role, deployerAddress)).wait();
     await (await registry.renounceRole(roles.governance, deployerAddress)).wait();
     await (await registry.renounceRole(roles.admin, deployerAddress)).wait();
   }
 
-  return { registry, registryParametersLib, equivocationLib, governance, deployer: signer, params };
+  return {
+    registry,
+    registryParametersLib,
+    equivocationLib,
+    selection,
+    beacon,
+    chainlinkAdapter,
+    governance,
+    deployer: signer,
+    params,
+  };
 }

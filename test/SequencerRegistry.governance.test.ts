@@ -70,16 +70,27 @@ describe("SequencerRegistry: governance", () => {
       expect((await f.registry.getParameters()).insuranceFeeBps).to.equal(200n);
     });
 
-    it("should accept only round-robin until a selection module exists, and reject unknown modes", async () => {
+    it("should accept a mode other than round-robin only while a selection module is set", async () => {
       const f = await loadFixture(registryFixture);
       const gov = f.registry.connect(f.governanceSigner);
-      await expect(gov.setParameter(Parameter.SelectionMode, SelectionMode.WeightedRandom))
-        .to.be.revertedWithCustomError(f.registry, "RegistrySelectionModeUnavailable")
-        .withArgs(SelectionMode.WeightedRandom);
+      const module = await f.selection.getAddress();
+      expect(await f.registry.selectionModule()).to.equal(module);
       await expect(gov.setParameter(Parameter.SelectionMode, 5))
         .to.be.revertedWithCustomError(f.registry, "RegistryParameterOutOfBounds")
         .withArgs(Parameter.SelectionMode, 5n, 0n, 4n);
-      await expect(gov.setParameter(Parameter.SelectionMode, SelectionMode.RoundRobin)).to.emit(f.registry, "ParameterUpdated");
+      await expect(gov.setParameter(Parameter.SelectionMode, SelectionMode.WeightedRandom)).to.emit(f.registry, "ParameterUpdated");
+      // The module cannot be removed while a mode needs it.
+      await expect(gov.setSelectionModule(ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(f.registry, "RegistrySelectionModeUnavailable")
+        .withArgs(SelectionMode.WeightedRandom);
+      await gov.setParameter(Parameter.SelectionMode, SelectionMode.RoundRobin);
+      await expect(gov.setSelectionModule(ethers.ZeroAddress)).to.emit(f.registry, "SelectionModuleUpdated").withArgs(ethers.ZeroAddress);
+      await expect(gov.setParameter(Parameter.SelectionMode, SelectionMode.Hybrid))
+        .to.be.revertedWithCustomError(f.registry, "RegistrySelectionModeUnavailable")
+        .withArgs(SelectionMode.Hybrid);
+      await expect(f.registry.connect(f.accounts[0]).setSelectionModule(module))
+        .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
+        .withArgs(f.accounts[0].address, await f.registry.GOVERNANCE_ROLE());
     });
 
     it("should reject a deployment whose parameters break a bound", async () => {

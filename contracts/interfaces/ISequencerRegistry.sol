@@ -389,6 +389,9 @@ interface ISequencerRegistry {
     /// @notice A sequencer's performance score after linear decay since its last update, in basis points.
     function decayedPerformance(uint256 sequencerId) external view returns (uint256);
 
+    /// @notice The operator of a sequencer (address(0) for an unknown id).
+    function operatorOf(uint256 sequencerId) external view returns (address);
+
     /// @notice The selection module (0 if none).
     function selectionModule() external view returns (address);
 

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {ISequencerSelection, ISelectionModule} from "./interfaces/ISequencerSelection.sol";
+import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
+
+/**
+ * @title SelectionMechanisms
+ * @notice LP-504 selection modes and randomness for a {SequencerRegistry}: the registry asks this module for
+ * the next sequencer at every turn ({nextSequencer}) in every mode but round-robin.
+ *
+ * Modes (what {nextSequencer} returns; 0 hands the turn to the registry's round-robin successor):
+ * - WeightedRandom: a stake-weighted draw over the Active set excluding the current sequencer, O(log n) on the
+ *   registry's sum tree, seeded by randomness delivered since the previous draw. Each draw consumes that
+ *   randomness and requests the next, so no draw can be computed before its randomness exists; without fresh
+ *   randomness (the source is late) the turn falls back to round-robin.
+ * - Auction: the turns of finalized auctions, in auction order. An auction has up to `auctionWinners` winners
+ *   (the highest bids) sharing `turnsPerAuction` turns in proportion to their bids (each at least one), taken
+ *   in rounds in bid order so the same winner is never scheduled twice in a row while another has turns left.
+ *   A winner that left the set forfeits its turns; a scheduled winner that is already the current sequencer
+ *   keeps its turn for the next rotation.
+ * - Performance: the highest decayed performance score other than the current sequencer (registry's max
+ *   tree, ties to the lower id), if it reaches `minScore`.
+ * - Hybrid: picks one of (RoundRobin, WeightedRandom, Auction, Performance) with probability proportional to
+ *   `hybridWeights`, using the latest randomness and a nonce, then applies that method.
+ *
+ * Trust model of the randomness: the configured source (the ECVRF beacon by default, or the Chainlink VRF
+ * adapter) is the only account that can fulfil. The beacon's committer learns its output first and can
+ * withhold it (a recorded miss) but cannot choose it. Never `prevrandao`.
+ */
+contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessControl, ReentrancyGuard {
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    bytes32 public constant AUCTIONEER_ROLE = keccak256("AUCTIONEER_ROLE");
+
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_AUCTION_WINNERS = 8;
+    uint256 public constant MAX_TURNS_PER_AUCTION = 64;
+    uint256 public constant MIN_AUCTION_DURATION = 60;
+    uint256 public constant MAX_AUCTION_DURATION = 30 days;
+    /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
+    uint256 private constant MAX_SCHEDULE_SKIPS = 16;
+
+    ISequencerRegistry public immutable registry;
+
+    // ───────────────────────────────────────────── storage ───────────────────────────────────────────
+
+    struct Auction {
+        uint64 startTime;
+        uint64 endTime;
+        bool finalized;
+        uint8 bidderCount; // entries of `top` in use, sorted by bid, highest first
+        uint8 scheduleLength;
+        uint8 cursor; // next schedule entry to hand out
+        uint256 schedule; // 4 bits per turn: index into `top`
+        address[MAX_AUCTION_WINNERS] top;
+    }
+
+    mapping(uint256 auctionId => Auction) private _auctions;
+    mapping(uint256 auctionId => mapping(address bidder => uint256 amount)) private _bids;
+    mapping(address account => uint256 amount) private _pendingReturns;
+    uint256 private _auctionCount;
+    uint256 private _scheduleHead; // queue of finalized auctions with turns: [_scheduleHead, _scheduleTail)
+    uint256 private _scheduleTail;
+    mapping(uint256 index => uint256 auctionId) private _scheduleQueue;
+    uint256 private _liveBids; // Σ bids held for auctions not yet finalized
+    uint256 private _owedReturns; // Σ _pendingReturns
+
+    IRandomnessSource private _source;
+    uint64 private _pendingRequestId; // 0: none
+    bool private _randomnessFresh; // delivered and not yet consumed by a rotation draw
+    uint64 private _nonce;
+    uint256 private _randomness;
+
+    struct Params {
+        uint16 minScore; // bp
+        uint8 auctionWinners;
+        uint8 turnsPerAuction;
+        uint128 minBid;
+        uint16[4] hybridWeights; // RoundRobin, WeightedRandom, Auction, Performance
+        address rewardsRecipient; // receives auction proceeds after the insurance fee
+    }
+
+    Params private _params;
+
+    event SelectionParametersUpdated(uint256 minScore, uint256 auctionWinners, uint256 turnsPerAuction, uint256 minBid);
+    event HybridWeightsUpdated(uint16[4] weights);
+    event RandomnessSourceUpdated(address indexed source);
+    event RewardsRecipientUpdated(address indexed recipient);
+    event AuctionScheduled(uint256 indexed auctionId, uint256 turns);
+    event AuctionTurn(uint256 indexed auctionId, uint256 indexed sequencerId);
+    event BidRefundable(uint256 indexed auctionId, address indexed bidder, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+
+    error SelectionNotRegistry(address caller);
+    error SelectionParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
+    error SelectionZeroAddress();
+    error SelectionZeroBid();
+    error SelectionNothingToWithdraw(address account);
+    error SelectionTransferFailed(address to, uint256 amount);
+    error SelectionNoRandomnessSource();
+
+    struct InitParams {
+        address admin;
+        ISequencerRegistry registry;
+        uint256 minScore;
+        uint256 auctionWinners;
+        uint256 turnsPerAuction;
+        uint256 minBid;
+        uint16[4] hybridWeights;
+        address rewardsRecipient;
+    }
+
+    constructor(InitParams memory init) {
+        if (init.admin == address(0) || address(init.registry) == address(0)) revert SelectionZeroAddress();
+        registry = init.registry;
+        _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
+        _grantRole(GOVERNANCE_ROLE, init.admin);
+        _grantRole(AUCTIONEER_ROLE, init.admin);
+        _setParameters(init.minScore, init.auctionWinners, init.turnsPerAuction, init.minBid);
+        _setHybridWeights(init.hybridWeights);
+        _setRewardsRecipient(init.rewardsRecipient);
+        // Placeholder until the source's first output; rotation draws never use it (they need fresh randomness).
+        _randomness = uint256(keccak256(abi.encode("LP504 selection", block.chainid, address(this))));
+    }
+
+    // ──────────────────────────────────────── registry hook ──────────────────────────────────────────
+
+    /// @inheritdoc ISelectionModule
+    function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
+        if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
+        if (mode == ISequencerRegistry.SelectionMode.Hybrid) mode = _hybridMethod(0);
+        if (mode == ISequencerRegistry.SelectionMode.WeightedRandom) {
+            id = _rotationDraw(currentId);
+        } else if (mode == ISequencerRegistry.SelectionMode.Auction) {
+            id = _nextAuctionTurn(currentId);
+        } else if (mode == ISequencerRegistry.SelectionMode.Performance) {
+            id = _bestPerformer(currentId);
+        }
+        if (id != 0) emit SequencerSelected(mode, id, _operatorOf(id));
+    }
+
+    // ──────────────────────────────────────── selection views ────────────────────────────────────────
+
+    /// @inheritdoc ISequencerSelection
+    function selectRoundRobin() external returns (address) {
+        uint256 id = registry.nextActiveSequencer(registry.currentSequencerId());
+        return _announce(ISequencerRegistry.SelectionMode.RoundRobin, id);
+    }
+
+    /// @inheritdoc ISequencerSelection
+    function selectWeightedRandom(uint256 blockHash) external returns (address) {
+        uint256 total = registry.totalActiveWeight();
+        if (total == 0) revert SelectionNoEligibleSequencer();
+        uint256 point = uint256(keccak256(abi.encode(_randomness, blockHash, _nonce++))) % total;
+        return _announce(ISequencerRegistry.SelectionMode.WeightedRandom, registry.sequencerAtWeight(point));
+    }
+
+    /// @inheritdoc ISequencerSelection
+    function selectByPerformance() external returns (address) {
+        return _announce(ISequencerRegistry.SelectionMode.Performance, _bestPerformer(0));
+    }
+
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev `weights` has one entry per method: [RoundRobin, WeightedRandom, Auction, Performance]. The method is
+     * drawn with probability weight / Σ weights from keccak(latest randomness, entropy, nonce), where `params`
+     * optionally carries `abi.encode(uint256 entropy)`. The chosen method then selects as its own function
+     * does (Auction: the next scheduled winner, without consuming it). Reverts if the method has no candidate.
+     */
+    function selectHybrid(uint256[] calldata weights, bytes calldata params) external returns (address) {
+        if (weights.length != 4) revert SelectionInvalidWeights();
+        uint256 entropy;
+        if (params.length >= 32) entropy = abi.decode(params, (uint256));
+        uint256 sum;
+        for (uint256 i; i < 4; ++i) sum += weights[i];
+        if (sum == 0) revert SelectionInvalidWeights();
+        uint256 point = uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % sum;
+        uint256 method;
+        while (point >= weights[method]) point -= weights[method++];
+        uint256 id;
+        if (method == 0) {
+            id = registry.nextActiveSequencer(registry.currentSequencerId());
+        } else if (method == 1) {
+            uint256 total = registry.totalActiveWeight();
+            if (total != 0) id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % total);
+        } else if (method == 2) {
+            id = _peekAuctionTurn();
+        } else {
+            id = _bestPerformer(0);
+        }
+        return _announce(ISequencerRegistry.SelectionMode(method), id);
+    }
+
+    // ─────────────────────────────────────────── auctions ────────────────────────────────────────────
+
+    /// @inheritdoc ISequencerSelection
+    function initAuction(uint256 duration) external onlyRole(AUCTIONEER_ROLE) returns (uint256 auctionId) {
+        if (duration < MIN_AUCTION_DURATION || duration > MAX_AUCTION_DURATION) {
+            revert SelectionInvalidDuration(duration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
+        }
+        auctionId = ++_auctionCount;
+        Auction storage a = _auctions[auctionId];
+        a.startTime = uint64(block.timestamp);
+        a.endTime = uint64(block.timestamp + duration);
+        emit AuctionStarted(auctionId, a.endTime);
+    }
+
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev Bids add up per bidder. A bid must place the bidder among the `auctionWinners` highest: while there
+     * is room, at least `minBid`; then more than the lowest of them, who is evicted and can withdraw.
+     */
+    function placeBid(uint256 auctionId) external payable {
+        Auction storage a = _existingAuction(auctionId);
+        if (block.timestamp >= a.endTime) revert SelectionAuctionEnded(auctionId, a.endTime);
+        if (msg.value == 0) revert SelectionZeroBid();
+        if (!registry.isActiveSequencer(msg.sender)) revert SelectionNotActiveSequencer(msg.sender);
+
+        uint256 bid = _bids[auctionId][msg.sender] + msg.value;
+        uint256 count = a.bidderCount;
+        uint256 index = _indexOf(a, msg.sender, count);
+        if (index == count) {
+            // New entrant.
+            if (count < _params.auctionWinners) {
+                if (bid < _params.minBid) revert SelectionBidTooLow(bid, _params.minBid);
+                a.bidderCount = uint8(count + 1);
+            } else {
+                address lowest = a.top[count - 1];
+                uint256 lowestBid = _bids[auctionId][lowest];
+                if (bid <= lowestBid) revert SelectionBidTooLow(bid, lowestBid + 1);
+                _bids[auctionId][lowest] = 0;
+                _liveBids -= lowestBid;
+                _credit(lowest, lowestBid);
+                emit BidRefundable(auctionId, lowest, lowestBid);
+                index = count - 1;
+            }
+            a.top[index] = msg.sender;
+        }
+        _bids[auctionId][msg.sender] = bid;
+        _liveBids += msg.value;
+        // Bubble up to keep `top` sorted by bid, highest first (ties keep the earlier bidder ahead).
+        while (index > 0 && _bids[auctionId][a.top[index - 1]] < bid) {
+            a.top[index] = a.top[index - 1];
+            a.top[index - 1] = msg.sender;
+            --index;
+        }
+        emit BidPlaced(auctionId, msg.sender, bid);
+    }
+
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev The winners' bids are the proceeds: the registry's insurance fee goes to its insurance fund, the rest
+     * to `rewardsRecipient` (withdrawable). Returns the highest bidder (address(0) without bids).
+     */
+    function finalizeAuction(uint256 auctionId) external nonReentrant returns (address winner) {
+        Auction storage a = _existingAuction(auctionId);
+        if (a.finalized) revert SelectionAuctionAlreadyFinalized(auctionId);
+        if (block.timestamp < a.endTime) revert SelectionAuctionNotEnded(auctionId, a.endTime);
+        a.finalized = true;
+        uint256 count = a.bidderCount;
+        if (count == 0) {
+            emit AuctionFinalized(auctionId, address(0), 0);
+            return address(0);
+        }
+        winner = a.top[0];
+        uint256 proceeds;
+        uint256[MAX_AUCTION_WINNERS] memory bids;
+        for (uint256 i; i < count; ++i) {
+            bids[i] = _bids[auctionId][a.top[i]];
+            proceeds += bids[i];
+            _bids[auctionId][a.top[i]] = 0;
+        }
+        _liveBids -= proceeds;
+        _buildSchedule(a, bids, count, proceeds);
+        _scheduleQueue[_scheduleTail++] = auctionId;
+        emit AuctionFinalized(auctionId, winner, bids[0]);
+        emit AuctionScheduled(auctionId, a.scheduleLength);
+
+        uint256 toInsurance = (proceeds * registry.getParameters().insuranceFeeBps) / BPS;
+        _credit(_params.rewardsRecipient, proceeds - toInsurance);
+        if (toInsurance != 0) registry.fundInsurance{value: toInsurance}();
+    }
+
+    /// @notice Sends the caller its outbid bids and, for the rewards recipient, auction proceeds.
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _pendingReturns[msg.sender];
+        if (amount == 0) revert SelectionNothingToWithdraw(msg.sender);
+        _pendingReturns[msg.sender] = 0;
+        _owedReturns -= amount;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert SelectionTransferFailed(msg.sender, amount);
+    }
+
+    // ────────────────────────────────────────── randomness ───────────────────────────────────────────
+
+    /// @inheritdoc ISequencerSelection
+    function requestRandomness() public returns (uint256 requestId) {
+        requestId = _pendingRequestId;
+        if (requestId != 0) return requestId; // one request at a time: asking again is free and changes nothing
+        if (address(_source) == address(0)) revert SelectionNoRandomnessSource();
+        requestId = _source.requestRandomness();
+        _pendingRequestId = uint64(requestId);
+        emit RandomnessRequested(requestId);
+    }
+
+    /// @inheritdoc ISequencerSelection
+    function fulfillRandomness(uint256 requestId, uint256 randomness) external {
+        if (msg.sender != address(_source)) revert SelectionUnauthorizedRandomnessSource(msg.sender);
+        if (requestId == 0 || requestId != _pendingRequestId) revert SelectionUnknownRandomnessRequest(requestId);
+        _pendingRequestId = 0;
+        _randomnessFresh = true;
+        _randomness = randomness; // the source's output is already uniform and unpredictable
+        emit RandomnessFulfilled(requestId, randomness);
+    }
+
+    // ────────────────────────────────────────── governance ───────────────────────────────────────────
+
+    /// @notice Governance: sets the randomness source (a fresh source starts without a pending request).
+    function setRandomnessSource(address source) external onlyRole(GOVERNANCE_ROLE) {
+        if (source == address(0)) revert SelectionZeroAddress();
+        _source = IRandomnessSource(source);
+        _pendingRequestId = 0;
+        emit RandomnessSourceUpdated(source);
+    }
+
+    /// @notice Governance: performance threshold (bp ≤ 10,000), auction winners (1–8), turns per auction
+    /// (winners–64), minimum bid.
+    function setParameters(
+        uint256 minScore,
+        uint256 auctionWinners,
+        uint256 turnsPerAuction,
+        uint256 minBid
+    ) external onlyRole(GOVERNANCE_ROLE) {
+        _setParameters(minScore, auctionWinners, turnsPerAuction, minBid);
+    }
+
+    /// @notice Governance: weights of [RoundRobin, WeightedRandom, Auction, Performance] in Hybrid mode.
+    function setHybridWeights(uint16[4] calldata weights) external onlyRole(GOVERNANCE_ROLE) {
+        _setHybridWeights(weights);
+    }
+
+    function setRewardsRecipient(address recipient) external onlyRole(GOVERNANCE_ROLE) {
+        _setRewardsRecipient(recipient);
+    }
+
+    // ──────────────────────────────────────────── views ──────────────────────────────────────────────
+
+    function getAuction(uint256 auctionId) external view returns (AuctionInfo memory) {
+        Auction storage a = _existingAuction(auctionId);
+        address top = a.top[0];
+        return
+            AuctionInfo({
+                startTime: a.startTime,
+                endTime: a.endTime,
+                highestBidder: top,
+                highestBid: a.finalized ? 0 : _bids[auctionId][top],
+                finalized: a.finalized
+            });
+    }
+
+    /// @notice The current bidders of an auction, highest bid first, and their bids (zero once finalized).
+    function auctionBidders(uint256 auctionId) external view returns (address[] memory bidders, uint256[] memory bids) {
+        Auction storage a = _existingAuction(auctionId);
+        uint256 count = a.bidderCount;
+        bidders = new address[](count);
+        bids = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            bidders[i] = a.top[i];
+            bids[i] = _bids[auctionId][a.top[i]];
+        }
+    }
+
+    /// @notice The winners of a finalized auction's turns, in schedule order, and the next turn to hand out.
+    function auctionSchedule(uint256 auctionId) external view returns (address[] memory turns, uint256 cursor) {
+        Auction storage a = _existingAuction(auctionId);
+        turns = new address[](a.scheduleLength);
+        for (uint256 i; i < turns.length; ++i) turns[i] = a.top[(a.schedule >> (4 * i)) & 0xf];
+        cursor = a.cursor;
+    }
+
+    function pendingReturns(address account) external view returns (uint256) {
+        return _pendingReturns[account];
+    }
+
+    /// @notice Everything the contract owes: live bids plus withdrawable balances. Equals its balance.
+    function totalOwed() external view returns (uint256) {
+        return _liveBids + _owedReturns;
+    }
+
+    function auctionCount() external view returns (uint256) {
+        return _auctionCount;
+    }
+
+    function randomnessSource() external view returns (address) {
+        return address(_source);
+    }
+
+    /// @notice The latest randomness, whether a rotation draw may still use it, and the pending request (0: none).
+    function randomnessState() external view returns (uint256 randomness, bool fresh, uint256 pendingRequestId) {
+        return (_randomness, _randomnessFresh, _pendingRequestId);
+    }
+
+    function getParameters() external view returns (Params memory) {
+        return _params;
+    }
+
+    // ────────────────────────────────────────── internals ────────────────────────────────────────────
+
+    function _rotationDraw(uint256 currentId) private returns (uint256 id) {
+        if (!_randomnessFresh) {
+            if (address(_source) != address(0)) requestRandomness();
+            return 0;
+        }
+        _randomnessFresh = false;
+        uint256 seed = _randomness;
+        if (address(_source) != address(0)) requestRandomness();
+
+        uint256 total = registry.totalActiveWeight();
+        uint256 excluded = currentId == 0 ? 0 : registry.weightOf(currentId);
+        if (total <= excluded) return 0;
+        uint256 point = uint256(keccak256(abi.encode(seed, _nonce++))) % (total - excluded);
+        // Skip the current sequencer's range: the others keep probabilities proportional to their stake.
+        if (excluded != 0 && point >= registry.weightPrefix(currentId)) point += excluded;
+        return registry.sequencerAtWeight(point);
+    }
+
+    function _bestPerformer(uint256 excludedId) private view returns (uint256) {
+        (uint256 id, uint256 score) = registry.bestPerformer(excludedId);
+        if (id == 0 || score < _params.minScore) return 0;
+        return id;
+    }
+
+    function _hybridMethod(uint256 entropy) private returns (ISequencerRegistry.SelectionMode) {
+        uint16[4] memory w = _params.hybridWeights;
+        uint256 sum = uint256(w[0]) + w[1] + w[2] + w[3];
+        uint256 point = uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % sum;
+        uint256 method;
+        while (point >= w[method]) point -= w[method++];
+        return ISequencerRegistry.SelectionMode(method);
+    }
+
+    function _nextAuctionTurn(uint256 currentId) private returns (uint256) {
+        for (uint256 skips; skips < MAX_SCHEDULE_SKIPS && _scheduleHead < _scheduleTail; ++skips) {
+            uint256 auctionId = _scheduleQueue[_scheduleHead];
+            Auction storage a = _auctions[auctionId];
+            uint256 cursor = a.cursor;
+            if (cursor >= a.scheduleLength) {
+                delete _scheduleQueue[_scheduleHead++];
+                continue;
+            }
+            address winner = a.top[(a.schedule >> (4 * cursor)) & 0xf];
+            uint256 id = registry.sequencerIdOf(winner);
+            if (!registry.isActiveSequencer(winner)) {
+                a.cursor = uint8(cursor + 1); // a winner that left the set forfeits the turn
+                continue;
+            }
+            if (id == currentId) return 0; // keeps its turn for the next rotation
+            a.cursor = uint8(cursor + 1);
+            emit AuctionTurn(auctionId, id);
+            return id;
+        }
+        return 0;
+    }
+
+    function _peekAuctionTurn() private view returns (uint256) {
+        for (uint256 i = _scheduleHead; i < _scheduleTail; ++i) {
+            Auction storage a = _auctions[_scheduleQueue[i]];
+            if (a.cursor < a.scheduleLength) return registry.sequencerIdOf(a.top[(a.schedule >> (4 * a.cursor)) & 0xf]);
+        }
+        return 0;
+    }
+
+    /// @dev Turns in proportion to bids, at least one each: turns_i = 1 + ⌊(T − k)·bid_i / Σbids⌋, leftover
+    /// turns to the highest bids. Laid out in rounds in bid order (a, b, c, a, b, a, …).
+    function _buildSchedule(Auction storage a, uint256[MAX_AUCTION_WINNERS] memory bids, uint256 count, uint256 sum) private {
+        uint256 total = _params.turnsPerAuction;
+        uint256[MAX_AUCTION_WINNERS] memory turns;
+        uint256 assigned;
+        for (uint256 i; i < count; ++i) {
+            turns[i] = 1 + ((total - count) * bids[i]) / sum;
+            assigned += turns[i];
+        }
+        for (uint256 i; assigned < total; i = (i + 1) % count) {
+            ++turns[i];
+            ++assigned;
+        }
+        uint256 schedule;
+        uint256 length;
+        for (uint256 round; length < total; ++round) {
+            for (uint256 i; i < count; ++i) {
+                if (turns[i] > round) schedule |= i << (4 * length++);
+            }
+        }
+        a.schedule = schedule;
+        a.scheduleLength = uint8(total);
+    }
+
+    function _indexOf(Auction storage a, address bidder, uint256 count) private view returns (uint256 i) {
+        while (i < count && a.top[i] != bidder) ++i;
+    }
+
+    function _announce(ISequencerRegistry.SelectionMode mode, uint256 id) private returns (address operator) {
+        if (id == 0) revert SelectionNoEligibleSequencer();
+        operator = _operatorOf(id);
+        emit SequencerSelected(mode, id, operator);
+    }
+
+    function _operatorOf(uint256 id) private view returns (address) {
+        return registry.operatorOf(id);
+    }
+
+    function _credit(address account, uint256 amount) private {
+        _pendingReturns[account] += amount;
+        _owedReturns += amount;
+    }
+
+    function _existingAuction(uint256 auctionId) private view returns (Auction storage a) {
+        a = _auctions[auctionId];
+        if (a.endTime == 0) revert SelectionUnknownAuction(auctionId);
+    }
+
+    function _setParameters(uint256 minScore, uint256 auctionWinners, uint256 turnsPerAuction, uint256 minBid) private {
+        if (minScore > BPS) revert SelectionParameterOutOfBounds("minScore", minScore, 0, BPS);
+        if (auctionWinners == 0 || auctionWinners > MAX_AUCTION_WINNERS) {
+            revert SelectionParameterOutOfBounds("auctionWinners", auctionWinners, 1, MAX_AUCTION_WINNERS);
+        }
+        if (turnsPerAuction < auctionWinners || turnsPerAuction > MAX_TURNS_PER_AUCTION) {
+            revert SelectionParameterOutOfBounds("turnsPerAuction", turnsPerAuction, auctionWinners, MAX_TURNS_PER_AUCTION);
+        }
+        if (minBid == 0 || minBid > type(uint128).max) revert SelectionParameterOutOfBounds("minBid", minBid, 1, type(uint128).max);
+        _params.minScore = uint16(minScore);
+        _params.auctionWinners = uint8(auctionWinners);
+        _params.turnsPerAuction = uint8(turnsPerAuction);
+        _params.minBid = uint128(minBid);
+        emit SelectionParametersUpdated(minScore, auctionWinners, turnsPerAuction, minBid);
+    }
+
+    function _setHybridWeights(uint16[4] memory weights) private {
+        if (uint256(weights[0]) + weights[1] + weights[2] + weights[3] == 0) revert SelectionInvalidWeights();
+        _params.hybridWeights = weights;
+        emit HybridWeightsUpdated(weights);
+    }
+
+    function _setRewardsRecipient(address recipient) private {
+        if (recipient == address(0)) revert SelectionZeroAddress();
+        _params.rewardsRecipient = recipient;
+        emit RewardsRecipientUpdated(recipient);
+    }
+}
