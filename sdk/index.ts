@@ -1,1 +1,3 @@
 export * from "./blockCommitment";
+export * from "./vrf";
+export * from "./beacon";

@@ -1,0 +1,394 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { SelectionMode, SequencerStatus, suiteParams } from "../deploy";
+import { proveVRF, proofTuple, commitRound, registerVrfKey, operatorVrfKey } from "../sdk";
+import { deployRegistryFixture } from "./helpers/fixtures";
+import { withSequencers, deliverRandomness, setMode, rotate, type SelectionFixture } from "./helpers/selection";
+
+const E = (n: string | number) => ethers.parseEther(String(n));
+
+describe("SelectionMechanisms", () => {
+  const STAKES = [100, 250, 400, 150, 300, 1000, 120, 700];
+  async function eight() {
+    const f = await withSequencers(STAKES);
+    return { ...f, selectionAddress: await f.selection.getAddress() };
+  }
+
+  async function expectSolvent(f: SelectionFixture) {
+    expect(await ethers.provider.getBalance(await f.selection.getAddress())).to.equal(await f.selection.totalOwed());
+  }
+
+  describe("weighted random", () => {
+    it("should pass a chi-square goodness-of-fit against stake over 10,000 draws of 24 sequencers", async () => {
+      const stakes = Array.from({ length: 24 }, (_, i) => 100 + ((i * 137) % 23) * 40); // 100 … 980 LUX
+      const f = await withSequencers(stakes);
+      const counts = new Map<string, number>();
+      for (let i = 0; i < 10_000; i++) {
+        const op = await f.selection.selectWeightedRandom.staticCall(BigInt(ethers.id(`draw ${i}`)));
+        counts.set(op, (counts.get(op) ?? 0) + 1);
+      }
+      const total = stakes.reduce((a, b) => a + b, 0);
+      let chi2 = 0;
+      stakes.forEach((s, i) => {
+        const expected = (10_000 * s) / total;
+        const observed = counts.get(f.operators[i].address) ?? 0;
+        chi2 += (observed - expected) ** 2 / expected;
+      });
+      // 23 degrees of freedom: p > 0.001 ⇔ χ² < 49.73.
+      expect(chi2).to.be.lt(49.73);
+    });
+
+    it("should mix an advancing nonce, so repeated calls with the same entropy differ", async () => {
+      const f = await loadFixture(eight);
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const receipt = await (await f.selection.selectWeightedRandom(7)).wait();
+        seen.add(f.selection.interface.parseLog(receipt!.logs[0])!.args.operator);
+      }
+      expect(seen.size).to.be.gt(1);
+    });
+
+    it("should rotate by stake, never to the current sequencer, once fresh randomness arrives", async () => {
+      const f = await loadFixture(eight);
+      await setMode(f, SelectionMode.WeightedRandom);
+      // No randomness yet: the turn falls back to round-robin and a request goes out.
+      expect(await rotate(f)).to.equal(2n);
+      expect((await f.selection.randomnessState()).pendingRequestId).to.not.equal(0n);
+      for (let i = 0; i < 25; i++) {
+        await deliverRandomness(f);
+        const before = await f.registry.currentSequencerId();
+        await time.increase((await f.registry.getConfig()).rotationPeriod);
+        await expect(f.registry.rotateSequencer()).to.emit(f.selection, "SequencerSelected");
+        expect(await f.registry.currentSequencerId()).to.not.equal(before);
+      }
+    });
+
+    it("should never select a sequencer that exited, was suspended or ejected", async () => {
+      const f = await loadFixture(eight);
+      await setMode(f, SelectionMode.WeightedRandom);
+      await f.registry.connect(f.signerOf.get(6n)!).initiateExit(6); // the biggest stake
+      await f.registry.connect(f.governanceSigner).suspendSequencer(8);
+      await f.registry.connect(f.governanceSigner).ejectSequencer(3);
+      const excluded = new Set([6n, 8n, 3n]);
+      for (let i = 0; i < 30; i++) {
+        await deliverRandomness(f);
+        const id = await rotate(f);
+        expect(excluded.has(id), `selected ${id}`).to.equal(false);
+        expect((await f.registry.getSequencer(id)).status).to.equal(SequencerStatus.Active);
+      }
+    });
+  });
+
+  describe("performance", () => {
+    async function scored() {
+      const f = await eight();
+      const gov = f.registry.connect(f.governanceSigner);
+      await gov.grantRole(await f.registry.MONITOR_ROLE(), f.governance);
+      // Scores (bp), all reported in one block: 3 and 7 tie exactly at the top; 5 is below minScore (5,000).
+      const scores: [number, number][] = [[1, 6000], [2, 7000], [3, 9000], [4, 6500], [5, 4000], [6, 8000], [7, 9000], [8, 5500]];
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        for (const [id, score] of scores) await gov.updatePerformance(id, score);
+        await ethers.provider.send("evm_mine", []);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      await setMode(f, SelectionMode.Performance);
+      return f;
+    }
+
+    it("should pick the best decayed score, ties to the lower id, never the current one", async () => {
+      const f = await loadFixture(scored);
+      expect(await f.registry.bestPerformer(0)).to.deep.equal([3n, 9000n]);
+      expect(await f.registry.bestPerformer(3)).to.deep.equal([7n, 9000n]);
+      expect(await rotate(f)).to.equal(3n); // from 1
+      expect(await rotate(f)).to.equal(7n); // 3 is current: next best
+      expect(await rotate(f)).to.equal(3n);
+      expect(await f.selection.selectByPerformance.staticCall()).to.equal(f.signerOf.get(3n)!.address);
+    });
+
+    it("should let scores decay at scoreDecayRate and skip sequencers below minScore", async () => {
+      const f = await loadFixture(scored);
+      // 100 bp per day: after 20 days every score has lost 2,000 bp; only 3, 7 (7,000) and 6 (6,000) qualify.
+      await time.increase(20 * 86400);
+      expect(await f.registry.decayedPerformance(3)).to.equal(7000n);
+      expect(await f.registry.decayedPerformance(5)).to.equal(2000n);
+      // A fresh report for 5 puts it on top.
+      await f.registry.connect(f.governanceSigner).updatePerformance(5, 9500);
+      expect(await rotate(f)).to.equal(5n);
+      // After 100 more days nobody reaches minScore: the turn falls back to round-robin (liveness first).
+      await time.increase(100 * 86400);
+      await expect(f.selection.selectByPerformance()).to.be.revertedWithCustomError(f.selection, "SelectionNoEligibleSequencer");
+      expect(await rotate(f)).to.equal(6n);
+    });
+
+    it("should drop a sequencer that leaves the set from the index", async () => {
+      const f = await loadFixture(scored);
+      await f.registry.connect(f.governanceSigner).suspendSequencer(3);
+      expect(await f.registry.bestPerformer(0)).to.deep.equal([7n, 9000n]);
+      await f.registry.connect(f.governanceSigner).reinstateSequencer(3);
+      expect(await f.registry.bestPerformer(0)).to.deep.equal([3n, 9000n]);
+    });
+  });
+
+  describe("auctions", () => {
+    it("should give several winners turns in proportion to their bids, rotated within the epoch", async () => {
+      const f = await loadFixture(eight);
+      const s = f.selection;
+      await s.initAuction(3600);
+      // Winners: 3 highest of 4 bids (auctionWinners = 3); turnsPerAuction = 12.
+      await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(10) });
+      await s.connect(f.signerOf.get(4n)!).placeBid(1, { value: E(30) });
+      await s.connect(f.signerOf.get(5n)!).placeBid(1, { value: E(20) });
+      await expect(s.connect(f.signerOf.get(6n)!).placeBid(1, { value: E(15) }))
+        .to.emit(s, "BidRefundable")
+        .withArgs(1n, f.signerOf.get(2n)!.address, E(10));
+      await expectSolvent(f);
+      await time.increase(3601);
+      await s.finalizeAuction(1);
+      const [turns] = await s.auctionSchedule(1);
+      // 1 + ⌊9·bid/65⌋: 30 → 5, 20 → 3, 15 → 3, one leftover turn to the highest bid: 6, 3, 3.
+      const count = (id: bigint) => turns.filter((a) => a === f.signerOf.get(id)!.address).length;
+      expect([count(4n), count(5n), count(6n)]).to.deep.equal([6, 3, 3]);
+      for (let i = 1; i < turns.length; i++) {
+        if (turns[i] === turns[i - 1]) expect(turns.slice(i).every((a) => a === turns[i])).to.equal(true); // only the forced tail
+      }
+
+      await setMode(f, SelectionMode.Auction);
+      const order: bigint[] = [];
+      for (let i = 0; i < 13; i++) order.push(await rotate(f));
+      // The schedule's turns, in order; a winner that is current keeps its turn for the next rotation,
+      // round-robin fills that gap; then round-robin again once the schedule is spent.
+      expect(order.slice(0, 3)).to.deep.equal([4n, 5n, 6n]);
+      for (let i = 1; i < order.length; i++) expect(order[i]).to.not.equal(order[i - 1]);
+      const fromAuction = order.filter((id) => id === 4n || id === 5n || id === 6n).length;
+      expect(fromAuction).to.be.gte(12);
+    });
+
+    it("should route the proceeds: insurance fee to the registry, the rest to the rewards recipient", async () => {
+      const f = await loadFixture(eight);
+      const s = f.selection;
+      await s.initAuction(600);
+      await s.connect(f.signerOf.get(1n)!).placeBid(1, { value: E(100) });
+      await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(150) });
+      await time.increase(601);
+      const insuranceBefore = await f.registry.insuranceFund();
+      await expect(s.finalizeAuction(1)).to.emit(s, "AuctionFinalized").withArgs(1n, f.signerOf.get(2n)!.address, E(150));
+      expect((await f.registry.insuranceFund()) - insuranceBefore).to.equal(E("2.5")); // 1% of 250
+      expect(await s.pendingReturns(f.governance)).to.equal(E("247.5"));
+      await expectSolvent(f);
+      await expect(s.connect(f.governanceSigner).withdraw()).to.changeEtherBalance(f.governanceSigner, E("247.5"));
+      await expectSolvent(f);
+    });
+
+    it("should keep losing bids withdrawable and reject bad bids and finalizations, changing nothing", async () => {
+      const f = await loadFixture(eight);
+      const s = f.selection;
+      const [a, b, c, d] = [1n, 2n, 3n, 4n].map((id) => f.signerOf.get(id)!);
+      const outsider = f.accounts[20];
+      await expect(s.connect(outsider).initAuction(3600))
+        .to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount")
+        .withArgs(outsider.address, await s.AUCTIONEER_ROLE());
+      await expect(s.initAuction(59)).to.be.revertedWithCustomError(s, "SelectionInvalidDuration").withArgs(59n, 60n, 30n * 86400n);
+      await s.initAuction(3600);
+      await expect(s.connect(outsider).placeBid(1, { value: E(5) }))
+        .to.be.revertedWithCustomError(s, "SelectionNotActiveSequencer")
+        .withArgs(outsider.address);
+      await expect(s.connect(a).placeBid(2, { value: E(5) })).to.be.revertedWithCustomError(s, "SelectionUnknownAuction").withArgs(2n);
+      await expect(s.connect(a).placeBid(1)).to.be.revertedWithCustomError(s, "SelectionZeroBid");
+      await expect(s.connect(a).placeBid(1, { value: E("0.5") }))
+        .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
+        .withArgs(E("0.5"), E(1));
+      for (const [who, amount] of [[a, 5], [b, 6], [c, 7]] as const) await s.connect(who).placeBid(1, { value: E(amount) });
+      // Full: a new bid must beat the lowest (5).
+      await expect(s.connect(d).placeBid(1, { value: E(5) }))
+        .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
+        .withArgs(E(5), E(5) + 1n);
+      await s.connect(d).placeBid(1, { value: E(8) }); // evicts a
+      expect(await s.pendingReturns(a.address)).to.equal(E(5));
+      await s.connect(b).placeBid(1, { value: E(10) }); // raises its bid to 16: now the highest
+      const [bidders, bids] = await s.auctionBidders(1);
+      expect(bidders).to.deep.equal([b.address, d.address, c.address]);
+      expect(bids).to.deep.equal([E(16), E(8), E(7)]);
+      await expectSolvent(f);
+
+      await expect(s.finalizeAuction(1)).to.be.revertedWithCustomError(s, "SelectionAuctionNotEnded");
+      await time.increase(3600);
+      await expect(s.connect(a).placeBid(1, { value: E(50) })).to.be.revertedWithCustomError(s, "SelectionAuctionEnded");
+      await s.finalizeAuction(1);
+      await expect(s.finalizeAuction(1)).to.be.revertedWithCustomError(s, "SelectionAuctionAlreadyFinalized").withArgs(1n);
+      await expect(s.connect(a).withdraw()).to.changeEtherBalance(a, E(5));
+      await expect(s.connect(a).withdraw()).to.be.revertedWithCustomError(s, "SelectionNothingToWithdraw").withArgs(a.address);
+      await expectSolvent(f);
+    });
+
+    it("should finalize an auction without bids to no winner", async () => {
+      const f = await loadFixture(eight);
+      await f.selection.initAuction(60);
+      await time.increase(61);
+      expect(await f.selection.finalizeAuction.staticCall(1)).to.equal(ethers.ZeroAddress);
+      await expect(f.selection.finalizeAuction(1)).to.emit(f.selection, "AuctionFinalized").withArgs(1n, ethers.ZeroAddress, 0n);
+    });
+  });
+
+  describe("hybrid", () => {
+    it("should apply the method its weights choose, through rotateSequencer", async () => {
+      const f = await loadFixture(eight);
+      const gov = f.selection.connect(f.governanceSigner);
+      await f.registry.connect(f.governanceSigner).grantRole(await f.registry.MONITOR_ROLE(), f.governance);
+      await f.registry.connect(f.governanceSigner).updatePerformance(5, 9999);
+      await setMode(f, SelectionMode.Hybrid);
+      await gov.setHybridWeights([0, 0, 0, 1]); // performance only
+      expect(await rotate(f)).to.equal(5n);
+      await gov.setHybridWeights([0, 1, 0, 0]); // weighted random only
+      await deliverRandomness(f);
+      await time.increase(3600);
+      const receipt = await (await f.registry.rotateSequencer()).wait();
+      const selected = receipt!.logs
+        .filter((l) => l.address === f.selectionAddress)
+        .map((l) => f.selection.interface.parseLog(l)!)
+        .find((e) => e.name === "SequencerSelected")!;
+      expect(selected.args.mode).to.equal(SelectionMode.WeightedRandom);
+      expect(await f.registry.currentSequencerId()).to.equal(selected.args.sequencerId);
+      expect(await f.registry.currentSequencerId()).to.not.equal(5n);
+      await expect(gov.setHybridWeights([0, 0, 0, 0])).to.be.revertedWithCustomError(f.selection, "SelectionInvalidWeights");
+    });
+
+    it("should select with caller weights in selectHybrid and reject bad weights", async () => {
+      const f = await loadFixture(eight);
+      await expect(f.selection.selectHybrid([1, 2, 3], "0x")).to.be.revertedWithCustomError(f.selection, "SelectionInvalidWeights");
+      await expect(f.selection.selectHybrid([0, 0, 0, 0], "0x")).to.be.revertedWithCustomError(f.selection, "SelectionInvalidWeights");
+      await expect(f.selection.selectHybrid([1, 0, 0, 0], ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [42])))
+        .to.emit(f.selection, "SequencerSelected")
+        .withArgs(SelectionMode.RoundRobin, 2n, f.signerOf.get(2n)!.address);
+      await expect(f.selection.selectHybrid([0, 0, 1, 0], "0x")).to.be.revertedWithCustomError(f.selection, "SelectionNoEligibleSequencer");
+    });
+  });
+
+  describe("ECVRF beacon", () => {
+    it("should accept the committer's valid proof and deliver its output", async () => {
+      const f = await loadFixture(eight);
+      await f.selection.requestRandomness();
+      const [round, committerId, , requestId] = await f.beacon!.roundState();
+      expect([round, committerId, requestId]).to.deep.equal([1n, 1n, 1n]);
+      const seed = await f.beacon!.currentSeed();
+      const proof = proveVRF(f.keys.get(1n)!.sk, seed);
+      const { output } = await commitRound(f.beacon!, f.signerOf.get(1n)!, f.keys.get(1n)!);
+      const state = await f.selection.randomnessState();
+      expect(state.randomness).to.equal(output);
+      expect(state.fresh).to.equal(true);
+      expect(proof.gamma.length).to.equal(2);
+      // The next round belongs to the next sequencer, with a seed chained from this output.
+      await f.selection.requestRandomness();
+      expect((await f.beacon!.roundState())[1]).to.equal(2n);
+      expect(await f.beacon!.currentSeed()).to.equal(BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))));
+    });
+
+    it("should reject another key, a tampered proof, a proof for the wrong seed, and a non-committer", async () => {
+      const f = await loadFixture(eight);
+      await f.selection.requestRandomness();
+      const seed = await f.beacon!.currentSeed();
+      const op1 = f.signerOf.get(1n)!;
+      const good = proofTuple(proveVRF(f.keys.get(1n)!.sk, seed));
+      await expect(f.beacon!.connect(op1).commitVRF(proofTuple(proveVRF(f.keys.get(2n)!.sk, seed))))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
+        .withArgs(1n);
+      await expect(f.beacon!.connect(op1).commitVRF({ ...good, s: good.s + 1n })).to.be.revertedWith("addr(c*pk+s*g)!=_uWitness");
+      await expect(f.beacon!.connect(op1).commitVRF({ ...good, gamma: proveVRF(f.keys.get(1n)!.sk, seed + 1n).gamma })).to.be.reverted;
+      // A proof for another seed: its s·H witness does not match this seed's H.
+      await expect(f.beacon!.connect(op1).commitVRF(proofTuple(proveVRF(f.keys.get(1n)!.sk, seed + 1n)))).to.be.revertedWith(
+        "Second mul check failed",
+      );
+      await expect(f.beacon!.connect(f.signerOf.get(2n)!).commitVRF(good))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconNotCommitter")
+        .withArgs(f.signerOf.get(2n)!.address, 1n);
+      expect((await f.selection.randomnessState()).fresh).to.equal(false);
+      await f.beacon!.connect(op1).commitVRF(good);
+      // The same proof again: no open round; and for the next round its seed is wrong.
+      await expect(f.beacon!.connect(op1).commitVRF(good)).to.be.revertedWithCustomError(f.beacon!, "BeaconNoOpenRound");
+    });
+
+    it("should pass a missed round to the next committer and record the miss", async () => {
+      const f = await loadFixture(eight);
+      await f.selection.requestRandomness();
+      await expect(f.beacon!.skipCommitter()).to.be.revertedWithCustomError(f.beacon!, "BeaconRoundNotTimedOut");
+      await time.increase(120);
+      const late = proofTuple(proveVRF(f.keys.get(1n)!.sk, await f.beacon!.currentSeed()));
+      await expect(f.beacon!.connect(f.signerOf.get(1n)!).commitVRF(late)).to.be.revertedWithCustomError(f.beacon!, "BeaconRoundTimedOut");
+      await expect(f.beacon!.skipCommitter()).to.emit(f.beacon!, "CommitMissed").withArgs(1n, 1n);
+      expect(await f.beacon!.missedRounds(1)).to.equal(1n);
+      expect((await f.beacon!.roundState())[1]).to.equal(2n);
+      await commitRound(f.beacon!, f.signerOf.get(2n)!, f.keys.get(2n)!);
+      expect((await f.selection.randomnessState()).fresh).to.equal(true);
+    });
+
+    it("should bind keys to operators and reject points off the curve", async () => {
+      const f = await loadFixture(eight);
+      const key = operatorVrfKey("0x1234");
+      await expect(f.beacon!.connect(f.signerOf.get(2n)!).registerVRFKey(1, key.pk))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconNotOperator")
+        .withArgs(1n, f.signerOf.get(2n)!.address);
+      await expect(f.beacon!.connect(f.signerOf.get(1n)!).registerVRFKey(1, [key.pk[0], key.pk[1] + 1n])).to.be.revertedWithCustomError(
+        f.beacon!,
+        "BeaconInvalidKey",
+      );
+      await expect(registerVrfKey(f.beacon!, f.signerOf.get(1n)!, 1n, key)).to.not.be.rejected;
+    });
+
+    it("should accept fulfilment only from the configured source, for the pending request", async () => {
+      const f = await loadFixture(eight);
+      await expect(f.selection.fulfillRandomness(1, 1))
+        .to.be.revertedWithCustomError(f.selection, "SelectionUnauthorizedRandomnessSource")
+        .withArgs(f.governance);
+      await expect(f.beacon!.requestRandomness()).to.be.revertedWithCustomError(f.beacon!, "BeaconNotConsumer");
+      await expect(f.selection.nextSequencer(SelectionMode.WeightedRandom, 1))
+        .to.be.revertedWithCustomError(f.selection, "SelectionNotRegistry")
+        .withArgs(f.governance);
+      expect(await f.selection.requestRandomness.staticCall()).to.equal(1n);
+      await f.selection.requestRandomness();
+      expect(await f.selection.requestRandomness.staticCall()).to.equal(1n); // idempotent while pending
+    });
+  });
+
+  describe("Chainlink VRF v2.5 adapter", () => {
+    it("should deliver randomness end to end through VRFCoordinatorV2_5Mock", async () => {
+      const mock = await (await ethers.getContractFactory("VRFCoordinatorV2_5Mock")).deploy(E("0.1"), 1_000_000_000n, 4_000_000_000_000_000n);
+      const receipt = await (await mock.createSubscription()).wait();
+      const subId = mock.interface.parseLog(receipt!.logs.find((l) => mock.interface.parseLog(l)?.name === "SubscriptionCreated")!)!.args.subId;
+      await mock.fundSubscription(subId, E(100));
+      const f = await deployRegistryFixture(
+        suiteParams({
+          randomness: {
+            kind: "chainlink",
+            coordinator: await mock.getAddress(),
+            subscriptionId: subId,
+            keyHash: ethers.id("lp504-test-key"),
+            callbackGasLimit: 200_000,
+            requestConfirmations: 3,
+          },
+        }),
+      );
+      const adapter = f.chainlinkAdapter!;
+      await mock.addConsumer(subId, await adapter.getAddress());
+      for (let i = 0; i < 3; i++) {
+        await f.registry.connect(f.accounts[i]).registerSequencer("e", "0x", "0x", { value: E(100 * (i + 1)) });
+      }
+      await f.registry.connect(f.governanceSigner).setParameter(4, SelectionMode.WeightedRandom);
+
+      const requestId = await f.selection.requestRandomness.staticCall();
+      await f.selection.requestRandomness();
+      await expect(adapter.relay(requestId)).to.be.revertedWithCustomError(adapter, "AdapterNotFulfilled").withArgs(requestId);
+      await mock.fulfillRandomWords(requestId, await adapter.getAddress());
+      const word = await adapter.storedWord(requestId);
+      expect(word).to.not.equal(0n);
+      await expect(adapter.relay(requestId)).to.emit(f.selection, "RandomnessFulfilled").withArgs(requestId, word);
+      await expect(adapter.relay(requestId)).to.be.revertedWithCustomError(adapter, "AdapterUnknownRequest");
+      expect(await f.selection.randomnessState()).to.deep.equal([word, true, 0n]);
+
+      await time.increase(3600);
+      await expect(f.registry.rotateSequencer()).to.emit(f.selection, "SequencerSelected");
+      await expect(adapter.requestRandomness()).to.be.revertedWithCustomError(adapter, "AdapterNotConsumer");
+    });
+  });
+});
