@@ -18,7 +18,7 @@ import { keccak256, solidityPacked, AbiCoder, getBytes, toBeHex, computeAddress 
 
 const Point = secp256k1.ProjectivePoint;
 type Pt = InstanceType<typeof Point>;
-const P = secp256k1.CURVE.p;
+const P = secp256k1.CURVE.Fp.ORDER;
 const N = secp256k1.CURVE.n;
 
 const mod = (a: bigint, m: bigint) => ((a % m) + m) % m;
