@@ -12,8 +12,8 @@ import hre, { ethers, network } from "hardhat";
 import fs from "node:fs";
 import path from "node:path";
 import { Wallet, type ContractTransactionResponse } from "ethers";
-import { deploySuite, suiteParams, type Suite } from "../deploy";
-import { buildEquivocationProof } from "../sdk";
+import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "../deploy";
+import { buildEquivocationProof, operatorVrfKey, registerVrfKey, commitRound, type VrfKey } from "../sdk";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
 const OUT = path.join(__dirname, "results.json");
@@ -139,6 +139,64 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
 }
 
+/** VRF keys of the first sequencers, who commit the beacon's first rounds. */
+const vrfKeys = new Map<bigint, { wallet: Wallet; key: VrfKey }>();
+
+async function deliverRandomness(suite: Suite): Promise<bigint> {
+  await (await suite.selection.requestRandomness()).wait();
+  const [, committerId] = await suite.beacon!.roundState();
+  const committer = vrfKeys.get(committerId)!;
+  return (await commitRound(suite.beacon!, committer.wallet, committer.key)).gasUsed;
+}
+
+async function rotationGas(suite: Suite, mode: SelectionMode): Promise<number> {
+  const [governance] = await ethers.getSigners();
+  const r = suite.registry;
+  await (await r.connect(governance).setParameter(Parameter.SelectionMode, mode)).wait();
+  await deliverRandomness(suite);
+  // Keep the next request's committer keyed: the draw's own request for fresh randomness goes out in the rotation.
+  await network.provider.send("evm_increaseTime", [Number((await r.getConfig()).rotationPeriod)]);
+  return gasOf(r.rotateSequencer());
+}
+
+async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
+  const s = suite.selection;
+  const r = suite.registry;
+  const [governance] = await ethers.getSigners();
+  record("gas", "selection.selectWeightedRandom", n, await isolated(() => gasOf(s.selectWeightedRandom(BigInt(ethers.id(`bench ${n}`))))));
+  record("gas", "randomness.commitVRF", n, await isolated(async () => Number(await deliverRandomness(suite))));
+  record("gas", "registry.rotateSequencer.weightedRandom", n, await isolated(() => rotationGas(suite, SelectionMode.WeightedRandom)));
+  record("gas", "registry.rotateSequencer.performance", n, await isolated(async () => {
+    for (let i = 0; i < Math.min(n, 20); i++) {
+      const id = await r.sequencerIdOf(operators[(i * 7919) % n].address);
+      await (await r.connect(governance).updatePerformance(id, 6000 + ((i * 37) % 40) * 100)).wait();
+    }
+    return rotationGas(suite, SelectionMode.Performance);
+  }));
+  record("gas", "registry.rotateSequencer.hybrid", n, await isolated(() => rotationGas(suite, SelectionMode.Hybrid)));
+
+  // Auctions: three winners' places filled, then a fourth bidder outbids the lowest (eviction and refund credit).
+  const bidders = [1, 2, 3, 4].map((k) => operators[Math.floor((k * n) / 5)]);
+  const auctionGas = await isolated(async () => {
+    const id = await s.initAuction.staticCall(3600);
+    await (await s.initAuction(3600)).wait();
+    for (let k = 0; k < 3; k++) await (await s.connect(bidders[k]).placeBid(id, { value: ethers.parseEther(String(10 + k)) })).wait();
+    const bid = await gasOf(s.connect(bidders[3]).placeBid(id, { value: ethers.parseEther("20") }));
+    await network.provider.send("evm_increaseTime", [3601]);
+    const finalize = await gasOf(s.finalizeAuction(id));
+    return { bid, finalize };
+  });
+  record("gas", "selection.placeBid", n, auctionGas.bid);
+  record("gas", "selection.finalizeAuction", n, auctionGas.finalize);
+
+  // The next-sequencer decision as a node asks it: eth_call of selectNextSequencer in WeightedRandom mode.
+  await isolated(async () => {
+    await (await r.connect(governance).setParameter(Parameter.SelectionMode, SelectionMode.WeightedRandom)).wait();
+    await deliverRandomness(suite);
+    record("ms", "selection.decision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
+  });
+}
+
 async function main() {
   const [governance] = await ethers.getSigners();
   const params = suiteParams({ monitors: [governance.address], registry: { config: { maxSequencers: 20_000n } } });
@@ -148,7 +206,16 @@ async function main() {
     const t0 = Date.now();
     await growTo(suite, operators, n);
     console.log(`n=${n}: grown in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    if (vrfKeys.size === 0) {
+      for (let i = 0; i < 4; i++) {
+        const id = await suite.registry.sequencerIdOf(operators[i].address);
+        const key = operatorVrfKey(ethers.id(`bench-vrf-${i}`));
+        await registerVrfKey(suite.beacon!, operators[i], id, key);
+        vrfKeys.set(id, { wallet: operators[i], key });
+      }
+    }
     await measureRegistry(suite, operators, n);
+    await measureSelection(suite, operators, n);
   }
 
   const previous = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, "utf8")) as Results) : { gas: {}, ms: {} };

@@ -41,6 +41,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 public constant MAX_TURNS_PER_AUCTION = 64;
     uint256 public constant MIN_AUCTION_DURATION = 60;
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
+    /// @dev Rotation draws that may hit the current sequencer before its range is cut out exactly.
+    uint256 private constant REDRAWS = 3;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
 
@@ -69,10 +71,11 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 private _liveBids; // Σ bids held for auctions not yet finalized
     uint256 private _owedReturns; // Σ _pendingReturns
 
+    // One slot: read and written once per rotation draw.
     IRandomnessSource private _source;
-    uint64 private _pendingRequestId; // 0: none
+    uint40 private _pendingRequestId; // 0: none
     bool private _randomnessFresh; // delivered and not yet consumed by a rotation draw
-    uint64 private _nonce;
+    uint48 private _nonce; // starts at 1 so its first increment is not a zero-to-nonzero write
     uint256 private _randomness;
 
     struct Params {
@@ -123,6 +126,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         _setParameters(init.minScore, init.auctionWinners, init.turnsPerAuction, init.minBid);
         _setHybridWeights(init.hybridWeights);
         _setRewardsRecipient(init.rewardsRecipient);
+        _nonce = 1;
         // Placeholder until the source's first output; rotation draws never use it (they need fresh randomness).
         _randomness = uint256(keccak256(abi.encode("LP504 selection", block.chainid, address(this))));
     }
@@ -304,7 +308,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         if (requestId != 0) return requestId; // one request at a time: asking again is free and changes nothing
         if (address(_source) == address(0)) revert SelectionNoRandomnessSource();
         requestId = _source.requestRandomness();
-        _pendingRequestId = uint64(requestId);
+        _pendingRequestId = uint40(requestId);
         emit RandomnessRequested(requestId);
     }
 
@@ -411,6 +415,10 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     // ────────────────────────────────────────── internals ────────────────────────────────────────────
 
+    /// @dev Draws are rejection-sampled: a draw that hits the current sequencer is redrawn, and after
+    /// `REDRAWS` hits the current sequencer's range is cut out of the line exactly. Either way each other
+    /// sequencer is chosen with probability weight / (total − current weight), and the common case reads one
+    /// tree path instead of two.
     function _rotationDraw(uint256 currentId) private returns (uint256 id) {
         if (!_randomnessFresh) {
             if (address(_source) != address(0)) requestRandomness();
@@ -418,14 +426,19 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         }
         _randomnessFresh = false;
         uint256 seed = _randomness;
+        uint256 nonce = _nonce;
+        _nonce = uint48(nonce + REDRAWS + 1);
         if (address(_source) != address(0)) requestRandomness();
 
         uint256 total = registry.totalActiveWeight();
-        uint256 excluded = currentId == 0 ? 0 : registry.weightOf(currentId);
-        if (total <= excluded) return 0;
-        uint256 point = uint256(keccak256(abi.encode(seed, _nonce++))) % (total - excluded);
-        // Skip the current sequencer's range: the others keep probabilities proportional to their stake.
-        if (excluded != 0 && point >= registry.weightPrefix(currentId)) point += excluded;
+        for (uint256 i; i < REDRAWS; ++i) {
+            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))) % total);
+            if (id != currentId) return id;
+        }
+        uint256 excluded = registry.weightOf(currentId);
+        if (total <= excluded) return 0; // the current sequencer is the only one with weight
+        uint256 point = uint256(keccak256(abi.encode(seed, nonce + REDRAWS))) % (total - excluded);
+        if (point >= registry.weightPrefix(currentId)) point += excluded;
         return registry.sequencerAtWeight(point);
     }
 

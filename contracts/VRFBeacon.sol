@@ -28,20 +28,19 @@ contract VRFBeacon is VRF, IRandomnessSource {
     ISequencerSelection public immutable consumer;
     uint256 public immutable roundTimeout;
 
-    // One slot of round state.
+    // One slot of round state. A request opens round `_round + 1`, and that number is its request id.
     uint64 private _round; // rounds completed
-    uint64 private _pendingRequestId; // 0: no open round
+    bool private _open;
     uint32 private _committerId;
     uint32 private _lastCommitterId;
     uint64 private _deadline;
     uint256 private _output; // the last round's output (the genesis value before round 1)
-    uint64 private _requestCount;
 
     mapping(uint256 sequencerId => bytes32 keyHash) private _vrfKeys;
     mapping(uint256 sequencerId => uint256 count) private _missedRounds;
 
     event VRFKeyRegistered(uint256 indexed sequencerId, bytes32 keyHash);
-    event RoundOpened(uint256 indexed round, uint256 indexed committerId, uint256 seed, uint256 deadline);
+    event RoundOpened(uint256 indexed round, uint256 indexed committerId, uint256 deadline);
     event RoundCommitted(uint256 indexed round, uint256 indexed committerId, uint256 output);
     event CommitMissed(uint256 indexed round, uint256 indexed committerId);
 
@@ -50,7 +49,6 @@ contract VRFBeacon is VRF, IRandomnessSource {
     error BeaconInvalidKey();
     error BeaconNoOpenRound();
     error BeaconRoundAlreadyOpen(uint256 requestId);
-    error BeaconNotCommitter(address caller, uint256 committerId);
     error BeaconWrongKey(uint256 sequencerId);
     error BeaconRoundTimedOut(uint256 deadline);
     error BeaconRoundNotTimedOut(uint256 deadline);
@@ -83,41 +81,41 @@ contract VRFBeacon is VRF, IRandomnessSource {
     /// @inheritdoc IRandomnessSource
     function requestRandomness() external returns (uint256 requestId) {
         if (msg.sender != address(consumer)) revert BeaconNotConsumer(msg.sender);
-        if (_pendingRequestId != 0) revert BeaconRoundAlreadyOpen(_pendingRequestId);
+        requestId = uint256(_round) + 1;
+        if (_open) revert BeaconRoundAlreadyOpen(requestId);
         uint256 committer = registry.nextActiveSequencer(_lastCommitterId);
         if (committer == 0) revert BeaconNoActiveSequencer();
-        requestId = ++_requestCount;
-        _pendingRequestId = uint64(requestId);
+        _open = true;
         _committerId = uint32(committer);
         uint256 deadline = block.timestamp + roundTimeout;
         _deadline = uint64(deadline);
-        emit RoundOpened(_round + 1, committer, currentSeed(), deadline);
+        emit RoundOpened(requestId, committer, deadline);
     }
 
     /**
-     * @notice The round's committer publishes its ECVRF proof over {currentSeed}; the output goes to the
-     * consumer. Reverts with VRF.sol's reason for an invalid proof.
+     * @notice Publishes the round committer's ECVRF proof over {currentSeed}; the output goes to the consumer.
+     * @dev Only a proof under the committer's registered key verifies, so anyone may relay it (the committer's
+     * node, or a watcher that saw it off chain). Reverts with VRF.sol's reason for an invalid proof.
      */
     function commitVRF(Proof calldata proof) external {
-        uint256 requestId = _pendingRequestId;
-        if (requestId == 0) revert BeaconNoOpenRound();
+        if (!_open) revert BeaconNoOpenRound();
         uint256 committer = _committerId;
-        if (block.timestamp >= _deadline) revert BeaconRoundTimedOut(_deadline);
-        if (registry.sequencerIdOf(msg.sender) != committer) revert BeaconNotCommitter(msg.sender, committer);
+        uint256 deadline = _deadline;
+        if (block.timestamp >= deadline) revert BeaconRoundTimedOut(deadline);
         if (keccak256(abi.encodePacked(proof.pk[0], proof.pk[1])) != _vrfKeys[committer]) revert BeaconWrongKey(committer);
         uint256 output = _randomValueFromVRFProof(proof, currentSeed());
         uint64 round = _round + 1;
         _round = round;
-        _output = output;
-        _pendingRequestId = 0;
+        _open = false;
         _lastCommitterId = uint32(committer);
+        _output = output;
         emit RoundCommitted(round, committer, output);
-        consumer.fulfillRandomness(requestId, output);
+        consumer.fulfillRandomness(round, output);
     }
 
     /// @notice After the round's timeout, anyone records the committer's miss and passes the round on.
     function skipCommitter() external {
-        if (_pendingRequestId == 0) revert BeaconNoOpenRound();
+        if (!_open) revert BeaconNoOpenRound();
         uint256 deadline = _deadline;
         if (block.timestamp < deadline) revert BeaconRoundNotTimedOut(deadline);
         uint256 missed = _committerId;
@@ -128,7 +126,7 @@ contract VRFBeacon is VRF, IRandomnessSource {
         _committerId = uint32(next);
         deadline = block.timestamp + roundTimeout;
         _deadline = uint64(deadline);
-        emit RoundOpened(_round + 1, next, currentSeed(), deadline);
+        emit RoundOpened(uint256(_round) + 1, next, deadline);
     }
 
     /// @notice The seed of the open (or next) round: keccak256(abi.encode(previousOutput, round)).
@@ -136,9 +134,9 @@ contract VRFBeacon is VRF, IRandomnessSource {
         return uint256(keccak256(abi.encode(_output, uint256(_round) + 1)));
     }
 
-    /// @notice (round being decided, its committer, its deadline, the pending request id; 0 when none open).
-    function roundState() external view returns (uint256 round, uint256 committerId, uint256 deadline, uint256 requestId) {
-        return (uint256(_round) + 1, _committerId, _deadline, _pendingRequestId);
+    /// @notice (round being decided, its committer, its deadline, whether it is open; the round is the request id).
+    function roundState() external view returns (uint256 round, uint256 committerId, uint256 deadline, bool open) {
+        return (uint256(_round) + 1, _committerId, _deadline, _open);
     }
 
     function lastOutput() external view returns (uint256) {

@@ -14,11 +14,11 @@ export async function registerVrfKey(beacon: VRFBeacon, operator: Signer, sequen
 
 /** The open round, if any: its number, committer, seed and deadline. */
 export async function openRound(beacon: VRFBeacon) {
-  const [round, committerId, deadline, requestId] = await beacon.roundState();
-  return { round, committerId, deadline, requestId, seed: await beacon.currentSeed(), open: requestId !== 0n };
+  const [round, committerId, deadline, open] = await beacon.roundState();
+  return { round, committerId, deadline, open, seed: await beacon.currentSeed() };
 }
 
-/** Proves the open round's seed with `key` and commits it as `operator`; returns the proof and its output. */
+/** Proves the open round's seed with `key` and submits it (any account may relay); returns proof and output. */
 export async function commitRound(
   beacon: VRFBeacon,
   operator: Signer,

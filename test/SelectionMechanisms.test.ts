@@ -270,8 +270,8 @@ describe("SelectionMechanisms", () => {
     it("should accept the committer's valid proof and deliver its output", async () => {
       const f = await loadFixture(eight);
       await f.selection.requestRandomness();
-      const [round, committerId, , requestId] = await f.beacon!.roundState();
-      expect([round, committerId, requestId]).to.deep.equal([1n, 1n, 1n]);
+      const [round, committerId, , open] = await f.beacon!.roundState();
+      expect([round, committerId, open]).to.deep.equal([1n, 1n, true]);
       const seed = await f.beacon!.currentSeed();
       const proof = proveVRF(f.keys.get(1n)!.sk, seed);
       const { output } = await commitRound(f.beacon!, f.signerOf.get(1n)!, f.keys.get(1n)!);
@@ -285,7 +285,7 @@ describe("SelectionMechanisms", () => {
       expect(await f.beacon!.currentSeed()).to.equal(BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))));
     });
 
-    it("should reject another key, a tampered proof, a proof for the wrong seed, and a non-committer", async () => {
+    it("should reject another key, a tampered proof and a proof for the wrong seed; accept a relayed valid proof", async () => {
       const f = await loadFixture(eight);
       await f.selection.requestRandomness();
       const seed = await f.beacon!.currentSeed();
@@ -300,11 +300,13 @@ describe("SelectionMechanisms", () => {
       await expect(f.beacon!.connect(op1).commitVRF(proofTuple(proveVRF(f.keys.get(1n)!.sk, seed + 1n)))).to.be.revertedWith(
         "Second mul check failed",
       );
-      await expect(f.beacon!.connect(f.signerOf.get(2n)!).commitVRF(good))
-        .to.be.revertedWithCustomError(f.beacon!, "BeaconNotCommitter")
-        .withArgs(f.signerOf.get(2n)!.address, 1n);
+      // Sequencer 2 holds a valid key, but not the round's: its proof is refused.
+      await expect(f.beacon!.connect(f.signerOf.get(2n)!).commitVRF(proofTuple(proveVRF(f.keys.get(2n)!.sk, seed))))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
+        .withArgs(1n);
       expect((await f.selection.randomnessState()).fresh).to.equal(false);
-      await f.beacon!.connect(op1).commitVRF(good);
+      // Any account may relay the committer's valid proof: only its key could have produced it.
+      await f.beacon!.connect(f.accounts[30]).commitVRF(good);
       // The same proof again: no open round; and for the next round its seed is wrong.
       await expect(f.beacon!.connect(op1).commitVRF(good)).to.be.revertedWithCustomError(f.beacon!, "BeaconNoOpenRound");
     });
