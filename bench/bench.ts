@@ -102,8 +102,9 @@ async function growTo(suite: Suite, operators: Wallet[], target: number) {
 async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   const r = suite.registry;
   const [governance] = await ethers.getSigners();
-  // A pool from the middle of the set with a delegator and paid fees (every 7th), the same kind at every n.
-  const op = operators[Math.floor(n / 14) * 7];
+  // A pool from the middle of the set with a delegator and paid fees (every 7th), the same kind at every n,
+  // and own stake above minStake (the first pool has exactly the minimum, so a slash would deactivate it).
+  const op = operators[Math.floor(n / 14) * 7 + 7];
   const midId = await r.sequencerIdOf(op.address); // ids within a mined batch need not follow submission order
   const config = await r.getConfig();
 

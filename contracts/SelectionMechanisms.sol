@@ -144,7 +144,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         } else if (mode == ISequencerRegistry.SelectionMode.Performance) {
             id = _bestPerformer(currentId);
         }
-        if (id != 0) emit SequencerSelected(mode, id, _operatorOf(id));
+        // No event here: the registry announces the outcome (NextSequencerSelected, SequencerRotated).
     }
 
     // ──────────────────────────────────────── selection views ────────────────────────────────────────
@@ -157,10 +157,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /// @inheritdoc ISequencerSelection
     function selectWeightedRandom(uint256 blockHash) external returns (address) {
-        uint256 total = registry.totalActiveWeight();
-        if (total == 0) revert SelectionNoEligibleSequencer();
-        uint256 point = uint256(keccak256(abi.encode(_randomness, blockHash, _nonce++))) % total;
-        return _announce(ISequencerRegistry.SelectionMode.WeightedRandom, registry.sequencerAtWeight(point));
+        uint256 entropy = uint256(keccak256(abi.encode(_randomness, blockHash, _nonce++)));
+        return _announce(ISequencerRegistry.SelectionMode.WeightedRandom, registry.sequencerAtWeight(entropy));
     }
 
     /// @inheritdoc ISequencerSelection
@@ -189,8 +187,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         if (method == 0) {
             id = registry.nextActiveSequencer(registry.currentSequencerId());
         } else if (method == 1) {
-            uint256 total = registry.totalActiveWeight();
-            if (total != 0) id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % total);
+            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))));
         } else if (method == 2) {
             id = _peekAuctionTurn();
         } else {
@@ -430,11 +427,11 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         _nonce = uint48(nonce + REDRAWS + 1);
         if (address(_source) != address(0)) requestRandomness();
 
-        uint256 total = registry.totalActiveWeight();
         for (uint256 i; i < REDRAWS; ++i) {
-            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))) % total);
+            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))));
             if (id != currentId) return id;
         }
+        uint256 total = registry.totalActiveWeight();
         uint256 excluded = registry.weightOf(currentId);
         if (total <= excluded) return 0; // the current sequencer is the only one with weight
         uint256 point = uint256(keccak256(abi.encode(seed, nonce + REDRAWS))) % (total - excluded);

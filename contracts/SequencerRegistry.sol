@@ -558,7 +558,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function sequencerAtWeight(uint256 point) external view returns (uint256) {
-        return _weights.find(point) + 1;
+        uint256 total = _weights.total();
+        if (total == 0) return 0;
+        return _weights.find(point % total) + 1;
     }
 
     /// @inheritdoc ISequencerRegistry

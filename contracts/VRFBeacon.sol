@@ -41,7 +41,6 @@ contract VRFBeacon is VRF, IRandomnessSource {
 
     event VRFKeyRegistered(uint256 indexed sequencerId, bytes32 keyHash);
     event RoundOpened(uint256 indexed round, uint256 indexed committerId, uint256 deadline);
-    event RoundCommitted(uint256 indexed round, uint256 indexed committerId, uint256 output);
     event CommitMissed(uint256 indexed round, uint256 indexed committerId);
 
     error BeaconNotConsumer(address caller);
@@ -109,7 +108,7 @@ contract VRFBeacon is VRF, IRandomnessSource {
         _open = false;
         _lastCommitterId = uint32(committer);
         _output = output;
-        emit RoundCommitted(round, committer, output);
+        // The consumer emits RandomnessFulfilled(round, output); RoundOpened named the committer.
         consumer.fulfillRandomness(round, output);
     }
 

@@ -372,7 +372,8 @@ interface ISequencerRegistry {
     /// @notice Selection weight of a sequencer: bonded stake / `WEIGHT_UNIT` when Active, else 0.
     function weightOf(uint256 sequencerId) external view returns (uint256);
 
-    /// @notice The Active sequencer whose cumulative weight range contains `point` (< totalActiveWeight).
+    /// @notice The Active sequencer whose cumulative weight range contains `point % totalActiveWeight()`, so
+    /// a uniform 256-bit `point` draws by stake; 0 if no Active sequencer has weight.
     function sequencerAtWeight(uint256 point) external view returns (uint256 sequencerId);
 
     /// @notice Sum of the selection weights of Active sequencers with smaller ids than `sequencerId`.
