@@ -224,12 +224,92 @@ describe("SelectionMechanisms", () => {
       await expectSolvent(f);
     });
 
+    it("should skip the turns of a winner that left the set", async () => {
+      const f = await loadFixture(eight);
+      const s = f.selection;
+      await s.initAuction(600);
+      await s.connect(f.signerOf.get(4n)!).placeBid(1, { value: E(30) });
+      await s.connect(f.signerOf.get(6n)!).placeBid(1, { value: E(10) });
+      await time.increase(601);
+      await s.finalizeAuction(1);
+      await f.registry.connect(f.governanceSigner).suspendSequencer(4);
+      await setMode(f, SelectionMode.Auction);
+      const order: bigint[] = [];
+      for (let i = 0; i < 6; i++) order.push(await rotate(f));
+      expect(order).to.not.include(4n);
+      expect(order).to.include(6n);
+    });
+
     it("should finalize an auction without bids to no winner", async () => {
       const f = await loadFixture(eight);
       await f.selection.initAuction(60);
       await time.increase(61);
       expect(await f.selection.finalizeAuction.staticCall(1)).to.equal(ethers.ZeroAddress);
       await expect(f.selection.finalizeAuction(1)).to.emit(f.selection, "AuctionFinalized").withArgs(1n, ethers.ZeroAddress, 0n);
+    });
+  });
+
+  describe("round-robin and views", () => {
+    it("should name the round-robin successor and the best performer in events", async () => {
+      const f = await loadFixture(eight);
+      await expect(f.selection.selectRoundRobin())
+        .to.emit(f.selection, "SequencerSelected")
+        .withArgs(SelectionMode.RoundRobin, 2n, f.signerOf.get(2n)!.address);
+      await f.registry.connect(f.governanceSigner).grantRole(await f.registry.MONITOR_ROLE(), f.governance);
+      await f.registry.connect(f.governanceSigner).updatePerformance(8, 7000);
+      await expect(f.selection.selectByPerformance())
+        .to.emit(f.selection, "SequencerSelected")
+        .withArgs(SelectionMode.Performance, 8n, f.signerOf.get(8n)!.address);
+    });
+  });
+
+  describe("governance", () => {
+    it("should bound the parameters and restrict the setters to governance", async () => {
+      const f = await loadFixture(eight);
+      const gov = f.selection.connect(f.governanceSigner);
+      const name = (n: string) => ethers.encodeBytes32String(n);
+      await expect(gov.setParameters(10_001, 3, 12, 1))
+        .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+        .withArgs(name("minScore"), 10_001n, 0n, 10_000n);
+      await expect(gov.setParameters(0, 9, 12, 1))
+        .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+        .withArgs(name("auctionWinners"), 9n, 1n, 8n);
+      await expect(gov.setParameters(0, 4, 3, 1))
+        .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+        .withArgs(name("turnsPerAuction"), 3n, 4n, 64n);
+      await expect(gov.setParameters(0, 1, 1, 0))
+        .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+        .withArgs(name("minBid"), 0n, 1n, 2n ** 128n - 1n);
+      await expect(gov.setParameters(6000, 2, 8, E(2))).to.emit(f.selection, "SelectionParametersUpdated").withArgs(6000n, 2n, 8n, E(2));
+      await expect(gov.setRandomnessSource(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
+      await expect(gov.setRewardsRecipient(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
+      await expect(gov.setRewardsRecipient(f.accounts[9].address)).to.emit(f.selection, "RewardsRecipientUpdated");
+      const outsider = f.accounts[21];
+      const role = await f.selection.GOVERNANCE_ROLE();
+      for (const call of [
+        () => f.selection.connect(outsider).setParameters(0, 1, 1, 1),
+        () => f.selection.connect(outsider).setHybridWeights([1, 1, 1, 1]),
+        () => f.selection.connect(outsider).setRandomnessSource(outsider.address),
+        () => f.selection.connect(outsider).setRewardsRecipient(outsider.address),
+      ]) {
+        await expect(call()).to.be.revertedWithCustomError(f.selection, "AccessControlUnauthorizedAccount").withArgs(outsider.address, role);
+      }
+    });
+
+    it("should refuse randomness requests without a source", async () => {
+      const f = await loadFixture(eight);
+      await f.registry.connect(f.governanceSigner).setParameter(4, SelectionMode.RoundRobin);
+      const fresh = await (await ethers.getContractFactory("SelectionMechanisms")).deploy({
+        admin: f.governance,
+        registry: f.registryAddress,
+        minScore: 0,
+        auctionWinners: 1,
+        turnsPerAuction: 1,
+        minBid: 1,
+        hybridWeights: [1, 0, 0, 0],
+        rewardsRecipient: f.governance,
+      });
+      await expect(fresh.requestRandomness()).to.be.revertedWithCustomError(fresh, "SelectionNoRandomnessSource");
     });
   });
 
