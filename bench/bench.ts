@@ -66,7 +66,7 @@ async function freshWallet(): Promise<Wallet> {
 async function growTo(suite: Suite, operators: Wallet[], target: number) {
   const registry = suite.registry;
   const batch = 200;
-  const extras: number[] = [];
+  const extras: string[] = []; // operators whose pools get a delegation and fees (ids follow mining order)
   const delegator = (await ethers.getSigners())[1];
   let nonce = await ethers.provider.getTransactionCount(delegator.address);
   await network.provider.send("evm_setAutomine", [false]);
@@ -79,11 +79,12 @@ async function growTo(suite: Suite, operators: Wallet[], target: number) {
         operators.push(w);
         const stake = ethers.parseEther(String(100 + (i % 100) * 5));
         pending.push(registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", { value: stake, nonce: 0, gasLimit: 1_000_000 }));
-        if (i % 7 === 0) extras.push(i + 1);
+        if (i % 7 === 0) extras.push(w.address);
       }
       await Promise.all(pending);
       await network.provider.send("hardhat_mine", ["0x1"]);
-      for (const id of extras.splice(0)) {
+      for (const operator of extras.splice(0)) {
+        const id = await registry.sequencerIdOf(operator);
         pending.push(registry.connect(delegator).delegateStake(id, { value: ethers.parseEther("20"), nonce: nonce++, gasLimit: 500_000 }));
         pending.push(registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }));
       }

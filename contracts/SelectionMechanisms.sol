@@ -15,9 +15,10 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
  *
  * Modes (what {nextSequencer} returns; 0 hands the turn to the registry's round-robin successor):
  * - WeightedRandom: a stake-weighted draw over the Active set excluding the current sequencer, O(log n) on the
- *   registry's sum tree, seeded by randomness delivered since the previous draw. Each draw consumes that
- *   randomness and requests the next, so no draw can be computed before its randomness exists; without fresh
- *   randomness (the source is late) the turn falls back to round-robin.
+ *   registry's sum tree, seeded by randomness delivered since the previous draw, which the draw consumes; so
+ *   no draw can be computed before its randomness exists. Anyone (operators' nodes, keepers) requests the next
+ *   value with {requestRandomness} during the turn; a turn that finds no fresh value goes to round-robin and
+ *   makes the request itself.
  * - Auction: the turns of finalized auctions, in auction order. An auction has up to `auctionWinners` winners
  *   (the highest bids) sharing `turnsPerAuction` turns in proportion to their bids (each at least one), taken
  *   in rounds in bid order so the same winner is never scheduled twice in a row while another has turns left.
@@ -71,12 +72,13 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 private _liveBids; // Σ bids held for auctions not yet finalized
     uint256 private _owedReturns; // Σ _pendingReturns
 
-    // One slot: read and written once per rotation draw.
     IRandomnessSource private _source;
+    // One slot, so a fulfilment or a draw touches one slot. 160 bits of the source's output are plenty to seed
+    // draws (each draw hashes it with the nonce).
+    uint160 private _randomness;
     uint40 private _pendingRequestId; // 0: none
     bool private _randomnessFresh; // delivered and not yet consumed by a rotation draw
     uint48 private _nonce; // starts at 1 so its first increment is not a zero-to-nonzero write
-    uint256 private _randomness;
 
     struct Params {
         uint16 minScore; // bp
@@ -128,7 +130,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         _setRewardsRecipient(init.rewardsRecipient);
         _nonce = 1;
         // Placeholder until the source's first output; rotation draws never use it (they need fresh randomness).
-        _randomness = uint256(keccak256(abi.encode("LP504 selection", block.chainid, address(this))));
+        _randomness = uint160(uint256(keccak256(abi.encode("LP504 selection", block.chainid, address(this)))));
     }
 
     // ──────────────────────────────────────── registry hook ──────────────────────────────────────────
@@ -315,7 +317,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         if (requestId == 0 || requestId != _pendingRequestId) revert SelectionUnknownRandomnessRequest(requestId);
         _pendingRequestId = 0;
         _randomnessFresh = true;
-        _randomness = randomness; // the source's output is already uniform and unpredictable
+        _randomness = uint160(randomness); // the source's output is already uniform and unpredictable
         emit RandomnessFulfilled(requestId, randomness);
     }
 
@@ -403,6 +405,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /// @notice The latest randomness, whether a rotation draw may still use it, and the pending request (0: none).
     function randomnessState() external view returns (uint256 randomness, bool fresh, uint256 pendingRequestId) {
+        // randomness: the low 160 bits of the source's latest output
         return (_randomness, _randomnessFresh, _pendingRequestId);
     }
 
@@ -418,6 +421,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /// tree path instead of two.
     function _rotationDraw(uint256 currentId) private returns (uint256 id) {
         if (!_randomnessFresh) {
+            // Self-healing: ask for the next value now; this turn goes to round-robin.
             if (address(_source) != address(0)) requestRandomness();
             return 0;
         }
@@ -425,7 +429,6 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         uint256 seed = _randomness;
         uint256 nonce = _nonce;
         _nonce = uint48(nonce + REDRAWS + 1);
-        if (address(_source) != address(0)) requestRandomness();
 
         for (uint256 i; i < REDRAWS; ++i) {
             id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))));
