@@ -76,6 +76,13 @@ export type RandomnessParams =
       requestConfirmations: number;
     };
 
+export interface MEVParams {
+  /** Seconds a transaction may wait to be revealed or decrypted (plus the lock for time-locked ones). */
+  revealWindow: bigint;
+  /** VDF calibration: squarings per second of lock, at the speed of a fast prover. */
+  squaringsPerSecond: bigint;
+}
+
 export interface SuiteParams {
   /** Admin and governance of every contract; defaults to the deployer. */
   governance?: string;
@@ -86,6 +93,7 @@ export interface SuiteParams {
   registry: RegistryParams;
   selection: SelectionParams;
   randomness: RandomnessParams;
+  mev: MEVParams;
 }
 
 const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
@@ -131,6 +139,7 @@ export function defaultSuiteParams(): SuiteParams {
       hybridWeights: [25, 50, 0, 25],
     },
     randomness: { kind: "beacon", roundTimeout: 120n },
+    mev: { revealWindow: 600n, squaringsPerSecond: 1_000_000n },
   };
 }
 
@@ -153,5 +162,6 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
     } as RegistryParams,
     selection: { ...base.selection, ...(overrides.selection ?? {}) } as SelectionParams,
     randomness: (overrides.randomness ?? base.randomness) as RandomnessParams,
+    mev: { ...base.mev, ...(overrides.mev ?? {}) } as MEVParams,
   };
 }

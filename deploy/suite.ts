@@ -7,6 +7,7 @@ import type {
   SelectionMechanisms,
   VRFBeacon,
   ChainlinkVRFAdapter,
+  MEVMitigation,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
@@ -18,6 +19,7 @@ export interface Suite {
   /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
   beacon?: VRFBeacon;
   chainlinkAdapter?: ChainlinkVRFAdapter;
+  mev: MEVMitigation;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -105,6 +107,15 @@ export async function deploySuite(
   await (await selection.setRandomnessSource(await source.getAddress())).wait();
   await (await registry.setSelectionModule(await selection.getAddress())).wait();
 
+  const mev = (await (
+    await (await ethers.getContractFactory("MEVMitigation", signer)).deploy(
+      deployerAddress,
+      await registry.getAddress(),
+      params.mev.revealWindow,
+      params.mev.squaringsPerSecond,
+    )
+  ).waitForDeployment()) as unknown as MEVMitigation;
+
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -125,6 +136,8 @@ export async function deploySuite(
   if (handOver) {
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.grantRole(role, governance)).wait();
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.renounceRole(role, deployerAddress)).wait();
+    for (const role of [roles.governance, roles.admin]) await (await mev.grantRole(role, governance)).wait();
+    for (const role of [roles.governance, roles.admin]) await (await mev.renounceRole(role, deployerAddress)).wait();
     await (await registry.renounceRole(roles.governance, deployerAddress)).wait();
     await (await registry.renounceRole(roles.admin, deployerAddress)).wait();
   }
@@ -136,6 +149,7 @@ export async function deploySuite(
     selection,
     beacon,
     chainlinkAdapter,
+    mev,
     governance,
     deployer: signer,
     params,

@@ -54,16 +54,20 @@ library Wesolowski {
         if (!_lt(y, n) || !_lt(pi, n) || _isZero(y)) return false;
         uint256 l = challenge(x, y, t, nonce);
         if (!isProbablePrime(l)) return false;
-        uint256 r = _expMod256(2, t, l);
-        uint256[WORDS] memory a = _expModN(pi, l, n);
-        uint256[WORDS] memory b = _expModN(x, r, n);
-        // 4ab mod N from two squarings.
-        uint256[WORDS] memory sum = _addMod(a, b, n);
-        uint256[WORDS] memory diff = _subMod(a, b, n);
-        uint256[WORDS] memory fourAB = _subMod(_expModN(sum, 2, n), _expModN(diff, 2, n), n);
-        uint256[WORDS] memory fourY = _addMod(_addMod(y, y, n), _addMod(y, y, n), n);
+        uint256[WORDS] memory fourAB = _fourTimesProduct(_expModN(pi, l, n), _expModN(x, _expMod256(2, t, l), n), n);
+        uint256[WORDS] memory twoY = _addMod(y, y, n);
+        uint256[WORDS] memory fourY = _addMod(twoY, twoY, n);
         if (_eq(fourAB, fourY)) return true;
-        return _eq(_addMod(fourAB, fourY, n), [uint256(0), 0, 0, 0, 0, 0, 0, 0]); // ≡ −4y
+        return _isZero(_addMod(fourAB, fourY, n)); // 4ab ≡ −4y
+    }
+
+    /// @dev 4ab mod N from two squarings: (a + b)² − (a − b)².
+    function _fourTimesProduct(
+        uint256[WORDS] memory a,
+        uint256[WORDS] memory b,
+        uint256[WORDS] memory n
+    ) private view returns (uint256[WORDS] memory) {
+        return _subMod(_expModN(_addMod(a, b, n), 2, n), _expModN(_subMod(a, b, n), 2, n), n);
     }
 
     /// @notice Miller-Rabin with the first 12 prime bases. ℓ comes from a hash the prover can only re-roll, so
