@@ -65,9 +65,9 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         address blob; // DataStore: Feldman commitments (2t words) then the ciphertext
         uint40 deadline;
         uint32 committeeEpoch;
-        uint8 validShares;
-        // slot
+        // slot: written once per key share
         uint64 shareBitmap; // bit i: the committee's (i+1)-th member submitted a valid share
+        uint8 validShares;
         uint64 squarings; // time-locked: T
         // slot: the recovered key (Decrypted) or the stored plaintext (Revealed)
         uint256 key;
@@ -239,8 +239,7 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
 
     /**
      * @inheritdoc IMEVMitigation
-     * @dev Sorts by `keccak256(abi.encode(blockNumber, txHash))` ascending (equal hashes keep their input
-     * order): a per-block permutation that nobody controls once the hashes are committed, for transactions
+     * @dev Sorts by `keccak256(abi.encode(blockNumber, txHash))` ascending: a per-block permutation that nobody controls once the hashes are committed, for transactions
      * that arrived in the same block. Across blocks, the arrival sequence ({getTransaction}) is the order.
      */
     function determineFairOrder(bytes32[] calldata txHashes, uint256 blockNumber) external pure returns (bytes32[] memory ordered) {
@@ -248,19 +247,31 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         ordered = txHashes;
         uint256[] memory keys = new uint256[](n);
         for (uint256 i; i < n; ++i) keys[i] = uint256(keccak256(abi.encode(blockNumber, txHashes[i])));
-        // Insertion sort on (key, position): stable and allocation-free; O(n²) is fine for a block's worth.
-        for (uint256 i = 1; i < n; ++i) {
-            uint256 k = keys[i];
-            bytes32 h = ordered[i];
-            uint256 j = i;
-            while (j > 0 && keys[j - 1] > k) {
-                keys[j] = keys[j - 1];
-                ordered[j] = ordered[j - 1];
-                --j;
+        // Heapsort on the keys, moving the hashes along: O(n log n), in place. Equal keys only come from equal
+        // hashes, which are indistinguishable, so stability does not matter.
+        unchecked {
+            for (uint256 start = n / 2; start > 0; --start) _siftDown(keys, ordered, start - 1, n);
+            for (uint256 end = n; end > 1; --end) {
+                _swap(keys, ordered, 0, end - 1);
+                _siftDown(keys, ordered, 0, end - 1);
             }
-            keys[j] = k;
-            ordered[j] = h;
         }
+    }
+
+    function _siftDown(uint256[] memory keys, bytes32[] memory items, uint256 root, uint256 size) private pure {
+        unchecked {
+            for (uint256 child = 2 * root + 1; child < size; child = 2 * root + 1) {
+                if (child + 1 < size && keys[child + 1] > keys[child]) ++child;
+                if (keys[root] >= keys[child]) return;
+                _swap(keys, items, root, child);
+                root = child;
+            }
+        }
+    }
+
+    function _swap(uint256[] memory keys, bytes32[] memory items, uint256 i, uint256 j) private pure {
+        (keys[i], keys[j]) = (keys[j], keys[i]);
+        (items[i], items[j]) = (items[j], items[i]);
     }
 
     // ──────────────────────────────────────────── governance ─────────────────────────────────────────
@@ -398,23 +409,28 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         uint256[] memory num = new uint256[](t);
         uint256[] memory den = new uint256[](t);
         uint256 denProduct = 1;
-        for (uint256 i; i < t; ++i) {
-            uint256 nu = 1;
-            uint256 de = 1;
-            for (uint256 j; j < t; ++j) {
-                if (i == j) continue;
-                nu = mulmod(nu, xs[j], r);
-                de = mulmod(de, addmod(xs[j], r - xs[i], r), r);
+        // Indices stay below t ≤ 64 and x < R: no overflow.
+        unchecked {
+            for (uint256 i; i < t; ++i) {
+                uint256 nu = 1;
+                uint256 de = 1;
+                for (uint256 j; j < t; ++j) {
+                    if (i == j) continue;
+                    nu = mulmod(nu, xs[j], r);
+                    de = mulmod(de, addmod(xs[j], r - xs[i], r), r);
+                }
+                num[i] = nu;
+                den[i] = de;
+                denProduct = mulmod(denProduct, de, r);
             }
-            num[i] = nu;
-            den[i] = de;
-            denProduct = mulmod(denProduct, de, r);
         }
         uint256 inv = BN254.expModR(denProduct, r - 2);
-        for (uint256 i; i < t; ++i) {
-            uint256 others = 1; // 1/den_i = inv · Π_{k≠i} den_k
-            for (uint256 k; k < t; ++k) if (k != i) others = mulmod(others, den[k], r);
-            key = addmod(key, mulmod(ss[i], mulmod(num[i], mulmod(inv, others, r), r), r), r);
+        unchecked {
+            for (uint256 i; i < t; ++i) {
+                uint256 others = 1; // 1/den_i = inv · Π_{k≠i} den_k
+                for (uint256 k; k < t; ++k) if (k != i) others = mulmod(others, den[k], r);
+                key = addmod(key, mulmod(ss[i], mulmod(num[i], mulmod(inv, others, r), r), r), r);
+            }
         }
     }
 
