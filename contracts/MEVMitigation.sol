@@ -219,7 +219,15 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         if (t.unlocked) revert MEVAlreadyUnlocked(txId);
         if (t.status != TxStatus.Pending) revert MEVAlreadyFinalized(txId);
         if (vdfProof.length != 2 * 256 + 32) revert MEVInvalidVDFProof(txId);
-        (uint256[8] memory y, uint256[8] memory pi, uint256 nonce) = abi.decode(vdfProof, (uint256[8], uint256[8], uint256));
+        // abi.encode(uint256[8] y, uint256[8] π, uint256 nonce): static, so copied straight from calldata.
+        uint256[8] memory y;
+        uint256[8] memory pi;
+        uint256 nonce;
+        assembly ("memory-safe") {
+            calldatacopy(y, vdfProof.offset, 0x100)
+            calldatacopy(pi, add(vdfProof.offset, 0x100), 0x100)
+            nonce := calldataload(add(vdfProof.offset, 0x200))
+        }
         if (!Wesolowski.verify(Wesolowski.inputFromSeed(t.vdfSeed), y, pi, t.squarings, nonce)) revert MEVInvalidVDFProof(txId);
         t.unlocked = true;
         emit TimeElapsedProven(txId);

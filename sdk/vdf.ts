@@ -1,7 +1,7 @@
 /**
  * Wesolowski VDF in the RSA-2048 group, matching contracts/libraries/Wesolowski.sol: evaluate y = x^(2^T) mod N
  * by T sequential squarings, then prove with π = x^⌊2^T/ℓ⌋ for the 256-bit prime ℓ derived from
- * keccak256(abi.encode("LP504-VDF", x, y, T, nonce)). JS BigInt takes a few µs per 2048-bit squaring.
+ * keccak256(abi.encode(keccak256("LP504-VDF"), x, y, T, nonce)). JS BigInt takes a few µs per 2048-bit squaring.
  */
 import { AbiCoder, keccak256, toBeHex } from "ethers";
 
@@ -11,6 +11,7 @@ export const RSA2048 = BigInt(
 );
 
 const abi = AbiCoder.defaultAbiCoder();
+const DOMAIN = keccak256(new TextEncoder().encode("LP504-VDF"));
 
 function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   let result = 1n;
@@ -48,9 +49,9 @@ export function evaluate(x: bigint, t: bigint, n: bigint = RSA2048): bigint {
   return y;
 }
 
-const BASES = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n];
+const BASES = [2n, 3n, 5n, 7n, 11n];
 
-/** Miller-Rabin with the contract's eight bases. */
+/** Miller-Rabin with the contract's five bases. */
 export function isProbablePrime(n: bigint): boolean {
   if (n < 41n) return false;
   let d = n - 1n;
@@ -73,7 +74,7 @@ export function isProbablePrime(n: bigint): boolean {
 }
 
 export function challenge(x: bigint, y: bigint, t: bigint, nonce: bigint): bigint {
-  const h = BigInt(keccak256(abi.encode(["string", "uint256[8]", "uint256[8]", "uint256", "uint256"], ["LP504-VDF", toWords(x), toWords(y), t, nonce])));
+  const h = BigInt(keccak256(abi.encode(["bytes32", "uint256[8]", "uint256[8]", "uint256", "uint256"], [DOMAIN, toWords(x), toWords(y), t, nonce])));
   return h | (1n << 255n) | 1n;
 }
 

@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
  * factorization nobody knows), with the modexp precompile.
  *
  * Claim: y = x^(2^T) mod N. Proof: π = x^⌊2^T / ℓ⌋ mod N, where ℓ is a 256-bit prime derived from
- * keccak256(abi.encode("LP504-VDF", x, y, T, nonce)) with the top and bottom bits set; the prover picks the
+ * keccak256(abi.encode(keccak256("LP504-VDF"), x, y, T, nonce)) with the top and bottom bits set; the prover picks the
  * nonce that makes it prime (checked here with Miller-Rabin). Accept if π^ℓ · x^r ≡ ±y (mod N), r = 2^T mod ℓ
  * (working modulo ±1, as the group's sign is not hidden). T is part of the hash, so a proof for fewer
  * squarings cannot pass for more.
@@ -32,14 +32,23 @@ library Wesolowski {
         ];
     }
 
-    /// @notice The VDF input for a seed: eight keccak words, the top bit cleared so that x < 2^2047 < N.
+    bytes32 internal constant DOMAIN = keccak256("LP504-VDF");
+
+    /// @notice The VDF input for a seed: word i = keccak256(abi.encode(seed, i)), the top bit cleared so that
+    /// x < 2^2047 < N.
     function inputFromSeed(bytes32 seed) internal pure returns (uint256[WORDS] memory x) {
-        for (uint256 i; i < WORDS; ++i) x[i] = uint256(keccak256(abi.encode(seed, i)));
+        assembly ("memory-safe") {
+            mstore(0x00, seed)
+            for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
+                mstore(0x20, i)
+                mstore(add(x, mul(i, 0x20)), keccak256(0x00, 0x40))
+            }
+        }
         x[0] &= type(uint256).max >> 1;
     }
 
     function challenge(uint256[WORDS] memory x, uint256[WORDS] memory y, uint256 t, uint256 nonce) internal pure returns (uint256) {
-        return uint256(keccak256(abi.encode("LP504-VDF", x, y, t, nonce))) | (1 << 255) | 1;
+        return uint256(keccak256(abi.encode(DOMAIN, x, y, t, nonce))) | (1 << 255) | 1;
     }
 
     /// @notice True iff (y, π, nonce) proves y = x^(2^T) mod N.
@@ -51,7 +60,9 @@ library Wesolowski {
         uint256 nonce
     ) internal view returns (bool) {
         uint256[WORDS] memory n = modulus();
-        if (!_lt(y, n) || !_lt(pi, n) || _isZero(y)) return false;
+        // y must be canonical for the modular arithmetic below; a π ≥ N is reduced by the precompile and
+        // proves nothing more than π mod N would.
+        if (!_lt(y, n) || _isZero(y)) return false;
         uint256 l = challenge(x, y, t, nonce);
         if (!isProbablePrime(l)) return false;
         uint256[WORDS] memory fourAB = _fourTimesProduct(_expModN(pi, l, n), _expModN(x, _expMod256(2, t, l), n), n);
@@ -70,9 +81,9 @@ library Wesolowski {
         return _subMod(_expModN(_addMod(a, b, n), 2, n), _expModN(_subMod(a, b, n), 2, n), n);
     }
 
-    /// @notice Miller-Rabin with the first 8 prime bases. ℓ comes from a hash the prover can only re-roll, so it
-    /// is a random odd 256-bit number: the chance that a composite passes 8 rounds is below 2^-50 by the
-    /// Damgård–Landrock–Pomerance bounds, out of reach of grinding.
+    /// @notice Miller-Rabin with the first 5 prime bases. ℓ comes from a hash the prover can only re-roll, so it
+    /// is a random odd 256-bit number: by the Damgård–Landrock–Pomerance bound the chance that such a composite
+    /// passes 5 rounds is about 2^-52, out of reach of grinding (each try also costs the prover a proof).
     function isProbablePrime(uint256 n) internal view returns (bool) {
         if (n < 41) return false; // ℓ has its top bit set
         uint256 d = n - 1;
@@ -81,7 +92,7 @@ library Wesolowski {
             d >>= 1;
             ++s;
         }
-        uint256 bases = 0x13110d0b07050302; // 2, 3, 5, 7, 11, 13, 17, 19, one per byte
+        uint256 bases = 0x0b07050302; // 2, 3, 5, 7, 11, one per byte
         for (; bases != 0; bases >>= 8) {
             uint256 a = bases & 0xff;
             if (n % a == 0) return false;
