@@ -558,9 +558,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function sequencerAtWeight(uint256 point) external view returns (uint256) {
-        uint256 total = _weights.total();
-        if (total == 0) return 0;
-        return _weights.find(point % total) + 1;
+        (bool found, uint256 position) = _weights.draw(point);
+        return found ? position + 1 : 0;
     }
 
     /// @inheritdoc ISequencerRegistry

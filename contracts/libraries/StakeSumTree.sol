@@ -12,6 +12,9 @@ pragma solidity ^0.8.24;
  * tree. The depth grows by one level (one slot write) whenever a position beyond the capacity 4^depth is set.
  *
  * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^64 − 1.
+ *
+ * Storage: node (level, index) lives at slot `keccak256(tree.slot) + (level << 128 | index)`, one hash per
+ * call instead of one per node (a mapping would hash every access); the region cannot meet other storage.
  */
 library StakeSumTree {
     uint256 private constant LANE_BITS = 64;
@@ -19,7 +22,6 @@ library StakeSumTree {
 
     struct Tree {
         uint256 depth;
-        mapping(uint256 key => uint256 packedLanes) slots;
     }
 
     /// @dev A lane would exceed 2^64 − 1.
@@ -31,15 +33,37 @@ library StakeSumTree {
         return (level << 128) | index;
     }
 
+    function _base(Tree storage tree) private pure returns (uint256 base) {
+        assembly ("memory-safe") {
+            mstore(0x00, tree.slot)
+            base := keccak256(0x00, 0x20)
+        }
+    }
+
+    function _load(uint256 base, uint256 key) private view returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := sload(add(base, key))
+        }
+    }
+
+    function _store(uint256 base, uint256 key, uint256 value) private {
+        assembly ("memory-safe") {
+            sstore(add(base, key), value)
+        }
+    }
+
     function _lane(uint256 packed, uint256 lane) private pure returns (uint256) {
         return (packed >> (lane * LANE_BITS)) & LANE_MASK;
     }
 
     /// @notice Sum of all weights.
-    function total(Tree storage tree) internal view returns (uint256 sum) {
-        uint256 depth = tree.depth;
+    function total(Tree storage tree) internal view returns (uint256) {
+        return _total(_base(tree), tree.depth);
+    }
+
+    function _total(uint256 base, uint256 depth) private view returns (uint256 sum) {
         if (depth == 0) return 0;
-        uint256 top = tree.slots[_key(depth, 0)];
+        uint256 top = _load(base, _key(depth, 0));
         // Four lanes below 2^64 each: the sum fits comfortably.
         unchecked {
             sum = _lane(top, 0) + _lane(top, 1) + _lane(top, 2) + _lane(top, 3);
@@ -49,12 +73,13 @@ library StakeSumTree {
     /// @notice Weight at a leaf position.
     function get(Tree storage tree, uint256 position) internal view returns (uint256) {
         if (position >> (2 * tree.depth) != 0) return 0;
-        return _lane(tree.slots[_key(1, position >> 2)], position & 3);
+        return _lane(_load(_base(tree), _key(1, position >> 2)), position & 3);
     }
 
     /// @notice Sets the weight at `position`, updating one slot per level.
     function set(Tree storage tree, uint256 position, uint256 weight) internal {
         if (weight > LANE_MASK) revert StakeSumTreeOverflow();
+        uint256 base = _base(tree);
         uint256 depth = tree.depth;
         if (depth == 0) {
             if (weight == 0) return;
@@ -63,19 +88,19 @@ library StakeSumTree {
         }
         // Grow until the position fits: the new top slot's first lane takes the old total.
         while (position >> (2 * depth) != 0) {
-            uint256 oldTotal = total(tree);
+            uint256 oldTotal = _total(base, depth);
             if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
             depth += 1;
-            tree.slots[_key(depth, 0)] = oldTotal;
+            _store(base, _key(depth, 0), oldTotal);
             tree.depth = depth;
         }
 
         uint256 leafKey = _key(1, position >> 2);
         uint256 shift = (position & 3) * LANE_BITS;
-        uint256 packed = tree.slots[leafKey];
+        uint256 packed = _load(base, leafKey);
         uint256 old = (packed >> shift) & LANE_MASK;
         if (old == weight) return;
-        tree.slots[leafKey] = (packed & ~(LANE_MASK << shift)) | (weight << shift);
+        _store(base, leafKey, (packed & ~(LANE_MASK << shift)) | (weight << shift));
 
         bool increase = weight > old;
         uint256 delta;
@@ -86,7 +111,7 @@ library StakeSumTree {
         for (uint256 level = 2; level <= depth; ++level) {
             uint256 key = _key(level, index >> 2);
             shift = (index & 3) * LANE_BITS;
-            packed = tree.slots[key];
+            packed = _load(base, key);
             uint256 lane = (packed >> shift) & LANE_MASK;
             if (increase) {
                 lane += delta;
@@ -97,18 +122,19 @@ library StakeSumTree {
                     lane -= delta;
                 }
             }
-            tree.slots[key] = (packed & ~(LANE_MASK << shift)) | (lane << shift);
+            _store(base, key, (packed & ~(LANE_MASK << shift)) | (lane << shift));
             index >>= 2;
         }
     }
 
     /// @notice Sum of the weights at positions before `position` (one slot read per level).
     function prefix(Tree storage tree, uint256 position) internal view returns (uint256 sum) {
+        uint256 base = _base(tree);
         uint256 depth = tree.depth;
-        if (position >> (2 * depth) != 0) return total(tree);
+        if (position >> (2 * depth) != 0) return _total(base, depth);
         uint256 index = position;
         for (uint256 level = 1; level <= depth; ++level) {
-            uint256 packed = tree.slots[_key(level, index >> 2)];
+            uint256 packed = _load(base, _key(level, index >> 2));
             uint256 own = index & 3;
             for (uint256 lane; lane < own; ++lane) sum += _lane(packed, lane);
             index >>= 2;
@@ -119,12 +145,25 @@ library StakeSumTree {
      * @notice The leaf whose cumulative range [prefix, prefix + weight) contains `point`.
      * @dev Reads one slot per level. Requires `point < total(tree)`.
      */
-    function find(Tree storage tree, uint256 point) internal view returns (uint256 position) {
+    function find(Tree storage tree, uint256 point) internal view returns (uint256) {
+        uint256 base = _base(tree);
         uint256 depth = tree.depth;
-        uint256 sum = total(tree);
+        return _find(base, depth, point, _total(base, depth));
+    }
+
+    /// @notice The leaf at `entropy mod total`, for a uniform draw (0 total: `found` is false).
+    function draw(Tree storage tree, uint256 entropy) internal view returns (bool found, uint256 position) {
+        uint256 base = _base(tree);
+        uint256 depth = tree.depth;
+        uint256 sum = _total(base, depth);
+        if (sum == 0) return (false, 0);
+        return (true, _find(base, depth, entropy % sum, sum));
+    }
+
+    function _find(uint256 base, uint256 depth, uint256 point, uint256 sum) private view returns (uint256 position) {
         if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
         for (uint256 level = depth; level >= 1; --level) {
-            uint256 packed = tree.slots[_key(level, position)];
+            uint256 packed = _load(base, _key(level, position));
             uint256 lane;
             // Exactly one lane contains the point because point < sum of the four lanes.
             for (; lane < 3; ++lane) {
