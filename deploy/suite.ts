@@ -8,6 +8,7 @@ import type {
   VRFBeacon,
   ChainlinkVRFAdapter,
   MEVMitigation,
+  TrainingCoordinator,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
@@ -20,6 +21,7 @@ export interface Suite {
   beacon?: VRFBeacon;
   chainlinkAdapter?: ChainlinkVRFAdapter;
   mev: MEVMitigation;
+  training: TrainingCoordinator;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -116,6 +118,10 @@ export async function deploySuite(
     )
   ).waitForDeployment()) as unknown as MEVMitigation;
 
+  const training = (await (
+    await (await ethers.getContractFactory("TrainingCoordinator", signer)).deploy(await registry.getAddress())
+  ).waitForDeployment()) as unknown as TrainingCoordinator;
+
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -150,6 +156,7 @@ export async function deploySuite(
     beacon,
     chainlinkAdapter,
     mev,
+    training,
     governance,
     deployer: signer,
     params,
