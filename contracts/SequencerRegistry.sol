@@ -320,6 +320,12 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function forceRotation() external onlyRole(MONITOR_ROLE) {
+        _handOver(_pickSuccessor());
+        _syncFallback();
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function getActiveSequencer() public view returns (address) {
         if (_isFallbackMode()) return _params.fallbackSequencer;
         return _sequencers[_currentId].operator;

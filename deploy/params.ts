@@ -83,6 +83,23 @@ export interface MEVParams {
   squaringsPerSecond: bigint;
 }
 
+export interface MonitorParams {
+  periodDuration: bigint;
+  livenessTimeout: bigint;
+  inclusionWindow: bigint;
+  attestationThresholdBps: bigint;
+  slaPenaltyBps: bigint;
+  censorshipPenaltyBps: bigint;
+  suspendAfterBreaches: bigint;
+  targetTps: bigint;
+  targetLatencyMs: bigint;
+  minInclusionFee: bigint;
+  /** The governed SLA that `penalizeSLAViolation` checks against. */
+  sla: { minThroughput: bigint; minUptime: bigint; maxLatency: bigint; maxMissedSlots: bigint };
+  /** Holders of the reporter role (inbox, batch poster, oracles). */
+  reporters?: string[];
+}
+
 export interface SuiteParams {
   /** Admin and governance of every contract; defaults to the deployer. */
   governance?: string;
@@ -94,6 +111,7 @@ export interface SuiteParams {
   selection: SelectionParams;
   randomness: RandomnessParams;
   mev: MEVParams;
+  monitor: MonitorParams;
 }
 
 const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
@@ -140,6 +158,19 @@ export function defaultSuiteParams(): SuiteParams {
     },
     randomness: { kind: "beacon", roundTimeout: 120n },
     mev: { revealWindow: 600n, squaringsPerSecond: 1_000_000n },
+    monitor: {
+      periodDuration: 86400n,
+      livenessTimeout: 120n, // ten slots without a block
+      inclusionWindow: 3600n,
+      attestationThresholdBps: 6667n,
+      slaPenaltyBps: 100n, // 1% of the pool per penalized day
+      censorshipPenaltyBps: 500n, // 5% per missed forced transaction
+      suspendAfterBreaches: 3n,
+      targetTps: 100n,
+      targetLatencyMs: 500n, // the spec's block proposal latency target
+      minInclusionFee: 10n ** 15n,
+      sla: { minThroughput: 1n, minUptime: 9000n, maxLatency: 1000n, maxMissedSlots: 50n },
+    },
   };
 }
 
@@ -163,5 +194,6 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
     selection: { ...base.selection, ...(overrides.selection ?? {}) } as SelectionParams,
     randomness: (overrides.randomness ?? base.randomness) as RandomnessParams,
     mev: { ...base.mev, ...(overrides.mev ?? {}) } as MEVParams,
+    monitor: { ...base.monitor, ...(overrides.monitor ?? {}) } as MonitorParams,
   };
 }

@@ -9,6 +9,7 @@ import type {
   ChainlinkVRFAdapter,
   MEVMitigation,
   TrainingCoordinator,
+  PerformanceMonitor,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
@@ -22,6 +23,7 @@ export interface Suite {
   chainlinkAdapter?: ChainlinkVRFAdapter;
   mev: MEVMitigation;
   training: TrainingCoordinator;
+  monitor: PerformanceMonitor;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -122,6 +124,29 @@ export async function deploySuite(
     await (await ethers.getContractFactory("TrainingCoordinator", signer)).deploy(await registry.getAddress())
   ).waitForDeployment()) as unknown as TrainingCoordinator;
 
+  const mp = params.monitor;
+  const monitor = (await (
+    await (await ethers.getContractFactory("PerformanceMonitor", signer)).deploy(
+      deployerAddress,
+      await registry.getAddress(),
+      {
+        periodDuration: mp.periodDuration,
+        livenessTimeout: mp.livenessTimeout,
+        inclusionWindow: mp.inclusionWindow,
+        attestationThresholdBps: mp.attestationThresholdBps,
+        slaPenaltyBps: mp.slaPenaltyBps,
+        censorshipPenaltyBps: mp.censorshipPenaltyBps,
+        suspendAfterBreaches: mp.suspendAfterBreaches,
+        targetTps: mp.targetTps,
+        targetLatencyMs: mp.targetLatencyMs,
+        minInclusionFee: mp.minInclusionFee,
+      },
+      mp.sla,
+    )
+  ).waitForDeployment()) as unknown as PerformanceMonitor;
+  const monitorAddress = await monitor.getAddress();
+  for (const reporter of mp.reporters ?? []) await (await monitor.grantRole(await monitor.REPORTER_ROLE(), reporter)).wait();
+
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -130,6 +155,10 @@ export async function deploySuite(
   };
   const grants: [string, string][] = [
     [roles.slasher, governance],
+    // The monitor slashes SLA breaches and censorship, suspends repeat offenders, pushes reputation as the
+    // performance score, and forces rotation on liveness failures.
+    [roles.slasher, monitorAddress],
+    [roles.monitor, monitorAddress],
     ...(params.slashers ?? []).map((a): [string, string] => [roles.slasher, a]),
     ...(params.monitors ?? []).map((a): [string, string] => [roles.monitor, a]),
   ];
@@ -142,8 +171,10 @@ export async function deploySuite(
   if (handOver) {
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.grantRole(role, governance)).wait();
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.renounceRole(role, deployerAddress)).wait();
-    for (const role of [roles.governance, roles.admin]) await (await mev.grantRole(role, governance)).wait();
-    for (const role of [roles.governance, roles.admin]) await (await mev.renounceRole(role, deployerAddress)).wait();
+    for (const c of [mev, monitor]) {
+      for (const role of [roles.governance, roles.admin]) await (await c.grantRole(role, governance)).wait();
+      for (const role of [roles.governance, roles.admin]) await (await c.renounceRole(role, deployerAddress)).wait();
+    }
     await (await registry.renounceRole(roles.governance, deployerAddress)).wait();
     await (await registry.renounceRole(roles.admin, deployerAddress)).wait();
   }
@@ -157,6 +188,7 @@ export async function deploySuite(
     chainlinkAdapter,
     mev,
     training,
+    monitor,
     governance,
     deployer: signer,
     params,

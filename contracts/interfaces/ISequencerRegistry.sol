@@ -276,6 +276,10 @@ interface ISequencerRegistry {
      */
     function rotateSequencer() external;
 
+    /// @notice Monitor role: hands the turn over at once, before `rotationPeriod` (liveness failure: a missed
+    /// slot, no block within the timeout, or a proven censorship).
+    function forceRotation() external;
+
     /// @notice The sequencer whose turn it is, or the L1 fallback before activation or below the minimum set.
     function getActiveSequencer() external view returns (address);
 
@@ -395,6 +399,12 @@ interface ISequencerRegistry {
 
     /// @notice The selection module (0 if none).
     function selectionModule() external view returns (address);
+
+    /// @notice Start of slot 0 of the registry's slot clock.
+    function GENESIS_TIME() external view returns (uint256);
+
+    /// @notice Seconds per slot of the registry's slot clock.
+    function SLOT_DURATION() external view returns (uint256);
 
     /// @notice The registry's slot clock used by block commitments: `(timestamp - genesis) / slotDuration`.
     function currentSlot() external view returns (uint256);

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+import {IPerformanceMonitor} from "./interfaces/IPerformanceMonitor.sol";
+import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+
+/**
+ * @title PerformanceMonitor
+ * @notice LP-504 performance monitoring that closes the loop with the registry: metrics per sequencer and
+ * period, quality scores, SLA checks whose penalties anyone can trigger once the chain confirms them,
+ * reputation that feeds the registry's performance score, liveness failover and forced inclusion.
+ *
+ * It holds the registry's SLASHER_ROLE (SLA and censorship penalties, suspension) and MONITOR_ROLE (scores,
+ * forced rotation). Metrics come from the reporter role (the rollup's inbox or batch poster, or an oracle set),
+ * or, without trusting any reporter, from attested blocks: a block commitment signed by a threshold of Active
+ * sequencers.
+ *
+ * Periods: `period = (timestamp − genesis) / periodDuration`; every record is O(1) and lands in its period,
+ * so past periods are answered without scanning.
+ *
+ * Scores (basis points, over one period):
+ * - throughput = min(1, TPS / targetTps), TPS = transactions / seconds elapsed in the period;
+ * - availability = produced / (produced + missed slots);
+ * - correctness = (produced − reorged blocks) / produced;
+ * - timeliness = min(1, targetLatency / mean latency);
+ * - overall = 25% throughput + 35% availability + 25% correctness + 15% timeliness.
+ */
+contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGuard {
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
+
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_REPUTATION = 10_000;
+
+    /// @notice Kinds of SLA violation, as encoded in `violations`.
+    enum ViolationKind {
+        Throughput,
+        Uptime,
+        Latency,
+        MissedSlots
+    }
+
+    /// @notice One violation: what, the measured value, the SLA's limit.
+    struct Violation {
+        ViolationKind kind;
+        uint256 actual;
+        uint256 limit;
+    }
+
+    struct PeriodMetrics {
+        // slot
+        uint64 blocksProduced;
+        uint64 missedSlots;
+        uint64 reorgedBlocks; // Σ reorg depth
+        uint64 latencySamples;
+        // slot
+        uint128 transactions;
+        uint128 gasUsed;
+        // slot
+        uint64 firstBlockTime;
+        uint64 lastBlockTime;
+        uint128 latencySum; // ms
+    }
+
+    struct Reputation {
+        uint64 score; // bp
+        uint64 updatedAt;
+    }
+
+    struct ForcedTx {
+        address requester;
+        uint64 deadline;
+        uint32 sequencerId; // responsible: active when queued
+        uint8 status; // 1 queued, 2 included, 3 missed
+        bytes32 txHash;
+        uint256 fee;
+    }
+
+    struct Params {
+        uint64 periodDuration;
+        uint32 livenessTimeout;
+        uint32 inclusionWindow;
+        uint16 attestationThresholdBps; // of the Active set
+        uint16 slaPenaltyBps; // of the pool, per penalized period
+        uint16 censorshipPenaltyBps; // of the pool, per missed forced transaction
+        uint8 suspendAfterBreaches;
+        uint16 targetTps;
+        uint32 targetLatencyMs;
+        uint128 minInclusionFee;
+    }
+
+    ISequencerRegistry public immutable registry;
+    uint256 public immutable GENESIS_TIME;
+
+    Params private _params;
+    SLAConfig private _sla;
+    mapping(uint256 sequencerId => mapping(uint256 period => PeriodMetrics)) private _metrics;
+    mapping(uint256 sequencerId => mapping(uint256 slot => bool)) private _missedSlotRecorded;
+    mapping(uint256 sequencerId => mapping(uint256 slot => bytes32 blockHash)) private _attested;
+    mapping(uint256 sequencerId => uint256 timestamp) private _lastBlockAt;
+    mapping(uint256 sequencerId => uint256 slot) private _lastMissedSlot; // + 1; 0: none
+    mapping(uint256 sequencerId => mapping(uint256 period => bool)) private _penalized;
+    mapping(uint256 sequencerId => uint256 count) private _breaches;
+    mapping(uint256 sequencerId => Reputation) private _reputation;
+    mapping(uint256 id => ForcedTx) private _forced;
+    mapping(address account => uint256 amount) private _balances;
+    uint256 private _forcedCount;
+    uint256 private _owed; // Σ queued fees + Σ balances
+
+    event BlockAttested(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHash, uint256 signers);
+    event ConflictingAttestation(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHashA, bytes32 blockHashB);
+    event LatencyRecorded(uint256 indexed sequencerId, uint256 latencyMs);
+    event LivenessRotation(uint256 indexed sequencerId, bool missedSlot);
+    event InclusionForced(uint256 indexed id, bytes32 indexed txHash, uint256 indexed sequencerId, uint256 fee, uint256 deadline);
+    event InclusionMarked(uint256 indexed id, uint256 indexed sequencerId);
+    event InclusionMissed(uint256 indexed id, uint256 indexed sequencerId, uint256 slashed);
+    event Withdrawn(address indexed account, uint256 amount);
+    event SLAUpdated(uint256 minThroughput, uint256 minUptime, uint256 maxLatency, uint256 maxMissedSlots);
+    event MonitorParametersUpdated();
+
+    error MonitorNotCurrentSequencer(uint256 sequencerId, uint256 current);
+    error MonitorSlotOutOfWindow(uint256 slot, uint256 currentSlot);
+    error MonitorInvalidAttestation(uint256 index, address signer);
+    error MonitorNotEnoughAttestations(uint256 signers, uint256 threshold);
+    error MonitorAlreadyAttested(uint256 sequencerId, uint256 slot);
+    error MonitorPeriodNotOver(uint256 period, uint256 currentPeriod);
+    error MonitorLivenessHolds(uint256 sequencerId, uint256 deadline);
+    error MonitorFeeTooLow(uint256 fee, uint256 minimum);
+    error MonitorUnknownForcedTx(uint256 id);
+    error MonitorForcedTxSettled(uint256 id);
+    error MonitorInclusionDeadlinePassed(uint256 id, uint256 deadline);
+    error MonitorInclusionDeadlineNotPassed(uint256 id, uint256 deadline);
+    error MonitorNotResponsibleOperator(uint256 id, address caller);
+    error MonitorNothingToWithdraw(address account);
+    error MonitorTransferFailed(address to, uint256 amount);
+    error MonitorParameterOutOfBounds(bytes32 name);
+
+    constructor(address admin, ISequencerRegistry registry_, Params memory params, SLAConfig memory sla) {
+        registry = registry_;
+        GENESIS_TIME = block.timestamp;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GOVERNANCE_ROLE, admin);
+        _setParams(params);
+        _setSLA(sla);
+    }
+
+    // ───────────────────────────────────────────── metrics ───────────────────────────────────────────
+
+    /// @inheritdoc IPerformanceMonitor
+    function recordBlockProduction(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) external onlyRole(REPORTER_ROLE) {
+        _checkKnown(sequencerId);
+        _recordBlock(sequencerId, gasUsed, txCount);
+        emit MetricsRecorded(sequencerId, blockNumber);
+    }
+
+    /// @inheritdoc IPerformanceMonitor
+    function recordMissedSlot(uint256 sequencerId, uint256 slot) external onlyRole(REPORTER_ROLE) {
+        _checkKnown(sequencerId);
+        if (_missedSlotRecorded[sequencerId][slot]) revert MonitorSlotAlreadyRecorded(sequencerId, slot);
+        _missedSlotRecorded[sequencerId][slot] = true;
+        _metrics[sequencerId][currentPeriod()].missedSlots += 1;
+        _lastMissedSlot[sequencerId] = slot + 1;
+        emit MissedSlotRecorded(sequencerId, slot);
+    }
+
+    /// @inheritdoc IPerformanceMonitor
+    function recordReorg(uint256 sequencerId, uint256 depth) external onlyRole(REPORTER_ROLE) {
+        _checkKnown(sequencerId);
+        if (depth == 0 || depth > type(uint32).max) revert MonitorInvalidDepth(depth);
+        _metrics[sequencerId][currentPeriod()].reorgedBlocks += uint64(depth);
+        emit ReorgRecorded(sequencerId, depth);
+    }
+
+    /// @notice Reporter role: a latency sample (ms) of the sequencer, e.g. from the rollup's RPC probes.
+    function recordLatency(uint256 sequencerId, uint256 latencyMs) external onlyRole(REPORTER_ROLE) {
+        _checkKnown(sequencerId);
+        PeriodMetrics storage m = _metrics[sequencerId][currentPeriod()];
+        m.latencySamples += 1;
+        m.latencySum += uint128(latencyMs);
+        emit LatencyRecorded(sequencerId, latencyMs);
+    }
+
+    /**
+     * @notice Records the current sequencer's block without trusting a reporter: `signatures` are EIP-712
+     * `BlockCommitment(sequencerId, slot, blockHash)` signatures (the registry's domain) by Active sequencers,
+     * ordered by signer address (strictly increasing: no duplicates), at least `attestationThresholdBps` of the
+     * Active set. `slot` is the registry's current or previous slot. A second, different block attested for
+     * the same (sequencer, slot) is equivocation evidence: it is announced (ConflictingAttestation), and the
+     * operator's two signatures, public in calldata, slash through `registry.reportMisbehavior`.
+     */
+    function recordAttestedBlock(
+        uint256 sequencerId,
+        uint256 slot,
+        bytes32 blockHash,
+        uint256 gasUsed,
+        uint256 txCount,
+        bytes[] calldata signatures
+    ) external {
+        uint256 current = registry.currentSequencerId();
+        if (sequencerId != current) revert MonitorNotCurrentSequencer(sequencerId, current);
+        uint256 nowSlot = registry.currentSlot();
+        if (slot > nowSlot || slot + 1 < nowSlot) revert MonitorSlotOutOfWindow(slot, nowSlot);
+        uint256 threshold = (registry.activeSequencerCount() * _params.attestationThresholdBps + BPS - 1) / BPS;
+        if (signatures.length < threshold) revert MonitorNotEnoughAttestations(signatures.length, threshold);
+        bytes32 digest = registry.blockCommitmentDigest(sequencerId, slot, blockHash);
+        address previous;
+        for (uint256 i; i < signatures.length; ++i) {
+            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signatures[i]);
+            if (err != ECDSA.RecoverError.NoError || signer <= previous || !registry.isActiveSequencer(signer)) {
+                revert MonitorInvalidAttestation(i, signer);
+            }
+            previous = signer;
+        }
+        bytes32 recorded = _attested[sequencerId][slot];
+        if (recorded == blockHash) revert MonitorAlreadyAttested(sequencerId, slot);
+        if (recorded != bytes32(0)) {
+            emit ConflictingAttestation(sequencerId, slot, recorded, blockHash);
+            return;
+        }
+        _attested[sequencerId][slot] = blockHash;
+        _recordBlock(sequencerId, gasUsed, txCount);
+        emit BlockAttested(sequencerId, slot, blockHash, signatures.length);
+    }
+
+    // ──────────────────────────────────────────── scoring ────────────────────────────────────────────
+
+    /// @inheritdoc IPerformanceMonitor
+    function calculateQualityScore(uint256 sequencerId) public view returns (QualityScore memory q) {
+        return _score(sequencerId, currentPeriod());
+    }
+
+    /// @notice The quality score over a given period.
+    function qualityScoreOf(uint256 sequencerId, uint256 period) external view returns (QualityScore memory) {
+        return _score(sequencerId, period);
+    }
+
+    /// @inheritdoc IPerformanceMonitor
+    function getPerformanceMetrics(uint256 sequencerId, uint256 period) public view returns (PerformanceMetrics memory p) {
+        PeriodMetrics storage m = _metrics[sequencerId][period];
+        p.blocksProduced = m.blocksProduced;
+        p.transactionsProcessed = m.transactions;
+        if (m.blocksProduced > 1) p.avgBlockTime = (uint256(m.lastBlockTime) - m.firstBlockTime) / (m.blocksProduced - 1);
+        if (m.blocksProduced != 0) p.avgGasUsed = m.gasUsed / m.blocksProduced;
+        uint256 slots = uint256(m.blocksProduced) + m.missedSlots;
+        p.uptime = slots == 0 ? 0 : (uint256(m.blocksProduced) * BPS) / slots;
+        p.missedSlots = m.missedSlots;
+        p.reorgCount = m.reorgedBlocks;
+        p.latency = m.latencySamples == 0 ? 0 : m.latencySum / m.latencySamples;
+    }
+
+    // ─────────────────────────────────────────────── SLA ─────────────────────────────────────────────
+
+    /**
+     * @inheritdoc IPerformanceMonitor
+     * @dev Over the current period. `violations` is `abi.encode(uint256 period, Violation[] list)`, with the
+     * violated terms in ViolationKind order; empty list when compliant. Throughput is in transactions per
+     * second (×1, truncated); a period without any slot has no uptime to judge.
+     */
+    function checkSLACompliance(uint256 sequencerId, SLAConfig calldata sla) external view returns (bool compliant, bytes memory violations) {
+        return _check(sequencerId, currentPeriod(), sla);
+    }
+
+    /**
+     * @inheritdoc IPerformanceMonitor
+     * @dev Anyone may call it. `violations` must equal what the chain computes for that (complete) period
+     * against the governed SLA; then `slaPenaltyBps` of the pool is slashed (to the insurance fund) and, at
+     * `suspendAfterBreaches` penalized periods, the sequencer is suspended. Once per (sequencer, period).
+     */
+    function penalizeSLAViolation(uint256 sequencerId, bytes calldata violations) external {
+        _checkKnown(sequencerId);
+        if (violations.length < 32) revert MonitorViolationsMismatch(sequencerId);
+        uint256 period = abi.decode(violations[0:32], (uint256));
+        uint256 nowPeriod = currentPeriod();
+        if (period >= nowPeriod) revert MonitorPeriodNotOver(period, nowPeriod);
+        if (_penalized[sequencerId][period]) revert MonitorViolationAlreadyPenalized(sequencerId, period);
+        (bool compliant, bytes memory expected) = _check(sequencerId, period, _sla);
+        if (compliant) revert MonitorNoViolation(sequencerId);
+        if (keccak256(expected) != keccak256(violations)) revert MonitorViolationsMismatch(sequencerId);
+        _penalized[sequencerId][period] = true;
+        uint256 breachCount = ++_breaches[sequencerId];
+
+        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
+        uint256 amount = ((pool.bondedStake + pool.unbondingStake) * _params.slaPenaltyBps) / BPS;
+        if (amount != 0) registry.slash(sequencerId, amount);
+        bool suspend = breachCount >= _params.suspendAfterBreaches && _isSuspendable(sequencerId);
+        if (suspend) registry.suspendSequencer(sequencerId);
+        emit SLAViolation(sequencerId, violations);
+        emit SLAPenaltyApplied(sequencerId, amount, suspend);
+    }
+
+    // ─────────────────────────────────────────── reputation ──────────────────────────────────────────
+
+    /**
+     * @inheritdoc IPerformanceMonitor
+     * @dev Reporter role. Applies `change` to the decayed reputation, clamps to [0, 10,000] and pushes the result
+     * to the registry as the sequencer's performance score, which Performance and Hybrid selection rank by.
+     */
+    function updateReputation(uint256 sequencerId, int256 change) external onlyRole(REPORTER_ROLE) {
+        _checkKnown(sequencerId);
+        if (change > int256(MAX_REPUTATION) || change < -int256(MAX_REPUTATION)) revert MonitorReputationChangeOutOfRange(change);
+        int256 next = int256(getReputation(sequencerId)) + change;
+        if (next < 0) next = 0;
+        if (next > int256(MAX_REPUTATION)) next = int256(MAX_REPUTATION);
+        uint256 score = uint256(next);
+        _reputation[sequencerId] = Reputation({score: uint64(score), updatedAt: uint64(block.timestamp)});
+        registry.updatePerformance(sequencerId, score);
+        emit ReputationUpdated(sequencerId, score);
+    }
+
+    /// @inheritdoc IPerformanceMonitor
+    /// @dev Decays linearly at the registry's `scoreDecayRate` (bp per day) since the last update.
+    function getReputation(uint256 sequencerId) public view returns (uint256) {
+        Reputation memory r = _reputation[sequencerId];
+        uint256 decay = (registry.getParameters().scoreDecayRate * (block.timestamp - r.updatedAt)) / 1 days;
+        return r.score > decay ? r.score - decay : 0;
+    }
+
+    // ──────────────────────────────────────────── liveness ───────────────────────────────────────────
+
+    /**
+     * @notice Anyone rotates away from the active sequencer at once when it has missed a slot during its turn,
+     * or produced no block for `livenessTimeout` (spec "Timeout Mechanisms", "Automatic Failover").
+     */
+    function rotateOnLivenessFailure() external {
+        uint256 current = registry.currentSequencerId();
+        uint256 turnStart = registry.lastRotationTime();
+        uint256 missed = _lastMissedSlot[current];
+        bool missedSlot = missed != 0 && (missed - 1) * _slotDuration() + _genesisSlotTime() >= turnStart;
+        if (!missedSlot) {
+            uint256 since = _lastBlockAt[current] > turnStart ? _lastBlockAt[current] : turnStart;
+            uint256 deadline = since + _params.livenessTimeout;
+            if (block.timestamp <= deadline) revert MonitorLivenessHolds(current, deadline);
+        }
+        emit LivenessRotation(current, missedSlot);
+        registry.forceRotation();
+    }
+
+    // ──────────────────────────────────────── forced inclusion ───────────────────────────────────────
+
+    /**
+     * @notice Queues `txHash` for forced inclusion with `msg.value` as its fee (spec "Forced Inclusion",
+     * DESIGN.md decision 12). The active sequencer becomes responsible and must mark it included within
+     * `inclusionWindow`; it earns the fee then. After the deadline anyone may prove the miss.
+     */
+    function forceInclusion(bytes32 txHash) external payable returns (uint256 id) {
+        if (msg.value < _params.minInclusionFee) revert MonitorFeeTooLow(msg.value, _params.minInclusionFee);
+        uint256 responsible = registry.currentSequencerId();
+        if (responsible == 0) revert MonitorNotCurrentSequencer(0, 0);
+        id = ++_forcedCount;
+        uint256 deadline = block.timestamp + _params.inclusionWindow;
+        _forced[id] = ForcedTx({
+            requester: msg.sender,
+            deadline: uint64(deadline),
+            sequencerId: uint32(responsible),
+            status: 1,
+            txHash: txHash,
+            fee: msg.value
+        });
+        _owed += msg.value;
+        emit InclusionForced(id, txHash, responsible, msg.value, deadline);
+    }
+
+    /// @notice The responsible sequencer's operator marks the transaction included, before the deadline.
+    function markIncluded(uint256 id) external {
+        ForcedTx storage f = _queued(id);
+        if (registry.operatorOf(f.sequencerId) != msg.sender) revert MonitorNotResponsibleOperator(id, msg.sender);
+        if (block.timestamp > f.deadline) revert MonitorInclusionDeadlinePassed(id, f.deadline);
+        f.status = 2;
+        _balances[msg.sender] += f.fee;
+        emit InclusionMarked(id, f.sequencerId);
+    }
+
+    /**
+     * @notice After the deadline of an unmarked transaction, anyone proves the miss: the responsible sequencer
+     * is slashed `censorshipPenaltyBps` of its pool, rotated away if it still holds the turn, and the fee goes
+     * back to the requester.
+     */
+    function proveMissedInclusion(uint256 id) external {
+        ForcedTx storage f = _queued(id);
+        if (block.timestamp <= f.deadline) revert MonitorInclusionDeadlineNotPassed(id, f.deadline);
+        f.status = 3;
+        _balances[f.requester] += f.fee;
+        uint256 sequencerId = f.sequencerId;
+        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
+        uint256 amount = ((pool.bondedStake + pool.unbondingStake) * _params.censorshipPenaltyBps) / BPS;
+        if (amount != 0) registry.slash(sequencerId, amount);
+        if (registry.currentSequencerId() == sequencerId) registry.forceRotation();
+        emit InclusionMissed(id, sequencerId, amount);
+    }
+
+    /// @notice Sends the caller its earned inclusion fees or refunds.
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        if (amount == 0) revert MonitorNothingToWithdraw(msg.sender);
+        _balances[msg.sender] = 0;
+        _owed -= amount;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert MonitorTransferFailed(msg.sender, amount);
+    }
+
+    // ────────────────────────────────────────── governance ───────────────────────────────────────────
+
+    function setSLA(SLAConfig calldata sla) external onlyRole(GOVERNANCE_ROLE) {
+        _setSLA(sla);
+    }
+
+    function setParameters(Params calldata params) external onlyRole(GOVERNANCE_ROLE) {
+        _setParams(params);
+    }
+
+    // ───────────────────────────────────────────── views ─────────────────────────────────────────────
+
+    function currentPeriod() public view returns (uint256) {
+        return (block.timestamp - GENESIS_TIME) / _params.periodDuration;
+    }
+
+    function getSLA() external view returns (SLAConfig memory) {
+        return _sla;
+    }
+
+    function getParameters() external view returns (Params memory) {
+        return _params;
+    }
+
+    function getForcedTx(uint256 id) external view returns (ForcedTx memory) {
+        return _forced[id];
+    }
+
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @notice Everything the contract owes (queued fees and withdrawable balances). Equals its balance.
+    function totalOwed() external view returns (uint256) {
+        return _owed;
+    }
+
+    function breaches(uint256 sequencerId) external view returns (uint256) {
+        return _breaches[sequencerId];
+    }
+
+    function attestedBlock(uint256 sequencerId, uint256 slot) external view returns (bytes32) {
+        return _attested[sequencerId][slot];
+    }
+
+    // ──────────────────────────────────────────── internals ──────────────────────────────────────────
+
+    function _recordBlock(uint256 sequencerId, uint256 gasUsed, uint256 txCount) private {
+        PeriodMetrics storage m = _metrics[sequencerId][currentPeriod()];
+        if (m.blocksProduced == 0) m.firstBlockTime = uint64(block.timestamp);
+        m.lastBlockTime = uint64(block.timestamp);
+        m.blocksProduced += 1;
+        m.transactions += uint128(txCount);
+        m.gasUsed += uint128(gasUsed);
+        _lastBlockAt[sequencerId] = block.timestamp;
+    }
+
+    function _score(uint256 sequencerId, uint256 period) private view returns (QualityScore memory q) {
+        PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
+        uint256 periodStart = GENESIS_TIME + period * _params.periodDuration;
+        uint256 elapsed = block.timestamp > periodStart ? block.timestamp - periodStart : 0;
+        if (elapsed > _params.periodDuration) elapsed = _params.periodDuration;
+        if (elapsed != 0) {
+            uint256 tpsBps = (p.transactionsProcessed * BPS) / (elapsed * _params.targetTps);
+            q.throughput = tpsBps > BPS ? BPS : tpsBps;
+        }
+        q.availability = p.uptime;
+        if (p.blocksProduced != 0) {
+            uint256 bad = p.reorgCount > p.blocksProduced ? p.blocksProduced : p.reorgCount;
+            q.correctness = ((p.blocksProduced - bad) * BPS) / p.blocksProduced;
+        }
+        q.timeliness = p.latency <= _params.targetLatencyMs ? BPS : (_params.targetLatencyMs * BPS) / p.latency;
+        if (p.latency == 0 && p.blocksProduced == 0) q.timeliness = 0;
+        q.overall = (q.throughput * 2500 + q.availability * 3500 + q.correctness * 2500 + q.timeliness * 1500) / BPS;
+    }
+
+    function _check(uint256 sequencerId, uint256 period, SLAConfig memory sla) private view returns (bool compliant, bytes memory violations) {
+        PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
+        Violation[] memory found = new Violation[](4);
+        uint256 n;
+        uint256 tps = p.transactionsProcessed / _params.periodDuration;
+        if (tps < sla.minThroughput) found[n++] = Violation(ViolationKind.Throughput, tps, sla.minThroughput);
+        if (p.blocksProduced + p.missedSlots != 0 && p.uptime < sla.minUptime) found[n++] = Violation(ViolationKind.Uptime, p.uptime, sla.minUptime);
+        if (p.latency > sla.maxLatency) found[n++] = Violation(ViolationKind.Latency, p.latency, sla.maxLatency);
+        if (p.missedSlots > sla.maxMissedSlots) found[n++] = Violation(ViolationKind.MissedSlots, p.missedSlots, sla.maxMissedSlots);
+        assembly ("memory-safe") {
+            mstore(found, n) // shrink to the violations found
+        }
+        return (n == 0, abi.encode(period, found));
+    }
+
+    function _isSuspendable(uint256 sequencerId) private view returns (bool) {
+        ISequencerRegistry.SequencerStatus s = registry.getSequencer(sequencerId).status;
+        return s == ISequencerRegistry.SequencerStatus.Active || s == ISequencerRegistry.SequencerStatus.Inactive;
+    }
+
+    function _queued(uint256 id) private view returns (ForcedTx storage f) {
+        f = _forced[id];
+        if (f.status == 0) revert MonitorUnknownForcedTx(id);
+        if (f.status != 1) revert MonitorForcedTxSettled(id);
+    }
+
+    function _checkKnown(uint256 sequencerId) private view {
+        if (registry.operatorOf(sequencerId) == address(0)) revert MonitorUnknownSequencer(sequencerId);
+    }
+
+    function _slotDuration() private view returns (uint256) {
+        return registry.SLOT_DURATION();
+    }
+
+    function _genesisSlotTime() private view returns (uint256) {
+        return registry.GENESIS_TIME();
+    }
+
+    function _setParams(Params memory p) private {
+        if (p.periodDuration == 0) revert MonitorParameterOutOfBounds("periodDuration");
+        if (p.livenessTimeout == 0) revert MonitorParameterOutOfBounds("livenessTimeout");
+        if (p.inclusionWindow == 0) revert MonitorParameterOutOfBounds("inclusionWindow");
+        if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS) revert MonitorParameterOutOfBounds("attestationThresholdBps");
+        if (p.slaPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("slaPenaltyBps");
+        if (p.censorshipPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("censorshipPenaltyBps");
+        if (p.suspendAfterBreaches == 0) revert MonitorParameterOutOfBounds("suspendAfterBreaches");
+        if (p.targetTps == 0 || p.targetLatencyMs == 0) revert MonitorParameterOutOfBounds("targets");
+        _params = p;
+        emit MonitorParametersUpdated();
+    }
+
+    function _setSLA(SLAConfig memory sla) private {
+        if (sla.minUptime > BPS) revert MonitorParameterOutOfBounds("minUptime");
+        _sla = sla;
+        emit SLAUpdated(sla.minThroughput, sla.minUptime, sla.maxLatency, sla.maxMissedSlots);
+    }
+}
