@@ -163,6 +163,36 @@ async function rotationGas(suite: Suite, mode: SelectionMode): Promise<number> {
   return gasOf(r.rotateSequencer());
 }
 
+async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
+  const m = suite.monitor;
+  const r = suite.registry;
+  const [governance] = await ethers.getSigners();
+  const op = operators[Math.floor(n / 14) * 7 + 7];
+  const id = await r.sequencerIdOf(op.address);
+  const slot = await r.currentSlot();
+  // Typical calls: the sequencer already has records in the period.
+  await isolated(async () => {
+    await (await m.connect(governance).recordBlockProduction(id, 1, 1_000_000, 100)).wait();
+    await (await m.connect(governance).recordMissedSlot(id, slot + 1000n)).wait();
+    record("gas", "monitor.recordBlockProduction", n, await gasOf(m.connect(governance).recordBlockProduction(id, 2, 1_000_000, 100)));
+    record("gas", "monitor.recordMissedSlot", n, await gasOf(m.connect(governance).recordMissedSlot(id, slot + 1001n)));
+    const sla = await m.getSLA();
+    const plain = { minThroughput: sla.minThroughput, minUptime: sla.minUptime, maxLatency: sla.maxLatency, maxMissedSlots: sla.maxMissedSlots };
+    record("gas", "monitor.checkSLACompliance", n, Number(await m.checkSLACompliance.estimateGas(id, plain)));
+    // An outage day: 60 missed slots, then the period ends and anyone penalizes it.
+    for (let k = 0; k < 60; k++) await (await m.connect(governance).recordMissedSlot(id, slot + 2000n + BigInt(k))).wait();
+    const period = await m.currentPeriod();
+    await network.provider.send("evm_increaseTime", [Number((await m.getParameters()).periodDuration)]);
+    await network.provider.send("evm_mine");
+    const [, violations] = await m.slaViolationsAt(id, period);
+    record("gas", "monitor.penalizeSLAViolation", n, await gasOf(m.penalizeSLAViolation(id, violations)));
+  });
+  record("gas", "registry.forceInclusion", n, await isolated(async () => {
+    await (await m.forceInclusion(ethers.id("warm"), { value: ethers.parseEther("0.01") })).wait();
+    return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
+  }));
+}
+
 async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
   const s = suite.selection;
   const r = suite.registry;
@@ -282,7 +312,11 @@ async function main() {
   if (!process.env.BENCH_SKIP_MEV) await measureMEV();
   if (!process.env.BENCH_SKIP_TRAINING) await measureTraining();
   const [governance] = await ethers.getSigners();
-  const params = suiteParams({ monitors: [governance.address], registry: { config: { maxSequencers: 20_000n } } });
+  const params = suiteParams({
+    monitors: [governance.address],
+    registry: { config: { maxSequencers: 20_000n } },
+    monitor: { ...suiteParams().monitor, reporters: [governance.address] },
+  });
   const suite = await deploySuite(hre, params);
   const operators: Wallet[] = [];
   for (const n of SIZES) {
@@ -299,6 +333,7 @@ async function main() {
     }
     await measureRegistry(suite, operators, n);
     await measureSelection(suite, operators, n);
+    await measureMonitor(suite, operators, n);
   }
 
   const previous = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, "utf8")) as Results) : { gas: {}, ms: {} };

@@ -257,11 +257,17 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     /**
      * @inheritdoc IPerformanceMonitor
      * @dev Over the current period. `violations` is `abi.encode(uint256 period, Violation[] list)`, with the
-     * violated terms in ViolationKind order; empty list when compliant. Throughput is in transactions per
-     * second (×1, truncated); a period without any slot has no uptime to judge.
+     * violated terms in ViolationKind order; empty list when compliant. Throughput is transactions per second
+     * over the whole period (truncated); a period without any slot (not the sequencer's turn) has no throughput
+     * or uptime to judge.
      */
     function checkSLACompliance(uint256 sequencerId, SLAConfig calldata sla) external view returns (bool compliant, bytes memory violations) {
         return _check(sequencerId, currentPeriod(), sla);
+    }
+
+    /// @notice The governed SLA checked over a past (or the current) period: what `penalizeSLAViolation` expects.
+    function slaViolationsAt(uint256 sequencerId, uint256 period) external view returns (bool compliant, bytes memory violations) {
+        return _check(sequencerId, period, _sla);
     }
 
     /**
@@ -483,9 +489,12 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
         Violation[] memory found = new Violation[](4);
         uint256 n;
-        uint256 tps = p.transactionsProcessed / _params.periodDuration;
-        if (tps < sla.minThroughput) found[n++] = Violation(ViolationKind.Throughput, tps, sla.minThroughput);
-        if (p.blocksProduced + p.missedSlots != 0 && p.uptime < sla.minUptime) found[n++] = Violation(ViolationKind.Uptime, p.uptime, sla.minUptime);
+        // A sequencer without slots in the period (not its turn) has no service to judge.
+        if (p.blocksProduced + p.missedSlots != 0) {
+            uint256 tps = p.transactionsProcessed / _params.periodDuration;
+            if (tps < sla.minThroughput) found[n++] = Violation(ViolationKind.Throughput, tps, sla.minThroughput);
+            if (p.uptime < sla.minUptime) found[n++] = Violation(ViolationKind.Uptime, p.uptime, sla.minUptime);
+        }
         if (p.latency > sla.maxLatency) found[n++] = Violation(ViolationKind.Latency, p.latency, sla.maxLatency);
         if (p.missedSlots > sla.maxMissedSlots) found[n++] = Violation(ViolationKind.MissedSlots, p.missedSlots, sla.maxMissedSlots);
         assembly ("memory-safe") {
@@ -494,9 +503,9 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         return (n == 0, abi.encode(period, found));
     }
 
+    /// @dev Only an Active sequencer is suspended: the others are already out of the set.
     function _isSuspendable(uint256 sequencerId) private view returns (bool) {
-        ISequencerRegistry.SequencerStatus s = registry.getSequencer(sequencerId).status;
-        return s == ISequencerRegistry.SequencerStatus.Active || s == ISequencerRegistry.SequencerStatus.Inactive;
+        return registry.isActiveSequencer(registry.operatorOf(sequencerId));
     }
 
     function _queued(uint256 id) private view returns (ForcedTx storage f) {
