@@ -30,7 +30,7 @@ describe("PerformanceMonitor", () => {
     if (reorgs) await f.m.recordReorg(1, reorgs);
   }
 
-  it("should follow good service, degraded service and an outage: metrics, score, violations, penalty", async () => {
+  it("should follow good service, degraded service and an outage: metrics, score, violations, penalty, rotation", async () => {
     const f = await loadFixture(monitored);
     const period0 = await f.monitor.currentPeriod();
 
@@ -51,14 +51,27 @@ describe("PerformanceMonitor", () => {
     let [compliant, violations] = await f.monitor.checkSLACompliance(1, sla);
     expect(compliant).to.equal(true);
     expect(ethers.AbiCoder.defaultAbiCoder().decode(violationsAbi, violations)[1]).to.have.length(0);
+    // Rotation: producing blocks, nothing missed: nobody can force it out of its turn.
+    await expect(f.monitor.rotateOnLivenessFailure()).to.be.revertedWithCustomError(f.monitor, "MonitorLivenessHolds");
+    expect(await f.registry.currentSequencerId()).to.equal(1n);
     await time.increase(DAY);
     await expect(f.monitor.penalizeSLAViolation(1, violations)).to.be.revertedWithCustomError(f.monitor, "MonitorNoViolation");
+    // Back to sequencer 1 for the next stage (the period above let its turn lapse by time).
+    await f.registry.rotateSequencer();
+    while ((await f.registry.currentSequencerId()) !== 1n) {
+      await time.increase(3600);
+      await f.registry.rotateSequencer();
+    }
 
     // Degraded: 60 blocks, 15 missed slots (80% uptime), 1.5 s latency, a reorg of 3.
     const period1 = await f.monitor.currentPeriod();
     await day(f, 60, 1000, 15, 1500, 3);
+    // Rotation: a missed slot in its turn lets anyone hand over at once.
+    await f.m.recordMissedSlot(1, await f.registry.currentSlot());
+    await expect(f.monitor.rotateOnLivenessFailure()).to.emit(f.monitor, "LivenessRotation").withArgs(1n, true);
+    expect(await f.registry.currentSequencerId()).to.equal(2n);
     metrics = await f.monitor.getPerformanceMetrics(1, period1);
-    expect(metrics.uptime).to.equal(8000n);
+    expect(metrics.uptime).to.equal(7894n); // 60 blocks in 76 slots (16 missed)
     expect(metrics.reorgCount).to.equal(3n);
     q = await f.monitor.calculateQualityScore(1);
     expect(q.correctness).to.equal(9500n); // 57 of 60
@@ -69,7 +82,7 @@ describe("PerformanceMonitor", () => {
     expect(decoded[0]).to.equal(period1);
     expect(decoded[1].map((v: { kind: bigint; actual: bigint; limit: bigint }) => [v.kind, v.actual, v.limit])).to.deep.equal([
       [0n, 0n, 1n], // throughput: 60,000 transactions over a day is 0.69 TPS
-      [1n, 8000n, 9000n], // uptime
+      [1n, 7894n, 9000n], // uptime
       [2n, 1500n, 1000n], // latency
     ]);
     await expect(f.monitor.penalizeSLAViolation(1, violations))
@@ -88,7 +101,11 @@ describe("PerformanceMonitor", () => {
     const forged = ethers.AbiCoder.defaultAbiCoder().encode(violationsAbi, [period1, [[1, 8900, 9000]]]);
     await expect(f.monitor.penalizeSLAViolation(2, forged)).to.be.revertedWithCustomError(f.monitor, "MonitorNoViolation");
 
-    // Outage: 100 missed slots in a day, three breaches in all: suspended.
+    // Outage: sequencer 2, now in its turn, produces nothing: after the liveness timeout anyone rotates.
+    await time.increase(121);
+    await expect(f.monitor.rotateOnLivenessFailure()).to.emit(f.monitor, "LivenessRotation").withArgs(2n, false);
+    expect(await f.registry.currentSequencerId()).to.equal(3n);
+    // Sequencer 1's outage: 100 missed slots in a day, three breaches in all: suspended.
     const period2 = await f.monitor.currentPeriod();
     await day(f, 0, 0, 100, 0);
     expect((await f.monitor.getPerformanceMetrics(1, period2)).uptime).to.equal(0n);
