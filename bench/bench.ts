@@ -193,6 +193,66 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
   }));
 }
 
+/** Capabilities for every sequencer (the scheduler's decision scans them), registered by governance. */
+let capable = 0;
+async function growCapabilities(suite: Suite, operators: Wallet[], n: number) {
+  const [governance] = await ethers.getSigners();
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    let nonce = await ethers.provider.getTransactionCount(governance.address);
+    const pending: Promise<unknown>[] = [];
+    for (; capable < n; capable++) {
+      const id = await suite.registry.sequencerIdOf(operators[capable].address);
+      const flops = BigInt(20 + (capable % 80)) * 10n ** 12n;
+      pending.push(
+        suite.scheduler.connect(governance).registerCapabilities(
+          id,
+          { sequencerId: id, availableFlops: flops, availableMemory: 64n << 30n, networkBandwidth: 1000n, supportedModels: [], hasTEE: false, hasGPU: capable % 2 === 0 },
+          { nonce: nonce++, gasLimit: 1_000_000 },
+        ),
+      );
+      if (pending.length === 150) {
+        await Promise.all(pending.splice(0));
+        await network.provider.send("hardhat_mine", ["0x1"]);
+      }
+    }
+    await Promise.all(pending);
+    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) await network.provider.send("hardhat_mine", ["0x1"]);
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+}
+
+async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
+  const s = suite.scheduler;
+  const [governance, requester] = await ethers.getSigners();
+  await growCapabilities(suite, operators, n);
+  const a = await suite.registry.sequencerIdOf(operators[Math.floor(n / 14) * 7 + 7].address);
+  const b = await suite.registry.sequencerIdOf(operators[Math.floor(n / 3)].address);
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  const job = (flops: bigint) => ({ jobId: ethers.ZeroHash, requiredFlops: flops * 10n ** 12n, memoryRequirement: 1n << 30n, deadline: now + 86400, priority: 5, requester: ethers.ZeroAddress, jobSpec: "0x" });
+  await isolated(async () => {
+    await (await s.connect(requester).submitComputeJob(job(1n), { value: 1000n })).wait(); // not the first ever
+    const id = await s.connect(requester).submitComputeJob.staticCall(job(2n), { value: 1000n });
+    record("gas", "scheduler.submitComputeJob", n, await gasOf(s.connect(requester).submitComputeJob(job(2n), { value: 1000n })));
+    record("gas", "scheduler.scheduleJob", n, await gasOf(s.connect(governance).scheduleJob(id, a)));
+    await (await s.connect(operators[Math.floor(n / 14) * 7 + 7]).startJob(id)).wait();
+    await (await s.connect(operators[Math.floor(n / 14) * 7 + 7]).submitResult(id, ethers.id("r"), 1)).wait();
+    record("gas", "scheduler.completeJob", n, await gasOf(s.connect(requester).completeJob(id)));
+    // Rebalancing: four jobs on one sequencer, an idle one elsewhere.
+    for (let k = 0; k < 4; k++) {
+      const jid = await s.connect(requester).submitComputeJob.staticCall(job(4n), { value: 1000n });
+      await (await s.connect(requester).submitComputeJob(job(4n), { value: 1000n })).wait();
+      await (await s.connect(governance).scheduleJob(jid, a)).wait();
+    }
+    const receipt = await (await s.rebalanceWorkload()).wait();
+    const migrated = Number(s.interface.parseLog(receipt!.logs.find((l) => s.interface.parseLog(l)?.name === "WorkloadRebalanced")!)!.args.numMigrations);
+    record("gas", "scheduler.rebalanceWorkload", n, migrated === 0 ? 0 : Math.round(Number(receipt!.gasUsed) / migrated));
+    void b;
+  });
+  record("ms", "scheduler.decision", n, await medianMs(() => s.getOptimalSequencer(job(10n))));
+}
+
 async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
   const s = suite.selection;
   const r = suite.registry;
@@ -334,6 +394,7 @@ async function main() {
     await measureRegistry(suite, operators, n);
     await measureSelection(suite, operators, n);
     await measureMonitor(suite, operators, n);
+    if (!process.env.BENCH_SKIP_SCHEDULER) await measureScheduler(suite, operators, n);
   }
 
   const previous = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, "utf8")) as Results) : { gas: {}, ms: {} };

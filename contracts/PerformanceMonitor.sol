@@ -335,7 +335,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         uint256 current = registry.currentSequencerId();
         uint256 turnStart = registry.lastRotationTime();
         uint256 missed = _lastMissedSlot[current];
-        bool missedSlot = missed != 0 && (missed - 1) * _slotDuration() + _genesisSlotTime() >= turnStart;
+        // A missed slot counts against the turn if it ended after the turn began (missed − 1 is the slot number).
+        bool missedSlot = missed != 0 && missed * _slotDuration() + _genesisSlotTime() > turnStart;
         if (!missedSlot) {
             uint256 since = _lastBlockAt[current] > turnStart ? _lastBlockAt[current] : turnStart;
             uint256 deadline = since + _params.livenessTimeout;

@@ -100,6 +100,15 @@ export interface MonitorParams {
   reporters?: string[];
 }
 
+export interface SchedulerParams {
+  /** A job must be started within this long of submission (and before its deadline). */
+  startWindow: bigint;
+  /** After a result, the requester has this long to settle before anyone may. */
+  acceptanceWindow: bigint;
+  /** Slashed from a sequencer that lets a job it holds miss a deadline, in wei. */
+  deadlinePenalty: bigint;
+}
+
 export interface SuiteParams {
   /** Admin and governance of every contract; defaults to the deployer. */
   governance?: string;
@@ -112,6 +121,7 @@ export interface SuiteParams {
   randomness: RandomnessParams;
   mev: MEVParams;
   monitor: MonitorParams;
+  scheduler: SchedulerParams;
 }
 
 const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
@@ -171,6 +181,7 @@ export function defaultSuiteParams(): SuiteParams {
       minInclusionFee: 10n ** 15n,
       sla: { minThroughput: 1n, minUptime: 9000n, maxLatency: 1000n, maxMissedSlots: 50n },
     },
+    scheduler: { startWindow: 3600n, acceptanceWindow: 3600n, deadlinePenalty: 10n ** 18n },
   };
 }
 
@@ -195,5 +206,6 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
     randomness: (overrides.randomness ?? base.randomness) as RandomnessParams,
     mev: { ...base.mev, ...(overrides.mev ?? {}) } as MEVParams,
     monitor: { ...base.monitor, ...(overrides.monitor ?? {}) } as MonitorParams,
+    scheduler: { ...base.scheduler, ...(overrides.scheduler ?? {}) } as SchedulerParams,
   };
 }

@@ -10,6 +10,7 @@ import type {
   MEVMitigation,
   TrainingCoordinator,
   PerformanceMonitor,
+  AIScheduler,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 
@@ -24,6 +25,7 @@ export interface Suite {
   mev: MEVMitigation;
   training: TrainingCoordinator;
   monitor: PerformanceMonitor;
+  scheduler: AIScheduler;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -147,6 +149,18 @@ export async function deploySuite(
   const monitorAddress = await monitor.getAddress();
   for (const reporter of mp.reporters ?? []) await (await monitor.grantRole(await monitor.REPORTER_ROLE(), reporter)).wait();
 
+  const scheduler = (await (
+    await (await ethers.getContractFactory("AIScheduler", signer)).deploy(
+      deployerAddress,
+      await registry.getAddress(),
+      params.scheduler.startWindow,
+      params.scheduler.acceptanceWindow,
+      params.scheduler.deadlinePenalty,
+    )
+  ).waitForDeployment()) as unknown as AIScheduler;
+  // Governance also acts as the scheduler admin (capabilities, scheduling) until it appoints services.
+  await (await scheduler.grantRole(await scheduler.SCHEDULER_ROLE(), governance)).wait();
+
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -159,6 +173,8 @@ export async function deploySuite(
     // performance score, and forces rotation on liveness failures.
     [roles.slasher, monitorAddress],
     [roles.monitor, monitorAddress],
+    // The scheduler slashes sequencers that let jobs miss their deadlines.
+    [roles.slasher, await scheduler.getAddress()],
     ...(params.slashers ?? []).map((a): [string, string] => [roles.slasher, a]),
     ...(params.monitors ?? []).map((a): [string, string] => [roles.monitor, a]),
   ];
@@ -171,7 +187,7 @@ export async function deploySuite(
   if (handOver) {
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.grantRole(role, governance)).wait();
     for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.renounceRole(role, deployerAddress)).wait();
-    for (const c of [mev, monitor]) {
+    for (const c of [mev, monitor, scheduler]) {
       for (const role of [roles.governance, roles.admin]) await (await c.grantRole(role, governance)).wait();
       for (const role of [roles.governance, roles.admin]) await (await c.renounceRole(role, deployerAddress)).wait();
     }
@@ -189,6 +205,7 @@ export async function deploySuite(
     mev,
     training,
     monitor,
+    scheduler,
     governance,
     deployer: signer,
     params,

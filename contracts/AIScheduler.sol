@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IAIWorkloadScheduler, PolicyType, JobStatus} from "./interfaces/IAIWorkloadScheduler.sol";
+import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {LoadIndex} from "./libraries/LoadIndex.sol";
+
+/**
+ * @title AIScheduler
+ * @notice LP-504 AI workload scheduling: sequencers advertise compute; requesters pay for jobs held in escrow;
+ * the contract queues, matches, balances and settles them. Value moves by pull (`withdraw`).
+ *
+ * Lifecycle: Queued → Scheduled (capacity reserved on a sequencer) → Running → ResultSubmitted → Completed
+ * (the sequencer's operator is paid), or Cancelled (requester, before running: full refund), Expired (not
+ * started by `startDeadline`: refund) or Failed (no result by `deadline`: refund). A scheduled or running job
+ * that misses its deadline also slashes its sequencer `deadlinePenalty` (through the registry's slasher role).
+ * Every exit path releases the reserved capacity. Anyone may trigger a timeout.
+ *
+ * Queue: the configured policy keeps one bucketed queue: a 256-bit map of non-empty buckets and a FIFO per
+ * bucket, so enqueue, removal and "next job" are O(1). The bucket of a job by policy (lower runs first):
+ * FIFO: 0. Priority: 255 − min(priority, 255). SJF: ⌊log2 requiredFlops⌋. RoundRobin: the requester's job
+ * ordinal (everyone's first job before anyone's second). Fair: ⌊log2⌋ of the flops the requester had submitted
+ * before (light users first). Ties keep submission order. The policy can change only when the queue is empty.
+ *
+ * Load: reserved flops over advertised flops, in basis points. A {LoadIndex} tree gives the most and least
+ * loaded sequencers in O(log n) for `rebalanceWorkload`, which moves at most
+ * `MAX_MIGRATIONS_PER_CALL` scheduled jobs per call and can be called again to continue.
+ */
+contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
+    using LoadIndex for LoadIndex.Tree;
+
+    bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
+    bytes32 public constant SCHEDULER_ROLE = keccak256("SCHEDULER_ROLE");
+
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_MIGRATIONS_PER_CALL = 8;
+    uint256 public constant MAX_MODELS = 16;
+    uint256 public constant MAX_JOB_SPEC = 1024;
+
+    /// @dev Three slots: a submission writes three fresh slots.
+    struct Job {
+        // slot
+        address requester;
+        JobStatus status;
+        uint8 bucket;
+        uint32 sequencerId;
+        uint40 startDeadline;
+        // slot
+        uint40 deadline;
+        uint40 prev; // queue or per-sequencer list links
+        uint40 next;
+        uint32 priority;
+        uint64 requiredFlops;
+        uint40 resultAt;
+        // slot
+        uint64 memoryRequirement;
+        uint128 payment;
+        uint64 computeUsed;
+    }
+
+    /// @dev A requester's submissions, packed in one slot.
+    struct RequesterStats {
+        uint64 jobs;
+        uint192 flops;
+    }
+
+    /// @dev Capacity lives in `_hot` (one word per sequencer, scanned by `getOptimalSequencer`); the rest here.
+    struct Capabilities {
+        uint128 networkBandwidth;
+        bool hasTEE;
+        bool hasGPU;
+        uint32 hotIndex; // position in `_hot` plus one; 0: not registered
+        uint40 headJob; // first scheduled-or-running job on this sequencer
+        uint40 tailJob;
+    }
+
+    /// @notice A sequencer's capacity in storage units (FLOPS_UNIT flops, MEMORY_UNIT bytes).
+    struct Capacity {
+        uint256 availableFlops;
+        uint256 availableMemory;
+        uint256 reservedFlops;
+        uint256 reservedMemory;
+    }
+
+    ISequencerRegistry public immutable registry;
+
+    mapping(uint256 index => Job) private _jobs;
+    mapping(uint256 index => bytes) private _specs;
+    mapping(uint256 sequencerId => Capabilities) private _caps;
+    mapping(uint256 sequencerId => string[]) private _models;
+    /// @dev Capacity of the sequencers with capabilities, two per word so that the optimal-sequencer scan reads
+    /// one slot per two sequencers. A 128-bit lane: availableFlops | availableMemory << 25 | reservedFlops << 50 |
+    /// reservedMemory << 75 | sequencerId << 100, in units of FLOPS_UNIT flops and MEMORY_UNIT bytes (25 bits:
+    /// up to 33 PFLOPS and 32 TiB per sequencer). Reservations round up, advertised capacity rounds down.
+    uint256[] private _hot;
+    uint256 private _hotCount;
+    uint256 private constant UNIT_MASK = (1 << 25) - 1;
+    uint256 public constant FLOPS_UNIT = 1e9;
+    uint256 public constant MEMORY_UNIT = 1 << 20;
+    mapping(address requester => RequesterStats) private _requesters;
+    mapping(address account => uint256) private _balances;
+
+    PolicyType private _policy;
+    uint256 private _bucketMap;
+    mapping(uint256 bucket => uint256 headAndTail) private _buckets; // head << 64 | tail
+    // One slot, written by every submission.
+    uint40 private _jobCount;
+    uint88 private _queued;
+    uint128 private _escrow;
+    uint256 private _owed;
+
+    LoadIndex.Tree private _loads;
+
+    uint64 public startWindow;
+    uint64 public acceptanceWindow;
+    uint128 public deadlinePenalty;
+
+    event JobStarted(bytes32 indexed jobId, uint256 indexed sequencerId);
+    event ResultSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 computeUsed);
+    event JobRefunded(bytes32 indexed jobId, address indexed requester, uint256 amount, JobStatus status);
+    event SequencerPenalized(uint256 indexed sequencerId, bytes32 indexed jobId, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+    event TimingUpdated(uint256 startWindow, uint256 acceptanceWindow, uint256 deadlinePenalty);
+
+    error SchedulerQueueNotEmpty(uint256 queued);
+    error SchedulerNotJobSequencer(bytes32 jobId, address caller);
+    error SchedulerSequencerNotActive(uint256 sequencerId);
+    error SchedulerDeadlinePassed(bytes32 jobId, uint256 deadline);
+    error SchedulerDeadlineNotPassed(bytes32 jobId, uint256 deadline);
+    error SchedulerQueueEmpty();
+    error SchedulerSameSequencer(bytes32 jobId, uint256 sequencerId);
+    error SchedulerSpecTooLong(uint256 length, uint256 max);
+    error SchedulerTooManyModels(uint256 count, uint256 max);
+    error SchedulerSequencerStillActive(uint256 sequencerId);
+    error SchedulerParameterOutOfBounds();
+    error SchedulerRequirementsTooLarge();
+
+    constructor(address admin, ISequencerRegistry registry_, uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) {
+        registry = registry_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(GOVERNANCE_ROLE, admin);
+        _setTiming(startWindow_, acceptanceWindow_, deadlinePenalty_);
+    }
+
+    // ────────────────────────────────────────── capabilities ─────────────────────────────────────────
+
+    /// @inheritdoc IAIWorkloadScheduler
+    function registerCapabilities(uint256 sequencerId, SequencerCapabilities calldata c) external {
+        _checkOperatorOrScheduler(sequencerId);
+        Capabilities storage cap = _caps[sequencerId];
+        if (cap.hotIndex != 0) revert SchedulerCapabilitiesAlreadyRegistered(sequencerId);
+        uint256 position = _hotCount++;
+        if (position % 2 == 0) _hot.push(0);
+        cap.hotIndex = uint32(position + 1);
+        _writeCapabilities(sequencerId, cap, c);
+    }
+
+    /// @inheritdoc IAIWorkloadScheduler
+    function updateCapabilities(uint256 sequencerId, SequencerCapabilities calldata c) external {
+        _checkOperatorOrScheduler(sequencerId);
+        Capabilities storage cap = _caps[sequencerId];
+        if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
+        _writeCapabilities(sequencerId, cap, c);
+    }
+
+    // ───────────────────────────────────────────── jobs ──────────────────────────────────────────────
+
+    /// @inheritdoc IAIWorkloadScheduler
+    function submitComputeJob(ComputeJob calldata job) external payable returns (bytes32 jobId) {
+        if (job.requiredFlops == 0 || job.memoryRequirement == 0) revert SchedulerZeroRequirements();
+        if (job.deadline <= block.timestamp) revert SchedulerDeadlineInPast(job.deadline, block.timestamp);
+        if (msg.value == 0) revert SchedulerZeroPayment();
+        if (job.jobSpec.length > MAX_JOB_SPEC) revert SchedulerSpecTooLong(job.jobSpec.length, MAX_JOB_SPEC);
+        if (job.requiredFlops > type(uint64).max || job.memoryRequirement > type(uint64).max || job.deadline > type(uint40).max) {
+            revert SchedulerRequirementsTooLarge();
+        }
+        uint256 index = ++_jobCount;
+        jobId = bytes32(index);
+        Job storage j = _jobs[index];
+        j.requester = msg.sender;
+        j.status = JobStatus.Queued;
+        j.startDeadline = uint40(Math.min(job.deadline, block.timestamp + startWindow));
+        j.deadline = uint40(job.deadline);
+        j.priority = uint32(Math.min(job.priority, type(uint32).max));
+        j.requiredFlops = uint64(job.requiredFlops);
+        j.memoryRequirement = uint64(job.memoryRequirement);
+        j.payment = uint128(msg.value);
+        if (job.jobSpec.length != 0) _specs[index] = job.jobSpec;
+        _escrow += uint128(msg.value);
+        RequesterStats memory stats = _requesters[msg.sender];
+        _enqueue(index, j, _bucketFor(j, stats), false);
+        _requesters[msg.sender] = RequesterStats({jobs: stats.jobs + 1, flops: stats.flops + uint192(job.requiredFlops)});
+        emit JobSubmitted(jobId, msg.sender, msg.value, job.priority);
+    }
+
+    /// @inheritdoc IAIWorkloadScheduler
+    function cancelJob(bytes32 jobId) external {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
+        JobStatus status = j.status;
+        if (status != JobStatus.Queued && status != JobStatus.Scheduled) revert SchedulerInvalidJobStatus(jobId, status);
+        _leave(index, j);
+        _refund(jobId, j, JobStatus.Cancelled);
+        emit JobCancelled(jobId);
+    }
+
+    /// @inheritdoc IAIWorkloadScheduler
+    /// @dev By the sequencer's operator (accepting work) or the scheduler role. O(1): fit and capacity checks.
+    function scheduleJob(bytes32 jobId, uint256 sequencerId) external returns (bool) {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
+        _checkOperatorOrScheduler(sequencerId);
+        _dequeue(index, j);
+        _assign(jobId, index, j, sequencerId);
+        return true;
+    }
+
+    /// @notice Schedules the job the policy puts first onto `sequencerId` (reverts if it does not fit: the
+    /// queue is served in policy order, never reordered by fit).
+    function scheduleNext(uint256 sequencerId) external returns (bytes32 jobId) {
+        _checkOperatorOrScheduler(sequencerId);
+        uint256 index = _head();
+        if (index == 0) revert SchedulerQueueEmpty();
+        jobId = bytes32(index);
+        Job storage j = _jobs[index];
+        _dequeue(index, j);
+        _assign(jobId, index, j, sequencerId);
+    }
+
+    /// @notice The sequencer's operator starts a scheduled job, before its start deadline.
+    function startJob(bytes32 jobId) external {
+        (, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Scheduled) revert SchedulerInvalidJobStatus(jobId, j.status);
+        _checkJobOperator(jobId, j);
+        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        _setStatus(jobId, j, JobStatus.Running);
+        emit JobStarted(jobId, j.sequencerId);
+    }
+
+    /// @notice The sequencer's operator submits the result of a running job, before the deadline.
+    function submitResult(bytes32 jobId, bytes32 resultHash, uint256 computeUsed) external {
+        (, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Running) revert SchedulerInvalidJobStatus(jobId, j.status);
+        _checkJobOperator(jobId, j);
+        if (block.timestamp > j.deadline) revert SchedulerDeadlinePassed(jobId, j.deadline);
+        j.computeUsed = uint64(Math.min(computeUsed, type(uint64).max));
+        j.resultAt = uint40(block.timestamp);
+        _setStatus(jobId, j, JobStatus.ResultSubmitted);
+        emit ResultSubmitted(jobId, resultHash, computeUsed);
+    }
+
+    /**
+     * @notice Settles a submitted result: the requester at any time, anyone after `acceptanceWindow`. Pays the
+     * sequencer's operator (withdrawable) and releases the capacity. Once only.
+     */
+    function completeJob(bytes32 jobId) external {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
+        uint256 acceptBy = uint256(j.resultAt) + acceptanceWindow;
+        if (msg.sender != j.requester && block.timestamp <= acceptBy) revert SchedulerDeadlineNotPassed(jobId, acceptBy);
+        _leave(index, j);
+        address operator = registry.operatorOf(j.sequencerId);
+        uint128 payment = j.payment;
+        _escrow -= payment;
+        _credit(operator, payment);
+        _setStatus(jobId, j, JobStatus.Completed);
+        emit JobCompleted(jobId, j.computeUsed);
+    }
+
+    /**
+     * @notice Anyone ends a job that missed a deadline: queued or scheduled past `startDeadline` (Expired), or
+     * running past `deadline` (Failed). The requester is refunded; a sequencer that held the job is slashed.
+     */
+    function timeoutJob(bytes32 jobId) external {
+        (uint256 index, Job storage j) = _job(jobId);
+        JobStatus status = j.status;
+        uint256 limit;
+        JobStatus outcome;
+        if (status == JobStatus.Queued || status == JobStatus.Scheduled) {
+            (limit, outcome) = (j.startDeadline, JobStatus.Expired);
+        } else if (status == JobStatus.Running) {
+            (limit, outcome) = (j.deadline, JobStatus.Failed);
+        } else {
+            revert SchedulerInvalidJobStatus(jobId, status);
+        }
+        if (block.timestamp <= limit) revert SchedulerDeadlineNotPassed(jobId, limit);
+        uint256 sequencerId = status == JobStatus.Queued ? 0 : j.sequencerId;
+        _leave(index, j);
+        _refund(jobId, j, outcome);
+        if (sequencerId != 0) _penalize(sequencerId, jobId);
+    }
+
+    /// @notice Sends the caller its earnings and refunds.
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _balances[msg.sender];
+        if (amount == 0) revert SchedulerNothingToWithdraw(msg.sender);
+        _balances[msg.sender] = 0;
+        _owed -= amount;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert SchedulerTransferFailed(msg.sender, amount);
+    }
+
+    // ───────────────────────────────────────── load balancing ────────────────────────────────────────
+
+    /// @inheritdoc IAIWorkloadScheduler
+    /// @dev By the job's current sequencer operator or the scheduler role. Running jobs restart as Scheduled.
+    function migrateJob(bytes32 jobId, uint256 newSequencerId) external {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Scheduled && j.status != JobStatus.Running) revert SchedulerInvalidJobStatus(jobId, j.status);
+        if (!hasRole(SCHEDULER_ROLE, msg.sender)) _checkJobOperator(jobId, j);
+        uint256 from = j.sequencerId;
+        if (newSequencerId == from) revert SchedulerSameSequencer(jobId, newSequencerId);
+        _leave(index, j);
+        _assign(jobId, index, j, newSequencerId);
+        emit JobMigrated(jobId, from, newSequencerId);
+    }
+
+    /**
+     * @inheritdoc IAIWorkloadScheduler
+     * @dev Up to MAX_MIGRATIONS_PER_CALL times: take the most and the least loaded sequencers (O(log n)); move
+     * the first scheduled (not running) job of the former to the latter if it fits and strictly narrows their
+     * load gap. Stops when nothing qualifies; call again to continue.
+     */
+    function rebalanceWorkload() external {
+        uint256 migrations;
+        for (; migrations < MAX_MIGRATIONS_PER_CALL; ++migrations) {
+            (bool found, uint256 fromPos, uint256 fromLoad) = _loads.best(true, type(uint256).max);
+            if (!found) break;
+            (bool foundTo, uint256 toPos, uint256 toLoad) = _loads.best(false, fromPos);
+            if (!foundTo) break;
+            uint256 from = fromPos + 1;
+            uint256 to = toPos + 1;
+            if (!registry.isActiveSequencer(registry.operatorOf(to))) {
+                if (_caps[to].headJob == 0) _loads.set(toPos, 0, false); // cannot receive work; back at its next update
+                else break; // it still holds jobs: requeueJobsOf first
+                continue;
+            }
+            if (fromLoad <= toLoad) break;
+            uint256 index = _movableJob(from, to, fromLoad - toLoad);
+            if (index == 0) break;
+            Job storage j = _jobs[index];
+            _leave(index, j);
+            _assign(bytes32(index), index, j, to);
+            emit JobMigrated(bytes32(index), from, to);
+        }
+        emit WorkloadRebalanced(migrations);
+    }
+
+    /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
+    function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
+        if (registry.isActiveSequencer(registry.operatorOf(sequencerId))) revert SchedulerSequencerStillActive(sequencerId);
+        Capabilities storage cap = _caps[sequencerId];
+        for (; moved < maxJobs && cap.headJob != 0; ++moved) {
+            uint256 index = cap.headJob;
+            Job storage j = _jobs[index];
+            _leave(index, j);
+            j.sequencerId = 0;
+            _setStatus(bytes32(index), j, JobStatus.Queued);
+            _enqueue(index, j, j.bucket, true); // back at the head of its bucket: it keeps its place
+        }
+    }
+
+    // ──────────────────────────────────────────── priority ───────────────────────────────────────────
+
+    /// @inheritdoc IAIWorkloadScheduler
+    function boostPriority(bytes32 jobId, uint256 amount) external payable {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
+        if (msg.value == 0 || amount == 0) revert SchedulerZeroPayment();
+        j.priority = uint32(Math.min(uint256(j.priority) + amount, type(uint32).max));
+        j.payment += uint128(msg.value);
+        _escrow += uint128(msg.value);
+        if (_policy == PolicyType.Priority) {
+            _dequeue(index, j);
+            _enqueue(index, j, _bucketFor(j, _requesters[j.requester]), false);
+        }
+        emit PriorityBoosted(jobId, j.priority, msg.value);
+    }
+
+    /// @inheritdoc IAIWorkloadScheduler
+    /// @dev By the sequencer's operator or the scheduler role: `highPriorityJob` (queued) takes the capacity of
+    /// `lowPriorityJob` (scheduled or running there), which goes back to the head of its bucket.
+    function preemptJob(bytes32 lowPriorityJob, bytes32 highPriorityJob) external {
+        (uint256 lowIndex, Job storage low) = _job(lowPriorityJob);
+        (uint256 highIndex, Job storage high) = _job(highPriorityJob);
+        if (low.status != JobStatus.Scheduled && low.status != JobStatus.Running) revert SchedulerInvalidJobStatus(lowPriorityJob, low.status);
+        if (high.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(highPriorityJob, high.status);
+        if (high.priority <= low.priority) revert SchedulerPriorityNotHigher(lowPriorityJob, highPriorityJob);
+        uint256 sequencerId = low.sequencerId;
+        _checkOperatorOrScheduler(sequencerId);
+        _leave(lowIndex, low);
+        low.sequencerId = 0;
+        _setStatus(lowPriorityJob, low, JobStatus.Queued);
+        _enqueue(lowIndex, low, low.bucket, true);
+        _dequeue(highIndex, high);
+        _assign(highPriorityJob, highIndex, high, sequencerId);
+        emit JobPreempted(lowPriorityJob, highPriorityJob);
+    }
+
+    // ─────────────────────────────────────────── governance ──────────────────────────────────────────
+
+    /// @notice Governance: the queueing policy, only while the queue is empty.
+    function setSchedulingPolicy(SchedulingPolicy calldata policy) external onlyRole(GOVERNANCE_ROLE) {
+        if (_queued != 0) revert SchedulerQueueNotEmpty(_queued);
+        _policy = policy.policyType;
+        emit SchedulingPolicyUpdated(policy.policyType);
+    }
+
+    function setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) external onlyRole(GOVERNANCE_ROLE) {
+        _setTiming(startWindow_, acceptanceWindow_, deadlinePenalty_);
+    }
+
+    // ───────────────────────────────────────────── views ─────────────────────────────────────────────
+
+    /// @inheritdoc IAIWorkloadScheduler
+    /// @dev A scan, for off-chain callers: the Active sequencer with enough free flops and memory and the least
+    /// load; ties to the best fit (least free flops left), then the lower id. 0 if none fits.
+    function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256 best) {
+        uint256 needFlops = Math.ceilDiv(job.requiredFlops, FLOPS_UNIT);
+        uint256 needMemory = Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT);
+        best = _fastScan(needFlops, needMemory);
+        // The fast scan ignores the registry; if its winner has left the Active set, scan with the checks.
+        if (best != 0 && !registry.isActiveSequencer(registry.operatorOf(best))) best = _checkedScan(needFlops, needMemory);
+    }
+
+    /**
+     * @dev The best lane by (load, then leftover flops, then position), without asking the registry. In assembly
+     * because the node's `eth_call` time follows the number of opcodes run, and this loop visits every sequencer
+     * with capabilities (measured: ~30 opcodes a sequencer against ~150 in Solidity).
+     */
+    function _fastScan(uint256 needFlops, uint256 needMemory) private view returns (uint256 best) {
+        uint256 count = _hotCount;
+        uint256 base;
+        assembly ("memory-safe") {
+            mstore(0x00, _hot.slot)
+            base := keccak256(0x00, 0x20)
+            let mask := 0x1ffffff // UNIT_MASK
+            let bestLoad := not(0)
+            let bestSlack := not(0)
+            let word := 0
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                if iszero(and(i, 1)) { word := sload(add(base, shr(1, i))) }
+                let lane := shr(mul(128, and(i, 1)), word)
+                let available := and(lane, mask)
+                let reserved := and(shr(50, lane), mask)
+                if gt(add(reserved, needFlops), available) { continue }
+                if gt(add(and(shr(75, lane), mask), needMemory), and(shr(25, lane), mask)) { continue }
+                let load := div(mul(reserved, 10000), available)
+                let slack := sub(sub(available, reserved), needFlops)
+                if gt(load, bestLoad) { continue }
+                if and(eq(load, bestLoad), iszero(lt(slack, bestSlack))) { continue }
+                bestLoad := load
+                bestSlack := slack
+                best := and(shr(100, lane), 0xfffffff)
+            }
+        }
+    }
+
+    /// @dev The same ranking, skipping sequencers that are not Active (asked only for would-be winners).
+    function _checkedScan(uint256 needFlops, uint256 needMemory) private view returns (uint256 best) {
+        uint256 bestLoad = type(uint256).max;
+        uint256 bestSlack = type(uint256).max;
+        uint256 count = _hotCount;
+        for (uint256 i; i < count; ++i) {
+            (bool fits, uint256 load, uint256 slack, uint256 id) = _fit(_hot[i / 2] >> (128 * (i % 2)), needFlops, needMemory);
+            if (!fits || load > bestLoad || (load == bestLoad && slack >= bestSlack)) continue;
+            if (!registry.isActiveSequencer(registry.operatorOf(id))) continue;
+            (best, bestLoad, bestSlack) = (id, load, slack);
+        }
+    }
+
+    /// @inheritdoc IAIWorkloadScheduler
+    /// @dev Reserved flops over advertised flops, in basis points.
+    function getSequencerLoad(uint256 sequencerId) external view returns (uint256) {
+        return _load(_capacity(_caps[sequencerId]));
+    }
+
+    /// @notice The job the policy runs next (0 if the queue is empty).
+    function nextQueuedJob() external view returns (bytes32) {
+        return bytes32(_head());
+    }
+
+    function getJob(bytes32 jobId) external view returns (Job memory job, bytes memory spec) {
+        return (_jobs[uint256(jobId)], _specs[uint256(jobId)]);
+    }
+
+    function getCapabilities(
+        uint256 sequencerId
+    ) external view returns (Capabilities memory caps, Capacity memory capacity, string[] memory models) {
+        Capabilities storage c = _caps[sequencerId];
+        return (c, _capacity(c), _models[sequencerId]);
+    }
+
+    function schedulingPolicy() external view returns (PolicyType) {
+        return _policy;
+    }
+
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @notice (escrowed payments of open jobs, withdrawable balances): their sum is the contract's balance.
+    function accounting() external view returns (uint256 escrow, uint256 withdrawable) {
+        return (_escrow, _owed);
+    }
+
+    // ──────────────────────────────────────────── internals ──────────────────────────────────────────
+
+    function _writeCapabilities(uint256 sequencerId, Capabilities storage cap, SequencerCapabilities calldata c) private {
+        if (c.availableFlops == 0 || c.availableMemory == 0) revert SchedulerZeroRequirements();
+        if (c.supportedModels.length > MAX_MODELS) revert SchedulerTooManyModels(c.supportedModels.length, MAX_MODELS);
+        uint256 flopsUnits = c.availableFlops / FLOPS_UNIT;
+        uint256 memoryUnits = c.availableMemory / MEMORY_UNIT;
+        if (flopsUnits == 0 || memoryUnits == 0) revert SchedulerZeroRequirements();
+        if (flopsUnits > UNIT_MASK || memoryUnits > UNIT_MASK) revert SchedulerRequirementsTooLarge();
+        Capacity memory k = _capacity(cap);
+        k.availableFlops = flopsUnits;
+        k.availableMemory = memoryUnits;
+        _storeCapacity(sequencerId, cap, k);
+        cap.networkBandwidth = uint128(c.networkBandwidth);
+        cap.hasTEE = c.hasTEE;
+        cap.hasGPU = c.hasGPU;
+        string[] storage models = _models[sequencerId];
+        while (models.length != 0) models.pop(); // ≤ MAX_MODELS entries
+        for (uint256 i; i < c.supportedModels.length; ++i) models.push(c.supportedModels[i]);
+        _refreshLoad(sequencerId, k);
+        emit CapabilitiesUpdated(sequencerId);
+    }
+
+    function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId) private {
+        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        Capabilities storage cap = _caps[sequencerId];
+        if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
+        if (!registry.isActiveSequencer(registry.operatorOf(sequencerId))) revert SchedulerSequencerNotActive(sequencerId);
+        Capacity memory k = _capacity(cap);
+        k.reservedFlops += _flopsUnits(j);
+        k.reservedMemory += _memoryUnits(j);
+        if (k.reservedFlops > k.availableFlops || k.reservedMemory > k.availableMemory) revert SchedulerInsufficientCapacity(jobId, sequencerId);
+        _storeCapacity(sequencerId, cap, k);
+        // Append to the sequencer's list of jobs.
+        j.sequencerId = uint32(sequencerId);
+        j.prev = cap.tailJob;
+        j.next = 0;
+        if (cap.tailJob == 0) cap.headJob = uint40(index);
+        else _jobs[cap.tailJob].next = uint40(index);
+        cap.tailJob = uint40(index);
+        _refreshLoad(sequencerId, k);
+        _setStatus(jobId, j, JobStatus.Scheduled);
+        emit JobScheduled(jobId, sequencerId);
+    }
+
+    /// @dev Takes a job out of wherever it is (queue, or a sequencer's list and its capacity).
+    function _leave(uint256 index, Job storage j) private {
+        if (j.status == JobStatus.Queued) {
+            _dequeue(index, j);
+            return;
+        }
+        uint256 sequencerId = j.sequencerId;
+        Capabilities storage cap = _caps[sequencerId];
+        Capacity memory k = _capacity(cap);
+        k.reservedFlops -= _flopsUnits(j);
+        k.reservedMemory -= _memoryUnits(j);
+        _storeCapacity(sequencerId, cap, k);
+        if (j.prev == 0) cap.headJob = j.next;
+        else _jobs[j.prev].next = j.next;
+        if (j.next == 0) cap.tailJob = j.prev;
+        else _jobs[j.next].prev = j.prev;
+        j.prev = 0;
+        j.next = 0;
+        _refreshLoad(sequencerId, k);
+    }
+
+    function _refund(bytes32 jobId, Job storage j, JobStatus outcome) private {
+        uint128 payment = j.payment;
+        _escrow -= payment;
+        _credit(j.requester, payment);
+        _setStatus(jobId, j, outcome);
+        emit JobRefunded(jobId, j.requester, payment, outcome);
+    }
+
+    function _penalize(uint256 sequencerId, bytes32 jobId) private {
+        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
+        uint256 amount = Math.min(deadlinePenalty, pool.bondedStake + pool.unbondingStake);
+        if (amount != 0) registry.slash(sequencerId, amount);
+        emit SequencerPenalized(sequencerId, jobId, amount);
+    }
+
+    /// @dev The first scheduled (not running) job of `from` that fits `to` and strictly narrows the load gap.
+    function _movableJob(uint256 from, uint256 to, uint256 gap) private view returns (uint256) {
+        Capacity memory src = _capacity(_caps[from]);
+        Capacity memory dst = _capacity(_caps[to]);
+        uint256 checked;
+        for (uint256 index = _caps[from].headJob; index != 0 && checked < MAX_MIGRATIONS_PER_CALL; index = _jobs[index].next) {
+            ++checked;
+            Job storage j = _jobs[index];
+            if (j.status != JobStatus.Scheduled) continue;
+            uint256 units = _flopsUnits(j);
+            if (dst.reservedFlops + units > dst.availableFlops) continue;
+            if (dst.reservedMemory + _memoryUnits(j) > dst.availableMemory) continue;
+            // New gap after the move: |(from − Δf) − (to + Δt)| must be below the old one.
+            uint256 fromAfter = ((src.reservedFlops - units) * BPS) / src.availableFlops;
+            uint256 toAfter = ((dst.reservedFlops + units) * BPS) / dst.availableFlops;
+            uint256 newGap = fromAfter > toAfter ? fromAfter - toAfter : toAfter - fromAfter;
+            if (newGap < gap) return index;
+        }
+        return 0;
+    }
+
+    function _load(Capacity memory k) private pure returns (uint256) {
+        if (k.availableFlops == 0) return 0;
+        return Math.min(BPS, (k.reservedFlops * BPS) / k.availableFlops);
+    }
+
+    function _refreshLoad(uint256 sequencerId, Capacity memory k) private {
+        _loads.set(sequencerId - 1, _load(k), true);
+    }
+
+    /// @dev Whether a job needing (flops, memory) units fits a capacity lane; its load, leftover flops and id.
+    function _fit(
+        uint256 lane,
+        uint256 needFlops,
+        uint256 needMemory
+    ) private pure returns (bool fits, uint256 load, uint256 slack, uint256 id) {
+        uint256 available = lane & UNIT_MASK;
+        uint256 reserved = (lane >> 50) & UNIT_MASK;
+        if (reserved + needFlops > available) return (false, 0, 0, 0);
+        if (((lane >> 75) & UNIT_MASK) + needMemory > ((lane >> 25) & UNIT_MASK)) return (false, 0, 0, 0);
+        return (true, (reserved * BPS) / available, available - reserved - needFlops, (lane >> 100) & ((1 << 28) - 1));
+    }
+
+    function _flopsUnits(Job storage j) private view returns (uint256) {
+        return Math.ceilDiv(j.requiredFlops, FLOPS_UNIT);
+    }
+
+    function _memoryUnits(Job storage j) private view returns (uint256) {
+        return Math.ceilDiv(j.memoryRequirement, MEMORY_UNIT);
+    }
+
+    function _capacity(Capabilities storage cap) private view returns (Capacity memory k) {
+        if (cap.hotIndex == 0) return k;
+        uint256 position = cap.hotIndex - 1;
+        uint256 lane = _hot[position / 2] >> (128 * (position % 2));
+        k.availableFlops = lane & UNIT_MASK;
+        k.availableMemory = (lane >> 25) & UNIT_MASK;
+        k.reservedFlops = (lane >> 50) & UNIT_MASK;
+        k.reservedMemory = (lane >> 75) & UNIT_MASK;
+    }
+
+    function _storeCapacity(uint256 sequencerId, Capabilities storage cap, Capacity memory k) private {
+        if (k.reservedFlops > UNIT_MASK || k.reservedMemory > UNIT_MASK) revert SchedulerRequirementsTooLarge();
+        uint256 position = cap.hotIndex - 1;
+        uint256 shift = 128 * (position % 2);
+        uint256 lane = k.availableFlops | (k.availableMemory << 25) | (k.reservedFlops << 50) | (k.reservedMemory << 75) | (sequencerId << 100);
+        uint256 word = _hot[position / 2];
+        _hot[position / 2] = (word & ~(uint256(type(uint128).max) << shift)) | (lane << shift);
+    }
+
+    function _setStatus(bytes32 jobId, Job storage j, JobStatus status) private {
+        JobStatus old = j.status;
+        j.status = status;
+        emit JobStatusChanged(jobId, old, status);
+    }
+
+    // Queue: buckets 0..255 (lower first), FIFO in each; `_bucketMap` bit b set iff bucket b is non-empty.
+
+    /// @param stats the requester's submissions before this job
+    function _bucketFor(Job storage j, RequesterStats memory stats) private view returns (uint8) {
+        PolicyType p = _policy;
+        if (p == PolicyType.Priority) return uint8(255 - Math.min(j.priority, 255));
+        if (p == PolicyType.SJF) return uint8(Math.log2(j.requiredFlops));
+        if (p == PolicyType.RoundRobin) return uint8(Math.min(stats.jobs, 255));
+        if (p == PolicyType.Fair) return uint8(Math.min(Math.log2(uint256(stats.flops) + 1), 255));
+        return 0;
+    }
+
+    function _enqueue(uint256 index, Job storage j, uint8 bucket, bool atHead) private {
+        uint256 ht = _buckets[bucket];
+        uint40 head = uint40(ht >> 64);
+        uint40 tail = uint40(ht);
+        j.bucket = bucket;
+        if (head == 0) {
+            j.prev = 0;
+            j.next = 0;
+            _buckets[bucket] = (index << 64) | index;
+            _bucketMap |= 1 << bucket;
+        } else if (atHead) {
+            j.prev = 0;
+            j.next = head;
+            _jobs[head].prev = uint40(index);
+            _buckets[bucket] = (index << 64) | tail;
+        } else {
+            j.prev = tail;
+            j.next = 0;
+            _jobs[tail].next = uint40(index);
+            _buckets[bucket] = (uint256(head) << 64) | index;
+        }
+        _queued += 1;
+    }
+
+    function _dequeue(uint256, Job storage j) private {
+        uint8 bucket = j.bucket;
+        uint256 ht = _buckets[bucket];
+        uint256 head = ht >> 64;
+        uint256 tail = uint40(ht);
+        if (j.prev == 0) head = j.next;
+        else _jobs[j.prev].next = j.next;
+        if (j.next == 0) tail = j.prev;
+        else _jobs[j.next].prev = j.prev;
+        _buckets[bucket] = (head << 64) | tail;
+        if (head == 0) _bucketMap &= ~(uint256(1) << bucket);
+        j.prev = 0;
+        j.next = 0;
+        _queued -= 1;
+    }
+
+    function _head() private view returns (uint256) {
+        uint256 map = _bucketMap;
+        if (map == 0) return 0;
+        uint256 lowest = map & (~map + 1); // lowest set bit
+        return _buckets[Math.log2(lowest)] >> 64;
+    }
+
+    function _credit(address account, uint256 amount) private {
+        _balances[account] += amount;
+        _owed += amount;
+    }
+
+    function _job(bytes32 jobId) private view returns (uint256 index, Job storage j) {
+        index = uint256(jobId);
+        j = _jobs[index];
+        if (j.status == JobStatus.None) revert SchedulerUnknownJob(jobId);
+    }
+
+    function _checkJobOperator(bytes32 jobId, Job storage j) private view {
+        if (registry.operatorOf(j.sequencerId) != msg.sender) revert SchedulerNotJobSequencer(jobId, msg.sender);
+    }
+
+    function _checkOperatorOrScheduler(uint256 sequencerId) private view {
+        address operator = registry.operatorOf(sequencerId);
+        if (operator == address(0)) revert SchedulerUnknownSequencer(sequencerId);
+        if (operator != msg.sender && !hasRole(SCHEDULER_ROLE, msg.sender)) revert SchedulerNotSequencerOperator(sequencerId, msg.sender);
+    }
+
+    function _setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) private {
+        if (startWindow_ == 0 || startWindow_ > 30 days || acceptanceWindow_ > 30 days || deadlinePenalty_ > type(uint128).max) {
+            revert SchedulerParameterOutOfBounds();
+        }
+        startWindow = uint64(startWindow_);
+        acceptanceWindow = uint64(acceptanceWindow_);
+        deadlinePenalty = uint128(deadlinePenalty_);
+        emit TimingUpdated(startWindow_, acceptanceWindow_, deadlinePenalty_);
+    }
+}
