@@ -26,8 +26,18 @@ async function main() {
   const registry = suite.registry;
   const registryAddress = await registry.getAddress();
   const config = await registry.getConfig();
-  console.log(`  SequencerRegistry      ${registryAddress}`);
-  console.log(`  RegistryParametersLib  ${await suite.registryParametersLib.getAddress()}`);
+  const deployed: [string, { getAddress(): Promise<string> } | undefined][] = [
+    ["SequencerRegistry", registry],
+    ["RegistryParametersLib", suite.registryParametersLib],
+    ["EquivocationLib", suite.equivocationLib],
+    ["SelectionMechanisms", suite.selection],
+    ["VRFBeacon", suite.beacon],
+    ["MEVMitigation", suite.mev],
+    ["PerformanceMonitor", suite.monitor],
+    ["AIScheduler", suite.scheduler],
+    ["TrainingCoordinator", suite.training],
+  ];
+  for (const [name, contract] of deployed) if (contract) console.log(`  ${name.padEnd(22)} ${await contract.getAddress()}`);
   console.log(
     `  minStake ${fmt(config.minStake)} LUX · rotation every ${config.rotationPeriod} s · exit delay ${Number(config.exitDelay) / 86400} days · equivocation slash ${Number(config.slashingPercentage) / 100}%\n`,
   );
