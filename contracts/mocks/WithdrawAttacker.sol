@@ -8,12 +8,12 @@ interface IWithdrawable {
 /// @dev Test-only: an account that acts through arbitrary calls (requester, recipient) and, when paid by
 /// `withdraw`, tries to call `withdraw` again.
 contract WithdrawAttacker {
-    IWithdrawable public immutable target;
+    IWithdrawable public immutable victim;
     bool public reenter = true;
     uint256 public reentries;
 
-    constructor(IWithdrawable target_) {
-        target = target_;
+    constructor(IWithdrawable victim_) {
+        victim = victim_;
     }
 
     function act(address to, uint256 value, bytes calldata data) external payable returns (bytes memory) {
@@ -31,13 +31,13 @@ contract WithdrawAttacker {
     }
 
     function attack() external returns (uint256) {
-        return target.withdraw();
+        return victim.withdraw();
     }
 
     receive() external payable {
         if (reenter) {
             reentries += 1;
-            target.withdraw();
+            victim.withdraw();
         }
     }
 }
