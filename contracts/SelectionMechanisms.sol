@@ -422,7 +422,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     function _rotationDraw(uint256 currentId) private returns (uint256 id) {
         if (!_randomnessFresh) {
             // Self-healing: ask for the next value now; this turn goes to round-robin.
-            if (address(_source) != address(0)) requestRandomness();
+            _tryRequestRandomness();
             return 0;
         }
         _randomnessFresh = false;
@@ -440,6 +440,16 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         uint256 point = uint256(keccak256(abi.encode(seed, nonce + REDRAWS))) % (total - excluded);
         if (point >= registry.weightPrefix(currentId)) point += excluded;
         return registry.sequencerAtWeight(point);
+    }
+
+    /// @dev From the rotation path: a failing source (e.g. an unfunded Chainlink subscription) must never stop
+    /// the registry from rotating, so its failure is swallowed here and only delays weighted draws.
+    function _tryRequestRandomness() private {
+        if (_pendingRequestId != 0 || address(_source) == address(0)) return;
+        try _source.requestRandomness() returns (uint256 requestId) {
+            _pendingRequestId = uint40(requestId);
+            emit RandomnessRequested(requestId);
+        } catch {}
     }
 
     function _bestPerformer(uint256 excludedId) private view returns (uint256) {

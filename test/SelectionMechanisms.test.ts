@@ -66,6 +66,16 @@ describe("SelectionMechanisms", () => {
       }
     });
 
+    it("should keep rotating (round-robin) when the randomness source fails", async () => {
+      const f = await loadFixture(eight);
+      await setMode(f, SelectionMode.WeightedRandom);
+      // A source that always reverts: the registry itself is not a randomness source.
+      await f.selection.connect(f.governanceSigner).setRandomnessSource(f.registryAddress);
+      await expect(f.selection.requestRandomness()).to.be.reverted;
+      expect(await rotate(f)).to.equal(2n);
+      expect(await rotate(f)).to.equal(3n);
+    });
+
     it("should never select a sequencer that exited, was suspended or ejected", async () => {
       const f = await loadFixture(eight);
       await setMode(f, SelectionMode.WeightedRandom);
