@@ -93,6 +93,7 @@ contract TrainingCoordinator is ITrainingCoordination {
     error TrainingAlreadySubmitted(bytes32 clusterId, uint256 sequencerId);
     error TrainingInvalidConfiguration();
     error TrainingTrainingFinished(bytes32 clusterId, uint256 totalEpochs);
+    error TrainingRoundInProgress(bytes32 clusterId, uint256 epoch);
 
     constructor(ISequencerRegistry registry_) {
         registry = registry_;
@@ -139,13 +140,18 @@ contract TrainingCoordinator is ITrainingCoordination {
     }
 
     /// @inheritdoc ITrainingCoordination
-    /// @dev By the sequencer's operator or the coordinator. The last member stays (a cluster is never empty).
+    /// @dev By the sequencer's operator or the coordinator, between rounds: not once the current epoch has a
+    /// submission (submissions are tracked by place, and leaving moves the last member into the leaver's place).
+    /// A member that fails mid-round is replaced in place with `reassignWork`. The last member stays.
     function leaveCluster(bytes32 clusterId, uint256 sequencerId) external {
         Cluster storage c = _existing(clusterId);
         _checkOperatorOrCoordinator(c, sequencerId);
         uint256 place = _places[clusterId][sequencerId];
         if (place == 0) revert TrainingNotMember(clusterId, sequencerId);
         if (c.memberCount == 1) revert TrainingEmptyCluster();
+        if (_epochs[_epochKey(clusterId, c.generation, c.currentEpoch)].submissions != 0) {
+            revert TrainingRoundInProgress(clusterId, c.currentEpoch);
+        }
         // Swap the last member into the leaver's place: O(1).
         uint256[] storage members = _members[clusterId];
         uint256 last = members[members.length - 1];

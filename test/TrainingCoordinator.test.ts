@@ -190,6 +190,12 @@ describe("TrainingCoordinator", () => {
       await expect(t.connect(f.accounts[6]).joinCluster(f.clusterId, 7)).to.emit(t, "MemberJoined").withArgs(f.clusterId, 7n);
       await expect(t.connect(f.accounts[6]).joinCluster(f.clusterId, 8)).to.be.revertedWithCustomError(t, "TrainingNotOperator");
       await expect(t.connect(f.accounts[1]).leaveCluster(f.clusterId, 2)).to.emit(t, "MemberLeft").withArgs(f.clusterId, 2n);
+      // Once the round has a submission, nobody leaves (places would shift under the one-per-epoch record).
+      await f.submit(7, 1);
+      await expect(t.connect(f.accounts[2]).leaveCluster(f.clusterId, 3))
+        .to.be.revertedWithCustomError(t, "TrainingRoundInProgress")
+        .withArgs(f.clusterId, 1n);
+      await expect(f.submit(7, 1, "again")).to.be.revertedWithCustomError(t, "TrainingDuplicateGradient");
       expect((await t.getCluster(f.clusterId)).sequencerIds).to.deep.equal([1n, 7n, 3n, 4n, 5n]);
       await t.configureCluster(f.clusterId, 3, 10_000, 3600);
       expect((await t.getEpoch(f.clusterId, 1)).quorum).to.equal(5n);
