@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IAIWorkloadScheduler, PolicyType, JobStatus} from "./interfaces/IAIWorkloadScheduler.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {MaxTree} from "./libraries/MaxTree.sol";
 import {LoadIndex} from "./libraries/LoadIndex.sol";
 
 /**
@@ -31,7 +32,7 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * `MAX_MIGRATIONS_PER_CALL` scheduled jobs per call and can be called again to continue.
  */
 contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
-    using LoadIndex for LoadIndex.Tree;
+    using LoadIndex for MaxTree.Tree;
 
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SCHEDULER_ROLE = keccak256("SCHEDULER_ROLE");
@@ -113,7 +114,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     uint128 private _escrow;
     uint256 private _owed;
 
-    LoadIndex.Tree private _loads;
+    MaxTree.Tree private _loads;
 
     uint64 public startWindow;
     uint64 public acceptanceWindow;
@@ -214,7 +215,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         (uint256 index, Job storage j) = _job(jobId);
         if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
         _checkOperatorOrScheduler(sequencerId);
-        _dequeue(index, j);
+        _dequeue(j);
         _assign(jobId, index, j, sequencerId);
         return true;
     }
@@ -227,7 +228,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (index == 0) revert SchedulerQueueEmpty();
         jobId = bytes32(index);
         Job storage j = _jobs[index];
-        _dequeue(index, j);
+        _dequeue(j);
         _assign(jobId, index, j, sequencerId);
     }
 
@@ -376,7 +377,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         j.payment += uint128(msg.value);
         _escrow += uint128(msg.value);
         if (_policy == PolicyType.Priority) {
-            _dequeue(index, j);
+            _dequeue(j);
             _enqueue(index, j, _bucketFor(j, _requesters[j.requester]), false);
         }
         emit PriorityBoosted(jobId, j.priority, msg.value);
@@ -397,7 +398,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         low.sequencerId = 0;
         _setStatus(lowPriorityJob, low, JobStatus.Queued);
         _enqueue(lowIndex, low, low.bucket, true);
-        _dequeue(highIndex, high);
+        _dequeue(high);
         _assign(highPriorityJob, highIndex, high, sequencerId);
         emit JobPreempted(lowPriorityJob, highPriorityJob);
     }
@@ -557,7 +558,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @dev Takes a job out of wherever it is (queue, or a sequencer's list and its capacity).
     function _leave(uint256 index, Job storage j) private {
         if (j.status == JobStatus.Queued) {
-            _dequeue(index, j);
+            _dequeue(j);
             return;
         }
         uint256 sequencerId = j.sequencerId;
@@ -702,7 +703,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         _queued += 1;
     }
 
-    function _dequeue(uint256, Job storage j) private {
+    function _dequeue(Job storage j) private {
         uint8 bucket = j.bucket;
         uint256 ht = _buckets[bucket];
         uint256 head = ht >> 64;

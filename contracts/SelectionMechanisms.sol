@@ -138,7 +138,10 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /// @inheritdoc ISelectionModule
     function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
         if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
-        if (mode == ISequencerRegistry.SelectionMode.Hybrid) mode = _hybridMethod(0);
+        if (mode == ISequencerRegistry.SelectionMode.Hybrid) {
+            uint16[4] memory w = _params.hybridWeights;
+            mode = ISequencerRegistry.SelectionMode(_drawMethod([uint256(w[0]), w[1], w[2], w[3]], 0));
+        }
         if (mode == ISequencerRegistry.SelectionMode.WeightedRandom) {
             id = _rotationDraw(currentId);
         } else if (mode == ISequencerRegistry.SelectionMode.Auction) {
@@ -179,12 +182,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         if (weights.length != 4) revert SelectionInvalidWeights();
         uint256 entropy;
         if (params.length >= 32) entropy = abi.decode(params, (uint256));
-        uint256 sum;
-        for (uint256 i; i < 4; ++i) sum += weights[i];
-        if (sum == 0) revert SelectionInvalidWeights();
-        uint256 point = uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % sum;
-        uint256 method;
-        while (point >= weights[method]) point -= weights[method++];
+        uint256 method = _drawMethod([weights[0], weights[1], weights[2], weights[3]], entropy);
         uint256 id;
         if (method == 0) {
             id = registry.nextActiveSequencer(registry.currentSequencerId());
@@ -458,13 +456,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         return id;
     }
 
-    function _hybridMethod(uint256 entropy) private returns (ISequencerRegistry.SelectionMode) {
-        uint16[4] memory w = _params.hybridWeights;
-        uint256 sum = uint256(w[0]) + w[1] + w[2] + w[3];
+    /// @dev A method index drawn with probability weights[i] / Σ weights from (randomness, entropy, nonce).
+    function _drawMethod(uint256[4] memory weights, uint256 entropy) private returns (uint256 method) {
+        uint256 sum = weights[0] + weights[1] + weights[2] + weights[3];
+        if (sum == 0) revert SelectionInvalidWeights();
         uint256 point = uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % sum;
-        uint256 method;
-        while (point >= w[method]) point -= w[method++];
-        return ISequencerRegistry.SelectionMode(method);
+        while (point >= weights[method]) point -= weights[method++];
     }
 
     function _nextAuctionTurn(uint256 currentId) private returns (uint256) {

@@ -9,7 +9,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 import {ISelectionModule} from "./interfaces/ISequencerSelection.sol";
 import {StakeSumTree} from "./libraries/StakeSumTree.sol";
-import {PerformanceIndex} from "./libraries/PerformanceIndex.sol";
+import {MaxTree} from "./libraries/MaxTree.sol";
 import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/RegistryStorage.sol";
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
@@ -41,7 +41,7 @@ abstract contract ProverReadableSequencerSet {
  */
 contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
-    using PerformanceIndex for PerformanceIndex.Tree;
+    using MaxTree for MaxTree.Tree;
     using PoolMath for Sequencer;
     using SafeCast for uint256;
 
@@ -92,7 +92,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     mapping(address account => uint256 amount) private _balances;
 
     StakeSumTree.Tree private _weights;
-    PerformanceIndex.Tree private _performance;
+    MaxTree.Tree private _performance; // one 64-bit field per lane: the performance key
     ISelectionModule private _selectionModule;
 
     // Rotation state, packed in one slot.
@@ -583,7 +583,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score) {
-        (bool found, uint256 position, ) = _performance.best(excludedId == 0 ? type(uint256).max : excludedId - 1);
+        (bool found, uint256 position, ) = _performance.best(64, 0, excludedId == 0 ? type(uint256).max : excludedId - 1);
         if (!found) return (0, 0);
         sequencerId = position + 1;
         score = _decayedScore(_sequencers[sequencerId]);
@@ -869,7 +869,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _activeCount = uint32(count);
         _isActiveOperator[s.operator] = false;
         _weights.set(sequencerId - 1, 0);
-        _performance.set(sequencerId - 1, 0, false);
+        _performance.set(sequencerId - 1, 0, 64);
         uint32 next = s.next;
         uint32 prev = s.prev;
         s.next = 0;
@@ -912,7 +912,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
      */
     function _refreshPerformanceKey(uint256 sequencerId, Sequencer storage s) private {
         uint256 since = Math.max(s.performanceUpdatedAt, GENESIS_TIME) - GENESIS_TIME;
-        _performance.set(sequencerId - 1, uint256(s.performanceScore) * 1 days + uint256(_params.scoreDecayRate) * since, true);
+        uint256 key = uint256(s.performanceScore) * 1 days + uint256(_params.scoreDecayRate) * since;
+        _performance.set(sequencerId - 1, MaxTree.encode(sequencerId - 1, key, 64), 64);
     }
 
     function _decayedScore(Sequencer storage s) private view returns (uint256) {

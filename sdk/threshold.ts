@@ -10,16 +10,17 @@
  */
 import { bn254 } from "@noble/curves/bn254";
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { mod } from "./math";
 import { AbiCoder, concat, getBytes, hexlify, keccak256, randomBytes, toBeHex, zeroPadValue, type BytesLike } from "ethers";
 
 export const BN254_ORDER = bn254.fields.Fr.ORDER;
 const G1 = bn254.G1.ProjectivePoint;
 const abi = AbiCoder.defaultAbiCoder();
-const mod = (a: bigint) => ((a % BN254_ORDER) + BN254_ORDER) % BN254_ORDER;
+const modR = (a: bigint) => mod(a, BN254_ORDER);
 
 export function randomScalar(): bigint {
   for (;;) {
-    const s = mod(BigInt(hexlify(randomBytes(48))));
+    const s = modR(BigInt(hexlify(randomBytes(48))));
     if (s !== 0n) return s;
   }
 }
@@ -27,10 +28,10 @@ export function randomScalar(): bigint {
 /** Shamir t-of-n shares of `secret` with Feldman commitments. shares[i] belongs to place x = i + 1. */
 export function splitSecret(secret: bigint, t: number, n: number): { shares: bigint[]; commitments: [bigint, bigint][] } {
   if (t < 1 || t > n) throw new Error(`invalid threshold ${t} of ${n}`);
-  const coefficients = [mod(secret), ...Array.from({ length: t - 1 }, randomScalar)];
+  const coefficients = [modR(secret), ...Array.from({ length: t - 1 }, randomScalar)];
   const shares = Array.from({ length: n }, (_, i) => {
     const x = BigInt(i + 1);
-    return coefficients.reduceRight((acc, a) => mod(acc * x + a), 0n);
+    return coefficients.reduceRight((acc, a) => modR(acc * x + a), 0n);
   });
   const commitments = coefficients.map((a): [bigint, bigint] => {
     const { x, y } = G1.BASE.multiply(a).toAffine();
@@ -45,7 +46,7 @@ export function verifyShare(x: number, share: bigint, commitments: [bigint, bigi
   let power = 1n;
   for (const [cx, cy] of commitments) {
     acc = acc.add(G1.fromAffine({ x: cx, y: cy }).multiply(power));
-    power = mod(power * BigInt(x));
+    power = modR(power * BigInt(x));
   }
   return G1.BASE.multiply(share).equals(acc);
 }

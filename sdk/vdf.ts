@@ -4,6 +4,7 @@
  * keccak256(abi.encode(keccak256("LP504-VDF"), x, y, T, nonce)). JS BigInt takes a few µs per 2048-bit squaring.
  */
 import { AbiCoder, keccak256, toBeHex } from "ethers";
+import { modPow } from "./math";
 
 /** The RSA Factoring Challenge's RSA-2048 modulus (factorization unknown). */
 export const RSA2048 = BigInt(
@@ -12,18 +13,6 @@ export const RSA2048 = BigInt(
 
 const abi = AbiCoder.defaultAbiCoder();
 const DOMAIN = keccak256(new TextEncoder().encode("LP504-VDF"));
-
-function modPow(base: bigint, exp: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = base % m;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
 
 /** Eight big-endian 256-bit words. */
 export function toWords(x: bigint): bigint[] {

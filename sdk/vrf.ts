@@ -15,24 +15,13 @@
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { keccak256, solidityPacked, AbiCoder, getBytes, toBeHex, computeAddress } from "ethers";
+import { mod, modPow } from "./math";
 
 const Point = secp256k1.ProjectivePoint;
 type Pt = InstanceType<typeof Point>;
 const P = secp256k1.CURVE.Fp.ORDER;
 const N = secp256k1.CURVE.n;
 
-const mod = (a: bigint, m: bigint) => ((a % m) + m) % m;
-function modPow(base: bigint, exp: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return result;
-}
 const modInv = (a: bigint, m: bigint) => modPow(a, m - 2n, m); // m is prime
 
 const u256 = (x: bigint) => toBeHex(x, 32);
