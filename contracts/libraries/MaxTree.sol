@@ -24,7 +24,7 @@ library MaxTree {
 
     error MaxTreeOutOfRange(uint256 position, uint256 key);
 
-    /// @notice A field value for `position` ranked by `key`, checked to fit a field of `fieldBits`.
+    /// @notice A field value for `position` ranked by `key`, checked to fit a field of `fieldBits` (64 or 32).
     function encode(uint256 position, uint256 key, uint256 fieldBits) internal pure returns (uint256) {
         if (position > POSITION_MASK || key >> (fieldBits - POSITION_BITS) != 0) revert MaxTreeOutOfRange(position, key);
         return (key << POSITION_BITS) | (POSITION_MASK - position);
@@ -34,17 +34,21 @@ library MaxTree {
         return (level << 128) | index;
     }
 
-    /// @dev Fieldwise maximum of a slot's four lanes, as one lane.
+    /// @dev Fieldwise maximum of a slot's four lanes, as one lane. Written out for each of the two widths: this
+    /// runs once per level on every update, and the generic nested loop cost ~10% more gas (measured).
     function _max4(uint256 packed, uint256 fieldBits) private pure returns (uint256 m) {
-        uint256 fieldMask = (1 << fieldBits) - 1;
-        for (uint256 shift; shift < LANE_BITS; shift += fieldBits) {
-            uint256 top;
-            for (uint256 lane; lane < 4; ++lane) {
-                uint256 v = (packed >> (lane * LANE_BITS + shift)) & fieldMask;
-                if (v > top) top = v;
-            }
-            m |= top << shift;
-        }
+        uint256 a = packed & LANE_MASK;
+        uint256 b = (packed >> 64) & LANE_MASK;
+        uint256 c = (packed >> 128) & LANE_MASK;
+        uint256 d = packed >> 192;
+        if (fieldBits == LANE_BITS) return _max(_max(a, b), _max(c, d));
+        uint256 hi = _max(_max(a >> 32, b >> 32), _max(c >> 32, d >> 32));
+        uint256 lo = _max(_max(uint32(a), uint32(b)), _max(uint32(c), uint32(d)));
+        return (hi << 32) | lo;
+    }
+
+    function _max(uint256 x, uint256 y) private pure returns (uint256) {
+        return x > y ? x : y;
     }
 
     /// @notice Sets the lane of `position` (its encoded fields; 0 removes it).
