@@ -1,2 +1,3 @@
 export * from "./params";
 export * from "./suite";
+export * from "./record";

@@ -209,3 +209,94 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
     scheduler: { ...base.scheduler, ...(overrides.scheduler ?? {}) } as SchedulerParams,
   };
 }
+
+// ─────────────────────────────── parameter files (deploy/params/<network>.json) ───────────────────────────────
+
+/**
+ * An integer parameter as written in a parameter file: a JSON number, a decimal string, or an amount with a
+ * unit, `"100000 LUX"` or `"25 gwei"` (LUX has 18 decimals, like ether). Durations are plain seconds.
+ */
+export function parseInteger(value: unknown, where: string): bigint {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`${where}: ${value} is not a safe integer; write it as a string`);
+    return BigInt(value);
+  }
+  if (typeof value === "string") {
+    const v = value.trim();
+    if (/^\d+$/.test(v)) return BigInt(v);
+    const m = /^(\d+(?:\.\d+)?)\s*(LUX|gwei|wei)$/i.exec(v);
+    if (m) {
+      const [whole, fraction = ""] = m[1].split(".");
+      const decimals = m[2].toLowerCase() === "lux" ? 18 : m[2].toLowerCase() === "gwei" ? 9 : 0;
+      if (fraction.length > decimals) throw new Error(`${where}: ${v} has more decimals than ${m[2]} allows`);
+      return BigInt(whole + fraction.padEnd(decimals, "0"));
+    }
+  }
+  throw new Error(`${where}: expected an integer, a decimal string or "<amount> LUX", got ${JSON.stringify(value)}`);
+}
+
+/** `override` merged over `base`, typed by `base`: integers parsed where the default is a bigint. */
+function mergeTyped(base: unknown, override: unknown, where: string): unknown {
+  if (override === undefined) return base;
+  if (typeof base === "bigint") return parseInteger(override, where);
+  if (typeof base === "number") return Number(parseInteger(override, where));
+  if (Array.isArray(base)) {
+    if (!Array.isArray(override) || override.length !== base.length) throw new Error(`${where}: expected ${base.length} entries`);
+    return base.map((b, i) => mergeTyped(b, override[i], `${where}[${i}]`));
+  }
+  if (base !== null && typeof base === "object") {
+    if (override === null || typeof override !== "object") throw new Error(`${where}: expected an object`);
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(override as Record<string, unknown>)) {
+      if (k.startsWith("$")) continue; // "$comment" and the like
+      out[k] = k in out ? mergeTyped(out[k], v, `${where}.${k}`) : v;
+    }
+    return out;
+  }
+  return override;
+}
+
+const CHAINLINK_TEMPLATE = {
+  kind: "chainlink",
+  coordinator: "",
+  subscriptionId: 0n,
+  keyHash: "",
+  callbackGasLimit: 0,
+  requestConfirmations: 0,
+};
+const KNOWN_SECTIONS = ["governance", "slashers", "monitors", "registry", "selection", "randomness", "mev", "monitor", "scheduler"];
+
+/**
+ * Suite parameters from a parameter file's JSON: the documented defaults with the file's values merged in.
+ * Unknown keys are errors (a typo must not silently deploy a default); keys starting with `$` are comments.
+ */
+export function paramsFromJson(json: Record<string, unknown>): SuiteParams {
+  for (const key of Object.keys(json)) {
+    if (!key.startsWith("$") && !KNOWN_SECTIONS.includes(key)) throw new Error(`parameter file: unknown section "${key}"`);
+  }
+  const base = defaultSuiteParams();
+  checkKeys(base, json, "params");
+  const { randomness, ...rest } = json;
+  const merged = mergeTyped(base, rest, "params") as SuiteParams;
+  if (randomness !== undefined) {
+    const kind = (randomness as { kind?: string }).kind;
+    const template = kind === "chainlink" ? CHAINLINK_TEMPLATE : base.randomness;
+    checkKeys(template, randomness, "params.randomness");
+    merged.randomness = mergeTyped(template, randomness, "params.randomness") as RandomnessParams;
+  }
+  return merged;
+}
+
+const OPTIONAL_KEYS = new Set(["fallbackSequencer", "rewardsRecipient", "reporters"]);
+
+function checkKeys(base: unknown, override: unknown, where: string) {
+  if (base === null || typeof base !== "object" || Array.isArray(base)) return;
+  if (override === null || typeof override !== "object" || Array.isArray(override)) return;
+  for (const [k, v] of Object.entries(override as Record<string, unknown>)) {
+    if (k.startsWith("$") || OPTIONAL_KEYS.has(k)) continue;
+    if (where === "params" && KNOWN_SECTIONS.includes(k) && !(k in (base as object))) continue;
+    if (!(k in (base as object))) throw new Error(`${where}: unknown parameter "${k}"`);
+    checkKeys((base as Record<string, unknown>)[k], v, `${where}.${k}`);
+  }
+}

@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { Signer } from "ethers";
+import type { BaseContract, ContractTransactionResponse, Signer } from "ethers";
 import type {
   SequencerRegistry,
   RegistryParametersLib,
@@ -13,6 +13,7 @@ import type {
   AIScheduler,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
+import { type ContractName, type DeploymentRecord, toJson } from "./record";
 
 export interface Suite {
   registry: SequencerRegistry;
@@ -29,137 +30,214 @@ export interface Suite {
   governance: string;
   deployer: Signer;
   params: SuiteParams;
+  /** The deployment record: addresses, blocks, constructor arguments, compiler settings. */
+  record: DeploymentRecord;
+  /** Transactions this call sent (0 when resuming a complete deployment). */
+  transactions: number;
+}
+
+export interface DeployOptions {
+  /** A record from an earlier run on the same chain: its contracts are reused, finished wiring is skipped. */
+  resume?: DeploymentRecord;
+  /** Called with the record after every contract and at the end, to persist it (a crash loses nothing). */
+  save?: (record: DeploymentRecord) => void;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  /** The network's name in the record (default: hre.network.name). */
+  network?: string;
 }
 
 /**
  * Deploys and wires the LP-504 suite from a parameter object and returns the contract handles. Tests, the
  * demo, the benchmark and the tasks all deploy through this function, so users run exactly what is tested.
  *
- * Wiring: governance (default: the deployer) is admin and governance of the registry; the slasher role goes
- * to governance and `params.slashers`, the monitor role to `params.monitors`.
+ * Wiring: governance (default: the deployer) is admin and governance of every contract; the slasher role goes
+ * to governance, the monitor, the scheduler and `params.slashers`, the monitor role to the monitor and
+ * `params.monitors`; when governance is not the deployer, the deployer renounces every role at the end.
+ *
+ * Resumable and idempotent: with `options.resume`, contracts recorded there (and holding code) are reused,
+ * and every wiring step first reads the chain and sends a transaction only if the state is not yet right.
+ * Rerunning a complete deployment therefore sends nothing.
  */
 export async function deploySuite(
   hre: HardhatRuntimeEnvironment,
   params: SuiteParams = defaultSuiteParams(),
   deployer?: Signer,
+  options: DeployOptions = {},
 ): Promise<Suite> {
   const { ethers } = hre;
   const signer = deployer ?? (await ethers.getSigners())[0];
-  const governance = params.governance ?? (await signer.getAddress());
+  const deployerAddress = await signer.getAddress();
+  const governance = params.governance ?? deployerAddress;
+  const log = options.log ?? (() => {});
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const paramsJson = toJson(params);
+  const resume = options.resume;
+  if (resume) {
+    if (resume.chainId !== chainId) throw new Error(`the record to resume is for chain ${resume.chainId}, this is ${chainId}`);
+    if (JSON.stringify(resume.params) !== JSON.stringify(paramsJson)) {
+      throw new Error("the deployment record was made with different parameters: move it away to deploy afresh, or restore the parameters");
+    }
+    if (resume.deployer.toLowerCase() !== deployerAddress.toLowerCase() && !resume.complete) {
+      throw new Error(`an unfinished deployment by ${resume.deployer} can only be resumed by that account`);
+    }
+  }
+  const record: DeploymentRecord = {
+    format: "lp504-deployment/1",
+    chainId,
+    network: options.network ?? hre.network.name,
+    deployer: resume?.deployer ?? deployerAddress,
+    governance,
+    params: paramsJson,
+    compiler: await compilerInfo(hre),
+    contracts: { ...(resume?.contracts ?? {}) },
+    complete: false,
+    updatedAt: new Date().toISOString(),
+  };
+  let transactions = 0;
+  const save = () => options.save?.(record);
+
+  /** Deploys `name` unless the record already has it with code on chain. */
+  async function contract<T>(name: ContractName, args: unknown[], libraries?: Record<string, string>): Promise<T> {
+    const factory = await ethers.getContractFactory(name, libraries ? { signer, libraries } : signer);
+    const prior = record.contracts[name];
+    if (prior && (await ethers.provider.getCode(prior.address)) !== "0x") {
+      log(`  ${name.padEnd(22)} ${prior.address} (recorded)`);
+      return factory.attach(prior.address) as unknown as T;
+    }
+    const deployed = await (await factory.deploy(...args)).waitForDeployment();
+    const tx = deployed.deploymentTransaction()!;
+    const receipt = (await tx.wait())!;
+    transactions += 1;
+    record.contracts[name] = {
+      address: await deployed.getAddress(),
+      blockNumber: receipt.blockNumber,
+      transactionHash: tx.hash,
+      constructorArgs: args.map(toJson),
+      ...(libraries ? { libraries } : {}),
+    };
+    save();
+    log(`  ${name.padEnd(22)} ${record.contracts[name]!.address} (block ${receipt.blockNumber})`);
+    return deployed as unknown as T;
+  }
+
+  /** Sends `tx()` unless `done()` already holds on chain. */
+  async function step(what: string, done: () => Promise<boolean>, tx: () => Promise<ContractTransactionResponse>) {
+    if (await done()) return;
+    await (await tx()).wait();
+    transactions += 1;
+    log(`  ${what}`);
+  }
+
+  const address = (c: BaseContract) => c.getAddress();
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   // Linked libraries: they exist only to keep the registry under the 24 KiB contract size limit.
-  const registryParametersLib = (await (
-    await (await ethers.getContractFactory("RegistryParametersLib", signer)).deploy()
-  ).waitForDeployment()) as unknown as RegistryParametersLib;
-  const equivocationLib = (await (
-    await (await ethers.getContractFactory("EquivocationLib", signer)).deploy()
-  ).waitForDeployment()) as unknown as EquivocationLib;
+  const registryParametersLib = await contract<RegistryParametersLib>("RegistryParametersLib", []);
+  const equivocationLib = await contract<EquivocationLib>("EquivocationLib", []);
 
-  const deployerAddress = await signer.getAddress();
   const r = params.registry;
-  const registryFactory = await ethers.getContractFactory("SequencerRegistry", {
-    signer,
-    libraries: {
-      "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await registryParametersLib.getAddress(),
-      "contracts/libraries/EquivocationLib.sol:EquivocationLib": await equivocationLib.getAddress(),
-    },
-  });
   // The deployer administers the registry until the roles are wired, then hands over to governance.
-  const registry = (await (
-    await registryFactory.deploy({
-      admin: deployerAddress,
-      config: r.config,
-      parameters: { ...r.parameters, fallbackSequencer: r.parameters.fallbackSequencer ?? governance },
-      slotDuration: r.slotDuration,
-      weightUnit: r.weightUnit,
-    })
-  ).waitForDeployment()) as unknown as SequencerRegistry;
+  const registry = await contract<SequencerRegistry>(
+    "SequencerRegistry",
+    [
+      {
+        admin: deployerAddress,
+        config: r.config,
+        parameters: { ...r.parameters, fallbackSequencer: r.parameters.fallbackSequencer ?? governance },
+        slotDuration: r.slotDuration,
+        weightUnit: r.weightUnit,
+      },
+    ],
+    {
+      "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await address(registryParametersLib),
+      "contracts/libraries/EquivocationLib.sol:EquivocationLib": await address(equivocationLib),
+    },
+  );
+  const registryAddress = await address(registry);
 
-  const selectionFactory = await ethers.getContractFactory("SelectionMechanisms", signer);
   const sp = params.selection;
-  const selection = (await (
-    await selectionFactory.deploy({
+  const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
+    {
       admin: deployerAddress,
-      registry: await registry.getAddress(),
+      registry: registryAddress,
       minScore: sp.minScore,
       auctionWinners: sp.auctionWinners,
       turnsPerAuction: sp.turnsPerAuction,
       minBid: sp.minBid,
       hybridWeights: sp.hybridWeights,
       rewardsRecipient: sp.rewardsRecipient ?? governance,
-    })
-  ).waitForDeployment()) as unknown as SelectionMechanisms;
+    },
+  ]);
+  const selectionAddress = await address(selection);
 
   let beacon: VRFBeacon | undefined;
   let chainlinkAdapter: ChainlinkVRFAdapter | undefined;
   const rp = params.randomness;
   if (rp.kind === "beacon") {
-    beacon = (await (
-      await (await ethers.getContractFactory("VRFBeacon", signer)).deploy(await registry.getAddress(), await selection.getAddress(), rp.roundTimeout)
-    ).waitForDeployment()) as unknown as VRFBeacon;
+    beacon = await contract<VRFBeacon>("VRFBeacon", [registryAddress, selectionAddress, rp.roundTimeout]);
   } else {
-    chainlinkAdapter = (await (
-      await (await ethers.getContractFactory("ChainlinkVRFAdapter", signer)).deploy(
-        rp.coordinator,
-        rp.subscriptionId,
-        rp.keyHash,
-        await selection.getAddress(),
-        rp.callbackGasLimit,
-        rp.requestConfirmations,
-      )
-    ).waitForDeployment()) as unknown as ChainlinkVRFAdapter;
+    chainlinkAdapter = await contract<ChainlinkVRFAdapter>("ChainlinkVRFAdapter", [
+      rp.coordinator,
+      rp.subscriptionId,
+      rp.keyHash,
+      selectionAddress,
+      rp.callbackGasLimit,
+      rp.requestConfirmations,
+    ]);
   }
-  const source = (beacon ?? chainlinkAdapter)!;
-  await (await selection.setRandomnessSource(await source.getAddress())).wait();
-  await (await registry.setSelectionModule(await selection.getAddress())).wait();
+  const sourceAddress = await address((beacon ?? chainlinkAdapter)!);
 
-  const mev = (await (
-    await (await ethers.getContractFactory("MEVMitigation", signer)).deploy(
-      deployerAddress,
-      await registry.getAddress(),
-      params.mev.revealWindow,
-      params.mev.squaringsPerSecond,
-    )
-  ).waitForDeployment()) as unknown as MEVMitigation;
-
-  const training = (await (
-    await (await ethers.getContractFactory("TrainingCoordinator", signer)).deploy(await registry.getAddress())
-  ).waitForDeployment()) as unknown as TrainingCoordinator;
+  const mev = await contract<MEVMitigation>("MEVMitigation", [deployerAddress, registryAddress, params.mev.revealWindow, params.mev.squaringsPerSecond]);
+  const training = await contract<TrainingCoordinator>("TrainingCoordinator", [registryAddress]);
 
   const mp = params.monitor;
-  const monitor = (await (
-    await (await ethers.getContractFactory("PerformanceMonitor", signer)).deploy(
-      deployerAddress,
-      await registry.getAddress(),
-      {
-        periodDuration: mp.periodDuration,
-        livenessTimeout: mp.livenessTimeout,
-        inclusionWindow: mp.inclusionWindow,
-        attestationThresholdBps: mp.attestationThresholdBps,
-        slaPenaltyBps: mp.slaPenaltyBps,
-        censorshipPenaltyBps: mp.censorshipPenaltyBps,
-        suspendAfterBreaches: mp.suspendAfterBreaches,
-        targetTps: mp.targetTps,
-        targetLatencyMs: mp.targetLatencyMs,
-        minInclusionFee: mp.minInclusionFee,
-      },
-      mp.sla,
-    )
-  ).waitForDeployment()) as unknown as PerformanceMonitor;
-  const monitorAddress = await monitor.getAddress();
-  for (const reporter of mp.reporters ?? []) await (await monitor.grantRole(await monitor.REPORTER_ROLE(), reporter)).wait();
+  const monitor = await contract<PerformanceMonitor>("PerformanceMonitor", [
+    deployerAddress,
+    registryAddress,
+    {
+      periodDuration: mp.periodDuration,
+      livenessTimeout: mp.livenessTimeout,
+      inclusionWindow: mp.inclusionWindow,
+      attestationThresholdBps: mp.attestationThresholdBps,
+      slaPenaltyBps: mp.slaPenaltyBps,
+      censorshipPenaltyBps: mp.censorshipPenaltyBps,
+      suspendAfterBreaches: mp.suspendAfterBreaches,
+      targetTps: mp.targetTps,
+      targetLatencyMs: mp.targetLatencyMs,
+      minInclusionFee: mp.minInclusionFee,
+    },
+    mp.sla,
+  ]);
+  const monitorAddress = await address(monitor);
 
-  const scheduler = (await (
-    await (await ethers.getContractFactory("AIScheduler", signer)).deploy(
-      deployerAddress,
-      await registry.getAddress(),
-      params.scheduler.startWindow,
-      params.scheduler.acceptanceWindow,
-      params.scheduler.deadlinePenalty,
-    )
-  ).waitForDeployment()) as unknown as AIScheduler;
-  // Governance also acts as the scheduler admin (capabilities, scheduling) until it appoints services.
-  await (await scheduler.grantRole(await scheduler.SCHEDULER_ROLE(), governance)).wait();
+  const scheduler = await contract<AIScheduler>("AIScheduler", [
+    deployerAddress,
+    registryAddress,
+    params.scheduler.startWindow,
+    params.scheduler.acceptanceWindow,
+    params.scheduler.deadlinePenalty,
+  ]);
+  const schedulerAddress = await address(scheduler);
+
+  // ── wiring: every step reads the chain first, so a rerun only does what is missing ──
+  await step(
+    `selection: randomness source ${sourceAddress}`,
+    async () => same(await selection.randomnessSource(), sourceAddress),
+    () => selection.setRandomnessSource(sourceAddress),
+  );
+  await step(
+    `registry: selection module ${selectionAddress}`,
+    async () => same(await registry.selectionModule(), selectionAddress),
+    () => registry.setSelectionModule(selectionAddress),
+  );
+  const reporterRole = await monitor.REPORTER_ROLE();
+  for (const reporter of mp.reporters ?? []) {
+    await step(`monitor: reporter ${reporter}`, () => monitor.hasRole(reporterRole, reporter), () => monitor.grantRole(reporterRole, reporter));
+  }
+  // Governance also acts as the scheduler's scheduler (capabilities, scheduling) until it appoints services.
+  const schedulerRole = await scheduler.SCHEDULER_ROLE();
+  await step(`scheduler: scheduler role to ${governance}`, () => scheduler.hasRole(schedulerRole, governance), () => scheduler.grantRole(schedulerRole, governance));
 
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
@@ -167,33 +245,45 @@ export async function deploySuite(
     slasher: await registry.SLASHER_ROLE(),
     monitor: await registry.MONITOR_ROLE(),
   };
-  const grants: [string, string][] = [
-    [roles.slasher, governance],
+  const grants: [string, string, string][] = [
+    ["slasher", roles.slasher, governance],
     // The monitor slashes SLA breaches and censorship, suspends repeat offenders, pushes reputation as the
     // performance score, and forces rotation on liveness failures.
-    [roles.slasher, monitorAddress],
-    [roles.monitor, monitorAddress],
+    ["slasher", roles.slasher, monitorAddress],
+    ["monitor", roles.monitor, monitorAddress],
     // The scheduler slashes sequencers that let jobs miss their deadlines.
-    [roles.slasher, await scheduler.getAddress()],
-    ...(params.slashers ?? []).map((a): [string, string] => [roles.slasher, a]),
-    ...(params.monitors ?? []).map((a): [string, string] => [roles.monitor, a]),
+    ["slasher", roles.slasher, schedulerAddress],
+    ...(params.slashers ?? []).map((a): [string, string, string] => ["slasher", roles.slasher, a]),
+    ...(params.monitors ?? []).map((a): [string, string, string] => ["monitor", roles.monitor, a]),
   ];
-  const handOver = governance.toLowerCase() !== deployerAddress.toLowerCase();
-  if (handOver) grants.push([roles.admin, governance], [roles.governance, governance]);
-  for (const [role, account] of grants) {
-    if (!(await registry.hasRole(role, account))) await (await registry.grantRole(role, account)).wait();
+  const handOver = !same(governance, deployerAddress);
+  if (handOver) grants.push(["admin", roles.admin, governance], ["governance", roles.governance, governance]);
+  for (const [name, role, account] of grants) {
+    await step(`registry: ${name} role to ${account}`, () => registry.hasRole(role, account), () => registry.grantRole(role, account));
   }
-  const auctioneer = await selection.AUCTIONEER_ROLE();
   if (handOver) {
-    for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.grantRole(role, governance)).wait();
-    for (const role of [auctioneer, roles.governance, roles.admin]) await (await selection.renounceRole(role, deployerAddress)).wait();
-    for (const c of [mev, monitor, scheduler]) {
-      for (const role of [roles.governance, roles.admin]) await (await c.grantRole(role, governance)).wait();
-      for (const role of [roles.governance, roles.admin]) await (await c.renounceRole(role, deployerAddress)).wait();
+    const auctioneer = await selection.AUCTIONEER_ROLE();
+    const handed: [string, SelectionMechanisms | MEVMitigation | PerformanceMonitor | AIScheduler, string[]][] = [
+      ["selection", selection, [auctioneer, roles.governance, roles.admin]],
+      ["mev", mev, [roles.governance, roles.admin]],
+      ["monitor", monitor, [roles.governance, roles.admin]],
+      ["scheduler", scheduler, [roles.governance, roles.admin]],
+    ];
+    // Grants first, renunciations after (the admin role last): a crash in between leaves the deployer able to finish.
+    for (const [name, c, list] of handed) {
+      for (const role of list) await step(`${name}: role ${role.slice(0, 10)} to ${governance}`, () => c.hasRole(role, governance), () => c.grantRole(role, governance));
     }
-    await (await registry.renounceRole(roles.governance, deployerAddress)).wait();
-    await (await registry.renounceRole(roles.admin, deployerAddress)).wait();
+    for (const [name, c, list] of handed) {
+      for (const role of list) {
+        await step(`${name}: deployer renounces ${role.slice(0, 10)}`, async () => !(await c.hasRole(role, deployerAddress)), () => c.renounceRole(role, deployerAddress));
+      }
+    }
+    for (const role of [roles.governance, roles.admin]) {
+      await step(`registry: deployer renounces ${role.slice(0, 10)}`, async () => !(await registry.hasRole(role, deployerAddress)), () => registry.renounceRole(role, deployerAddress));
+    }
   }
+  record.complete = true;
+  save();
 
   return {
     registry,
@@ -209,5 +299,28 @@ export async function deploySuite(
     governance,
     deployer: signer,
     params,
+    record,
+    transactions,
   };
+}
+
+/** The compiler and settings the artifacts were built with (what explorer verification needs). */
+async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentRecord["compiler"]> {
+  const solidity = hre.config.solidity;
+  const main = solidity.compilers[0];
+  let longVersion: string | undefined;
+  try {
+    const info = await hre.artifacts.getBuildInfo("contracts/SequencerRegistry.sol:SequencerRegistry");
+    longVersion = info?.solcLongVersion;
+  } catch {
+    longVersion = undefined;
+  }
+  const overrides: Record<string, unknown> = {};
+  for (const [file, c] of Object.entries(solidity.overrides)) overrides[file] = { version: c.version, settings: pickSettings(c.settings) };
+  return { version: main.version, longVersion, settings: toJson(pickSettings(main.settings)), overrides: toJson(overrides) };
+}
+
+function pickSettings(settings: Record<string, unknown>) {
+  const { optimizer, evmVersion, viaIR, metadata } = settings as Record<string, unknown>;
+  return { optimizer, evmVersion, viaIR, metadata };
 }

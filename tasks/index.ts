@@ -1,1 +1,4 @@
+import "./lp504";
 import "./size";
+import "./deploy";
+import "./operate";

@@ -1,9 +1,10 @@
-import { task } from "hardhat/config";
+import { lp504 } from "./lp504";
 
 /** EIP-170: the deployed code of a contract may not exceed 24,576 bytes on Lux C-Chain (or any EVM chain). */
 export const MAX_DEPLOYED_SIZE = 24_576;
 
-task("lp504:size", "Prints deployed bytecode sizes of the project's contracts; fails above 24 KiB")
+lp504
+  .task("size", "Prints deployed bytecode sizes of the project's contracts; fails above 24 KiB")
   .setAction(async (_args, hre) => {
     await hre.run("compile", { quiet: true });
     const names = await hre.artifacts.getAllFullyQualifiedNames();

@@ -1,0 +1,222 @@
+import { scope } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { Interface, type Signer, type ErrorFragment, type TransactionRequest, type ContractTransactionResponse, type ContractTransactionReceipt } from "ethers";
+import type {
+  SequencerRegistry,
+  SelectionMechanisms,
+  VRFBeacon,
+  MEVMitigation,
+  TrainingCoordinator,
+  PerformanceMonitor,
+  AIScheduler,
+} from "../typechain-types";
+import { readDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
+
+/** Every LP-504 task lives under this scope: `npx hardhat lp504 <task> --network <name>`. */
+export const lp504 = scope("lp504", "LP-504 sequencer registry: deploy, check, operate and inspect the suite");
+
+export const PLUGIN = "lp504";
+
+/** The suite of a recorded deployment, attached with its TypeChain types. */
+export interface AttachedSuite {
+  record: DeploymentRecord;
+  registry: SequencerRegistry;
+  selection: SelectionMechanisms;
+  beacon?: VRFBeacon;
+  mev: MEVMitigation;
+  training: TrainingCoordinator;
+  monitor: PerformanceMonitor;
+  scheduler: AIScheduler;
+}
+
+export async function chainIdOf(hre: HardhatRuntimeEnvironment): Promise<number> {
+  return Number((await hre.ethers.provider.getNetwork()).chainId);
+}
+
+/** The deployment on the connected chain, or a clear error telling how to make one. */
+export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signer): Promise<AttachedSuite> {
+  const chainId = await chainIdOf(hre);
+  const record = readDeployment(chainId);
+  if (!record) {
+    throw new HardhatPluginError(
+      PLUGIN,
+      `no deployment for chain ${chainId} (${deploymentPath(chainId)}): run \`npx hardhat lp504 deploy --network ${hre.network.name}\``,
+    );
+  }
+  if (!record.complete) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} is unfinished: rerun \`lp504 deploy\` to complete it`);
+  const at = async <T>(name: keyof DeploymentRecord["contracts"]): Promise<T> => {
+    const entry = record.contracts[name];
+    if (!entry) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} has no ${name}`);
+    return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
+  };
+  return {
+    record,
+    registry: await at<SequencerRegistry>("SequencerRegistry"),
+    selection: await at<SelectionMechanisms>("SelectionMechanisms"),
+    beacon: record.contracts.VRFBeacon ? await at<VRFBeacon>("VRFBeacon") : undefined,
+    mev: await at<MEVMitigation>("MEVMitigation"),
+    training: await at<TrainingCoordinator>("TrainingCoordinator"),
+    monitor: await at<PerformanceMonitor>("PerformanceMonitor"),
+    scheduler: await at<AIScheduler>("AIScheduler"),
+  };
+}
+
+/**
+ * `signer`, but every transaction is estimated first and not sent if it would revert: Hardhat's HTTP provider
+ * otherwise sends a transaction whose estimate failed with the block gas limit, which costs real gas on a live
+ * chain and returns no revert reason. The estimate's error carries the custom error instead.
+ */
+export function preflight(signer: Signer): Signer {
+  return new Proxy(signer, {
+    get(target, prop) {
+      if (prop === "sendTransaction") {
+        return async (tx: TransactionRequest) => {
+          if (tx.gasLimit == null) {
+            const gas = await target.estimateGas(tx);
+            tx = { ...tx, gasLimit: gas + gas / 5n };
+          }
+          return target.sendTransaction(tx);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** `--from`: an index into the network's accounts (default 0) or one of their addresses. */
+export async function signerFrom(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+  return preflight(await accountFrom(hre, from));
+}
+
+async function accountFrom(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) throw new HardhatPluginError(PLUGIN, `network ${hre.network.name} has no accounts: set its key with \`npx hardhat vars set\``);
+  if (from === undefined || from === "") return signers[0];
+  if (/^\d+$/.test(from)) {
+    const signer = signers[Number(from)];
+    if (!signer) throw new HardhatPluginError(PLUGIN, `--from ${from}: the network has ${signers.length} accounts`);
+    return signer;
+  }
+  const signer = signers.find((s) => s.address.toLowerCase() === from.toLowerCase());
+  if (!signer) throw new HardhatPluginError(PLUGIN, `--from ${from} is not one of the network's accounts`);
+  return signer;
+}
+
+let errorInterface: Interface | undefined;
+
+/** One interface holding every custom error of every contract in the project (inherited OpenZeppelin ones too). */
+async function allErrors(hre: HardhatRuntimeEnvironment): Promise<Interface> {
+  if (errorInterface) return errorInterface;
+  const fragments = new Map<string, ErrorFragment>();
+  for (const fqn of await hre.artifacts.getAllFullyQualifiedNames()) {
+    const { abi } = await hre.artifacts.readArtifact(fqn);
+    for (const item of abi) {
+      if (item.type !== "error") continue;
+      const fragment = new Interface([item]).fragments[0] as ErrorFragment;
+      fragments.set(fragment.format("sighash"), fragment);
+    }
+  }
+  errorInterface = new Interface([...fragments.values()]);
+  return errorInterface;
+}
+
+/** The revert data carried somewhere inside an ethers / provider error, if any. */
+function revertData(error: unknown, depth = 0): string | undefined {
+  if (depth > 6 || error === null || typeof error !== "object") return undefined;
+  const e = error as Record<string, unknown>;
+  for (const key of ["data", "revertData"]) {
+    const v = e[key];
+    if (typeof v === "string" && /^0x[0-9a-fA-F]{8}/.test(v)) return v;
+    if (v && typeof v === "object") {
+      const inner = revertData(v, depth + 1);
+      if (inner) return inner;
+    }
+  }
+  for (const key of ["error", "info", "cause", "revert", "receipt"]) {
+    const inner = revertData(e[key], depth + 1);
+    if (inner) return inner;
+  }
+  if (typeof e.message === "string") {
+    const m = /(?:data|return data)[=:"\s]+(0x[0-9a-fA-F]{8,})/.exec(e.message);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** A readable line for revert data: the custom error with its argument names and values. */
+export async function decodeRevert(hre: HardhatRuntimeEnvironment, data: string): Promise<string> {
+  if (data.startsWith("0x08c379a0")) {
+    return `Error("${hre.ethers.AbiCoder.defaultAbiCoder().decode(["string"], "0x" + data.slice(10))[0]}")`;
+  }
+  if (data.startsWith("0x4e487b71")) {
+    return `Panic(0x${(hre.ethers.AbiCoder.defaultAbiCoder().decode(["uint256"], "0x" + data.slice(10))[0] as bigint).toString(16)})`;
+  }
+  const iface = await allErrors(hre);
+  try {
+    const parsed = iface.parseError(data);
+    if (parsed) {
+      const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}=${formatValue(parsed.args[i])}`);
+      return `${parsed.name}(${args.join(", ")})`;
+    }
+  } catch {
+    // fall through: unknown selector
+  }
+  return `unknown revert ${data.slice(0, 10)} (${(data.length - 10) / 2} bytes of arguments)`;
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === "bigint") return v >= 10n ** 15n ? `${v} (${Number(v) / 1e18} LUX)` : v.toString();
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
+  return String(v);
+}
+
+/**
+ * Runs a task body and turns any revert into a one-line error naming the custom error and its arguments,
+ * never a raw revert blob or a stack trace.
+ */
+export async function withDecodedErrors<T>(hre: HardhatRuntimeEnvironment, what: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof HardhatPluginError) throw error;
+    let data = revertData(error);
+    const hash = (error as { receipt?: { hash?: string } }).receipt?.hash;
+    if (!data && hash) {
+      // A mined, reverted transaction carries no revert data: replay it as a call to get the custom error.
+      const tx = await hre.ethers.provider.getTransaction(hash);
+      if (tx) {
+        try {
+          await hre.ethers.provider.call({ to: tx.to, from: tx.from, data: tx.data, value: tx.value });
+        } catch (replayError) {
+          data = revertData(replayError);
+        }
+      }
+    }
+    if (data) throw new HardhatPluginError(PLUGIN, `${what} reverted: ${await decodeRevert(hre, data)}`);
+    const message = (error as { shortMessage?: string; message?: string }).shortMessage ?? (error as Error).message ?? String(error);
+    throw new HardhatPluginError(PLUGIN, `${what} failed: ${message}`);
+  }
+}
+
+/** Amount in LUX (decimal string) to wei. */
+export function lux(hre: HardhatRuntimeEnvironment, amount: string): bigint {
+  try {
+    return hre.ethers.parseEther(amount);
+  } catch {
+    throw new HardhatPluginError(PLUGIN, `"${amount}" is not an amount of LUX`);
+  }
+}
+
+export const fmtLux = (wei: bigint) => {
+  const s = (Number(wei) / 1e18).toLocaleString("en-US", { maximumFractionDigits: 4 });
+  return `${s} LUX`;
+};
+
+/** Waits for a transaction and prints a one-line receipt. */
+export async function sent(label: string, tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+  const receipt = (await (await tx).wait())!;
+  console.log(`${label}: tx ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
+  return receipt;
+}

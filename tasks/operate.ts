@@ -1,0 +1,322 @@
+import { types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import { SequencerStatus, SelectionMode } from "../deploy/params";
+import { signBlockCommitment, encodeEquivocationEvidence, operatorVrfKey, commitRound, openRound } from "../sdk";
+import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
+
+/** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
+async function operate<T>(
+  hre: HardhatRuntimeEnvironment,
+  what: string,
+  from: string | undefined,
+  body: (suite: AttachedSuite, signer: Signer) => Promise<T>,
+): Promise<T> {
+  const signer = await signerFrom(hre, from);
+  const suite = await attachSuite(hre, signer);
+  return withDecodedErrors(hre, what, () => body(suite, signer));
+}
+
+/** `--id`, or the sequencer the signer operates. */
+async function sequencerId(suite: AttachedSuite, signer: Signer, id?: string): Promise<bigint> {
+  if (id !== undefined) return BigInt(id);
+  const own = await suite.registry.sequencerIdOf(await signer.getAddress());
+  if (own === 0n) throw new HardhatPluginError(PLUGIN, `${await signer.getAddress()} operates no sequencer: pass --id`);
+  return own;
+}
+
+const FROM = "Account index or address (default 0)";
+
+lp504
+  .task("register", "Registers the --from account as a sequencer with native stake")
+  .addParam("stake", "Stake in LUX")
+  .addOptionalParam("endpoint", "P2P endpoint", "enode://sequencer@127.0.0.1:30303")
+  .addOptionalParam("pubkey", "Sequencer public key (hex)", "0x")
+  .addOptionalParam("metadata", "Metadata (UTF-8, e.g. JSON)", "")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { stake: string; endpoint: string; pubkey: string; metadata: string; from?: string }, hre) =>
+    operate(hre, "registerSequencer", a.from, async ({ registry }, signer) => {
+      const pubkey = a.pubkey === "0x" ? hre.ethers.hexlify(hre.ethers.randomBytes(33)) : a.pubkey;
+      await sent("registered", registry.registerSequencer(a.endpoint, pubkey, hre.ethers.toUtf8Bytes(a.metadata), { value: lux(hre, a.stake) }));
+      const id = await registry.sequencerIdOf(await signer.getAddress());
+      const info = await registry.getSequencer(id);
+      console.log(`sequencer #${id}: ${SequencerStatus[Number(info.status)]}, stake ${fmtLux(info.stake)}`);
+      return id;
+    }),
+  );
+
+lp504
+  .task("stake", "Adds stake to the --from account's sequencer (or --id)")
+  .addParam("amount", "LUX to add")
+  .addOptionalParam("id", "Sequencer id")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { amount: string; id?: string; from?: string }, hre) =>
+    operate(hre, "increaseStake", a.from, async (suite, signer) => {
+      const id = await sequencerId(suite, signer, a.id);
+      await sent(`stake of #${id} increased`, suite.registry.increaseStake(id, { value: lux(hre, a.amount) }));
+    }),
+  );
+
+lp504
+  .task("delegate", "Delegates stake to a sequencer's pool")
+  .addParam("id", "Sequencer id")
+  .addParam("amount", "LUX to delegate")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { id: string; amount: string; from?: string }, hre) =>
+    operate(hre, "delegateStake", a.from, async ({ registry }, signer) => {
+      await sent(`delegated to #${a.id}`, registry.delegateStake(a.id, { value: lux(hre, a.amount) }));
+      const [shares, value] = await registry.delegationOf(a.id, await signer.getAddress());
+      console.log(`delegation: ${shares} shares worth ${fmtLux(value)}`);
+    }),
+  );
+
+lp504
+  .task("undelegate", "Queues an undelegation (withdrawable after the exit delay)")
+  .addParam("id", "Sequencer id")
+  .addOptionalParam("shares", "Shares to undelegate (default: all)")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { id: string; shares?: string; from?: string }, hre) =>
+    operate(hre, "undelegate", a.from, async ({ registry }, signer) => {
+      const shares = a.shares !== undefined ? BigInt(a.shares) : (await registry.delegationOf(a.id, await signer.getAddress()))[0];
+      const receipt = await sent(`undelegated ${shares} shares from #${a.id}`, registry.undelegate(a.id, shares));
+      const event = receipt && (receipt as unknown as { logs: { fragment?: { name: string }; args?: unknown[] }[] }).logs.find((l) => l.fragment?.name === "UndelegationQueued");
+      if (event) console.log(`unbonding request ${String(event.args?.[0])}: run \`lp504 withdraw --request <id>\` after the exit delay`);
+    }),
+  );
+
+lp504
+  .task("exit", "Starts the exit of a sequencer (or completes it with --complete after the exit delay)")
+  .addOptionalParam("id", "Sequencer id (default: the --from account's)")
+  .addFlag("complete", "Complete a started exit and credit the stake to the withdrawable balance")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { id?: string; complete: boolean; from?: string }, hre) =>
+    operate(hre, a.complete ? "completeExit" : "initiateExit", a.from, async (suite, signer) => {
+      const id = await sequencerId(suite, signer, a.id);
+      if (a.complete) await sent(`exit of #${id} completed`, suite.registry.completeExit(id));
+      else await sent(`exit of #${id} started`, suite.registry.initiateExit(id));
+    }),
+  );
+
+lp504
+  .task("withdraw", "Withdraws the --from account's balance (or an unbonding request, or a pool's rewards)")
+  .addOptionalParam("request", "Unbonding request id to withdraw")
+  .addOptionalParam("rewards", "Sequencer id whose pool rewards to claim first")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { request?: string; rewards?: string; from?: string }, hre) =>
+    operate(hre, "withdraw", a.from, async ({ registry }, signer) => {
+      if (a.request !== undefined) return sent(`unbonding request ${a.request} withdrawn`, registry.withdrawUnbonding(a.request));
+      if (a.rewards !== undefined) await sent(`rewards of #${a.rewards} claimed`, registry.claimRewards(a.rewards));
+      const balance = await registry.withdrawableBalance(await signer.getAddress());
+      await sent(`withdrew ${fmtLux(balance)}`, registry.withdraw());
+    }),
+  );
+
+lp504
+  .task("status", "A table of the sequencers: stake, status, weight, score, the active one marked")
+  .addOptionalParam("start", "First sequencer id", 1, types.int)
+  .addOptionalParam("limit", "How many", 50, types.int)
+  .setAction(async (a: { start: number; limit: number }, hre) =>
+    withDecodedErrors(hre, "status", async () => {
+      const { registry } = await attachSuite(hre);
+      const [total, active, current, config, count, insurance] = await Promise.all([
+        registry.totalSequencers(),
+        registry.getActiveSequencer(),
+        registry.currentSequencerId(),
+        registry.getConfig(),
+        registry.activeSequencerCount(),
+        registry.insuranceFund(),
+      ]);
+      const rows = [];
+      const end = Math.min(Number(total), a.start + a.limit - 1);
+      for (let id = a.start; id <= end; id++) {
+        const [s, pool, score] = await Promise.all([registry.getSequencer(id), registry.getPool(id), registry.decayedPerformance(id)]);
+        rows.push({
+          id,
+          " ": BigInt(id) === current ? "▶" : "",
+          operator: s.operator,
+          status: SequencerStatus[Number(s.status)],
+          "own stake": fmtLux(s.stake),
+          "pool value": fmtLux(pool.bondedStake),
+          weight: (await registry.weightOf(id)).toString(),
+          "score (bp)": score.toString(),
+        });
+      }
+      console.log(
+        `chain ${await chainIdOf(hre)} · ${total} sequencers, ${count} active · mode ${SelectionMode[Number(config.selectionMode)]} · active sequencer ${active} · insurance ${fmtLux(insurance)}`,
+      );
+      if (rows.length) console.table(rows);
+      return { total: Number(total), active, rows: rows.length };
+    }),
+  );
+
+lp504
+  .task("rotate", "Rotates to the next sequencer once the rotation period has passed (anyone may call)")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { from?: string }, hre) =>
+    operate(hre, "rotateSequencer", a.from, async ({ registry }) => {
+      const before = await registry.getActiveSequencer();
+      await sent("rotated", registry.rotateSequencer());
+      const after = await registry.getActiveSequencer();
+      console.log(`active sequencer: ${before} → ${after}`);
+      return after;
+    }),
+  );
+
+lp504
+  .task("bid", "Bids in a sequencing-rights auction (outbid bids are withdrawable from the selection contract)")
+  .addParam("auction", "Auction id")
+  .addParam("amount", "Bid in LUX")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { auction: string; amount: string; from?: string }, hre) =>
+    operate(hre, "placeBid", a.from, async ({ selection }) => {
+      await sent(`bid ${a.amount} LUX in auction ${a.auction}`, selection.placeBid(a.auction, { value: lux(hre, a.amount) }));
+    }),
+  );
+
+lp504
+  .task("vrf-commit", "Commits the open VRF beacon round with the --from operator's VRF key (registers the key with --register)")
+  .addParam("secret", "Secret the operator's VRF key is derived from (keep it private)")
+  .addFlag("register", "Register the derived key for the operator's sequencer first")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { secret: string; register: boolean; from?: string }, hre) =>
+    operate(hre, "commitVRF", a.from, async (suite, signer) => {
+      const beacon = suite.beacon;
+      if (!beacon) throw new HardhatPluginError(PLUGIN, "this deployment uses Chainlink VRF, not the sequencers' beacon");
+      const key = operatorVrfKey(a.secret);
+      if (a.register) {
+        const id = await sequencerId(suite, signer);
+        await sent(`VRF key registered for #${id}`, beacon.registerVRFKey(id, key.pk));
+      }
+      const round = await openRound(beacon);
+      if (!round.open) {
+        console.log("no round is open: requesting randomness opens one");
+        await sent("randomness requested", suite.selection.requestRandomness());
+      }
+      const { output, gasUsed } = await commitRound(beacon, signer, key);
+      console.log(`round committed: output ${hre.ethers.toBeHex(output, 32)} (gas ${gasUsed})`);
+    }),
+  );
+
+lp504
+  .task("sign-commitment", "Signs an EIP-712 block commitment as the --from operator (prints the signature)")
+  .addParam("id", "Sequencer id")
+  .addParam("slot", "Slot number")
+  .addParam("blockHash", "Block hash (bytes32)")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { id: string; slot: string; blockHash: string; from?: string }, hre) =>
+    operate(hre, "sign", a.from, async ({ registry }, signer) => {
+      const signature = await signBlockCommitment(signer, await registry.getAddress(), await chainIdOf(hre), {
+        sequencerId: BigInt(a.id),
+        slot: BigInt(a.slot),
+        blockHash: a.blockHash,
+      });
+      console.log(signature);
+      return signature;
+    }),
+  );
+
+lp504
+  .task("report-equivocation", "Reports two conflicting signed block commitments: slashes, suspends, pays the reporter")
+  .addParam("id", "Sequencer id")
+  .addParam("slot", "Slot both commitments are for")
+  .addParam("hashA", "First block hash")
+  .addParam("sigA", "Signature of the first commitment")
+  .addParam("hashB", "Second block hash")
+  .addParam("sigB", "Signature of the second commitment")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { id: string; slot: string; hashA: string; sigA: string; hashB: string; sigB: string; from?: string }, hre) =>
+    operate(hre, "reportMisbehavior", a.from, async ({ registry }, signer) => {
+      const evidence = encodeEquivocationEvidence(BigInt(a.slot), a.hashA, a.sigA, a.hashB, a.sigB);
+      const receipt = await sent(`evidence against #${a.id} submitted`, registry.reportMisbehavior(a.id, evidence));
+      const names = receipt.logs.map((l) => registry.interface.parseLog(l)?.name);
+      if (!names.includes("EquivocationProven")) {
+        console.log("the evidence is not a canonical equivocation proof: it was recorded for governance and slashed nothing");
+        return false;
+      }
+      console.log(`equivocation proven: #${a.id} slashed and suspended`);
+      console.log(`reporter balance: ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (withdraw with \`lp504 withdraw\`)`);
+      return true;
+    }),
+  );
+
+lp504
+  .task("job-submit", "Submits an AI compute job with escrowed payment")
+  .addParam("payment", "Payment in LUX (escrowed)")
+  .addOptionalParam("flops", "Required GFLOPS", "100")
+  .addOptionalParam("memory", "Required memory (MiB)", "1024")
+  .addOptionalParam("priority", "Priority", "1")
+  .addOptionalParam("deadline", "Seconds from now", "7200")
+  .addOptionalParam("spec", "Job spec (UTF-8)", "")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { payment: string; flops: string; memory: string; priority: string; deadline: string; spec: string; from?: string }, hre) =>
+    operate(hre, "submitComputeJob", a.from, async ({ scheduler }, signer) => {
+      const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+      const job = {
+        jobId: hre.ethers.ZeroHash,
+        requiredFlops: BigInt(a.flops),
+        memoryRequirement: BigInt(a.memory),
+        deadline: BigInt(now) + BigInt(a.deadline),
+        priority: BigInt(a.priority),
+        requester: await signer.getAddress(),
+        jobSpec: hre.ethers.toUtf8Bytes(a.spec),
+      };
+      const jobId = await scheduler.submitComputeJob.staticCall(job, { value: lux(hre, a.payment) });
+      await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
+      console.log(`job ${jobId}`);
+      return jobId;
+    }),
+  );
+
+const JOB_STATUS = ["None", "Queued", "Scheduled", "Running", "ResultSubmitted", "Completed", "Cancelled", "Expired", "Failed"];
+
+lp504
+  .task("job", "Inspects a compute job")
+  .addParam("id", "Job id")
+  .setAction(async (a: { id: string }, hre) =>
+    withDecodedErrors(hre, "getJob", async () => {
+      const { scheduler } = await attachSuite(hre);
+      const [job] = await scheduler.getJob(a.id);
+      if (Number(job.status) === 0) throw new HardhatPluginError(PLUGIN, `no job ${a.id}`);
+      console.table([
+        {
+          status: JOB_STATUS[Number(job.status)],
+          requester: job.requester,
+          sequencer: job.sequencerId.toString(),
+          priority: job.priority.toString(),
+          gflops: job.requiredFlops.toString(),
+          "memory MiB": job.memoryRequirement.toString(),
+          payment: fmtLux(job.payment),
+          deadline: new Date(Number(job.deadline) * 1000).toISOString(),
+        },
+      ]);
+      return JOB_STATUS[Number(job.status)];
+    }),
+  );
+
+lp504
+  .task("clusters", "Lists the training clusters with their members, epoch and progress")
+  .setAction(async (_a, hre) =>
+    withDecodedErrors(hre, "clusters", async () => {
+      const { training, record } = await attachSuite(hre);
+      const from = record.contracts.TrainingCoordinator!.blockNumber;
+      const created = await training.queryFilter(training.filters.ClusterCreated(), from);
+      const rows = [];
+      for (const log of created) {
+        const id = log.args.clusterId;
+        const c = await training.getCluster(id);
+        const [generation] = await training.clusterState(id);
+        rows.push({
+          cluster: `${id.slice(0, 10)}…`,
+          model: c.modelHash.slice(0, 10) + "…",
+          members: c.sequencerIds.map(String).join(","),
+          epoch: `${c.currentEpoch}/${c.totalEpochs}`,
+          generation: generation.toString(),
+        });
+      }
+      console.log(`${rows.length} training clusters`);
+      if (rows.length) console.table(rows);
+      return rows.length;
+    }),
+  );
+
