@@ -57,6 +57,13 @@ const config: HardhatUserConfig = {
       // The spec's tests stake 100,000 LUX per sequencer; fund every account far above that.
       accounts: { count: 40, accountsBalance: (10n ** 30n).toString() },
       blockGasLimit: 30_000_000,
+      // `FORK_URL=<rpc> npm run simulate` forks a live chain (Lux, or a local anvil) and simulates on the fork.
+      ...(process.env.FORK_URL ? { forking: { url: process.env.FORK_URL } } : {}),
+      // Lux C-Chain runs shanghai from genesis: lets the fork execute calls at blocks before the fork point.
+      chains: {
+        96369: { hardforkHistory: { shanghai: 0 } },
+        96368: { hardforkHistory: { shanghai: 0 } },
+      },
     },
     localhost: {
       url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545",

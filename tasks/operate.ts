@@ -80,8 +80,9 @@ lp504
     operate(hre, "undelegate", a.from, async ({ registry }, signer) => {
       const shares = a.shares !== undefined ? BigInt(a.shares) : (await registry.delegationOf(a.id, await signer.getAddress()))[0];
       const receipt = await sent(`undelegated ${shares} shares from #${a.id}`, registry.undelegate(a.id, shares));
-      const event = receipt && (receipt as unknown as { logs: { fragment?: { name: string }; args?: unknown[] }[] }).logs.find((l) => l.fragment?.name === "UndelegationQueued");
-      if (event) console.log(`unbonding request ${String(event.args?.[0])}: run \`lp504 withdraw --request <id>\` after the exit delay`);
+      const queued = receipt.logs.map((l) => registry.interface.parseLog(l)).find((l) => l?.name === "UndelegationQueued");
+      if (queued) console.log(`unbonding request ${queued.args.requestId}: \`lp504 withdraw --request ${queued.args.requestId}\` after the exit delay`);
+      return queued?.args.requestId as bigint | undefined;
     }),
   );
 
@@ -183,7 +184,7 @@ lp504
     operate(hre, "commitVRF", a.from, async (suite, signer) => {
       const beacon = suite.beacon;
       if (!beacon) throw new HardhatPluginError(PLUGIN, "this deployment uses Chainlink VRF, not the sequencers' beacon");
-      const key = operatorVrfKey(a.secret);
+      const key = operatorVrfKey(hre.ethers.isHexString(a.secret, 32) ? a.secret : hre.ethers.id(a.secret));
       if (a.register) {
         const id = await sequencerId(suite, signer);
         await sent(`VRF key registered for #${id}`, beacon.registerVRFKey(id, key.pk));
