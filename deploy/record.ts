@@ -52,7 +52,14 @@ export interface DeploymentRecord {
  * never overwrite a real chain's record), else the package's own `deployments/`.
  */
 export function deploymentsDir(dir?: string): string {
-  return dir ?? process.env.LP504_DEPLOYMENTS_DIR ?? path.join(__dirname, "..", "deployments");
+  return dir ?? process.env.LP504_DEPLOYMENTS_DIR ?? path.join(packageRoot(), "deployments");
+}
+
+/** The package's root (where package.json is), from the sources or from the built `dist/`. */
+function packageRoot(): string {
+  let dir = path.join(__dirname, "..");
+  while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 export function deploymentPath(chainId: number | bigint, dir?: string): string {

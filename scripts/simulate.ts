@@ -55,6 +55,8 @@ interface Sim {
   training: TrainingCoordinator;
   gov: Signer;
   origin: string;
+  /** Names the report: the chain id, or fork-<chainId>. */
+  label: string;
 }
 
 interface SimSequencer {
@@ -134,6 +136,9 @@ async function obtainSuite(): Promise<Sim> {
   const forkUrl = process.env.FORK_URL;
   if (forkUrl) {
     const chainId = await remoteChainId(forkUrl);
+    // The fork block itself counts as history, which Hardhat executes only for chains it knows the hardforks of:
+    // one local block on top makes every later call run on the configured shanghai rules.
+    await network.provider.send("evm_mine", []);
     const record = readDeployment(chainId);
     const block = await ethers.provider.getBlockNumber();
     if (record?.complete && (await ethers.provider.getCode(record.contracts.SequencerRegistry!.address)) !== "0x") {
@@ -150,6 +155,7 @@ async function obtainSuite(): Promise<Sim> {
         training: await at("TrainingCoordinator"),
         gov: await governanceSigner(record),
         origin: `fork of chain ${chainId} at block ${block}, deployment of ${record.updatedAt}`,
+        label: `fork-${chainId}`,
       };
     }
     console.log(`Fork of chain ${chainId} at block ${block}: no LP-504 deployment recorded, deploying the suite on the fork`);
@@ -157,7 +163,7 @@ async function obtainSuite(): Promise<Sim> {
     console.log("LP-504 simulation on the built-in Hardhat network (shanghai): deploying the suite");
   }
   const suite = await deploySuite(hre, suiteParams({}), deployer, { log: (l) => console.log(l) });
-  return { ...suite, beacon: suite.beacon!, gov: deployer, origin: forkUrl ? `fork of ${forkUrl}, suite deployed on the fork` : "built-in Hardhat network" };
+  return { ...suite, beacon: suite.beacon!, gov: deployer, origin: forkUrl ? `fork of ${forkUrl}, suite deployed on the fork` : "built-in Hardhat network", label: forkUrl ? `fork-${await remoteChainId(forkUrl)}` : "31337" };
 }
 
 async function main() {
@@ -440,7 +446,7 @@ async function main() {
 
   // ── 9. report ──
   step(9, "Report");
-  await writeReport(sim, sequencers, firstBlock, String(chainId));
+  await writeReport(sim, sequencers, firstBlock, sim.label);
 }
 
 async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: number, chainId: string) {
