@@ -294,7 +294,7 @@ function checkKeys(base: unknown, override: unknown, where: string) {
   if (base === null || typeof base !== "object" || Array.isArray(base)) return;
   if (override === null || typeof override !== "object" || Array.isArray(override)) return;
   for (const [k, v] of Object.entries(override as Record<string, unknown>)) {
-    if (k.startsWith("$") || OPTIONAL_KEYS.has(k)) continue;
+    if (k.startsWith("$") || OPTIONAL_KEYS.has(k) || (where === "params" && k === "randomness")) continue;
     if (where === "params" && KNOWN_SECTIONS.includes(k) && !(k in (base as object))) continue;
     if (!(k in (base as object))) throw new Error(`${where}: unknown parameter "${k}"`);
     checkKeys((base as Record<string, unknown>)[k], v, `${where}.${k}`);

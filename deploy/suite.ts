@@ -12,7 +12,9 @@ import type {
   PerformanceMonitor,
   AIScheduler,
 } from "../typechain-types";
-import { type SuiteParams, defaultSuiteParams } from "./params";
+import { type SuiteParams, defaultSuiteParams, Parameter } from "./params";
+
+const SELECTION_MODE_PARAMETER = Parameter.SelectionMode;
 import { type ContractName, type DeploymentRecord, toJson } from "./record";
 
 export interface Suite {
@@ -143,7 +145,9 @@ export async function deploySuite(
     [
       {
         admin: deployerAddress,
-        config: r.config,
+        // The registry starts in round-robin (other modes need the selection module, deployed next); the
+        // configured mode is set once the module is wired.
+        config: { ...r.config, selectionMode: 0 },
         parameters: { ...r.parameters, fallbackSequencer: r.parameters.fallbackSequencer ?? governance },
         slotDuration: r.slotDuration,
         weightUnit: r.weightUnit,
@@ -230,6 +234,12 @@ export async function deploySuite(
     `registry: selection module ${selectionAddress}`,
     async () => same(await registry.selectionModule(), selectionAddress),
     () => registry.setSelectionModule(selectionAddress),
+  );
+  const mode = BigInt(r.config.selectionMode);
+  await step(
+    `registry: selection mode ${mode}`,
+    async () => (await registry.getConfig()).selectionMode === mode,
+    () => registry.setParameter(SELECTION_MODE_PARAMETER, mode),
   );
   const reporterRole = await monitor.REPORTER_ROLE();
   for (const reporter of mp.reporters ?? []) {

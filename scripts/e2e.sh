@@ -18,7 +18,11 @@ WATCH_PID=""
 cleanup() {
   local rc=$?
   [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null || true
-  if [ -n "$ANVIL_PID" ]; then kill "$ANVIL_PID" 2>/dev/null || true; wait "$ANVIL_PID" 2>/dev/null || true; fi
+  if [ -n "$ANVIL_PID" ]; then
+    # anvil runs in its own process group (npx's wrapper and the binary): stop the whole group.
+    kill -TERM -- "-$ANVIL_PID" 2>/dev/null || kill "$ANVIL_PID" 2>/dev/null || true
+    wait "$ANVIL_PID" 2>/dev/null || true
+  fi
   if [ "$rc" -ne 0 ]; then echo "e2e: FAILED (exit $rc); logs in $LOG_DIR"; tail -n 20 "$LOG_DIR"/anvil.log 2>/dev/null || true; fi
   rm -rf "$LP504_DEPLOYMENTS_DIR"
   exit "$rc"
@@ -30,7 +34,7 @@ hh() { npx hardhat --network localhost lp504 "$@"; }
 step() { echo; echo "e2e: $*"; }
 
 step "starting anvil on $RPC (chain 96369, shanghai)"
-npx anvil --chain-id 96369 --hardfork shanghai --host 127.0.0.1 --port "$PORT" --balance 1000000 > "$LOG_DIR/anvil.log" 2>&1 &
+setsid npx anvil --chain-id 96369 --hardfork shanghai --host 127.0.0.1 --port "$PORT" --balance 1000000 > "$LOG_DIR/anvil.log" 2>&1 &
 ANVIL_PID=$!
 for _ in $(seq 1 100); do rpc eth_chainId '[]' > /dev/null 2>&1 && break; sleep 0.1; done
 [ "$(rpc eth_chainId '[]' | sed -E 's/.*"result":"([^"]*)".*/\1/')" = "0x17871" ] || { echo "anvil is not answering as chain 96369"; exit 1; }
