@@ -34,7 +34,7 @@ hh() { npx hardhat --network localhost lp504 "$@"; }
 step() { echo; echo "e2e: $*"; }
 
 step "starting anvil on $RPC (chain 96369, shanghai)"
-setsid npx anvil --chain-id 96369 --hardfork shanghai --host 127.0.0.1 --port "$PORT" --balance 1000000 > "$LOG_DIR/anvil.log" 2>&1 &
+setsid ./node_modules/.bin/anvil --chain-id 96369 --hardfork shanghai --host 127.0.0.1 --port "$PORT" --balance 1000000 > "$LOG_DIR/anvil.log" 2>&1 &
 ANVIL_PID=$!
 for _ in $(seq 1 100); do rpc eth_chainId '[]' > /dev/null 2>&1 && break; sleep 0.1; done
 [ "$(rpc eth_chainId '[]' | sed -E 's/.*"result":"([^"]*)".*/\1/')" = "0x17871" ] || { echo "anvil is not answering as chain 96369"; exit 1; }
