@@ -1,0 +1,255 @@
+/**
+ * Model-based invariants of the two contracts that hold other people's money besides the registry:
+ * auctions (SelectionMechanisms) and compute-job escrow (AIScheduler). Random sequences, checked every step.
+ */
+import fc from "fast-check";
+import hre, { ethers } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { deploySuite, suiteParams, type Suite } from "../deploy";
+import { params, snapshot, revertTo, jump, outcome, eq, ok, RUNS, STEPS } from "./helpers";
+
+interface Step {
+  run(): Promise<void>;
+  toString(): string;
+  [fc.toStringMethod](): string;
+}
+const step = (name: string, run: () => Promise<void>): Step => ({ run, toString: () => name, [fc.toStringMethod]: () => name });
+
+async function setup() {
+  const signers = await ethers.getSigners();
+  const suite = await deploySuite(hre, suiteParams({}), signers[0]);
+  const operators = signers.slice(1, 4);
+  for (let i = 0; i < operators.length; i++) {
+    await suite.registry.connect(operators[i]).registerSequencer(`enode://s${i}`, "0x02", "0x", { value: ethers.parseEther("1000") });
+  }
+  return { suite, governance: signers[0], operators, others: signers.slice(4, 8) };
+}
+
+describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, function () {
+  this.timeout(0);
+
+  it("auctions: the balance is always the live bids plus what is withdrawable; dust bids never enter", async () => {
+    const { suite, governance, operators, others } = await setup();
+    const { selection, registry } = suite;
+    const address = await selection.getAddress();
+    const minBid = (await selection.getParameters()).minBid;
+    const bidders: HardhatEthersSigner[] = [...operators, others[0]]; // the last is not a sequencer
+    const accounts = [...bidders.map((b) => b.address), governance.address];
+    let base = await snapshot();
+    let ethIn = 0n;
+    let ethOut = 0n;
+    const outcomes = new Map<string, number>();
+    const count = (e?: string) => {
+      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
+    };
+
+    const check = async () => {
+      const balance = await ethers.provider.getBalance(address);
+      eq("balance = value in − value out", balance, ethIn - ethOut);
+      eq("balance = totalOwed()", balance, await selection.totalOwed());
+      let owed = 0n;
+      const n = await selection.auctionCount();
+      for (let a = 1n; a <= n; a++) {
+        if ((await selection.getAuction(a)).finalized) continue;
+        for (const bid of (await selection.auctionBidders(a))[1]) owed += bid;
+      }
+      for (const account of accounts) owed += await selection.pendingReturns(account);
+      eq("balance = live bids + withdrawable", balance, owed);
+    };
+
+    const steps = [
+      fc.integer({ min: 60, max: 7200 }).map((d) =>
+        step(`initAuction(${d}s)`, async () => {
+          count(await outcome(selection.connect(governance).initAuction(d)));
+        }),
+      ),
+      fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.oneof(fc.bigInt({ min: 1n, max: 1000n }), fc.bigInt({ min: 1n, max: 3n * 10n ** 18n }))).map(([k, b, amount]) =>
+        step(`placeBid(auction ${k}, bidder ${b}, ${amount} wei)`, async () => {
+          const n = await selection.auctionCount();
+          const id = n === 0n ? 1n : (BigInt(k) % n) + 1n;
+          const bid = await selection.connect(bidders[b]).placeBid.staticCall(id, { value: amount }).then(() => undefined, () => "refused");
+          const [current] = (await selection.auctionBidders(id).catch(() => [[], []])) as [string[], bigint[]];
+          const total = current.includes(bidders[b].address);
+          const err = await outcome(selection.connect(bidders[b]).placeBid(id, { value: amount }));
+          count(err);
+          eq("static call and transaction agree", err === undefined, bid === undefined);
+          if (!total && amount < minBid) ok("a dust bid below minBid never enters", err !== undefined);
+          if (b === 3) ok("a non-sequencer cannot bid", err !== undefined);
+          if (!err) ethIn += amount;
+        }),
+      ),
+      fc.nat().map((k) =>
+        step(`finalizeAuction(${k})`, async () => {
+          const n = await selection.auctionCount();
+          if (n === 0n) return;
+          const fundBefore = await registry.insuranceFund();
+          const err = await outcome(selection.finalizeAuction((BigInt(k) % n) + 1n));
+          count(err);
+          if (!err) ethOut += (await registry.insuranceFund()) - fundBefore; // the insurance fee leaves for the registry
+        }),
+      ),
+      fc.integer({ min: 0, max: 4 }).map((a) =>
+        step(`withdraw(account ${a})`, async () => {
+          const signer = [...bidders, governance][a];
+          const owed = await selection.pendingReturns(signer.address);
+          const err = await outcome(selection.connect(signer).withdraw());
+          count(err);
+          if (owed === 0n) ok("nothing to withdraw is refused", err !== undefined);
+          else {
+            eq("a credited bidder withdraws", err ?? "none", "none");
+            ethOut += owed;
+          }
+        }),
+      ),
+      fc.integer({ min: 1, max: 7200 }).map((s) => step(`time +${s}s`, () => jump(s))),
+    ];
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof({ arbitrary: steps[0], weight: 1 }, { arbitrary: steps[1], weight: 5 }, { arbitrary: steps[2], weight: 1 }, { arbitrary: steps[3], weight: 2 }, { arbitrary: steps[4], weight: 1 }), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
+        base = await revertTo(base);
+        ethIn = await ethers.provider.getBalance(address);
+        ethOut = 0n;
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
+      params(),
+    );
+    console.log("      outcomes:", Object.fromEntries(outcomes));
+    ok("bids succeed in the sequences", (outcomes.get("success") ?? 0) > RUNS * 5);
+  });
+
+  it("compute jobs: escrow plus withdrawable is the balance, and every settled job is paid exactly once", async () => {
+    const { suite, governance, operators, others } = await setup();
+    const { scheduler } = suite;
+    const address = await scheduler.getAddress();
+    const TFLOPS = 10n ** 12n;
+    for (let i = 0; i < operators.length; i++) {
+      await scheduler.connect(operators[i]).registerCapabilities(i + 1, {
+        sequencerId: i + 1,
+        availableFlops: 1000n * TFLOPS,
+        availableMemory: 1n << 40n,
+        networkBandwidth: 1000n,
+        supportedModels: [],
+        hasTEE: false,
+        hasGPU: true,
+      });
+    }
+    const requesters = others.slice(0, 2);
+    const accounts = [...operators, ...requesters];
+    const TERMINAL = new Set([5n, 6n, 7n, 8n]);
+    let base = await snapshot();
+    let jobs: { id: string; payment: bigint; requester: HardhatEthersSigner; terminal?: bigint }[] = [];
+    let ethIn = 0n;
+    let ethOut = 0n;
+    const outcomes = new Map<string, number>();
+    const count = (e?: string) => {
+      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
+    };
+    const job = (k: number) => (jobs.length ? jobs[k % jobs.length] : undefined);
+
+    const check = async () => {
+      const balance = await ethers.provider.getBalance(address);
+      const [escrow, withdrawable] = await scheduler.accounting();
+      eq("balance = value in − value out", balance, ethIn - ethOut);
+      eq("balance = escrow + withdrawable", balance, escrow + withdrawable);
+      let open = 0n;
+      let settled = 0n;
+      for (const j of jobs) {
+        const [info] = await scheduler.getJob(j.id);
+        const status = BigInt(info.status);
+        if (j.terminal !== undefined) eq(`settled job ${j.id.slice(0, 10)} never changes again`, status, j.terminal);
+        if (TERMINAL.has(status)) {
+          j.terminal = status;
+          settled += j.payment;
+        } else open += j.payment;
+      }
+      eq("escrow = payments of open jobs", escrow, open);
+      eq("withdrawable + withdrawn = payments of settled jobs (each paid exactly once)", withdrawable + ethOut, settled);
+    };
+
+    const steps = [
+      fc.tuple(fc.integer({ min: 0, max: 1 }), fc.bigInt({ min: 1n, max: 10n ** 18n }), fc.integer({ min: 600, max: 20_000 })).map(([r, pay, ttl]) =>
+        step(`submit(requester ${r}, ${pay} wei, ${ttl}s)`, async () => {
+          const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+          const spec = { jobId: ethers.ZeroHash, requiredFlops: 10n * TFLOPS, memoryRequirement: 1n << 30n, deadline: now + ttl, priority: r, requester: ethers.ZeroAddress, jobSpec: "0x" };
+          const id = await scheduler.connect(requesters[r]).submitComputeJob.staticCall(spec, { value: pay });
+          const err = await outcome(scheduler.connect(requesters[r]).submitComputeJob(spec, { value: pay }));
+          count(err);
+          if (!err) {
+            ethIn += pay;
+            jobs.push({ id, payment: pay, requester: requesters[r] });
+          }
+        }),
+      ),
+      fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 })).map(([k, s]) =>
+        step(`schedule(job ${k}, #${s})`, async () => {
+          const j = job(k);
+          if (j) count(await outcome(scheduler.connect(governance).scheduleJob(j.id, s)));
+        }),
+      ),
+      fc.nat().map((k) =>
+        step(`start+result(job ${k})`, async () => {
+          const j = job(k);
+          if (!j) return;
+          const [info] = await scheduler.getJob(j.id);
+          const operator = operators[Number(info.sequencerId) - 1] ?? operators[0];
+          count(await outcome(scheduler.connect(operator).startJob(j.id)));
+          count(await outcome(scheduler.connect(operator).submitResult(j.id, ethers.id(j.id), 1000)));
+        }),
+      ),
+      fc.tuple(fc.nat(), fc.boolean()).map(([k, byRequester]) =>
+        step(`complete(job ${k}, ${byRequester ? "requester" : "anyone"})`, async () => {
+          const j = job(k);
+          if (j) count(await outcome(scheduler.connect(byRequester ? j.requester : others[3]).completeJob(j.id)));
+        }),
+      ),
+      fc.nat().map((k) =>
+        step(`cancel(job ${k})`, async () => {
+          const j = job(k);
+          if (j) count(await outcome(scheduler.connect(j.requester).cancelJob(j.id)));
+        }),
+      ),
+      fc.nat().map((k) =>
+        step(`timeout(job ${k})`, async () => {
+          const j = job(k);
+          if (j) count(await outcome(scheduler.connect(others[3]).timeoutJob(j.id)));
+        }),
+      ),
+      fc.integer({ min: 0, max: 4 }).map((a) =>
+        step(`withdraw(account ${a})`, async () => {
+          const signer = accounts[a];
+          const owed = await scheduler.balanceOf(signer.address);
+          const err = await outcome(scheduler.connect(signer).withdraw());
+          count(err);
+          if (owed === 0n) ok("nothing to withdraw is refused", err !== undefined);
+          else {
+            eq("a credited account withdraws", err ?? "none", "none");
+            ethOut += owed;
+          }
+        }),
+      ),
+      fc.integer({ min: 1, max: 8000 }).map((s) => step(`time +${s}s`, () => jump(s))),
+    ];
+    const weights = [4, 3, 3, 2, 1, 1, 2, 1];
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
+        base = await revertTo(base);
+        jobs = [];
+        ethIn = await ethers.provider.getBalance(address);
+        ethOut = 0n;
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
+      params(),
+    );
+    console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));
+    ok("jobs are settled in the sequences", (outcomes.get("success") ?? 0) > RUNS * 10);
+  });
+});
+
+export type { Suite };
