@@ -200,11 +200,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IAIWorkloadScheduler
     function cancelJob(bytes32 jobId) external {
-        (uint256 index, Job storage j) = _job(jobId);
+        (, Job storage j) = _job(jobId);
         if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
         JobStatus status = j.status;
         if (status != JobStatus.Queued && status != JobStatus.Scheduled) revert SchedulerInvalidJobStatus(jobId, status);
-        _leave(index, j);
+        _leave(j);
         _refund(jobId, j, JobStatus.Cancelled);
         emit JobCancelled(jobId);
     }
@@ -259,11 +259,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
      * sequencer's operator (withdrawable) and releases the capacity. Once only.
      */
     function completeJob(bytes32 jobId) external {
-        (uint256 index, Job storage j) = _job(jobId);
+        (, Job storage j) = _job(jobId);
         if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
         uint256 acceptBy = uint256(j.resultAt) + acceptanceWindow;
         if (msg.sender != j.requester && block.timestamp <= acceptBy) revert SchedulerDeadlineNotPassed(jobId, acceptBy);
-        _leave(index, j);
+        _leave(j);
         address operator = registry.operatorOf(j.sequencerId);
         uint128 payment = j.payment;
         _escrow -= payment;
@@ -277,7 +277,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
      * running past `deadline` (Failed). The requester is refunded; a sequencer that held the job is slashed.
      */
     function timeoutJob(bytes32 jobId) external {
-        (uint256 index, Job storage j) = _job(jobId);
+        (, Job storage j) = _job(jobId);
         JobStatus status = j.status;
         uint256 limit;
         JobStatus outcome;
@@ -290,7 +290,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         }
         if (block.timestamp <= limit) revert SchedulerDeadlineNotPassed(jobId, limit);
         uint256 sequencerId = status == JobStatus.Queued ? 0 : j.sequencerId;
-        _leave(index, j);
+        _leave(j);
         _refund(jobId, j, outcome);
         if (sequencerId != 0) _penalize(sequencerId, jobId);
     }
@@ -316,7 +316,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (!hasRole(SCHEDULER_ROLE, msg.sender)) _checkJobOperator(jobId, j);
         uint256 from = j.sequencerId;
         if (newSequencerId == from) revert SchedulerSameSequencer(jobId, newSequencerId);
-        _leave(index, j);
+        _leave(j);
         _assign(jobId, index, j, newSequencerId);
         emit JobMigrated(jobId, from, newSequencerId);
     }
@@ -345,7 +345,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             uint256 index = _movableJob(from, to, fromLoad - toLoad);
             if (index == 0) break;
             Job storage j = _jobs[index];
-            _leave(index, j);
+            _leave(j);
             _assign(bytes32(index), index, j, to);
             emit JobMigrated(bytes32(index), from, to);
         }
@@ -359,7 +359,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         for (; moved < maxJobs && cap.headJob != 0; ++moved) {
             uint256 index = cap.headJob;
             Job storage j = _jobs[index];
-            _leave(index, j);
+            _leave(j);
             j.sequencerId = 0;
             _setStatus(bytes32(index), j, JobStatus.Queued);
             _enqueue(index, j, j.bucket, true); // back at the head of its bucket: it keeps its place
@@ -394,7 +394,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (high.priority <= low.priority) revert SchedulerPriorityNotHigher(lowPriorityJob, highPriorityJob);
         uint256 sequencerId = low.sequencerId;
         _checkOperatorOrScheduler(sequencerId);
-        _leave(lowIndex, low);
+        _leave(low);
         low.sequencerId = 0;
         _setStatus(lowPriorityJob, low, JobStatus.Queued);
         _enqueue(lowIndex, low, low.bucket, true);
@@ -556,7 +556,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Takes a job out of wherever it is (queue, or a sequencer's list and its capacity).
-    function _leave(uint256 index, Job storage j) private {
+    function _leave(Job storage j) private {
         if (j.status == JobStatus.Queued) {
             _dequeue(j);
             return;

@@ -94,6 +94,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     event SelectionParametersUpdated(uint256 minScore, uint256 auctionWinners, uint256 turnsPerAuction, uint256 minBid);
     event HybridWeightsUpdated(uint16[4] weights);
     event RandomnessSourceUpdated(address indexed source);
+    /// @notice The rotation path could not request randomness from `source` (weighted draws wait for the next try).
+    event RandomnessRequestFailed(address indexed source);
     event RewardsRecipientUpdated(address indexed recipient);
     event AuctionScheduled(uint256 indexed auctionId, uint256 turns);
     event AuctionTurn(uint256 indexed auctionId, uint256 indexed sequencerId);
@@ -447,7 +449,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         try _source.requestRandomness() returns (uint256 requestId) {
             _pendingRequestId = uint40(requestId);
             emit RandomnessRequested(requestId);
-        } catch {}
+        } catch {
+            emit RandomnessRequestFailed(address(_source));
+        }
     }
 
     function _bestPerformer(uint256 excludedId) private view returns (uint256) {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
+import { Interface, type ErrorFragment } from "ethers";
 
 /**
  * Model-based runs: `INVARIANT_RUNS` sequences of `INVARIANT_STEPS` commands each, with a fixed seed
@@ -28,15 +29,38 @@ export async function jump(seconds: number) {
   await network.provider.send("evm_mine", []);
 }
 
-/** The revert's custom error name, or undefined when `p` succeeds. Other failures are rethrown. */
+let errors: Interface | undefined;
+
+/** Every custom error of the project's artifacts, to name a revert from its data alone. */
+async function allErrors(): Promise<Interface> {
+  if (errors) return errors;
+  const fragments = new Map<string, ErrorFragment>();
+  for (const fqn of await hre.artifacts.getAllFullyQualifiedNames()) {
+    for (const item of (await hre.artifacts.readArtifact(fqn)).abi) {
+      if (item.type !== "error") continue;
+      const fragment = new Interface([item]).fragments[0] as ErrorFragment;
+      fragments.set(fragment.selector, fragment);
+    }
+  }
+  errors = new Interface([...fragments.values()]);
+  return errors;
+}
+
+/**
+ * The revert's custom error name, or undefined when `p` succeeds. Names come from the revert data (Hardhat's
+ * own recognition fails once snapshots have reused addresses across suites). Other failures are rethrown.
+ */
 export async function outcome(p: Promise<{ wait(): Promise<unknown> }>): Promise<string | undefined> {
   try {
     await (await p).wait();
     return undefined;
   } catch (error) {
-    const e = error as { errorName?: string; revert?: { name?: string }; message?: string };
-    const name = e.errorName ?? e.revert?.name;
-    if (name) return name;
+    const e = error as { data?: unknown; message?: string };
+    const data = typeof e.data === "string" ? e.data : /return data: (0x[0-9a-fA-F]+)/.exec(e.message ?? "")?.[1];
+    if (data && data.length >= 10) {
+      const parsed = (await allErrors()).parseError(data);
+      if (parsed) return parsed.name;
+    }
     const m = /reverted with custom error '([A-Za-z0-9_]+)\(/.exec(e.message ?? "");
     if (m) return m[1];
     throw error;

@@ -6,7 +6,7 @@ import { lp504 } from "./lp504";
 export const MAX_DEPLOYED_SIZE = 24_576;
 
 lp504
-  .task("size", "Prints deployed bytecode sizes of the project's contracts; fails above 24 KiB")
+  .task("size", "Prints deployed bytecode sizes of the project's contracts; fails above 24 KiB or on any compiler warning")
   .setAction(async (_args, hre) => {
     await hre.run("compile", { quiet: true });
     const names = await hre.artifacts.getAllFullyQualifiedNames();
@@ -22,6 +22,21 @@ lp504
     }
     console.table(rows);
     if (failed) throw new Error(`a contract exceeds ${MAX_DEPLOYED_SIZE} bytes`);
+
+    // Compiler warnings fail the build too: every build-info kept for the current artifacts holds its solc
+    // output, warnings included (also when this run compiled nothing).
+    const warnings: string[] = [];
+    const dir = path.join(hre.config.paths.artifacts, "build-info");
+    for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      const info = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as {
+        output: { errors?: { severity: string; formattedMessage: string; sourceLocation?: { file: string } }[] };
+      };
+      for (const e of info.output.errors ?? []) {
+        if (e.severity === "warning" && (e.sourceLocation?.file ?? "contracts/").startsWith("contracts/")) warnings.push(e.formattedMessage);
+      }
+    }
+    if (warnings.length) throw new Error(`${warnings.length} compiler warning(s):\n${warnings.join("\n")}`);
+    console.log("No compiler warnings.");
   });
 
 /** The contracts whose ABIs the package exports (the suite, its interfaces and the linked libraries). */

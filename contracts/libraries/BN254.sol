@@ -7,6 +7,9 @@ pragma solidity ^0.8.24;
  * scalar-field helpers, for Feldman-verifiable secret sharing.
  */
 library BN254 {
+    /// @dev A precompile call failed (only with too little gas: its inputs here are always well formed).
+    error BN254PrecompileFailed();
+
     /// @dev Base field modulus.
     uint256 internal constant P = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @dev Group order (scalar field).
@@ -36,6 +39,6 @@ library BN254 {
             ok := staticcall(gas(), 0x05, input, 0xc0, input, 0x20)
             result := mload(input)
         }
-        require(ok);
+        if (!ok) revert BN254PrecompileFailed();
     }
 }

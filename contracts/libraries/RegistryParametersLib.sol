@@ -138,6 +138,8 @@ library RegistryParametersLib {
      * | ActivationBlock         | 0                       | 2^64 − 1                         |
      * | ScoreDecayRate          | 0                       | 10,000 bp per day                |
      */
+    // One bounds table as one function reads best: a branch per parameter.
+    // solhint-disable-next-line function-max-lines
     function setParameter(
         Params storage p,
         ISequencerRegistry.Parameter parameter,

@@ -63,9 +63,9 @@ library Wesolowski {
         // y must be canonical for the modular arithmetic below; a π ≥ N is reduced by the precompile and
         // proves nothing more than π mod N would.
         if (!_lt(y, n) || _isZero(y)) return false;
-        uint256 l = challenge(x, y, t, nonce);
-        if (!isProbablePrime(l)) return false;
-        uint256[WORDS] memory fourAB = _fourTimesProduct(_expModN(pi, l, n), _expModN(x, _expMod256(2, t, l), n), n);
+        uint256 ell = challenge(x, y, t, nonce);
+        if (!isProbablePrime(ell)) return false;
+        uint256[WORDS] memory fourAB = _fourTimesProduct(_expModN(pi, ell, n), _expModN(x, _expMod256(2, t, ell), n), n);
         uint256[WORDS] memory twoY = _addMod(y, y, n);
         uint256[WORDS] memory fourY = _addMod(twoY, twoY, n);
         if (_eq(fourAB, fourY)) return true;

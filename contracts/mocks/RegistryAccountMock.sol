@@ -28,8 +28,12 @@ contract RegistryAccountMock {
         return registry.withdraw();
     }
 
+    error Rejecting();
+
+    // An attacker's receive hook is complex on purpose: it re-enters or refuses.
+    // solhint-disable-next-line no-complex-fallback
     receive() external payable {
-        if (mode == OnReceive.Reject) revert("rejecting");
+        if (mode == OnReceive.Reject) revert Rejecting();
         if (mode == OnReceive.Reenter) {
             reentryAttempts += 1;
             registry.withdraw();
