@@ -41,7 +41,9 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
     registry: SequencerRegistry__factory.connect(address("SequencerRegistry"), runner),
     selection: SelectionMechanisms__factory.connect(address("SelectionMechanisms"), runner),
     beacon: record.contracts.VRFBeacon ? VRFBeacon__factory.connect(address("VRFBeacon"), runner) : undefined,
-    chainlinkAdapter: record.contracts.ChainlinkVRFAdapter ? ChainlinkVRFAdapter__factory.connect(address("ChainlinkVRFAdapter"), runner) : undefined,
+    chainlinkAdapter: record.contracts.ChainlinkVRFAdapter
+      ? ChainlinkVRFAdapter__factory.connect(address("ChainlinkVRFAdapter"), runner)
+      : undefined,
     mev: MEVMitigation__factory.connect(address("MEVMitigation"), runner),
     training: TrainingCoordinator__factory.connect(address("TrainingCoordinator"), runner),
     monitor: PerformanceMonitor__factory.connect(address("PerformanceMonitor"), runner),

@@ -80,7 +80,13 @@ async function growTo(suite: Suite, operators: Wallet[], target: number) {
         const w = await freshWallet();
         operators.push(w);
         const stake = ethers.parseEther(String(100 + (i % 100) * 5));
-        pending.push(registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", { value: stake, nonce: 0, gasLimit: 1_000_000 }));
+        pending.push(
+          registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", {
+            value: stake,
+            nonce: 0,
+            gasLimit: 1_000_000,
+          }),
+        );
         if (i % 7 === 0) extras.push(w.address);
       }
       await Promise.all(pending);
@@ -88,7 +94,9 @@ async function growTo(suite: Suite, operators: Wallet[], target: number) {
       for (const operator of extras.splice(0)) {
         const id = await registry.sequencerIdOf(operator);
         pending.push(registry.connect(delegator).delegateStake(id, { value: ethers.parseEther("20"), nonce: nonce++, gasLimit: 500_000 }));
-        pending.push(registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }));
+        pending.push(
+          registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }),
+        );
       }
       await Promise.all(pending);
       while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) {
@@ -111,33 +119,65 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   const midId = await r.sequencerIdOf(op.address); // ids within a mined batch need not follow submission order
   const config = await r.getConfig();
 
-  record("gas", "registry.registerSequencer", n, await isolated(async () => {
-    const w = await freshWallet();
-    return gasOf(r.connect(w).registerSequencer("enode://new@10.9.9.9:30303", "0x02" + "cd".repeat(32), "0x", { value: ethers.parseEther("250") }));
-  }));
-  record("gas", "registry.increaseStake", n, await isolated(() => gasOf(r.connect(op).increaseStake(midId, { value: ethers.parseEther("10") }))));
-  record("gas", "registry.delegateStake", n, await isolated(async () => {
-    const d = await freshWallet();
-    return gasOf(r.connect(d).delegateStake(midId, { value: ethers.parseEther("50") }));
-  }));
+  record(
+    "gas",
+    "registry.registerSequencer",
+    n,
+    await isolated(async () => {
+      const w = await freshWallet();
+      return gasOf(
+        r.connect(w).registerSequencer("enode://new@10.9.9.9:30303", "0x02" + "cd".repeat(32), "0x", { value: ethers.parseEther("250") }),
+      );
+    }),
+  );
+  record(
+    "gas",
+    "registry.increaseStake",
+    n,
+    await isolated(() => gasOf(r.connect(op).increaseStake(midId, { value: ethers.parseEther("10") }))),
+  );
+  record(
+    "gas",
+    "registry.delegateStake",
+    n,
+    await isolated(async () => {
+      const d = await freshWallet();
+      return gasOf(r.connect(d).delegateStake(midId, { value: ethers.parseEther("50") }));
+    }),
+  );
   record("gas", "registry.initiateExit", n, await isolated(() => gasOf(r.connect(op).initiateExit(midId))));
-  record("gas", "registry.completeExit", n, await isolated(async () => {
-    await (await r.connect(op).initiateExit(midId)).wait();
-    await network.provider.send("evm_increaseTime", [Number(config.exitDelay)]);
-    return gasOf(r.connect(op).completeExit(midId));
-  }));
-  record("gas", "registry.rotateSequencer.roundRobin", n, await isolated(async () => {
-    await network.provider.send("evm_increaseTime", [Number(config.rotationPeriod)]);
-    return gasOf(r.rotateSequencer());
-  }));
+  record(
+    "gas",
+    "registry.completeExit",
+    n,
+    await isolated(async () => {
+      await (await r.connect(op).initiateExit(midId)).wait();
+      await network.provider.send("evm_increaseTime", [Number(config.exitDelay)]);
+      return gasOf(r.connect(op).completeExit(midId));
+    }),
+  );
+  record(
+    "gas",
+    "registry.rotateSequencer.roundRobin",
+    n,
+    await isolated(async () => {
+      await network.provider.send("evm_increaseTime", [Number(config.rotationPeriod)]);
+      return gasOf(r.rotateSequencer());
+    }),
+  );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
-  record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(async () => {
-    const reporter = await freshWallet();
-    const { chainId } = await ethers.provider.getNetwork();
-    const slot = await r.currentSlot();
-    const evidence = await buildEquivocationProof(op, await r.getAddress(), chainId, midId, slot, ethers.id("a"), ethers.id("b"));
-    return gasOf(r.connect(reporter).reportMisbehavior(midId, evidence));
-  }));
+  record(
+    "gas",
+    "registry.reportMisbehavior.equivocation",
+    n,
+    await isolated(async () => {
+      const reporter = await freshWallet();
+      const { chainId } = await ethers.provider.getNetwork();
+      const slot = await r.currentSlot();
+      const evidence = await buildEquivocationProof(op, await r.getAddress(), chainId, midId, slot, ethers.id("a"), ethers.id("b"));
+      return gasOf(r.connect(reporter).reportMisbehavior(midId, evidence));
+    }),
+  );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
@@ -177,7 +217,12 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
     record("gas", "monitor.recordBlockProduction", n, await gasOf(m.connect(governance).recordBlockProduction(id, 2, 1_000_000, 100)));
     record("gas", "monitor.recordMissedSlot", n, await gasOf(m.connect(governance).recordMissedSlot(id, slot + 1001n)));
     const sla = await m.getSLA();
-    const plain = { minThroughput: sla.minThroughput, minUptime: sla.minUptime, maxLatency: sla.maxLatency, maxMissedSlots: sla.maxMissedSlots };
+    const plain = {
+      minThroughput: sla.minThroughput,
+      minUptime: sla.minUptime,
+      maxLatency: sla.maxLatency,
+      maxMissedSlots: sla.maxMissedSlots,
+    };
     record("gas", "monitor.checkSLACompliance", n, Number(await m.checkSLACompliance.estimateGas(id, plain)));
     // An outage day: 60 missed slots, then the period ends and anyone penalizes it.
     for (let k = 0; k < 60; k++) await (await m.connect(governance).recordMissedSlot(id, slot + 2000n + BigInt(k))).wait();
@@ -187,10 +232,15 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
     const [, violations] = await m.slaViolationsAt(id, period);
     record("gas", "monitor.penalizeSLAViolation", n, await gasOf(m.penalizeSLAViolation(id, violations)));
   });
-  record("gas", "registry.forceInclusion", n, await isolated(async () => {
-    await (await m.forceInclusion(ethers.id("warm"), { value: ethers.parseEther("0.01") })).wait();
-    return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
-  }));
+  record(
+    "gas",
+    "registry.forceInclusion",
+    n,
+    await isolated(async () => {
+      await (await m.forceInclusion(ethers.id("warm"), { value: ethers.parseEther("0.01") })).wait();
+      return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
+    }),
+  );
 }
 
 /** Capabilities for every sequencer (the scheduler's decision scans them), registered by governance. */
@@ -207,7 +257,15 @@ async function growCapabilities(suite: Suite, operators: Wallet[], n: number) {
       pending.push(
         suite.scheduler.connect(governance).registerCapabilities(
           id,
-          { sequencerId: id, availableFlops: flops, availableMemory: 64n << 30n, networkBandwidth: 1000n, supportedModels: [], hasTEE: false, hasGPU: capable % 2 === 0 },
+          {
+            sequencerId: id,
+            availableFlops: flops,
+            availableMemory: 64n << 30n,
+            networkBandwidth: 1000n,
+            supportedModels: [],
+            hasTEE: false,
+            hasGPU: capable % 2 === 0,
+          },
           { nonce: nonce++, gasLimit: 1_000_000 },
         ),
       );
@@ -217,7 +275,8 @@ async function growCapabilities(suite: Suite, operators: Wallet[], n: number) {
       }
     }
     await Promise.all(pending);
-    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) await network.provider.send("hardhat_mine", ["0x1"]);
+    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0)
+      await network.provider.send("hardhat_mine", ["0x1"]);
   } finally {
     await network.provider.send("evm_setAutomine", [true]);
   }
@@ -230,7 +289,15 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
   const a = await suite.registry.sequencerIdOf(operators[Math.floor(n / 14) * 7 + 7].address);
   const b = await suite.registry.sequencerIdOf(operators[Math.floor(n / 3)].address);
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;
-  const job = (flops: bigint) => ({ jobId: ethers.ZeroHash, requiredFlops: flops * 10n ** 12n, memoryRequirement: 1n << 30n, deadline: now + 86400, priority: 5, requester: ethers.ZeroAddress, jobSpec: "0x" });
+  const job = (flops: bigint) => ({
+    jobId: ethers.ZeroHash,
+    requiredFlops: flops * 10n ** 12n,
+    memoryRequirement: 1n << 30n,
+    deadline: now + 86400,
+    priority: 5,
+    requester: ethers.ZeroAddress,
+    jobSpec: "0x",
+  });
   await isolated(async () => {
     await (await s.connect(requester).submitComputeJob(job(1n), { value: 1000n })).wait(); // not the first ever
     const id = await s.connect(requester).submitComputeJob.staticCall(job(2n), { value: 1000n });
@@ -246,7 +313,9 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
       await (await s.connect(governance).scheduleJob(jid, a)).wait();
     }
     const receipt = await (await s.rebalanceWorkload()).wait();
-    const migrated = Number(s.interface.parseLog(receipt!.logs.find((l) => s.interface.parseLog(l)?.name === "WorkloadRebalanced")!)!.args.numMigrations);
+    const migrated = Number(
+      s.interface.parseLog(receipt!.logs.find((l) => s.interface.parseLog(l)?.name === "WorkloadRebalanced")!)!.args.numMigrations,
+    );
     record("gas", "scheduler.rebalanceWorkload", n, migrated === 0 ? 0 : Math.round(Number(receipt!.gasUsed) / migrated));
     void b;
   });
@@ -260,19 +329,29 @@ async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
   record("gas", "selection.selectWeightedRandom", n, await isolated(() => gasOf(s.selectWeightedRandom(BigInt(ethers.id(`bench ${n}`))))));
   // The mean of 16 rounds: VRF.sol's hash-to-curve tries a seed-dependent number of points (each try a modexp),
   // so one round's gas is noise.
-  record("gas", "randomness.commitVRF", n, await isolated(async () => {
-    let total = 0;
-    for (let k = 0; k < 16; k++) total += Number(await deliverRandomness(suite));
-    return Math.round(total / 16);
-  }));
+  record(
+    "gas",
+    "randomness.commitVRF",
+    n,
+    await isolated(async () => {
+      let total = 0;
+      for (let k = 0; k < 16; k++) total += Number(await deliverRandomness(suite));
+      return Math.round(total / 16);
+    }),
+  );
   record("gas", "registry.rotateSequencer.weightedRandom", n, await isolated(() => rotationGas(suite, SelectionMode.WeightedRandom)));
-  record("gas", "registry.rotateSequencer.performance", n, await isolated(async () => {
-    for (let i = 0; i < Math.min(n, 20); i++) {
-      const id = await r.sequencerIdOf(operators[(i * 7919) % n].address);
-      await (await r.connect(governance).updatePerformance(id, 6000 + ((i * 37) % 40) * 100)).wait();
-    }
-    return rotationGas(suite, SelectionMode.Performance);
-  }));
+  record(
+    "gas",
+    "registry.rotateSequencer.performance",
+    n,
+    await isolated(async () => {
+      for (let i = 0; i < Math.min(n, 20); i++) {
+        const id = await r.sequencerIdOf(operators[(i * 7919) % n].address);
+        await (await r.connect(governance).updatePerformance(id, 6000 + ((i * 37) % 40) * 100)).wait();
+      }
+      return rotationGas(suite, SelectionMode.Performance);
+    }),
+  );
   record("gas", "registry.rotateSequencer.hybrid", n, await isolated(() => rotationGas(suite, SelectionMode.Hybrid)));
 
   // Auctions: three winners' places filled, then a fourth bidder outbids the lowest (eviction and refund credit).
@@ -317,7 +396,9 @@ async function measureMEV() {
   }
   const mev = suite.mev;
   await (await mev.connect(governance).initThresholdDecryption(5, [])).wait();
-  const publicKeys = await Promise.all((await mev.committee(1)).map(async (m) => (await suite.registry.getSequencer(await suite.registry.sequencerIdOf(m))).publicKey));
+  const publicKeys = await Promise.all(
+    (await mev.committee(1)).map(async (m) => (await suite.registry.getSequencer(await suite.registry.sequencerIdOf(m))).publicKey),
+  );
   const body = ethers.hexlify(ethers.randomBytes(1024 - 32)); // with the 32-byte salt: a 1 KiB plaintext
   // A first submission, so the measured one does not pay for the sequence counter's first write.
   const warm = encryptForCommittee(body, publicKeys, 5);
@@ -328,7 +409,9 @@ async function measureMEV() {
   record("gas", "mev.submitEncrypted", "1", await gasOf(mev.submitEncrypted(sealed.encryptedTx, sealed.commitment)));
   const shareGas: number[] = [];
   for (let i = 0; i < 5; i++) {
-    shareGas.push(await gasOf(mev.connect(validators[i]).submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, secrets[i])))));
+    shareGas.push(
+      await gasOf(mev.connect(validators[i]).submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, secrets[i])))),
+    );
   }
   record("gas", "mev.submitKeyShare.t5", "1", Math.max(...shareGas));
   record("gas", "mev.decryptTransaction.t5.1KiB", "1", await gasOf(mev.decryptTransaction(txId)));
@@ -364,7 +447,13 @@ async function measureTraining() {
   await (await t.createTrainingCluster(memberIds, ethers.id("model"))).wait();
   const gas: number[] = [];
   for (let i = 0; i < 256; i++) {
-    gas.push(await gasOf(t.connect(members[i]).submitGradient({ clusterId, sequencerId: ids[i], epoch: 1, gradientHash: ethers.id(`g${i}`), loss: 100, timestamp: 0 })));
+    gas.push(
+      await gasOf(
+        t
+          .connect(members[i])
+          .submitGradient({ clusterId, sequencerId: ids[i], epoch: 1, gradientHash: ethers.id(`g${i}`), loss: 100, timestamp: 0 }),
+      ),
+    );
   }
   // A typical submission: the median (the first one in an epoch also pays for its fresh epoch record).
   gas.sort((a, b) => a - b);
@@ -410,7 +499,11 @@ async function main() {
     for (const [op, byN] of Object.entries(previous[kind])) results[kind][op] = { ...byN, ...(results[kind][op] ?? {}) };
   }
   const sorted = (o: Record<string, Record<string, number>>) =>
-    Object.fromEntries(Object.keys(o).sort().map((k) => [k, Object.fromEntries(Object.entries(o[k]).sort((a, b) => Number(a[0]) - Number(b[0])))]));
+    Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, Object.fromEntries(Object.entries(o[k]).sort((a, b) => Number(a[0]) - Number(b[0])))]),
+    );
   fs.writeFileSync(OUT, JSON.stringify({ gas: sorted(results.gas), ms: sorted(results.ms) }, null, 2) + "\n");
 
   const rows = Object.entries(sorted(results.gas)).map(([op, byN]) => {

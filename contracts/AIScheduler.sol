@@ -140,7 +140,13 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     error SchedulerParameterOutOfBounds();
     error SchedulerRequirementsTooLarge();
 
-    constructor(address admin, ISequencerRegistry registry_, uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) {
+    constructor(
+        address admin,
+        ISequencerRegistry registry_,
+        uint256 startWindow_,
+        uint256 acceptanceWindow_,
+        uint256 deadlinePenalty_
+    ) {
         registry = registry_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
@@ -176,7 +182,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (job.deadline <= block.timestamp) revert SchedulerDeadlineInPast(job.deadline, block.timestamp);
         if (msg.value == 0) revert SchedulerZeroPayment();
         if (job.jobSpec.length > MAX_JOB_SPEC) revert SchedulerSpecTooLong(job.jobSpec.length, MAX_JOB_SPEC);
-        if (job.requiredFlops > type(uint64).max || job.memoryRequirement > type(uint64).max || job.deadline > type(uint40).max) {
+        if (
+            job.requiredFlops > type(uint64).max ||
+            job.memoryRequirement > type(uint64).max ||
+            job.deadline > type(uint40).max
+        ) {
             revert SchedulerRequirementsTooLarge();
         }
         uint256 index = ++_jobCount;
@@ -194,7 +204,10 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         _escrow += uint128(msg.value);
         RequesterStats memory stats = _requesters[msg.sender];
         _enqueue(index, j, _bucketFor(j, stats), false);
-        _requesters[msg.sender] = RequesterStats({jobs: stats.jobs + 1, flops: stats.flops + uint192(job.requiredFlops)});
+        _requesters[msg.sender] = RequesterStats({
+            jobs: stats.jobs + 1,
+            flops: stats.flops + uint192(job.requiredFlops)
+        });
         emit JobSubmitted(jobId, msg.sender, msg.value, job.priority);
     }
 
@@ -203,7 +216,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         (, Job storage j) = _job(jobId);
         if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
         JobStatus status = j.status;
-        if (status != JobStatus.Queued && status != JobStatus.Scheduled) revert SchedulerInvalidJobStatus(jobId, status);
+        if (status != JobStatus.Queued && status != JobStatus.Scheduled)
+            revert SchedulerInvalidJobStatus(jobId, status);
         _leave(j);
         _refund(jobId, j, JobStatus.Cancelled);
         emit JobCancelled(jobId);
@@ -262,7 +276,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         (, Job storage j) = _job(jobId);
         if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
         uint256 acceptBy = uint256(j.resultAt) + acceptanceWindow;
-        if (msg.sender != j.requester && block.timestamp <= acceptBy) revert SchedulerDeadlineNotPassed(jobId, acceptBy);
+        if (msg.sender != j.requester && block.timestamp <= acceptBy)
+            revert SchedulerDeadlineNotPassed(jobId, acceptBy);
         _leave(j);
         address operator = registry.operatorOf(j.sequencerId);
         uint128 payment = j.payment;
@@ -312,7 +327,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @dev By the job's current sequencer operator or the scheduler role. Running jobs restart as Scheduled.
     function migrateJob(bytes32 jobId, uint256 newSequencerId) external {
         (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Scheduled && j.status != JobStatus.Running) revert SchedulerInvalidJobStatus(jobId, j.status);
+        if (j.status != JobStatus.Scheduled && j.status != JobStatus.Running)
+            revert SchedulerInvalidJobStatus(jobId, j.status);
         if (!hasRole(SCHEDULER_ROLE, msg.sender)) _checkJobOperator(jobId, j);
         uint256 from = j.sequencerId;
         if (newSequencerId == from) revert SchedulerSameSequencer(jobId, newSequencerId);
@@ -337,7 +353,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
             if (!registry.isActiveSequencer(registry.operatorOf(to))) {
-                if (_caps[to].headJob == 0) _loads.set(toPos, 0, false); // cannot receive work; back at its next update
+                if (_caps[to].headJob == 0)
+                    _loads.set(toPos, 0, false); // cannot receive work; back at its next update
                 else break; // it still holds jobs: requeueJobsOf first
                 continue;
             }
@@ -354,7 +371,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
-        if (registry.isActiveSequencer(registry.operatorOf(sequencerId))) revert SchedulerSequencerStillActive(sequencerId);
+        if (registry.isActiveSequencer(registry.operatorOf(sequencerId)))
+            revert SchedulerSequencerStillActive(sequencerId);
         Capabilities storage cap = _caps[sequencerId];
         for (; moved < maxJobs && cap.headJob != 0; ++moved) {
             uint256 index = cap.headJob;
@@ -389,7 +407,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     function preemptJob(bytes32 lowPriorityJob, bytes32 highPriorityJob) external {
         (uint256 lowIndex, Job storage low) = _job(lowPriorityJob);
         (uint256 highIndex, Job storage high) = _job(highPriorityJob);
-        if (low.status != JobStatus.Scheduled && low.status != JobStatus.Running) revert SchedulerInvalidJobStatus(lowPriorityJob, low.status);
+        if (low.status != JobStatus.Scheduled && low.status != JobStatus.Running)
+            revert SchedulerInvalidJobStatus(lowPriorityJob, low.status);
         if (high.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(highPriorityJob, high.status);
         if (high.priority <= low.priority) revert SchedulerPriorityNotHigher(lowPriorityJob, highPriorityJob);
         uint256 sequencerId = low.sequencerId;
@@ -412,7 +431,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         emit SchedulingPolicyUpdated(policy.policyType);
     }
 
-    function setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) external onlyRole(GOVERNANCE_ROLE) {
+    function setTiming(
+        uint256 startWindow_,
+        uint256 acceptanceWindow_,
+        uint256 deadlinePenalty_
+    ) external onlyRole(GOVERNANCE_ROLE) {
         _setTiming(startWindow_, acceptanceWindow_, deadlinePenalty_);
     }
 
@@ -426,7 +449,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 needMemory = Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT);
         best = _fastScan(needFlops, needMemory);
         // The fast scan ignores the registry; if its winner has left the Active set, scan with the checks.
-        if (best != 0 && !registry.isActiveSequencer(registry.operatorOf(best))) best = _checkedScan(needFlops, needMemory);
+        if (best != 0 && !registry.isActiveSequencer(registry.operatorOf(best)))
+            best = _checkedScan(needFlops, needMemory);
     }
 
     /**
@@ -444,17 +468,31 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             let bestLoad := not(0)
             let bestSlack := not(0)
             let word := 0
-            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                if iszero(and(i, 1)) { word := sload(add(base, shr(1, i))) }
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                if iszero(and(i, 1)) {
+                    word := sload(add(base, shr(1, i)))
+                }
                 let lane := shr(mul(128, and(i, 1)), word)
                 let available := and(lane, mask)
                 let reserved := and(shr(50, lane), mask)
-                if gt(add(reserved, needFlops), available) { continue }
-                if gt(add(and(shr(75, lane), mask), needMemory), and(shr(25, lane), mask)) { continue }
+                if gt(add(reserved, needFlops), available) {
+                    continue
+                }
+                if gt(add(and(shr(75, lane), mask), needMemory), and(shr(25, lane), mask)) {
+                    continue
+                }
                 let load := div(mul(reserved, 10000), available)
                 let slack := sub(sub(available, reserved), needFlops)
-                if gt(load, bestLoad) { continue }
-                if and(eq(load, bestLoad), iszero(lt(slack, bestSlack))) { continue }
+                if gt(load, bestLoad) {
+                    continue
+                }
+                if and(eq(load, bestLoad), iszero(lt(slack, bestSlack))) {
+                    continue
+                }
                 bestLoad := load
                 bestSlack := slack
                 best := and(shr(100, lane), 0xfffffff)
@@ -468,7 +506,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 bestSlack = type(uint256).max;
         uint256 count = _hotCount;
         for (uint256 i; i < count; ++i) {
-            (bool fits, uint256 load, uint256 slack, uint256 id) = _fit(_hot[i / 2] >> (128 * (i % 2)), needFlops, needMemory);
+            (bool fits, uint256 load, uint256 slack, uint256 id) = _fit(
+                _hot[i / 2] >> (128 * (i % 2)),
+                needFlops,
+                needMemory
+            );
             if (!fits || load > bestLoad || (load == bestLoad && slack >= bestSlack)) continue;
             if (!registry.isActiveSequencer(registry.operatorOf(id))) continue;
             (best, bestLoad, bestSlack) = (id, load, slack);
@@ -512,7 +554,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     // ──────────────────────────────────────────── internals ──────────────────────────────────────────
 
-    function _writeCapabilities(uint256 sequencerId, Capabilities storage cap, SequencerCapabilities calldata c) private {
+    function _writeCapabilities(
+        uint256 sequencerId,
+        Capabilities storage cap,
+        SequencerCapabilities calldata c
+    ) private {
         if (c.availableFlops == 0 || c.availableMemory == 0) revert SchedulerZeroRequirements();
         if (c.supportedModels.length > MAX_MODELS) revert SchedulerTooManyModels(c.supportedModels.length, MAX_MODELS);
         uint256 flopsUnits = c.availableFlops / FLOPS_UNIT;
@@ -537,11 +583,13 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
-        if (!registry.isActiveSequencer(registry.operatorOf(sequencerId))) revert SchedulerSequencerNotActive(sequencerId);
+        if (!registry.isActiveSequencer(registry.operatorOf(sequencerId)))
+            revert SchedulerSequencerNotActive(sequencerId);
         Capacity memory k = _capacity(cap);
         k.reservedFlops += _flopsUnits(j);
         k.reservedMemory += _memoryUnits(j);
-        if (k.reservedFlops > k.availableFlops || k.reservedMemory > k.availableMemory) revert SchedulerInsufficientCapacity(jobId, sequencerId);
+        if (k.reservedFlops > k.availableFlops || k.reservedMemory > k.availableMemory)
+            revert SchedulerInsufficientCapacity(jobId, sequencerId);
         _storeCapacity(sequencerId, cap, k);
         // Append to the sequencer's list of jobs.
         j.sequencerId = uint32(sequencerId);
@@ -596,7 +644,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         Capacity memory src = _capacity(_caps[from]);
         Capacity memory dst = _capacity(_caps[to]);
         uint256 checked;
-        for (uint256 index = _caps[from].headJob; index != 0 && checked < MAX_MIGRATIONS_PER_CALL; index = _jobs[index].next) {
+        for (
+            uint256 index = _caps[from].headJob;
+            index != 0 && checked < MAX_MIGRATIONS_PER_CALL;
+            index = _jobs[index].next
+        ) {
             ++checked;
             Job storage j = _jobs[index];
             if (j.status != JobStatus.Scheduled) continue;
@@ -656,7 +708,12 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (k.reservedFlops > UNIT_MASK || k.reservedMemory > UNIT_MASK) revert SchedulerRequirementsTooLarge();
         uint256 position = cap.hotIndex - 1;
         uint256 shift = 128 * (position % 2);
-        uint256 lane = k.availableFlops | (k.availableMemory << 25) | (k.reservedFlops << 50) | (k.reservedMemory << 75) | (sequencerId << 100);
+        uint256 lane =
+            k.availableFlops |
+                (k.availableMemory << 25) |
+                (k.reservedFlops << 50) |
+                (k.reservedMemory << 75) |
+                (sequencerId << 100);
         uint256 word = _hot[position / 2];
         _hot[position / 2] = (word & ~(uint256(type(uint128).max) << shift)) | (lane << shift);
     }
@@ -744,11 +801,17 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     function _checkOperatorOrScheduler(uint256 sequencerId) private view {
         address operator = registry.operatorOf(sequencerId);
         if (operator == address(0)) revert SchedulerUnknownSequencer(sequencerId);
-        if (operator != msg.sender && !hasRole(SCHEDULER_ROLE, msg.sender)) revert SchedulerNotSequencerOperator(sequencerId, msg.sender);
+        if (operator != msg.sender && !hasRole(SCHEDULER_ROLE, msg.sender))
+            revert SchedulerNotSequencerOperator(sequencerId, msg.sender);
     }
 
     function _setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) private {
-        if (startWindow_ == 0 || startWindow_ > 30 days || acceptanceWindow_ > 30 days || deadlinePenalty_ > type(uint128).max) {
+        if (
+            startWindow_ == 0 ||
+            startWindow_ > 30 days ||
+            acceptanceWindow_ > 30 days ||
+            deadlinePenalty_ > type(uint128).max
+        ) {
             revert SchedulerParameterOutOfBounds();
         }
         startWindow = uint64(startWindow_);

@@ -103,12 +103,7 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
     error MEVWrongCommitmentCount(uint256 count, uint256 threshold);
     error MEVParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
 
-    constructor(
-        address admin,
-        ISequencerRegistry registry_,
-        uint256 revealWindow,
-        uint256 squaringsPerSecond
-    ) {
+    constructor(address admin, ISequencerRegistry registry_, uint256 revealWindow, uint256 squaringsPerSecond) {
         registry = registry_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
@@ -161,7 +156,10 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
     }
 
     /// @inheritdoc IMEVMitigation
-    function initThresholdDecryption(uint256 threshold, address[] calldata validators) external onlyRole(GOVERNANCE_ROLE) {
+    function initThresholdDecryption(
+        uint256 threshold,
+        address[] calldata validators
+    ) external onlyRole(GOVERNANCE_ROLE) {
         address[] memory members = validators.length == 0 ? registry.getSequencerSet() : validators;
         uint256 n = members.length;
         if (n > MAX_COMMITTEE) revert MEVCommitteeTooLarge(n, MAX_COMMITTEE);
@@ -190,7 +188,8 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         if (t.shareBitmap & bit != 0) revert MEVDuplicateKeyShare(txId, msg.sender);
         if (keyShare.length != 32) revert MEVInvalidKeyShare(txId, msg.sender);
         uint256 s = uint256(bytes32(keyShare));
-        if (s == 0 || s >= BN254.R || !_feldmanHolds(t.blob, t.threshold, x, s)) revert MEVInvalidKeyShare(txId, msg.sender);
+        if (s == 0 || s >= BN254.R || !_feldmanHolds(t.blob, t.threshold, x, s))
+            revert MEVInvalidKeyShare(txId, msg.sender);
         _shares[txId][x] = s;
         t.shareBitmap |= bit;
         t.validShares += 1;
@@ -228,7 +227,8 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
             calldatacopy(pi, add(vdfProof.offset, 0x100), 0x100)
             nonce := calldataload(add(vdfProof.offset, 0x200))
         }
-        if (!Wesolowski.verify(Wesolowski.inputFromSeed(t.vdfSeed), y, pi, t.squarings, nonce)) revert MEVInvalidVDFProof(txId);
+        if (!Wesolowski.verify(Wesolowski.inputFromSeed(t.vdfSeed), y, pi, t.squarings, nonce))
+            revert MEVInvalidVDFProof(txId);
         t.unlocked = true;
         emit TimeElapsedProven(txId);
     }
@@ -250,7 +250,10 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
      * @dev Sorts by `keccak256(abi.encode(blockNumber, txHash))` ascending: a per-block permutation that nobody controls once the hashes are committed, for transactions
      * that arrived in the same block. Across blocks, the arrival sequence ({getTransaction}) is the order.
      */
-    function determineFairOrder(bytes32[] calldata txHashes, uint256 blockNumber) external pure returns (bytes32[] memory ordered) {
+    function determineFairOrder(
+        bytes32[] calldata txHashes,
+        uint256 blockNumber
+    ) external pure returns (bytes32[] memory ordered) {
         uint256 n = txHashes.length;
         ordered = txHashes;
         uint256[] memory keys = new uint256[](n);
@@ -314,7 +317,11 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
     }
 
     /// @notice (current committee epoch, threshold, reveal window, squarings per second, transactions so far).
-    function configuration() external view returns (uint256 epoch, uint256 threshold, uint256 revealWindow, uint256 squaringsPerSecond, uint256 submitted) {
+    function configuration()
+        external
+        view
+        returns (uint256 epoch, uint256 threshold, uint256 revealWindow, uint256 squaringsPerSecond, uint256 submitted)
+    {
         return (_epoch, _threshold, _revealWindow, _squaringsPerSecond, _sequence);
     }
 
@@ -451,7 +458,11 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
             let data := add(out, 0x20)
             let scratch := mload(0x40)
             mstore(scratch, key)
-            for { let j := 0 } lt(mul(j, 0x20), len) { j := add(j, 1) } {
+            for {
+                let j := 0
+            } lt(mul(j, 0x20), len) {
+                j := add(j, 1)
+            } {
                 mstore(add(scratch, 0x20), j)
                 let ptr := add(data, mul(j, 0x20))
                 mstore(ptr, xor(mload(ptr), keccak256(scratch, 0x40)))
@@ -471,7 +482,12 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
 
     function _setCalibration(uint256 squaringsPerSecond) private {
         if (squaringsPerSecond < MIN_SQUARINGS_PER_SECOND || squaringsPerSecond > MAX_SQUARINGS_PER_SECOND) {
-            revert MEVParameterOutOfBounds("squaringsPerSecond", squaringsPerSecond, MIN_SQUARINGS_PER_SECOND, MAX_SQUARINGS_PER_SECOND);
+            revert MEVParameterOutOfBounds(
+                "squaringsPerSecond",
+                squaringsPerSecond,
+                MIN_SQUARINGS_PER_SECOND,
+                MAX_SQUARINGS_PER_SECOND
+            );
         }
         _squaringsPerSecond = uint64(squaringsPerSecond);
         emit VDFCalibrationUpdated(squaringsPerSecond);

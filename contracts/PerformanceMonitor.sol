@@ -112,10 +112,21 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     uint256 private _owed; // Σ queued fees + Σ balances
 
     event BlockAttested(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHash, uint256 signers);
-    event ConflictingAttestation(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHashA, bytes32 blockHashB);
+    event ConflictingAttestation(
+        uint256 indexed sequencerId,
+        uint256 indexed slot,
+        bytes32 blockHashA,
+        bytes32 blockHashB
+    );
     event LatencyRecorded(uint256 indexed sequencerId, uint256 latencyMs);
     event LivenessRotation(uint256 indexed sequencerId, bool missedSlot);
-    event InclusionForced(uint256 indexed id, bytes32 indexed txHash, uint256 indexed sequencerId, uint256 fee, uint256 deadline);
+    event InclusionForced(
+        uint256 indexed id,
+        bytes32 indexed txHash,
+        uint256 indexed sequencerId,
+        uint256 fee,
+        uint256 deadline
+    );
     event InclusionMarked(uint256 indexed id, uint256 indexed sequencerId);
     event InclusionMissed(uint256 indexed id, uint256 indexed sequencerId, uint256 slashed);
     event Withdrawn(address indexed account, uint256 amount);
@@ -151,7 +162,12 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     // ───────────────────────────────────────────── metrics ───────────────────────────────────────────
 
     /// @inheritdoc IPerformanceMonitor
-    function recordBlockProduction(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) external onlyRole(REPORTER_ROLE) {
+    function recordBlockProduction(
+        uint256 sequencerId,
+        uint256 blockNumber,
+        uint256 gasUsed,
+        uint256 txCount
+    ) external onlyRole(REPORTER_ROLE) {
         _checkKnown(sequencerId);
         _recordBlock(sequencerId, gasUsed, txCount);
         emit MetricsRecorded(sequencerId, blockNumber);
@@ -239,11 +255,15 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     }
 
     /// @inheritdoc IPerformanceMonitor
-    function getPerformanceMetrics(uint256 sequencerId, uint256 period) public view returns (PerformanceMetrics memory p) {
+    function getPerformanceMetrics(
+        uint256 sequencerId,
+        uint256 period
+    ) public view returns (PerformanceMetrics memory p) {
         PeriodMetrics storage m = _metrics[sequencerId][period];
         p.blocksProduced = m.blocksProduced;
         p.transactionsProcessed = m.transactions;
-        if (m.blocksProduced > 1) p.avgBlockTime = (uint256(m.lastBlockTime) - m.firstBlockTime) / (m.blocksProduced - 1);
+        if (m.blocksProduced > 1)
+            p.avgBlockTime = (uint256(m.lastBlockTime) - m.firstBlockTime) / (m.blocksProduced - 1);
         if (m.blocksProduced != 0) p.avgGasUsed = m.gasUsed / m.blocksProduced;
         uint256 slots = uint256(m.blocksProduced) + m.missedSlots;
         p.uptime = slots == 0 ? 0 : (uint256(m.blocksProduced) * BPS) / slots;
@@ -261,12 +281,18 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
      * over the whole period (truncated); a period without any slot (not the sequencer's turn) has no throughput
      * or uptime to judge.
      */
-    function checkSLACompliance(uint256 sequencerId, SLAConfig calldata sla) external view returns (bool compliant, bytes memory violations) {
+    function checkSLACompliance(
+        uint256 sequencerId,
+        SLAConfig calldata sla
+    ) external view returns (bool compliant, bytes memory violations) {
         return _check(sequencerId, currentPeriod(), sla);
     }
 
     /// @notice The governed SLA checked over a past (or the current) period: what `penalizeSLAViolation` expects.
-    function slaViolationsAt(uint256 sequencerId, uint256 period) external view returns (bool compliant, bytes memory violations) {
+    function slaViolationsAt(
+        uint256 sequencerId,
+        uint256 period
+    ) external view returns (bool compliant, bytes memory violations) {
         return _check(sequencerId, period, _sla);
     }
 
@@ -307,7 +333,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
      */
     function updateReputation(uint256 sequencerId, int256 change) external onlyRole(REPORTER_ROLE) {
         _checkKnown(sequencerId);
-        if (change > int256(MAX_REPUTATION) || change < -int256(MAX_REPUTATION)) revert MonitorReputationChangeOutOfRange(change);
+        if (change > int256(MAX_REPUTATION) || change < -int256(MAX_REPUTATION))
+            revert MonitorReputationChangeOutOfRange(change);
         int256 next = int256(getReputation(sequencerId)) + change;
         if (next < 0) next = 0;
         if (next > int256(MAX_REPUTATION)) next = int256(MAX_REPUTATION);
@@ -486,7 +513,11 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         q.overall = (q.throughput * 2500 + q.availability * 3500 + q.correctness * 2500 + q.timeliness * 1500) / BPS;
     }
 
-    function _check(uint256 sequencerId, uint256 period, SLAConfig memory sla) private view returns (bool compliant, bytes memory violations) {
+    function _check(
+        uint256 sequencerId,
+        uint256 period,
+        SLAConfig memory sla
+    ) private view returns (bool compliant, bytes memory violations) {
         PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
         Violation[] memory found = new Violation[](4);
         uint256 n;
@@ -497,7 +528,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
             if (p.uptime < sla.minUptime) found[n++] = Violation(ViolationKind.Uptime, p.uptime, sla.minUptime);
         }
         if (p.latency > sla.maxLatency) found[n++] = Violation(ViolationKind.Latency, p.latency, sla.maxLatency);
-        if (p.missedSlots > sla.maxMissedSlots) found[n++] = Violation(ViolationKind.MissedSlots, p.missedSlots, sla.maxMissedSlots);
+        if (p.missedSlots > sla.maxMissedSlots)
+            found[n++] = Violation(ViolationKind.MissedSlots, p.missedSlots, sla.maxMissedSlots);
         assembly ("memory-safe") {
             mstore(found, n) // shrink to the violations found
         }
@@ -531,7 +563,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         if (p.periodDuration == 0) revert MonitorParameterOutOfBounds("periodDuration");
         if (p.livenessTimeout == 0) revert MonitorParameterOutOfBounds("livenessTimeout");
         if (p.inclusionWindow == 0) revert MonitorParameterOutOfBounds("inclusionWindow");
-        if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS) revert MonitorParameterOutOfBounds("attestationThresholdBps");
+        if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS)
+            revert MonitorParameterOutOfBounds("attestationThresholdBps");
         if (p.slaPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("slaPenaltyBps");
         if (p.censorshipPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("censorshipPenaltyBps");
         if (p.suspendAfterBreaches == 0) revert MonitorParameterOutOfBounds("suspendAfterBreaches");

@@ -501,7 +501,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /// @dev Turns in proportion to bids, at least one each: turns_i = 1 + ⌊(T − k)·bid_i / Σbids⌋, leftover
     /// turns to the highest bids. Laid out in rounds in bid order (a, b, c, a, b, a, …).
-    function _buildSchedule(Auction storage a, uint256[MAX_AUCTION_WINNERS] memory bids, uint256 count, uint256 sum) private {
+    function _buildSchedule(
+        Auction storage a,
+        uint256[MAX_AUCTION_WINNERS] memory bids,
+        uint256 count,
+        uint256 sum
+    ) private {
         uint256 total = _params.turnsPerAuction;
         uint256[MAX_AUCTION_WINNERS] memory turns;
         uint256 assigned;
@@ -554,9 +559,15 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
             revert SelectionParameterOutOfBounds("auctionWinners", auctionWinners, 1, MAX_AUCTION_WINNERS);
         }
         if (turnsPerAuction < auctionWinners || turnsPerAuction > MAX_TURNS_PER_AUCTION) {
-            revert SelectionParameterOutOfBounds("turnsPerAuction", turnsPerAuction, auctionWinners, MAX_TURNS_PER_AUCTION);
+            revert SelectionParameterOutOfBounds(
+                "turnsPerAuction",
+                turnsPerAuction,
+                auctionWinners,
+                MAX_TURNS_PER_AUCTION
+            );
         }
-        if (minBid == 0 || minBid > type(uint128).max) revert SelectionParameterOutOfBounds("minBid", minBid, 1, type(uint128).max);
+        if (minBid == 0 || minBid > type(uint128).max)
+            revert SelectionParameterOutOfBounds("minBid", minBid, 1, type(uint128).max);
         _params.minScore = uint16(minScore);
         _params.auctionWinners = uint8(auctionWinners);
         _params.turnsPerAuction = uint8(turnsPerAuction);

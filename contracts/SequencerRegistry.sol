@@ -57,11 +57,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_SCORE = 10_000;
     uint256 private constant REWARD_PRECISION = 1e36;
 
-
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
-
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -74,8 +72,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     // EIP-712 domain of block commitments (decision 9): name "LP504 SequencerRegistry", version "1", chainId,
     // this contract. Cached, and rebuilt if the chain id changes (a fork).
-    bytes32 private constant _DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
     bytes32 private constant _NAME_HASH = keccak256("LP504 SequencerRegistry");
     bytes32 private constant _VERSION_HASH = keccak256("1");
     uint256 private immutable _CACHED_CHAIN_ID;
@@ -377,7 +376,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function setParameter(Parameter parameter, uint256 value) external onlyRole(GOVERNANCE_ROLE) {
-        RegistryParametersLib.setParameter(_params, parameter, value, SLOT_DURATION, address(_selectionModule) != address(0));
+        RegistryParametersLib.setParameter(
+            _params,
+            parameter,
+            value,
+            SLOT_DURATION,
+            address(_selectionModule) != address(0)
+        );
         _syncFallback();
     }
 
@@ -583,7 +588,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score) {
-        (bool found, uint256 position, ) = _performance.best(64, 0, excludedId == 0 ? type(uint256).max : excludedId - 1);
+        (bool found, uint256 position, ) = _performance.best(
+            64,
+            0,
+            excludedId == 0 ? type(uint256).max : excludedId - 1
+        );
         if (!found) return (0, 0);
         sequencerId = position + 1;
         score = _decayedScore(_sequencers[sequencerId]);
@@ -690,9 +699,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         // A fresh unbonding part starts at one share per wei. It cannot hold shares at zero stake here: only a
         // 100% slash empties it, which also empties the bonded part, leaving `amount` = 0 (rejected above for
         // undelegations; an exit of a zero-value position queues zero shares).
-        uint256 minted = unbondingShares == 0 || unbondingStake == 0
-            ? amount
-            : Math.mulDiv(amount, unbondingShares, unbondingStake);
+        uint256 minted =
+            unbondingShares == 0 || unbondingStake == 0 ? amount : Math.mulDiv(amount, unbondingShares, unbondingStake);
         s.unbondingStake = (unbondingStake + amount).toUint128();
         s.unbondingShares = (unbondingShares + minted).toUint128();
         _refreshWeight(sequencerId, s);
@@ -917,7 +925,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     function _decayedScore(Sequencer storage s) private view returns (uint256) {
-        uint256 decay = (uint256(_params.scoreDecayRate) * (block.timestamp - Math.max(s.performanceUpdatedAt, GENESIS_TIME))) / 1 days;
+        uint256 decay =
+            (uint256(_params.scoreDecayRate) * (block.timestamp - Math.max(s.performanceUpdatedAt, GENESIS_TIME))) /
+                1 days;
         uint256 score = s.performanceScore;
         return score > decay ? score - decay : 0;
     }

@@ -102,7 +102,10 @@ contract TrainingCoordinator is ITrainingCoordination {
     // ──────────────────────────────────────────── clusters ───────────────────────────────────────────
 
     /// @inheritdoc ITrainingCoordination
-    function createTrainingCluster(uint256[] calldata sequencerIds, bytes32 modelHash) external returns (bytes32 clusterId) {
+    function createTrainingCluster(
+        uint256[] calldata sequencerIds,
+        bytes32 modelHash
+    ) external returns (bytes32 clusterId) {
         uint256 n = sequencerIds.length;
         if (n == 0) revert TrainingEmptyCluster();
         if (n > MAX_MEMBERS) revert TrainingClusterTooLarge(n, MAX_MEMBERS);
@@ -119,9 +122,20 @@ contract TrainingCoordinator is ITrainingCoordination {
     }
 
     /// @notice Coordinator: epochs to train (0: open-ended), quorum in basis points of the members, epoch length.
-    function configureCluster(bytes32 clusterId, uint256 totalEpochs, uint256 quorumBps, uint256 epochDuration) external {
+    function configureCluster(
+        bytes32 clusterId,
+        uint256 totalEpochs,
+        uint256 quorumBps,
+        uint256 epochDuration
+    ) external {
         Cluster storage c = _coordinated(clusterId);
-        if (quorumBps == 0 || quorumBps > BPS || epochDuration == 0 || epochDuration > 365 days || totalEpochs > type(uint64).max) {
+        if (
+            quorumBps == 0 ||
+            quorumBps > BPS ||
+            epochDuration == 0 ||
+            epochDuration > 365 days ||
+            totalEpochs > type(uint64).max
+        ) {
             revert TrainingInvalidConfiguration();
         }
         c.totalEpochs = uint64(totalEpochs);
@@ -217,12 +231,15 @@ contract TrainingCoordinator is ITrainingCoordination {
         uint256 bit = 1 << ((place - 1) & 255);
         uint256 bits = _submitted[key][word];
         if (bits & bit != 0) revert TrainingDuplicateGradient(clusterId, epoch, sequencerId);
-        if (_seenGradients[key][update.gradientHash]) revert TrainingGradientAlreadySubmitted(clusterId, epoch, update.gradientHash);
+        if (_seenGradients[key][update.gradientHash])
+            revert TrainingGradientAlreadySubmitted(clusterId, epoch, update.gradientHash);
         _submitted[key][word] = bits | bit;
         _seenGradients[key][update.gradientHash] = true;
 
         Epoch storage e = _epochs[key];
-        uint256 contribution = uint256(keccak256(abi.encode(clusterId, c.generation, epoch, sequencerId, update.gradientHash)));
+        uint256 contribution = uint256(
+            keccak256(abi.encode(clusterId, c.generation, epoch, sequencerId, update.gradientHash))
+        );
         unchecked {
             e.contributionSum += contribution; // mod 2^256: order-independent
         }
@@ -316,7 +333,8 @@ contract TrainingCoordinator is ITrainingCoordination {
     function restoreFromCheckpoint(bytes32 clusterId, uint256 checkpointEpoch) external {
         Cluster storage c = _coordinated(clusterId);
         bytes32 stateHash = _checkpoints[clusterId][checkpointEpoch];
-        if (stateHash == bytes32(0) || checkpointEpoch > c.currentEpoch) revert TrainingUnknownCheckpoint(clusterId, checkpointEpoch);
+        if (stateHash == bytes32(0) || checkpointEpoch > c.currentEpoch)
+            revert TrainingUnknownCheckpoint(clusterId, checkpointEpoch);
         c.generation += 1; // every epoch record of the old generation is now unreachable
         c.currentEpoch = uint64(checkpointEpoch);
         c.epochStart = uint64(block.timestamp);
@@ -344,7 +362,11 @@ contract TrainingCoordinator is ITrainingCoordination {
     function getEpoch(
         bytes32 clusterId,
         uint256 epoch
-    ) external view returns (uint256 submissions, uint256 quorum, bytes32 aggregated, uint256 meanLoss, uint256 deadline) {
+    )
+        external
+        view
+        returns (uint256 submissions, uint256 quorum, bytes32 aggregated, uint256 meanLoss, uint256 deadline)
+    {
         Cluster storage c = _existing(clusterId);
         Epoch storage e = _epochs[_epochKey(clusterId, c.generation, epoch)];
         submissions = e.submissions;
@@ -365,7 +387,9 @@ contract TrainingCoordinator is ITrainingCoordination {
     }
 
     /// @notice (generation, weights hash, next free shard index) of a cluster.
-    function clusterState(bytes32 clusterId) external view returns (uint256 generation, bytes32 weightsHash, uint256 nextShardStart) {
+    function clusterState(
+        bytes32 clusterId
+    ) external view returns (uint256 generation, bytes32 weightsHash, uint256 nextShardStart) {
         Cluster storage c = _existing(clusterId);
         return (c.generation, c.weightsHash, c.nextShardStart);
     }
@@ -375,7 +399,8 @@ contract TrainingCoordinator is ITrainingCoordination {
         Shard storage s = _shards[shardId];
         if (s.clusterId == bytes32(0)) revert TrainingUnknownShard(shardId);
         uint256 owner = s.originalSequencerId;
-        for (uint256 next = _replacedBy[s.clusterId][owner]; next != 0; next = _replacedBy[s.clusterId][owner]) owner = next;
+        for (uint256 next = _replacedBy[s.clusterId][owner]; next != 0; next = _replacedBy[s.clusterId][owner])
+            owner = next;
         shard = DataShard({
             shardId: shardId,
             sequencerId: owner,
@@ -420,7 +445,8 @@ contract TrainingCoordinator is ITrainingCoordination {
 
     function _checkActive(uint256 sequencerId) private view {
         address operator = registry.operatorOf(sequencerId);
-        if (operator == address(0) || !registry.isActiveSequencer(operator)) revert TrainingSequencerNotActive(sequencerId);
+        if (operator == address(0) || !registry.isActiveSequencer(operator))
+            revert TrainingSequencerNotActive(sequencerId);
     }
 
     function _checkOperatorOrCoordinator(Cluster storage c, uint256 sequencerId) private view {

@@ -69,7 +69,11 @@ contract VRFBeacon is VRF, IRandomnessSource {
         }
         uint256 x = publicKey[0];
         uint256 y = publicKey[1];
-        if (x >= FIELD_SIZE || y >= FIELD_SIZE || mulmod(y, y, FIELD_SIZE) != addmod(mulmod(x, mulmod(x, x, FIELD_SIZE), FIELD_SIZE), 7, FIELD_SIZE)) {
+        if (
+            x >= FIELD_SIZE ||
+            y >= FIELD_SIZE ||
+            mulmod(y, y, FIELD_SIZE) != addmod(mulmod(x, mulmod(x, x, FIELD_SIZE), FIELD_SIZE), 7, FIELD_SIZE)
+        ) {
             revert BeaconInvalidKey();
         }
         bytes32 keyHash = keccak256(abi.encodePacked(x, y));
@@ -101,7 +105,8 @@ contract VRFBeacon is VRF, IRandomnessSource {
         uint256 committer = _committerId;
         uint256 deadline = _deadline;
         if (block.timestamp >= deadline) revert BeaconRoundTimedOut(deadline);
-        if (keccak256(abi.encodePacked(proof.pk[0], proof.pk[1])) != _vrfKeys[committer]) revert BeaconWrongKey(committer);
+        if (keccak256(abi.encodePacked(proof.pk[0], proof.pk[1])) != _vrfKeys[committer])
+            revert BeaconWrongKey(committer);
         uint256 output = _randomValueFromVRFProof(proof, currentSeed());
         uint64 round = _round + 1;
         _round = round;

@@ -192,7 +192,12 @@ export async function deploySuite(
   }
   const sourceAddress = await address((beacon ?? chainlinkAdapter)!);
 
-  const mev = await contract<MEVMitigation>("MEVMitigation", [deployerAddress, registryAddress, params.mev.revealWindow, params.mev.squaringsPerSecond]);
+  const mev = await contract<MEVMitigation>("MEVMitigation", [
+    deployerAddress,
+    registryAddress,
+    params.mev.revealWindow,
+    params.mev.squaringsPerSecond,
+  ]);
   const training = await contract<TrainingCoordinator>("TrainingCoordinator", [registryAddress]);
 
   const mp = params.monitor;
@@ -243,11 +248,19 @@ export async function deploySuite(
   );
   const reporterRole = await monitor.REPORTER_ROLE();
   for (const reporter of mp.reporters ?? []) {
-    await step(`monitor: reporter ${reporter}`, () => monitor.hasRole(reporterRole, reporter), () => monitor.grantRole(reporterRole, reporter));
+    await step(
+      `monitor: reporter ${reporter}`,
+      () => monitor.hasRole(reporterRole, reporter),
+      () => monitor.grantRole(reporterRole, reporter),
+    );
   }
   // Governance also acts as the scheduler's scheduler (capabilities, scheduling) until it appoints services.
   const schedulerRole = await scheduler.SCHEDULER_ROLE();
-  await step(`scheduler: scheduler role to ${governance}`, () => scheduler.hasRole(schedulerRole, governance), () => scheduler.grantRole(schedulerRole, governance));
+  await step(
+    `scheduler: scheduler role to ${governance}`,
+    () => scheduler.hasRole(schedulerRole, governance),
+    () => scheduler.grantRole(schedulerRole, governance),
+  );
 
   const roles = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
@@ -269,7 +282,11 @@ export async function deploySuite(
   const handOver = !same(governance, deployerAddress);
   if (handOver) grants.push(["admin", roles.admin, governance], ["governance", roles.governance, governance]);
   for (const [name, role, account] of grants) {
-    await step(`registry: ${name} role to ${account}`, () => registry.hasRole(role, account), () => registry.grantRole(role, account));
+    await step(
+      `registry: ${name} role to ${account}`,
+      () => registry.hasRole(role, account),
+      () => registry.grantRole(role, account),
+    );
   }
   if (handOver) {
     const auctioneer = await selection.AUCTIONEER_ROLE();
@@ -281,15 +298,28 @@ export async function deploySuite(
     ];
     // Grants first, renunciations after (the admin role last): a crash in between leaves the deployer able to finish.
     for (const [name, c, list] of handed) {
-      for (const role of list) await step(`${name}: role ${role.slice(0, 10)} to ${governance}`, () => c.hasRole(role, governance), () => c.grantRole(role, governance));
+      for (const role of list)
+        await step(
+          `${name}: role ${role.slice(0, 10)} to ${governance}`,
+          () => c.hasRole(role, governance),
+          () => c.grantRole(role, governance),
+        );
     }
     for (const [name, c, list] of handed) {
       for (const role of list) {
-        await step(`${name}: deployer renounces ${role.slice(0, 10)}`, async () => !(await c.hasRole(role, deployerAddress)), () => c.renounceRole(role, deployerAddress));
+        await step(
+          `${name}: deployer renounces ${role.slice(0, 10)}`,
+          async () => !(await c.hasRole(role, deployerAddress)),
+          () => c.renounceRole(role, deployerAddress),
+        );
       }
     }
     for (const role of [roles.governance, roles.admin]) {
-      await step(`registry: deployer renounces ${role.slice(0, 10)}`, async () => !(await registry.hasRole(role, deployerAddress)), () => registry.renounceRole(role, deployerAddress));
+      await step(
+        `registry: deployer renounces ${role.slice(0, 10)}`,
+        async () => !(await registry.hasRole(role, deployerAddress)),
+        () => registry.renounceRole(role, deployerAddress),
+      );
     }
   }
   record.complete = true;

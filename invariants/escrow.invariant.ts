@@ -63,21 +63,33 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
           count(await outcome(selection.connect(governance).initAuction(d)));
         }),
       ),
-      fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 }), fc.oneof(fc.bigInt({ min: 1n, max: 1000n }), fc.bigInt({ min: 1n, max: 3n * 10n ** 18n }))).map(([k, b, amount]) =>
-        step(`placeBid(auction ${k}, bidder ${b}, ${amount} wei)`, async () => {
-          const n = await selection.auctionCount();
-          const id = n === 0n ? 1n : (BigInt(k) % n) + 1n;
-          const bid = await selection.connect(bidders[b]).placeBid.staticCall(id, { value: amount }).then(() => undefined, () => "refused");
-          const [current] = (await selection.auctionBidders(id).catch(() => [[], []])) as [string[], bigint[]];
-          const total = current.includes(bidders[b].address);
-          const err = await outcome(selection.connect(bidders[b]).placeBid(id, { value: amount }));
-          count(err);
-          eq("static call and transaction agree", err === undefined, bid === undefined);
-          if (!total && amount < minBid) ok("a dust bid below minBid never enters", err !== undefined);
-          if (b === 3) ok("a non-sequencer cannot bid", err !== undefined);
-          if (!err) ethIn += amount;
-        }),
-      ),
+      fc
+        .tuple(
+          fc.nat(),
+          fc.integer({ min: 0, max: 3 }),
+          fc.oneof(fc.bigInt({ min: 1n, max: 1000n }), fc.bigInt({ min: 1n, max: 3n * 10n ** 18n })),
+        )
+        .map(([k, b, amount]) =>
+          step(`placeBid(auction ${k}, bidder ${b}, ${amount} wei)`, async () => {
+            const n = await selection.auctionCount();
+            const id = n === 0n ? 1n : (BigInt(k) % n) + 1n;
+            const bid = await selection
+              .connect(bidders[b])
+              .placeBid.staticCall(id, { value: amount })
+              .then(
+                () => undefined,
+                () => "refused",
+              );
+            const [current] = (await selection.auctionBidders(id).catch(() => [[], []])) as [string[], bigint[]];
+            const total = current.includes(bidders[b].address);
+            const err = await outcome(selection.connect(bidders[b]).placeBid(id, { value: amount }));
+            count(err);
+            eq("static call and transaction agree", err === undefined, bid === undefined);
+            if (!total && amount < minBid) ok("a dust bid below minBid never enters", err !== undefined);
+            if (b === 3) ok("a non-sequencer cannot bid", err !== undefined);
+            if (!err) ethIn += amount;
+          }),
+        ),
       fc.nat().map((k) =>
         step(`finalizeAuction(${k})`, async () => {
           const n = await selection.auctionCount();
@@ -105,15 +117,27 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     ];
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof({ arbitrary: steps[0], weight: 1 }, { arbitrary: steps[1], weight: 5 }, { arbitrary: steps[2], weight: 1 }, { arbitrary: steps[3], weight: 2 }, { arbitrary: steps[4], weight: 1 }), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
-        base = await revertTo(base);
-        ethIn = await ethers.provider.getBalance(address);
-        ethOut = 0n;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            { arbitrary: steps[0], weight: 1 },
+            { arbitrary: steps[1], weight: 5 },
+            { arbitrary: steps[2], weight: 1 },
+            { arbitrary: steps[3], weight: 2 },
+            { arbitrary: steps[4], weight: 1 },
+          ),
+          { minLength: STEPS, maxLength: STEPS },
+        ),
+        async (seq) => {
+          base = await revertTo(base);
+          ethIn = await ethers.provider.getBalance(address);
+          ethOut = 0n;
+          for (const s of seq) {
+            await s.run();
+            await check();
+          }
+        },
+      ),
       params(),
     );
     console.log("      outcomes:", Object.fromEntries(outcomes));
@@ -170,19 +194,29 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     };
 
     const steps = [
-      fc.tuple(fc.integer({ min: 0, max: 1 }), fc.bigInt({ min: 1n, max: 10n ** 18n }), fc.integer({ min: 600, max: 20_000 })).map(([r, pay, ttl]) =>
-        step(`submit(requester ${r}, ${pay} wei, ${ttl}s)`, async () => {
-          const now = (await ethers.provider.getBlock("latest"))!.timestamp;
-          const spec = { jobId: ethers.ZeroHash, requiredFlops: 10n * TFLOPS, memoryRequirement: 1n << 30n, deadline: now + ttl, priority: r, requester: ethers.ZeroAddress, jobSpec: "0x" };
-          const id = await scheduler.connect(requesters[r]).submitComputeJob.staticCall(spec, { value: pay });
-          const err = await outcome(scheduler.connect(requesters[r]).submitComputeJob(spec, { value: pay }));
-          count(err);
-          if (!err) {
-            ethIn += pay;
-            jobs.push({ id, payment: pay, requester: requesters[r] });
-          }
-        }),
-      ),
+      fc
+        .tuple(fc.integer({ min: 0, max: 1 }), fc.bigInt({ min: 1n, max: 10n ** 18n }), fc.integer({ min: 600, max: 20_000 }))
+        .map(([r, pay, ttl]) =>
+          step(`submit(requester ${r}, ${pay} wei, ${ttl}s)`, async () => {
+            const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+            const spec = {
+              jobId: ethers.ZeroHash,
+              requiredFlops: 10n * TFLOPS,
+              memoryRequirement: 1n << 30n,
+              deadline: now + ttl,
+              priority: r,
+              requester: ethers.ZeroAddress,
+              jobSpec: "0x",
+            };
+            const id = await scheduler.connect(requesters[r]).submitComputeJob.staticCall(spec, { value: pay });
+            const err = await outcome(scheduler.connect(requesters[r]).submitComputeJob(spec, { value: pay }));
+            count(err);
+            if (!err) {
+              ethIn += pay;
+              jobs.push({ id, payment: pay, requester: requesters[r] });
+            }
+          }),
+        ),
       fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3 })).map(([k, s]) =>
         step(`schedule(job ${k}, #${s})`, async () => {
           const j = job(k);
@@ -235,16 +269,19 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     const weights = [4, 3, 3, 2, 1, 1, 2, 1];
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
-        base = await revertTo(base);
-        jobs = [];
-        ethIn = await ethers.provider.getBalance(address);
-        ethOut = 0n;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
+        async (seq) => {
+          base = await revertTo(base);
+          jobs = [];
+          ethIn = await ethers.provider.getBalance(address);
+          ethOut = 0n;
+          for (const s of seq) {
+            await s.run();
+            await check();
+          }
+        },
+      ),
       params(),
     );
     console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));

@@ -37,10 +37,21 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     await mev.initThresholdDecryption(t, []);
     const committee = await mev.committee(1);
     const place = new Map(committee.map((a, i) => [a, i + 1]));
-    const publicKeys = await Promise.all(committee.map(async (a) => (await registry.getSequencer(await registry.sequencerIdOf(a))).publicKey));
+    const publicKeys = await Promise.all(
+      committee.map(async (a) => (await registry.getSequencer(await registry.sequencerIdOf(a))).publicKey),
+    );
     const users = signers.slice(6, 8);
 
-    type Tx = { id: string; sequence: bigint; deadline: bigint; encrypted: string; payload: string; shares: Set<number>; decrypted: boolean; expired: boolean };
+    type Tx = {
+      id: string;
+      sequence: bigint;
+      deadline: bigint;
+      encrypted: string;
+      payload: string;
+      shares: Set<number>;
+      decrypted: boolean;
+      expired: boolean;
+    };
     let txs: Tx[] = [];
     let base = await snapshot();
     const outcomes = new Map<string, number>();
@@ -69,7 +80,16 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
           eq("a well-formed encrypted transaction is accepted", err ?? "none", "none");
           const { sequence, deadline } = await mev.getTransaction(id);
           if (txs.length) ok("arrival order is strictly increasing", sequence > txs[txs.length - 1].sequence);
-          txs.push({ id, sequence, deadline, encrypted: sealed.encryptedTx, payload: sealed.payload, shares: new Set(), decrypted: false, expired: false });
+          txs.push({
+            id,
+            sequence,
+            deadline,
+            encrypted: sealed.encryptedTx,
+            payload: sealed.payload,
+            shares: new Set(),
+            decrypted: false,
+            expired: false,
+          });
         }),
       ),
       fc.tuple(fc.nat(), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 3 })).map(([k, v, corrupt]) =>
@@ -103,7 +123,8 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
             ok("decryption with t valid shares only", x.shares.size >= t && !x.decrypted);
             x.decrypted = true;
             eq("the plaintext is what was encrypted", await mev.getDecrypted(x.id), x.payload);
-          } else if (x.shares.size < t) ok(`too few shares are refused (${err})`, ["MEVNotEnoughShares", "MEVDeadlinePassed", "MEVAlreadyFinalized"].includes(err));
+          } else if (x.shares.size < t)
+            ok(`too few shares are refused (${err})`, ["MEVNotEnoughShares", "MEVDeadlinePassed", "MEVAlreadyFinalized"].includes(err));
         }),
       ),
       fc.nat().map((k) =>
@@ -124,14 +145,17 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     const weights = [3, 6, 2, 1, 1];
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
-        base = await revertTo(base);
-        txs = [];
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
+        async (seq) => {
+          base = await revertTo(base);
+          txs = [];
+          for (const s of seq) {
+            await s.run();
+            await check();
+          }
+        },
+      ),
       params(),
     );
     console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));
@@ -173,7 +197,9 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
           const e = epoch + BigInt(offset);
           const sequencerId = BigInt(m + 1);
           const gradientHash = reuse ? ethers.id(`shared ${e}`) : ethers.id(`grad ${e} ${m} ${Math.random()}`);
-          const err = await outcome(training.connect(operators[m]).submitGradient({ clusterId, sequencerId, epoch: e, gradientHash, loss: 100, timestamp: 0 }));
+          const err = await outcome(
+            training.connect(operators[m]).submitGradient({ clusterId, sequencerId, epoch: e, gradientHash, loss: 100, timestamp: 0 }),
+          );
           count(err);
           const key = `${e}:${sequencerId}`;
           if (!members.includes(sequencerId)) return eq("non-members cannot submit", err ?? "none", "TrainingNotMember");
@@ -210,16 +236,19 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     const weights = [8, 2, 2, 1];
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }), async (seq) => {
-        base = await revertTo(base);
-        epoch = 1n;
-        submitted = new Set();
-        aggregated = false;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
+        async (seq) => {
+          base = await revertTo(base);
+          epoch = 1n;
+          submitted = new Set();
+          aggregated = false;
+          for (const s of seq) {
+            await s.run();
+            await check();
+          }
+        },
+      ),
       params(),
     );
     console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));

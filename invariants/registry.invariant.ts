@@ -53,7 +53,13 @@ const latest = async () => BigInt((await ethers.provider.getBlock("latest"))!.ti
 
 async function fingerprint(real: Real): Promise<string> {
   const { r } = real;
-  const out: unknown[] = [await ethers.provider.getBalance(real.address), await r.totalActiveWeight(), await r.insuranceFund(), await r.rewardsOutstanding(), await r.currentSequencerId()];
+  const out: unknown[] = [
+    await ethers.provider.getBalance(real.address),
+    await r.totalActiveWeight(),
+    await r.insuranceFund(),
+    await r.rewardsOutstanding(),
+    await r.currentSequencerId(),
+  ];
   const total = await r.totalSequencers();
   for (let id = 1n; id <= total; id++) out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString());
   for (const a of real.accounts) out.push(await r.withdrawableBalance(a));
@@ -133,7 +139,9 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(op, fc.integer({ min: 50, max: 300 })).map(([i, pct]) =>
     command(`register(op${i}, ${pct}% of minStake)`, async (m, real) => {
       const stake = (real.minStake * BigInt(pct)) / 100n;
-      const err = await attempt(real, () => real.r.connect(real.operators[i]).registerSequencer(`enode://op${i}`, "0x02", "0x", { value: stake }));
+      const err = await attempt(real, () =>
+        real.r.connect(real.operators[i]).registerSequencer(`enode://op${i}`, "0x02", "0x", { value: stake }),
+      );
       if (err) return eq("only an already registered operator is refused", err, "RegistryOperatorAlreadyRegistered");
       m.ethIn += stake;
       m.ids.set(i, await real.r.sequencerIdOf(real.operators[i].address));
@@ -266,10 +274,22 @@ const commands: fc.Arbitrary<Cmd>[] = [
       if (id === 999n) return;
       i = o;
       const slot = await real.r.currentSlot();
-      const evidence = await buildEquivocationProof(real.operators[i], real.address, real.chainId, id, slot, ethers.id(`a${m.steps}`), ethers.id(`b${m.steps}`));
+      const evidence = await buildEquivocationProof(
+        real.operators[i],
+        real.address,
+        real.chainId,
+        id,
+        slot,
+        ethers.id(`a${m.steps}`),
+        ethers.id(`b${m.steps}`),
+      );
       const err = await attempt(real, () => real.r.connect(real.reporter).reportMisbehavior(id, evidence));
       if (!err) {
-        eq("a proven equivocation suspends or leaves the sequencer out of the set", (await real.r.isActiveSequencer(real.operators[i].address)), false);
+        eq(
+          "a proven equivocation suspends or leaves the sequencer out of the set",
+          await real.r.isActiveSequencer(real.operators[i].address),
+          false,
+        );
         const again = await attempt(real, () => real.r.connect(real.reporter).reportMisbehavior(id, evidence));
         eq("the same evidence cannot be replayed", again ?? "none", "RegistryEquivocationAlreadySlashed");
       }
@@ -323,11 +343,20 @@ describe(`Registry invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     };
     let base = await snapshot();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(...commands.map((arbitrary, k) => ({ arbitrary, weight: WEIGHTS[k] }))), { minLength: STEPS, maxLength: STEPS }), async (cmds) => {
-        base = await revertTo(base);
-        const model: Model = { ethIn: await ethers.provider.getBalance(real.address), ethOut: 0n, ids: new Map(), requests: [], steps: 0 };
-        for (const c of cmds) await c.run(model, real);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(...commands.map((arbitrary, k) => ({ arbitrary, weight: WEIGHTS[k] }))), { minLength: STEPS, maxLength: STEPS }),
+        async (cmds) => {
+          base = await revertTo(base);
+          const model: Model = {
+            ethIn: await ethers.provider.getBalance(real.address),
+            ethOut: 0n,
+            ids: new Map(),
+            requests: [],
+            steps: 0,
+          };
+          for (const c of cmds) await c.run(model, real);
+        },
+      ),
       params(),
     );
     // What the sequences exercised: successes and each refusal (every refusal left the state unchanged).

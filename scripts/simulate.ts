@@ -143,8 +143,10 @@ async function obtainSuite(): Promise<Sim> {
     const block = await ethers.provider.getBlockNumber();
     if (record?.complete && (await ethers.provider.getCode(record.contracts.SequencerRegistry!.address)) !== "0x") {
       console.log(`Fork of chain ${chainId} at block ${block}: using the deployment in deployments/${chainId}.json`);
-      const at = async <T>(name: keyof DeploymentRecord["contracts"]) => (await ethers.getContractAt(name, record.contracts[name]!.address)) as unknown as T;
-      if (!record.contracts.VRFBeacon) throw new Error("the simulation drives the sequencers' VRF beacon; this deployment uses Chainlink VRF");
+      const at = async <T>(name: keyof DeploymentRecord["contracts"]) =>
+        (await ethers.getContractAt(name, record.contracts[name]!.address)) as unknown as T;
+      if (!record.contracts.VRFBeacon)
+        throw new Error("the simulation drives the sequencers' VRF beacon; this deployment uses Chainlink VRF");
       return {
         registry: await at("SequencerRegistry"),
         selection: await at("SelectionMechanisms"),
@@ -163,7 +165,13 @@ async function obtainSuite(): Promise<Sim> {
     console.log("LP-504 simulation on the built-in Hardhat network (shanghai): deploying the suite");
   }
   const suite = await deploySuite(hre, suiteParams({}), deployer, { log: (l) => console.log(l) });
-  return { ...suite, beacon: suite.beacon!, gov: deployer, origin: forkUrl ? `fork of ${forkUrl}, suite deployed on the fork` : "built-in Hardhat network", label: forkUrl ? `fork-${await remoteChainId(forkUrl)}` : "31337" };
+  return {
+    ...suite,
+    beacon: suite.beacon!,
+    gov: deployer,
+    origin: forkUrl ? `fork of ${forkUrl}, suite deployed on the fork` : "built-in Hardhat network",
+    label: forkUrl ? `fork-${await remoteChainId(forkUrl)}` : "31337",
+  };
 }
 
 async function main() {
@@ -177,7 +185,20 @@ async function main() {
 
   // ── 1. sequencers ──
   step(1, "Registering 12 sequencers with varied stakes and behaviours, delegations and VRF keys");
-  const behaviours: Behaviour[] = ["honest", "honest", "slow", "honest", "offline", "honest", "equivocating", "honest", "censoring", "honest", "slow", "honest"];
+  const behaviours: Behaviour[] = [
+    "honest",
+    "honest",
+    "slow",
+    "honest",
+    "offline",
+    "honest",
+    "equivocating",
+    "honest",
+    "censoring",
+    "honest",
+    "slow",
+    "honest",
+  ];
   const multiples = [1, 2.5, 1.5, 6, 1.2, 10, 3, 1, 2, 4, 1.1, 8];
   const operatorSigners = signers.slice(20, 32);
   const sequencers: SimSequencer[] = [];
@@ -187,7 +208,14 @@ async function main() {
     const stake = (config.minStake * BigInt(Math.round(multiples[i] * 100))) / 100n;
     const encryptionKey = ethers.keccak256(ethers.toUtf8Bytes(`sim encryption key ${i} ${signer.address}`));
     const publicKey = ethers.hexlify(secp256k1.getPublicKey(ethers.getBytes(encryptionKey), true));
-    await tx("registry.registerSequencer", registry.connect(signer).registerSequencer(`enode://sim${i}@10.1.0.${i}:30303`, publicKey, ethers.toUtf8Bytes(`{"behaviour":"${behaviours[i]}"}`), { value: stake }));
+    await tx(
+      "registry.registerSequencer",
+      registry
+        .connect(signer)
+        .registerSequencer(`enode://sim${i}@10.1.0.${i}:30303`, publicKey, ethers.toUtf8Bytes(`{"behaviour":"${behaviours[i]}"}`), {
+          value: stake,
+        }),
+    );
     const id = await registry.sequencerIdOf(signer.address);
     const vrf = operatorVrfKey(ethers.id(`sim vrf ${i} ${signer.address}`));
     await tx("beacon.registerVRFKey", beacon.connect(signer).registerVRFKey(id, vrf.pk));
@@ -199,7 +227,9 @@ async function main() {
     const target = sequencers[(d * 5) % sequencers.length];
     await tx("registry.delegateStake", registry.connect(delegators[d]).delegateStake(target.id, { value: target.stake / 2n }));
   }
-  note(`${sequencers.length} sequencers (ids ${sequencers[0].id}–${sequencers.at(-1)!.id}), ${delegators.length} delegations; ${await registry.activeSequencerCount()} active`);
+  note(
+    `${sequencers.length} sequencers (ids ${sequencers[0].id}–${sequencers.at(-1)!.id}), ${delegators.length} delegations; ${await registry.activeSequencerCount()} active`,
+  );
   const byId = new Map(sequencers.map((s) => [s.id, s]));
   const reporter = gov;
   await tx("monitor.grantRole", monitor.connect(gov).grantRole(await monitor.REPORTER_ROLE(), await reporter.getAddress()));
@@ -234,7 +264,10 @@ async function main() {
     const s = byId.get(current);
     if (!s) return;
     if (s.behaviour === "offline") return;
-    await tx("monitor.recordBlockProduction", monitor.connect(reporter).recordBlockProduction(current, await ethers.provider.getBlockNumber(), 8_000_000, 400));
+    await tx(
+      "monitor.recordBlockProduction",
+      monitor.connect(reporter).recordBlockProduction(current, await ethers.provider.getBlockNumber(), 8_000_000, 400),
+    );
     await tx("monitor.recordLatency", monitor.connect(reporter).recordLatency(current, s.behaviour === "slow" ? 2_400 : 180));
   }
 
@@ -262,7 +295,10 @@ async function main() {
   const reputation: Record<Behaviour, number> = { honest: 8_000, slow: 4_500, offline: 3_000, equivocating: 7_000, censoring: 6_500 };
   for (const s of sequencers) {
     const jitter = Number(s.id % 7n) * 150;
-    await tx("monitor.updateReputation", monitor.connect(reporter).updateReputation(s.id, reputation[s.behaviour] + jitter - Number(await monitor.getReputation(s.id))));
+    await tx(
+      "monitor.updateReputation",
+      monitor.connect(reporter).updateReputation(s.id, reputation[s.behaviour] + jitter - Number(await monitor.getReputation(s.id))),
+    );
   }
   note(`reputations pushed to the registry: honest ~8,000 bp, slow 4,500, offline 3,000`);
 
@@ -294,7 +330,9 @@ async function main() {
   const winners = (await selection.getParameters()).auctionWinners;
   const [turns] = await selection.auctionSchedule(auctionId);
   const outbid = await Promise.all(bidders.map((b) => selection.pendingReturns(b.signer.address)));
-  note(`auction ${auctionId}: ${bidders.length} bidders, the top ${winners} share ${turns.length} turns; ${outbid.filter((v) => v > 0n).length} outbid bidders can withdraw ${fmt(outbid.reduce((a, b) => a + b, 0n))} LUX`);
+  note(
+    `auction ${auctionId}: ${bidders.length} bidders, the top ${winners} share ${turns.length} turns; ${outbid.filter((v) => v > 0n).length} outbid bidders can withdraw ${fmt(outbid.reduce((a, b) => a + b, 0n))} LUX`,
+  );
   await rotateIn("auction", OTHER_ROTATIONS, false);
   await setMode(SelectionMode.RoundRobin);
 
@@ -303,10 +341,20 @@ async function main() {
   const watcher = signers[2];
   const cheater = sequencers.find((s) => s.behaviour === "equivocating")!;
   const slot = await registry.currentSlot();
-  const evidence = await buildEquivocationProof(cheater.signer, registryAddress, chainId, cheater.id, slot, ethers.id("L2 block (honest)"), ethers.id("L2 block (reordered)"));
+  const evidence = await buildEquivocationProof(
+    cheater.signer,
+    registryAddress,
+    chainId,
+    cheater.id,
+    slot,
+    ethers.id("L2 block (honest)"),
+    ethers.id("L2 block (reordered)"),
+  );
   const proven = await tx("registry.reportMisbehavior.equivocation", registry.connect(watcher).reportMisbehavior(cheater.id, evidence));
   const proof = proven.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === "EquivocationProven")!;
-  note(`#${cheater.id} signed two blocks for slot ${slot}: slashed ${fmt(proof.args.slashed)} LUX, reporter paid ${fmt(proof.args.reporterReward)} LUX, suspended`);
+  note(
+    `#${cheater.id} signed two blocks for slot ${slot}: slashed ${fmt(proof.args.slashed)} LUX, reporter paid ${fmt(proof.args.reporterReward)} LUX, suspended`,
+  );
 
   async function rotateUntil(id: bigint) {
     for (let k = 0; k < 40 && (await registry.currentSequencerId()) !== id; k++) {
@@ -329,7 +377,9 @@ async function main() {
   await increaseTime((await monitor.getParameters()).inclusionWindow + 1n);
   const missed = await tx("monitor.proveMissedInclusion", monitor.connect(watcher).proveMissedInclusion(forcedId));
   const inclusion = missed.logs.map((l) => monitor.interface.parseLog(l)).find((e) => e?.name === "InclusionMissed")!;
-  note(`#${censor.id} ignored forced transaction ${forcedId}: slashed ${fmt(inclusion.args[2])} LUX, fee refunded, rotated to #${await registry.currentSequencerId()}`);
+  note(
+    `#${censor.id} ignored forced transaction ${forcedId}: slashed ${fmt(inclusion.args[2])} LUX, fee refunded, rotated to #${await registry.currentSequencerId()}`,
+  );
 
   const slowOnes = sequencers.filter((s) => s.behaviour === "slow");
   const period = await monitor.currentPeriod();
@@ -346,7 +396,13 @@ async function main() {
   // ── 6. MEV ──
   step(6, "Encrypted mempool: threshold decryption and a VDF time-lock");
   const committee = sequencers.filter((s) => s.behaviour === "honest").slice(0, 5);
-  await tx("mev.initThresholdDecryption", mev.connect(gov).initThresholdDecryption(3, committee.map((s) => s.signer.address)));
+  await tx(
+    "mev.initThresholdDecryption",
+    mev.connect(gov).initThresholdDecryption(
+      3,
+      committee.map((s) => s.signer.address),
+    ),
+  );
   const publicKeys = await Promise.all(committee.map(async (s) => (await registry.getSequencer(s.id)).publicKey));
   const user = signers[3];
   const plaintext = ethers.hexlify(ethers.toUtf8Bytes("swap 1,000 LUX for USDC, slippage 0.3%"));
@@ -354,7 +410,12 @@ async function main() {
   const txId = await mev.connect(user).submitEncrypted.staticCall(sealed.encryptedTx, ethers.keccak256(sealed.payload));
   await tx("mev.submitEncrypted", mev.connect(user).submitEncrypted(sealed.encryptedTx, ethers.keccak256(sealed.payload)));
   for (let i = 0; i < 3; i++) {
-    await tx("mev.submitKeyShare", mev.connect(committee[i].signer).submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, committee[i].encryptionKey))));
+    await tx(
+      "mev.submitKeyShare",
+      mev
+        .connect(committee[i].signer)
+        .submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, committee[i].encryptionKey))),
+    );
   }
   await tx("mev.decryptTransaction", mev.connect(relayer).decryptTransaction(txId));
   const opened = await mev.getDecrypted(txId);
@@ -371,7 +432,9 @@ async function main() {
   const vdfProof = vdf.prove(vdf.inputFromSeed(record.vdfSeed), record.squarings);
   await tx("mev.proveTimeElapsed", mev.connect(relayer).proveTimeElapsed(lockId, vdf.encodeProof(vdfProof)));
   await tx("mev.revealTransaction", mev.connect(user).revealTransaction(lockId, locked, BigInt(timelocked.salt)));
-  note(`time-lock: ${record.squarings} squarings proven (Wesolowski, RSA-2048), revealed "${ethers.toUtf8String(ethers.dataSlice(await mev.getDecrypted(lockId), 32))}"`);
+  note(
+    `time-lock: ${record.squarings} squarings proven (Wesolowski, RSA-2048), revealed "${ethers.toUtf8String(ethers.dataSlice(await mev.getDecrypted(lockId), 32))}"`,
+  );
 
   // ── 7. scheduler ──
   step(7, "AI jobs: capabilities, scheduling, rebalancing, settlement");
@@ -379,21 +442,32 @@ async function main() {
   const GiB = 1n << 30n;
   const workers = sequencers.filter((s) => s.behaviour === "honest").slice(0, 4);
   for (let w = 0; w < workers.length; w++) {
-    await tx("scheduler.registerCapabilities", scheduler.connect(workers[w].signer).registerCapabilities(workers[w].id, {
-      sequencerId: workers[w].id,
-      availableFlops: BigInt(200 + 100 * w) * TFLOPS,
-      availableMemory: BigInt(256 + 128 * w) * GiB,
-      networkBandwidth: 10_000n,
-      supportedModels: ["llama-3-70b", "bert-large"],
-      hasTEE: w % 2 === 0,
-      hasGPU: true,
-    }));
+    await tx(
+      "scheduler.registerCapabilities",
+      scheduler.connect(workers[w].signer).registerCapabilities(workers[w].id, {
+        sequencerId: workers[w].id,
+        availableFlops: BigInt(200 + 100 * w) * TFLOPS,
+        availableMemory: BigInt(256 + 128 * w) * GiB,
+        networkBandwidth: 10_000n,
+        supportedModels: ["llama-3-70b", "bert-large"],
+        hasTEE: w % 2 === 0,
+        hasGPU: true,
+      }),
+    );
   }
   const requester = signers[4];
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 7200n;
   const jobIds: string[] = [];
   for (let j = 0; j < 10; j++) {
-    const job = { jobId: ethers.ZeroHash, requiredFlops: BigInt(5 + 2 * j) * TFLOPS, memoryRequirement: 16n * GiB, deadline, priority: j % 4, requester: requester.address, jobSpec: ethers.toUtf8Bytes(`inference batch ${j}`) };
+    const job = {
+      jobId: ethers.ZeroHash,
+      requiredFlops: BigInt(5 + 2 * j) * TFLOPS,
+      memoryRequirement: 16n * GiB,
+      deadline,
+      priority: j % 4,
+      requester: requester.address,
+      jobSpec: ethers.toUtf8Bytes(`inference batch ${j}`),
+    };
     const id = await scheduler.connect(requester).submitComputeJob.staticCall(job, { value: ethers.parseEther("0.5") });
     await tx("scheduler.submitComputeJob", scheduler.connect(requester).submitComputeJob(job, { value: ethers.parseEther("0.5") }));
     // Everything lands on one worker first: the imbalance the rebalancer fixes.
@@ -424,13 +498,31 @@ async function main() {
   const clusterId = await training.connect(gov).createTrainingCluster.staticCall(ids, modelHash);
   await tx("training.createTrainingCluster", training.connect(gov).createTrainingCluster(ids, modelHash));
   for (let i = 0; i < members.length; i++) {
-    await tx("training.assignDataShard", training.connect(gov).assignDataShard(clusterId, members[i].id, {
-      shardId: ethers.id(`shard ${i}`), sequencerId: members[i].id, dataHash: ethers.id(`data ${i}`), numSamples: 10_000, startIndex: i * 10_000, endIndex: (i + 1) * 10_000,
-    }));
+    await tx(
+      "training.assignDataShard",
+      training.connect(gov).assignDataShard(clusterId, members[i].id, {
+        shardId: ethers.id(`shard ${i}`),
+        sequencerId: members[i].id,
+        dataHash: ethers.id(`data ${i}`),
+        numSamples: 10_000,
+        startIndex: i * 10_000,
+        endIndex: (i + 1) * 10_000,
+      }),
+    );
   }
   async function epoch(n: number, who: SimSequencer[]) {
     for (const m of who) {
-      await tx("training.submitGradient", training.connect(m.signer).submitGradient({ clusterId, sequencerId: m.id, epoch: n, gradientHash: ethers.id(`gradient ${n} ${m.id}`), loss: 1000 - n * 100 - Number(m.id % 10n), timestamp: 0 }));
+      await tx(
+        "training.submitGradient",
+        training.connect(m.signer).submitGradient({
+          clusterId,
+          sequencerId: m.id,
+          epoch: n,
+          gradientHash: ethers.id(`gradient ${n} ${m.id}`),
+          loss: 1000 - n * 100 - Number(m.id % 10n),
+          timestamp: 0,
+        }),
+      );
     }
     const aggregated = await training.connect(gov).aggregateGradients.staticCall(clusterId, n);
     await tx("training.aggregateGradients", training.connect(gov).aggregateGradients(clusterId, n));
@@ -440,9 +532,14 @@ async function main() {
   const failed = members[2];
   await tx("training.reportFailure", training.connect(gov).reportFailure(clusterId, failed.id));
   await tx("training.reassignWork", training.connect(gov).reassignWork(clusterId, failed.id, spare.id));
-  await epoch(2, members.map((m) => (m === failed ? spare : m)));
+  await epoch(
+    2,
+    members.map((m) => (m === failed ? spare : m)),
+  );
   const cluster = await training.getCluster(clusterId);
-  note(`cluster ${clusterId.slice(0, 10)}…: #${failed.id} failed after epoch 1, #${spare.id} took its shard; now at epoch ${cluster.currentEpoch}, members ${cluster.sequencerIds.join(",")}`);
+  note(
+    `cluster ${clusterId.slice(0, 10)}…: #${failed.id} failed after epoch 1, #${spare.id} took its shard; now at epoch ${cluster.currentEpoch}, members ${cluster.sequencerIds.join(",")}`,
+  );
 
   // ── 9. report ──
   step(9, "Report");
@@ -474,7 +571,13 @@ async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: num
     });
   }
   const gasTable = [...gas.entries()]
-    .map(([op, list]) => ({ op, calls: list.length, mean: Number(list.reduce((a, b) => a + b, 0n) / BigInt(list.length)), min: Number(list.reduce((a, b) => (b < a ? b : a))), max: Number(list.reduce((a, b) => (b > a ? b : a))) }))
+    .map(([op, list]) => ({
+      op,
+      calls: list.length,
+      mean: Number(list.reduce((a, b) => a + b, 0n) / BigInt(list.length)),
+      min: Number(list.reduce((a, b) => (b < a ? b : a))),
+      max: Number(list.reduce((a, b) => (b > a ? b : a))),
+    }))
     .sort((a, b) => a.op.localeCompare(b.op));
   const summary = {
     origin: sim.origin,
@@ -493,13 +596,40 @@ async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: num
   fs.writeFileSync(`${base}.json`, JSON.stringify(summary, null, 2) + "\n");
   fs.writeFileSync(`${base}.svg`, chart(rows));
   fs.writeFileSync(`${base}.md`, markdown(summary, rows, gasTable, path.basename(`${base}.svg`)));
-  console.table(rows.map((r) => ({ id: r.id, behaviour: r.behaviour, stake: r.stakeLux, status: r.status, score: r.score, slashed: r.slashedLux, "weight %": r.stakeShare, "drawn %": r.weightedShare })));
+  console.table(
+    rows.map((r) => ({
+      id: r.id,
+      behaviour: r.behaviour,
+      stake: r.stakeLux,
+      status: r.status,
+      score: r.score,
+      slashed: r.slashedLux,
+      "weight %": r.stakeShare,
+      "drawn %": r.weightedShare,
+    })),
+  );
   console.log(`\nReport: ${path.relative(process.cwd(), base)}.md (.json, .svg) · ${summary.seconds} s`);
 }
 
-type Row = { id: number; behaviour: string; stakeShare: number; weightedShare: number; stakeLux: number; poolLux: number; status: string; score: number; slashedLux: number; selected: Record<string, number> };
+type Row = {
+  id: number;
+  behaviour: string;
+  stakeShare: number;
+  weightedShare: number;
+  stakeLux: number;
+  poolLux: number;
+  status: string;
+  score: number;
+  slashedLux: number;
+  selected: Record<string, number>;
+};
 
-function markdown(summary: { origin: string; chainId: string; seconds: number; insuranceFundLux: number; events: string[] }, rows: Row[], gasTable: { op: string; calls: number; mean: number; min: number; max: number }[], svg: string) {
+function markdown(
+  summary: { origin: string; chainId: string; seconds: number; insuranceFundLux: number; events: string[] },
+  rows: Row[],
+  gasTable: { op: string; calls: number; mean: number; min: number; max: number }[],
+  svg: string,
+) {
   const lines = [
     `# LP-504 simulation report`,
     ``,
@@ -519,7 +649,10 @@ function markdown(summary: { origin: string; chainId: string; seconds: number; i
     ``,
     `| id | behaviour | stake (LUX) | pool (LUX) | status | score (bp) | slashed (LUX) | stake % | drawn % | RR | WR | perf | hybrid | auction |`,
     `| --: | --- | --: | --: | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |`,
-    ...rows.map((r) => `| ${r.id} | ${r.behaviour} | ${r.stakeLux} | ${r.poolLux} | ${r.status} | ${r.score} | ${r.slashedLux} | ${r.stakeShare} | ${r.weightedShare} | ${r.selected.roundRobin ?? 0} | ${r.selected.weightedRandom ?? 0} | ${r.selected.performance ?? 0} | ${r.selected.hybrid ?? 0} | ${r.selected.auction ?? 0} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${r.behaviour} | ${r.stakeLux} | ${r.poolLux} | ${r.status} | ${r.score} | ${r.slashedLux} | ${r.stakeShare} | ${r.weightedShare} | ${r.selected.roundRobin ?? 0} | ${r.selected.weightedRandom ?? 0} | ${r.selected.performance ?? 0} | ${r.selected.hybrid ?? 0} | ${r.selected.auction ?? 0} |`,
+    ),
     ``,
     `## Gas per operation`,
     ``,
@@ -538,8 +671,13 @@ function tvd(rows: Row[]): string {
 
 /** Grouped bars: stake share and stake-weighted selection share per sequencer. */
 function chart(rows: Row[]): string {
-  const w = 760, h = 320, left = 50, bottom = 40, top = 30;
-  const plotW = w - left - 20, plotH = h - top - bottom;
+  const w = 760,
+    h = 320,
+    left = 50,
+    bottom = 40,
+    top = 30;
+  const plotW = w - left - 20,
+    plotH = h - top - bottom;
   const max = Math.max(5, ...rows.map((r) => Math.max(r.stakeShare, r.weightedShare)));
   const scale = (v: number) => (v / max) * plotH;
   const group = plotW / rows.length;
@@ -554,7 +692,10 @@ function chart(rows: Row[]): string {
   for (let t = 0; t <= 4; t++) {
     const v = (max / 4) * t;
     const y = top + plotH - scale(v);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${v.toFixed(0)}</text>`, `<line x1="${left}" y1="${y}" x2="${w - 20}" y2="${y}" stroke="#eee"/>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y + 4}" text-anchor="end">${v.toFixed(0)}</text>`,
+      `<line x1="${left}" y1="${y}" x2="${w - 20}" y2="${y}" stroke="#eee"/>`,
+    );
   }
   rows.forEach((r, i) => {
     const x = left + i * group + group * 0.12;

@@ -34,17 +34,8 @@ export async function signBlockCommitment(
  * Evidence for `reportMisbehavior`: `abi.encode(uint256 slot, bytes32 blockHashA, bytes sigA, bytes32
  * blockHashB, bytes sigB)`, two commitments by the same sequencer for the same slot with different hashes.
  */
-export function encodeEquivocationEvidence(
-  slot: bigint,
-  blockHashA: string,
-  sigA: string,
-  blockHashB: string,
-  sigB: string,
-): string {
-  return AbiCoder.defaultAbiCoder().encode(
-    ["uint256", "bytes32", "bytes", "bytes32", "bytes"],
-    [slot, blockHashA, sigA, blockHashB, sigB],
-  );
+export function encodeEquivocationEvidence(slot: bigint, blockHashA: string, sigA: string, blockHashB: string, sigB: string): string {
+  return AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32", "bytes", "bytes32", "bytes"], [slot, blockHashA, sigA, blockHashB, sigB]);
 }
 
 /** Signs two conflicting commitments for `slot` with `operator` and returns the equivocation evidence. */

@@ -63,7 +63,9 @@ export function isProbablePrime(n: bigint): boolean {
 }
 
 export function challenge(x: bigint, y: bigint, t: bigint, nonce: bigint): bigint {
-  const h = BigInt(keccak256(abi.encode(["bytes32", "uint256[8]", "uint256[8]", "uint256", "uint256"], [DOMAIN, toWords(x), toWords(y), t, nonce])));
+  const h = BigInt(
+    keccak256(abi.encode(["bytes32", "uint256[8]", "uint256[8]", "uint256", "uint256"], [DOMAIN, toWords(x), toWords(y), t, nonce])),
+  );
   return h | (1n << 255n) | 1n;
 }
 

@@ -99,7 +99,9 @@ export function proveVRF(sk: bigint, seed: bigint): VRFProof {
   const hPoint = Point.fromAffine(h);
   const gamma = affine(hPoint.multiply(sk));
   for (let attempt = 0n; ; attempt++) {
-    const k = mod(BigInt(keccak256(solidityPacked(["uint256", "uint256", "uint256", "string"], [sk, seed, attempt, "LP504-VRF-NONCE"]))), N - 1n) + 1n;
+    const k =
+      mod(BigInt(keccak256(solidityPacked(["uint256", "uint256", "uint256", "string"], [sk, seed, attempt, "LP504-VRF-NONCE"]))), N - 1n) +
+      1n;
     const u = affine(Point.BASE.multiply(k));
     const v = affine(hPoint.multiply(k));
     const uWitness = ethAddress(u);
@@ -138,7 +140,17 @@ export function vrfOutput(proof: Pick<VRFProof, "gamma">): bigint {
 
 /** The proof as the tuple the contracts take (`VRF.Proof` field order). */
 export function proofTuple(p: VRFProof) {
-  return { pk: p.pk, gamma: p.gamma, c: p.c, s: p.s, seed: p.seed, uWitness: p.uWitness, cGammaWitness: p.cGammaWitness, sHashWitness: p.sHashWitness, zInv: p.zInv };
+  return {
+    pk: p.pk,
+    gamma: p.gamma,
+    c: p.c,
+    s: p.s,
+    seed: p.seed,
+    uWitness: p.uWitness,
+    cGammaWitness: p.cGammaWitness,
+    sHashWitness: p.sHashWitness,
+    zInv: p.zInv,
+  };
 }
 
 /** Keccak of the public key: how the beacon identifies a registered VRF key. */

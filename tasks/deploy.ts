@@ -80,7 +80,12 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   expect("selection → randomness source", !!source && eq(await selection.randomnessSource(), source.address));
   expect("selection → registry", eq(await selection.registry(), addr("SequencerRegistry")));
   if (suite.beacon) expect("beacon → registry", eq(await suite.beacon.registry(), addr("SequencerRegistry")));
-  for (const [name, c] of [["mev", mev], ["training", training], ["monitor", monitor], ["scheduler", scheduler]] as const) {
+  for (const [name, c] of [
+    ["mev", mev],
+    ["training", training],
+    ["monitor", monitor],
+    ["scheduler", scheduler],
+  ] as const) {
     expect(`${name} → registry`, eq(await c.registry(), addr("SequencerRegistry")));
   }
 
@@ -93,8 +98,13 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
     slasher: await registry.SLASHER_ROLE(),
     monitor: await registry.MONITOR_ROLE(),
   };
-  const role = async (label: string, c: { hasRole(role: string, a: string): Promise<boolean> }, roleId: string, who: string, want: boolean) =>
-    expect(`${label} ${want ? "held by" : "not held by"} ${who}`, (await c.hasRole(roleId, who)) === want);
+  const role = async (
+    label: string,
+    c: { hasRole(role: string, a: string): Promise<boolean> },
+    roleId: string,
+    who: string,
+    want: boolean,
+  ) => expect(`${label} ${want ? "held by" : "not held by"} ${who}`, (await c.hasRole(roleId, who)) === want);
   await role("registry admin", registry, r.admin, governance, true);
   await role("registry governance", registry, r.governance, governance, true);
   await role("registry slasher", registry, r.slasher, governance, true);
@@ -106,12 +116,23 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   for (const a of params.slashers ?? []) await role("registry slasher", registry, r.slasher, a, true);
   for (const a of params.monitors ?? []) await role("registry monitor", registry, r.monitor, a, true);
   for (const a of params.monitor?.reporters ?? []) await role("monitor reporter", monitor, await monitor.REPORTER_ROLE(), a, true);
-  for (const [name, c] of [["selection", selection], ["mev", mev], ["monitor", monitor], ["scheduler", scheduler]] as const) {
+  for (const [name, c] of [
+    ["selection", selection],
+    ["mev", mev],
+    ["monitor", monitor],
+    ["scheduler", scheduler],
+  ] as const) {
     await role(`${name} admin`, c, r.admin, governance, true);
     await role(`${name} governance`, c, r.governance, governance, true);
   }
   if (handedOver) {
-    for (const [name, c] of [["registry", registry], ["selection", selection], ["mev", mev], ["monitor", monitor], ["scheduler", scheduler]] as const) {
+    for (const [name, c] of [
+      ["registry", registry],
+      ["selection", selection],
+      ["mev", mev],
+      ["monitor", monitor],
+      ["scheduler", scheduler],
+    ] as const) {
       await role(`${name} admin`, c, r.admin, deployer, false);
       await role(`${name} governance`, c, r.governance, deployer, false);
     }
@@ -181,4 +202,3 @@ lp504
       }
     }
   });
-

@@ -1,7 +1,14 @@
 import { scope } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { Interface, type Signer, type ErrorFragment, type TransactionRequest, type ContractTransactionResponse, type ContractTransactionReceipt } from "ethers";
+import {
+  Interface,
+  type Signer,
+  type ErrorFragment,
+  type TransactionRequest,
+  type ContractTransactionResponse,
+  type ContractTransactionReceipt,
+} from "ethers";
 import type {
   SequencerRegistry,
   SelectionMechanisms,
@@ -44,7 +51,8 @@ export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signe
       `no deployment for chain ${chainId} (${deploymentPath(chainId)}): run \`npx hardhat lp504 deploy --network ${hre.network.name}\``,
     );
   }
-  if (!record.complete) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} is unfinished: rerun \`lp504 deploy\` to complete it`);
+  if (!record.complete)
+    throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} is unfinished: rerun \`lp504 deploy\` to complete it`);
   const at = async <T>(name: keyof DeploymentRecord["contracts"]): Promise<T> => {
     const entry = record.contracts[name];
     if (!entry) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} has no ${name}`);
@@ -92,7 +100,8 @@ export async function signerFrom(hre: HardhatRuntimeEnvironment, from?: string):
 
 async function accountFrom(hre: HardhatRuntimeEnvironment, from?: string): Promise<Signer> {
   const signers = await hre.ethers.getSigners();
-  if (signers.length === 0) throw new HardhatPluginError(PLUGIN, `network ${hre.network.name} has no accounts: set its key with \`npx hardhat vars set\``);
+  if (signers.length === 0)
+    throw new HardhatPluginError(PLUGIN, `network ${hre.network.name} has no accounts: set its key with \`npx hardhat vars set\``);
   if (from === undefined || from === "") return signers[0];
   if (/^\d+$/.test(from)) {
     const signer = signers[Number(from)];

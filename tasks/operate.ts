@@ -38,7 +38,10 @@ lp504
   .setAction(async (a: { stake: string; endpoint: string; pubkey: string; metadata: string; from?: string }, hre) =>
     operate(hre, "registerSequencer", a.from, async ({ registry }, signer) => {
       const pubkey = a.pubkey === "0x" ? hre.ethers.hexlify(hre.ethers.randomBytes(33)) : a.pubkey;
-      await sent("registered", registry.registerSequencer(a.endpoint, pubkey, hre.ethers.toUtf8Bytes(a.metadata), { value: lux(hre, a.stake) }));
+      await sent(
+        "registered",
+        registry.registerSequencer(a.endpoint, pubkey, hre.ethers.toUtf8Bytes(a.metadata), { value: lux(hre, a.stake) }),
+      );
       const id = await registry.sequencerIdOf(await signer.getAddress());
       const info = await registry.getSequencer(id);
       console.log(`sequencer #${id}: ${SequencerStatus[Number(info.status)]}, stake ${fmtLux(info.stake)}`);
@@ -81,7 +84,10 @@ lp504
       const shares = a.shares !== undefined ? BigInt(a.shares) : (await registry.delegationOf(a.id, await signer.getAddress()))[0];
       const receipt = await sent(`undelegated ${shares} shares from #${a.id}`, registry.undelegate(a.id, shares));
       const queued = receipt.logs.map((l) => registry.interface.parseLog(l)).find((l) => l?.name === "UndelegationQueued");
-      if (queued) console.log(`unbonding request ${queued.args.requestId}: \`lp504 withdraw --request ${queued.args.requestId}\` after the exit delay`);
+      if (queued)
+        console.log(
+          `unbonding request ${queued.args.requestId}: \`lp504 withdraw --request ${queued.args.requestId}\` after the exit delay`,
+        );
       return queued?.args.requestId as bigint | undefined;
     }),
   );
@@ -236,7 +242,9 @@ lp504
         return false;
       }
       console.log(`equivocation proven: #${a.id} slashed and suspended`);
-      console.log(`reporter balance: ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (withdraw with \`lp504 withdraw\`)`);
+      console.log(
+        `reporter balance: ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (withdraw with \`lp504 withdraw\`)`,
+      );
       return true;
     }),
   );
@@ -250,23 +258,24 @@ lp504
   .addOptionalParam("deadline", "Seconds from now", "7200")
   .addOptionalParam("spec", "Job spec (UTF-8)", "")
   .addOptionalParam("from", FROM)
-  .setAction(async (a: { payment: string; flops: string; memory: string; priority: string; deadline: string; spec: string; from?: string }, hre) =>
-    operate(hre, "submitComputeJob", a.from, async ({ scheduler }, signer) => {
-      const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-      const job = {
-        jobId: hre.ethers.ZeroHash,
-        requiredFlops: BigInt(a.flops),
-        memoryRequirement: BigInt(a.memory),
-        deadline: BigInt(now) + BigInt(a.deadline),
-        priority: BigInt(a.priority),
-        requester: await signer.getAddress(),
-        jobSpec: hre.ethers.toUtf8Bytes(a.spec),
-      };
-      const jobId = await scheduler.submitComputeJob.staticCall(job, { value: lux(hre, a.payment) });
-      await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
-      console.log(`job ${jobId}`);
-      return jobId;
-    }),
+  .setAction(
+    async (a: { payment: string; flops: string; memory: string; priority: string; deadline: string; spec: string; from?: string }, hre) =>
+      operate(hre, "submitComputeJob", a.from, async ({ scheduler }, signer) => {
+        const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+        const job = {
+          jobId: hre.ethers.ZeroHash,
+          requiredFlops: BigInt(a.flops),
+          memoryRequirement: BigInt(a.memory),
+          deadline: BigInt(now) + BigInt(a.deadline),
+          priority: BigInt(a.priority),
+          requester: await signer.getAddress(),
+          jobSpec: hre.ethers.toUtf8Bytes(a.spec),
+        };
+        const jobId = await scheduler.submitComputeJob.staticCall(job, { value: lux(hre, a.payment) });
+        await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
+        console.log(`job ${jobId}`);
+        return jobId;
+      }),
   );
 
 const JOB_STATUS = ["None", "Queued", "Scheduled", "Running", "ResultSubmitted", "Completed", "Cancelled", "Expired", "Failed"];
@@ -295,29 +304,26 @@ lp504
     }),
   );
 
-lp504
-  .task("clusters", "Lists the training clusters with their members, epoch and progress")
-  .setAction(async (_a, hre) =>
-    withDecodedErrors(hre, "clusters", async () => {
-      const { training, record } = await attachSuite(hre);
-      const from = record.contracts.TrainingCoordinator!.blockNumber;
-      const created = await training.queryFilter(training.filters.ClusterCreated(), from);
-      const rows = [];
-      for (const log of created) {
-        const id = log.args.clusterId;
-        const c = await training.getCluster(id);
-        const [generation] = await training.clusterState(id);
-        rows.push({
-          cluster: `${id.slice(0, 10)}…`,
-          model: c.modelHash.slice(0, 10) + "…",
-          members: c.sequencerIds.map(String).join(","),
-          epoch: `${c.currentEpoch}/${c.totalEpochs}`,
-          generation: generation.toString(),
-        });
-      }
-      console.log(`${rows.length} training clusters`);
-      if (rows.length) console.table(rows);
-      return rows.length;
-    }),
-  );
-
+lp504.task("clusters", "Lists the training clusters with their members, epoch and progress").setAction(async (_a, hre) =>
+  withDecodedErrors(hre, "clusters", async () => {
+    const { training, record } = await attachSuite(hre);
+    const from = record.contracts.TrainingCoordinator!.blockNumber;
+    const created = await training.queryFilter(training.filters.ClusterCreated(), from);
+    const rows = [];
+    for (const log of created) {
+      const id = log.args.clusterId;
+      const c = await training.getCluster(id);
+      const [generation] = await training.clusterState(id);
+      rows.push({
+        cluster: `${id.slice(0, 10)}…`,
+        model: c.modelHash.slice(0, 10) + "…",
+        members: c.sequencerIds.map(String).join(","),
+        epoch: `${c.currentEpoch}/${c.totalEpochs}`,
+        generation: generation.toString(),
+      });
+    }
+    console.log(`${rows.length} training clusters`);
+    if (rows.length) console.table(rows);
+    return rows.length;
+  }),
+);

@@ -100,13 +100,17 @@ describe("AIScheduler", () => {
       expect(await f.s.getSequencerLoad(1)).to.equal(8000n);
       await expect(f.s.connect(f.accounts[1]).startJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerNotJobSequencer");
       await f.s.connect(f.accounts[0]).startJob(id);
-      await expect(f.s.connect(f.alice).cancelJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(id, STATUS.Running);
+      await expect(f.s.connect(f.alice).cancelJob(id))
+        .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
+        .withArgs(id, STATUS.Running);
       await f.s.connect(f.accounts[0]).submitResult(id, ethers.id("result"), 123);
       await expect(f.s.connect(f.bob).completeJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await expect(f.s.connect(f.alice).completeJob(id)).to.emit(f.s, "JobCompleted").withArgs(id, 123n);
       expect(await f.s.getSequencerLoad(1)).to.equal(0n);
       expect(await f.s.balanceOf(f.accounts[0].address)).to.equal(ethers.parseEther("2"));
-      await expect(f.s.connect(f.alice).completeJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(id, STATUS.Completed);
+      await expect(f.s.connect(f.alice).completeJob(id))
+        .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
+        .withArgs(id, STATUS.Completed);
       await expect(f.s.timeoutJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
       await expect(f.s.connect(f.alice).cancelJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
       await f.accounting();
@@ -118,7 +122,9 @@ describe("AIScheduler", () => {
       const f = await loadFixture(ready);
       const id = await f.submit(f.alice, 30n, 0, 5000n);
       await f.s.scheduleJob(id, 1);
-      await expect(f.s.connect(f.bob).cancelJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerNotRequester").withArgs(id, f.bob.address);
+      await expect(f.s.connect(f.bob).cancelJob(id))
+        .to.be.revertedWithCustomError(f.s, "SchedulerNotRequester")
+        .withArgs(id, f.bob.address);
       await expect(f.s.connect(f.alice).cancelJob(id)).to.emit(f.s, "JobRefunded").withArgs(id, f.alice.address, 5000n, STATUS.Cancelled);
       expect(await f.s.getSequencerLoad(1)).to.equal(0n);
       expect(await f.s.balanceOf(f.alice.address)).to.equal(5000n);
@@ -158,7 +164,9 @@ describe("AIScheduler", () => {
       const a = await f.submit(f.alice, 60n, 1);
       const b = await f.submit(f.bob, 60n, 2);
       expect(await f.s.nextQueuedJob()).to.equal(b);
-      await expect(f.s.connect(f.alice).boostPriority(a, 5, { value: 50n })).to.emit(f.s, "PriorityBoosted").withArgs(a, 6n, 50n);
+      await expect(f.s.connect(f.alice).boostPriority(a, 5, { value: 50n }))
+        .to.emit(f.s, "PriorityBoosted")
+        .withArgs(a, 6n, 50n);
       expect(await f.s.nextQueuedJob()).to.equal(a);
       expect((await f.s.getJob(a)).job.payment).to.equal(1050n);
       await f.s.scheduleNext(1); // a (60 TFLOPS of 100)
@@ -188,7 +196,9 @@ describe("AIScheduler", () => {
       await expect(f.s.migrateJob(j2, 2)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(j2, STATUS.Cancelled);
       await expect(f.s.requeueJobsOf(2, 10)).to.be.revertedWithCustomError(f.s, "SchedulerSequencerStillActive").withArgs(2n);
       await f.registry.connect(f.governanceSigner).suspendSequencer(2);
-      await expect(f.s.scheduleJob(await f.submit(), 2)).to.be.revertedWithCustomError(f.s, "SchedulerSequencerNotActive").withArgs(2n);
+      await expect(f.s.scheduleJob(await f.submit(), 2))
+        .to.be.revertedWithCustomError(f.s, "SchedulerSequencerNotActive")
+        .withArgs(2n);
       await f.s.requeueJobsOf(2, 10);
       expect((await f.s.getJob(j1)).job.status).to.equal(STATUS.Queued);
       expect(await f.s.getSequencerLoad(2)).to.equal(0n);
@@ -212,18 +222,37 @@ describe("AIScheduler", () => {
   describe("bad input", () => {
     it("should reject zero requirements, a past deadline, no payment, and someone else's capabilities", async () => {
       const f = await loadFixture(ready);
-      await expect(f.s.submitComputeJob(computeJob(0n, GB, f.now + 100), { value: 1n })).to.be.revertedWithCustomError(f.s, "SchedulerZeroRequirements");
-      await expect(f.s.submitComputeJob(computeJob(T, 0n, f.now + 100), { value: 1n })).to.be.revertedWithCustomError(f.s, "SchedulerZeroRequirements");
-      await expect(f.s.submitComputeJob(computeJob(T, GB, f.now - 1), { value: 1n }))
-        .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineInPast");
+      await expect(f.s.submitComputeJob(computeJob(0n, GB, f.now + 100), { value: 1n })).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerZeroRequirements",
+      );
+      await expect(f.s.submitComputeJob(computeJob(T, 0n, f.now + 100), { value: 1n })).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerZeroRequirements",
+      );
+      await expect(f.s.submitComputeJob(computeJob(T, GB, f.now - 1), { value: 1n })).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerDeadlineInPast",
+      );
       await expect(f.s.submitComputeJob(computeJob(T, GB, f.now + 100))).to.be.revertedWithCustomError(f.s, "SchedulerZeroPayment");
       await expect(f.s.connect(f.accounts[0]).registerCapabilities(3, capabilities(3, T, GB)))
         .to.be.revertedWithCustomError(f.s, "SchedulerNotSequencerOperator")
         .withArgs(3n, f.accounts[0].address);
-      await expect(f.s.registerCapabilities(9, capabilities(9, T, GB))).to.be.revertedWithCustomError(f.s, "SchedulerUnknownSequencer").withArgs(9n);
-      await expect(f.s.registerCapabilities(1, capabilities(1, T, GB))).to.be.revertedWithCustomError(f.s, "SchedulerCapabilitiesAlreadyRegistered");
-      await expect(f.s.updateCapabilities(4, capabilities(4, T, GB))).to.be.revertedWithCustomError(f.s, "SchedulerCapabilitiesNotRegistered");
-      await expect(f.s.connect(f.accounts[2]).updateCapabilities(3, capabilities(3, T, GB))).to.be.revertedWithCustomError(f.s, "SchedulerCapabilitiesNotRegistered");
+      await expect(f.s.registerCapabilities(9, capabilities(9, T, GB)))
+        .to.be.revertedWithCustomError(f.s, "SchedulerUnknownSequencer")
+        .withArgs(9n);
+      await expect(f.s.registerCapabilities(1, capabilities(1, T, GB))).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerCapabilitiesAlreadyRegistered",
+      );
+      await expect(f.s.updateCapabilities(4, capabilities(4, T, GB))).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerCapabilitiesNotRegistered",
+      );
+      await expect(f.s.connect(f.accounts[2]).updateCapabilities(3, capabilities(3, T, GB))).to.be.revertedWithCustomError(
+        f.s,
+        "SchedulerCapabilitiesNotRegistered",
+      );
       await f.s.connect(f.accounts[2]).registerCapabilities(3, capabilities(3, T, GB)); // the operator itself
       await expect(f.s.cancelJob(ethers.ZeroHash)).to.be.revertedWithCustomError(f.s, "SchedulerUnknownJob");
       await expect(f.s.getOptimalSequencer(computeJob(1000n * T, GB, f.now + 100))).to.eventually.equal(0n);

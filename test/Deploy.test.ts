@@ -3,7 +3,15 @@ import hre, { ethers } from "hardhat";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { deploySuite, paramsFromJson, parseInteger, readDeployment, writeDeployment, defaultSuiteParams, type DeploymentRecord } from "../deploy";
+import {
+  deploySuite,
+  paramsFromJson,
+  parseInteger,
+  readDeployment,
+  writeDeployment,
+  defaultSuiteParams,
+  type DeploymentRecord,
+} from "../deploy";
 import { checkDeployment } from "../tasks/deploy";
 
 const PARAMS_DIR = path.join(__dirname, "..", "deploy", "params");
@@ -44,7 +52,14 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(() => paramsFromJson({ registy: {} })).to.throw('unknown section "registy"');
       expect(() => paramsFromJson({ selection: { hybridWeights: [1, 2] } })).to.throw("expected 4 entries");
       const chainlink = paramsFromJson({
-        randomness: { kind: "chainlink", coordinator: ethers.ZeroAddress, subscriptionId: "7", keyHash: ethers.ZeroHash, callbackGasLimit: 200000, requestConfirmations: 3 },
+        randomness: {
+          kind: "chainlink",
+          coordinator: ethers.ZeroAddress,
+          subscriptionId: "7",
+          keyHash: ethers.ZeroHash,
+          callbackGasLimit: 200000,
+          requestConfirmations: 3,
+        },
       });
       expect(chainlink.randomness).to.deep.include({ kind: "chainlink", subscriptionId: 7n, callbackGasLimit: 200000 });
     });
@@ -78,7 +93,12 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       await expect(deploySuite(hre, params, deployer, { save: crash })).to.be.rejectedWith("simulated crash");
       const partial = readDeployment(31337)!;
       expect(partial.complete).to.equal(false);
-      expect(Object.keys(partial.contracts)).to.deep.equal(["RegistryParametersLib", "EquivocationLib", "SequencerRegistry", "SelectionMechanisms"]);
+      expect(Object.keys(partial.contracts)).to.deep.equal([
+        "RegistryParametersLib",
+        "EquivocationLib",
+        "SequencerRegistry",
+        "SelectionMechanisms",
+      ]);
 
       const resumed = await deploySuite(hre, params, deployer, { resume: partial, save: (r) => writeDeployment(r) });
       expect(await resumed.registry.getAddress()).to.equal(partial.contracts.SequencerRegistry!.address);
@@ -143,13 +163,18 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
     it("operator tasks work, and a revert is reported as the decoded custom error", async () => {
       await deployed();
       const [, alice, bob] = await ethers.getSigners();
-      const id = await hre.run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" });
+      const id = await hre.run(
+        { scope: "lp504", task: "register" },
+        { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" },
+      );
       expect(id).to.equal(1n);
       await hre.run({ scope: "lp504", task: "register" }, { stake: "200", endpoint: "enode://b", pubkey: "0x", metadata: "", from: "2" });
       await expect(
         hre.run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" }),
       ).to.be.rejectedWith(`registerSequencer reverted: RegistryOperatorAlreadyRegistered(operator=${alice.address}, sequencerId=1)`);
-      await expect(hre.run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.be.rejectedWith(/rotateSequencer reverted: RegistryRotationNotDue\(nextRotationTime=\d+\)/);
+      await expect(hre.run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.be.rejectedWith(
+        /rotateSequencer reverted: RegistryRotationNotDue\(nextRotationTime=\d+\)/,
+      );
       await hre.run({ scope: "lp504", task: "delegate" }, { id: "2", amount: "20", from: "3" });
       const status = await hre.run({ scope: "lp504", task: "status" }, { start: 1, limit: 50 });
       expect(status).to.deep.equal({ total: 2, active: alice.address, rows: 2 });
@@ -157,7 +182,10 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(await hre.run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.equal(bob.address);
 
       // Equivocation through the tasks: two signatures by bob for one slot, then the report.
-      const registry = (await ethers.getContractAt("SequencerRegistry", readDeployment(31337)!.contracts.SequencerRegistry!.address)) as unknown as {
+      const registry = (await ethers.getContractAt(
+        "SequencerRegistry",
+        readDeployment(31337)!.contracts.SequencerRegistry!.address,
+      )) as unknown as {
         currentSlot(): Promise<bigint>;
       };
       const slot = String(await registry.currentSlot());
@@ -165,17 +193,22 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       const hashB = ethers.id("b");
       const sigA = await hre.run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashA, from: "2" });
       const sigB = await hre.run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashB, from: "2" });
-      expect(await hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" })).to.equal(true);
-      await expect(hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" })).to.be.rejectedWith(
-        "RegistryEquivocationAlreadySlashed(sequencerId=2",
-      );
+      expect(
+        await hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
+      ).to.equal(true);
+      await expect(
+        hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
+      ).to.be.rejectedWith("RegistryEquivocationAlreadySlashed(sequencerId=2");
       await expect(hre.run({ scope: "lp504", task: "withdraw" }, { from: "9" })).to.be.rejectedWith("withdraw reverted: Registry");
     });
 
     it("the job, clusters and VRF tasks read and drive the other contracts", async () => {
       const record = await deployed();
       await hre.run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" });
-      const jobId = await hre.run({ scope: "lp504", task: "job-submit" }, { payment: "1", flops: "100", memory: "1024", priority: "2", deadline: "7200", spec: "llm", from: "6" });
+      const jobId = await hre.run(
+        { scope: "lp504", task: "job-submit" },
+        { payment: "1", flops: "100", memory: "1024", priority: "2", deadline: "7200", spec: "llm", from: "6" },
+      );
       expect(await hre.run({ scope: "lp504", task: "job" }, { id: jobId })).to.equal("Queued");
       await expect(hre.run({ scope: "lp504", task: "job" }, { id: ethers.ZeroHash })).to.be.rejectedWith("no job");
       expect(await hre.run({ scope: "lp504", task: "clusters" })).to.equal(0);
@@ -187,7 +220,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
     });
 
     it("names a missing deployment instead of failing obscurely", async () => {
-      await expect(hre.run({ scope: "lp504", task: "status" }, { start: 1, limit: 10 })).to.be.rejectedWith("no deployment for chain 31337");
+      await expect(hre.run({ scope: "lp504", task: "status" }, { start: 1, limit: 10 })).to.be.rejectedWith(
+        "no deployment for chain 31337",
+      );
     });
   });
 });

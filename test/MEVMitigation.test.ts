@@ -9,7 +9,9 @@ const RSA2048_DECIMAL =
 
 async function snapshot(f: MEVFixture, txId: string) {
   const t = await f.mev.getTransaction(txId);
-  return JSON.stringify([t, await f.mev.getDecrypted(txId), await f.mev.configuration()], (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  return JSON.stringify([t, await f.mev.getDecrypted(txId), await f.mev.configuration()], (_k, v) =>
+    typeof v === "bigint" ? v.toString() : v,
+  );
 }
 
 async function submitted(f: MEVFixture, body = ethers.hexlify(ethers.randomBytes(200))) {
@@ -37,7 +39,10 @@ describe("MEVMitigation", () => {
       const good = encryptForCommittee("0x01", f.publicKeys, 3);
       const build = (commitments: [bigint, bigint][], ciphertext: string) =>
         coder.encode(["uint256[2][]", "bytes", "bytes"], [commitments, ciphertext, "0x"]);
-      await expect(f.mev.submitEncrypted(build(good.commitments, "0x"), good.commitment)).to.be.revertedWithCustomError(f.mev, "MEVEmptyPayload");
+      await expect(f.mev.submitEncrypted(build(good.commitments, "0x"), good.commitment)).to.be.revertedWithCustomError(
+        f.mev,
+        "MEVEmptyPayload",
+      );
       await expect(f.mev.submitEncrypted(build(good.commitments, "0x" + "00".repeat(4097)), good.commitment))
         .to.be.revertedWithCustomError(f.mev, "MEVPayloadTooLarge")
         .withArgs(4097n, 4096n);
@@ -57,12 +62,17 @@ describe("MEVMitigation", () => {
       await expect(f.mev.revealTransaction(s.txId, s.body, BigInt(s.salt) + 1n))
         .to.be.revertedWithCustomError(f.mev, "MEVRevealMismatch")
         .withArgs(s.txId);
-      await expect(f.mev.revealTransaction(s.txId, s.body + "00", BigInt(s.salt))).to.be.revertedWithCustomError(f.mev, "MEVRevealMismatch");
+      await expect(f.mev.revealTransaction(s.txId, s.body + "00", BigInt(s.salt))).to.be.revertedWithCustomError(
+        f.mev,
+        "MEVRevealMismatch",
+      );
       await expect(f.mev.revealTransaction(ethers.ZeroHash, s.body, BigInt(s.salt)))
         .to.be.revertedWithCustomError(f.mev, "MEVUnknownTransaction")
         .withArgs(ethers.ZeroHash);
       expect(await snapshot(f, s.txId)).to.equal(before);
-      await expect(f.mev.revealTransaction(s.txId, s.body, BigInt(s.salt))).to.emit(f.mev, "TransactionRevealed").withArgs(s.txId);
+      await expect(f.mev.revealTransaction(s.txId, s.body, BigInt(s.salt)))
+        .to.emit(f.mev, "TransactionRevealed")
+        .withArgs(s.txId);
       expect(await f.mev.getDecrypted(s.txId)).to.equal(s.payload);
       await expect(f.mev.revealTransaction(s.txId, s.body, BigInt(s.salt)))
         .to.be.revertedWithCustomError(f.mev, "MEVAlreadyFinalized")
@@ -102,7 +112,10 @@ describe("MEVMitigation", () => {
       await expect(f.mev.connect(v1).submitKeyShare(s.txId, s.sharePayloads[2]))
         .to.be.revertedWithCustomError(f.mev, "MEVInvalidKeyShare")
         .withArgs(s.txId, v1.address);
-      await expect(f.mev.connect(v1).submitKeyShare(s.txId, keySharePayload(0n))).to.be.revertedWithCustomError(f.mev, "MEVInvalidKeyShare");
+      await expect(f.mev.connect(v1).submitKeyShare(s.txId, keySharePayload(0n))).to.be.revertedWithCustomError(
+        f.mev,
+        "MEVInvalidKeyShare",
+      );
       await expect(f.mev.connect(v1).submitKeyShare(s.txId, "0x1234")).to.be.revertedWithCustomError(f.mev, "MEVInvalidKeyShare");
       await expect(f.mev.connect(f.accounts[10]).submitKeyShare(s.txId, s.sharePayloads[1]))
         .to.be.revertedWithCustomError(f.mev, "MEVNotValidator")
@@ -150,7 +163,9 @@ describe("MEVMitigation", () => {
       await expect(f.mev.connect(f.validators[0]).initThresholdDecryption(1, []))
         .to.be.revertedWithCustomError(f.mev, "AccessControlUnauthorizedAccount")
         .withArgs(f.validators[0].address, await f.mev.GOVERNANCE_ROLE());
-      await expect(gov.initThresholdDecryption(2, [f.validators[3].address, f.validators[4].address])).to.emit(f.mev, "ThresholdConfigured").withArgs(2n, 2n);
+      await expect(gov.initThresholdDecryption(2, [f.validators[3].address, f.validators[4].address]))
+        .to.emit(f.mev, "ThresholdConfigured")
+        .withArgs(2n, 2n);
       expect((await f.mev.configuration()).epoch).to.equal(2n);
     });
   });
@@ -165,7 +180,10 @@ describe("MEVMitigation", () => {
       await expect(f.mev.revealTransaction(s.txId, s.body, BigInt(s.salt)))
         .to.be.revertedWithCustomError(f.mev, "MEVDeadlinePassed")
         .withArgs(s.txId, deadline);
-      await expect(f.mev.connect(f.validators[0]).submitKeyShare(s.txId, s.sharePayloads[0])).to.be.revertedWithCustomError(f.mev, "MEVDeadlinePassed");
+      await expect(f.mev.connect(f.validators[0]).submitKeyShare(s.txId, s.sharePayloads[0])).to.be.revertedWithCustomError(
+        f.mev,
+        "MEVDeadlinePassed",
+      );
       await expect(f.mev.connect(f.accounts[15]).expireTransaction(s.txId)).to.emit(f.mev, "TransactionExpired").withArgs(s.txId);
       expect((await f.mev.getTransaction(s.txId)).status).to.equal(4n);
       await expect(f.mev.expireTransaction(s.txId)).to.be.revertedWithCustomError(f.mev, "MEVAlreadyFinalized");
@@ -191,12 +209,16 @@ describe("MEVMitigation", () => {
       const f = await loadFixture(locked);
       const t = await f.mev.getTransaction(f.txId);
       expect(t.squarings).to.equal(2000n);
-      await expect(f.mev.revealTransaction(f.txId, f.body, BigInt(f.sealed.salt))).to.be.revertedWithCustomError(f.mev, "MEVTimeLocked").withArgs(f.txId);
+      await expect(f.mev.revealTransaction(f.txId, f.body, BigInt(f.sealed.salt)))
+        .to.be.revertedWithCustomError(f.mev, "MEVTimeLocked")
+        .withArgs(f.txId);
       await expect(f.mev.decryptTransaction(f.txId)).to.be.revertedWithCustomError(f.mev, "MEVTimeLocked");
       const x = vdf.fromWords(await f.mev.vdfInput(f.txId));
       expect(x).to.equal(vdf.inputFromSeed(t.vdfSeed));
       const proof = vdf.prove(x, t.squarings);
-      await expect(f.mev.proveTimeElapsed(f.txId, vdf.encodeProof(proof))).to.emit(f.mev, "TimeElapsedProven").withArgs(f.txId);
+      await expect(f.mev.proveTimeElapsed(f.txId, vdf.encodeProof(proof)))
+        .to.emit(f.mev, "TimeElapsedProven")
+        .withArgs(f.txId);
       await expect(f.mev.proveTimeElapsed(f.txId, vdf.encodeProof(proof))).to.be.revertedWithCustomError(f.mev, "MEVAlreadyUnlocked");
       await expect(f.mev.revealTransaction(f.txId, f.body, BigInt(f.sealed.salt))).to.emit(f.mev, "TransactionRevealed");
       expect(await f.mev.getDecrypted(f.txId)).to.equal(f.sealed.payload);
@@ -231,7 +253,9 @@ describe("MEVMitigation", () => {
       const t = await f.mev.getTransaction(f.txId);
       await f.mev.proveTimeElapsed(f.txId, vdf.encodeProof(vdf.prove(vdf.inputFromSeed(t.vdfSeed), t.squarings)));
       for (let i = 0; i < 3; i++) {
-        await f.mev.connect(f.validators[i]).submitKeyShare(f.txId, keySharePayload(openShare(f.sealed.encryptedTx, i + 1, f.secretKeys[i], true)));
+        await f.mev
+          .connect(f.validators[i])
+          .submitKeyShare(f.txId, keySharePayload(openShare(f.sealed.encryptedTx, i + 1, f.secretKeys[i], true)));
       }
       await f.mev.decryptTransaction(f.txId);
       expect(await f.mev.getDecrypted(f.txId)).to.equal(f.sealed.payload);
@@ -239,9 +263,14 @@ describe("MEVMitigation", () => {
 
     it("should bound lock durations and the calibration", async () => {
       const f = await loadFixture(locked);
-      await expect(f.mev.submitTimelocked(f.sealed.encryptedTx, 0)).to.be.revertedWithCustomError(f.mev, "MEVLockDurationOutOfRange").withArgs(0n, 1n, 30n * 86400n);
+      await expect(f.mev.submitTimelocked(f.sealed.encryptedTx, 0))
+        .to.be.revertedWithCustomError(f.mev, "MEVLockDurationOutOfRange")
+        .withArgs(0n, 1n, 30n * 86400n);
       await expect(f.mev.proveTimeElapsed(ethers.ZeroHash, "0x")).to.be.revertedWithCustomError(f.mev, "MEVUnknownTransaction");
-      await expect(f.mev.connect(f.governanceSigner).setVDFCalibration(999)).to.be.revertedWithCustomError(f.mev, "MEVParameterOutOfBounds");
+      await expect(f.mev.connect(f.governanceSigner).setVDFCalibration(999)).to.be.revertedWithCustomError(
+        f.mev,
+        "MEVParameterOutOfBounds",
+      );
       await expect(f.mev.connect(f.governanceSigner).setRevealWindow(59)).to.be.revertedWithCustomError(f.mev, "MEVParameterOutOfBounds");
     });
   });
@@ -253,7 +282,8 @@ describe("MEVMitigation", () => {
       const a = await f.mev.determineFairOrder(hashes, 100);
       const b = await f.mev.determineFairOrder(hashes, 101);
       expect([...a].sort()).to.deep.equal([...hashes].sort());
-      const keyOf = (n: number, h: string) => BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32"], [n, h])));
+      const keyOf = (n: number, h: string) =>
+        BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32"], [n, h])));
       const expected = [...hashes].sort((x, y) => (keyOf(100, x) < keyOf(100, y) ? -1 : 1));
       expect(a).to.deep.equal(expected);
       expect(a).to.not.deep.equal(b);

@@ -114,7 +114,11 @@ describe("PerformanceMonitor", () => {
     const outage = await f.monitor.qualityScoreOf(1, period2);
     expect(outage.availability).to.equal(0n);
     const [, p2violations] = await f.monitor.slaViolationsAt(1, period2);
-    expect(ethers.AbiCoder.defaultAbiCoder().decode(violationsAbi, p2violations)[1].map((v: { kind: bigint }) => v.kind)).to.deep.equal([0n, 1n, 3n]);
+    expect(
+      ethers.AbiCoder.defaultAbiCoder()
+        .decode(violationsAbi, p2violations)[1]
+        .map((v: { kind: bigint }) => v.kind),
+    ).to.deep.equal([0n, 1n, 3n]);
     await f.monitor.penalizeSLAViolation(1, p2violations);
     expect(await f.monitor.breaches(1)).to.equal(2n);
     await f.m.recordMissedSlot(1, 999_999);
@@ -143,7 +147,11 @@ describe("PerformanceMonitor", () => {
   describe("attested blocks", () => {
     async function sigs(f: Awaited<ReturnType<typeof monitored>>, signers: number[], seq: bigint, slot: bigint, hash: string) {
       const list = [];
-      for (const i of signers) list.push({ addr: f.accounts[i].address, sig: await signBlockCommitment(f.accounts[i], f.registryAddress, f.chainId, { sequencerId: seq, slot, blockHash: hash }) });
+      for (const i of signers)
+        list.push({
+          addr: f.accounts[i].address,
+          sig: await signBlockCommitment(f.accounts[i], f.registryAddress, f.chainId, { sequencerId: seq, slot, blockHash: hash }),
+        });
       return list.sort((a, b) => (BigInt(a.addr) < BigInt(b.addr) ? -1 : 1)).map((x) => x.sig);
     }
 
@@ -157,7 +165,10 @@ describe("PerformanceMonitor", () => {
         .to.emit(f.monitor, "BlockAttested")
         .withArgs(1n, slot, hash, 5n);
       expect((await f.monitor.getPerformanceMetrics(1, await f.monitor.currentPeriod())).blocksProduced).to.equal(1n);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, five)).to.be.revertedWithCustomError(f.monitor, "MonitorAlreadyAttested");
+      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, five)).to.be.revertedWithCustomError(
+        f.monitor,
+        "MonitorAlreadyAttested",
+      );
       // A different block for the same slot: equivocation evidence, announced, not counted.
       const other = ethers.id("block 1'");
       await expect(f.monitor.recordAttestedBlock(1, slot, other, 1, 1, await sigs(f, [0, 2, 3, 4, 5], 1n, slot, other)))
@@ -171,15 +182,23 @@ describe("PerformanceMonitor", () => {
       const slot = await f.registry.currentSlot();
       const hash = ethers.id("block");
       const four = await sigs(f, [0, 1, 2, 3], 1n, slot, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, four)).to.be.revertedWithCustomError(f.monitor, "MonitorNotEnoughAttestations").withArgs(4n, 5n);
+      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, four))
+        .to.be.revertedWithCustomError(f.monitor, "MonitorNotEnoughAttestations")
+        .withArgs(4n, 5n);
       await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, [...four, four[3]]))
         .to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation")
         .withArgs(4n, ethers.getAddress(ethers.recoverAddress(await f.registry.blockCommitmentDigest(1, slot, hash), four[3])));
       const outsider = await sigs(f, [0, 1, 2, 3, 25], 1n, slot, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, outsider)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, outsider)).to.be.revertedWithCustomError(
+        f.monitor,
+        "MonitorInvalidAttestation",
+      );
       // Signed for the previous slot, submitted for this one: the signers do not recover.
       const previous = await sigs(f, [0, 1, 2, 3, 4], 1n, slot - 1n, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, previous)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, previous)).to.be.revertedWithCustomError(
+        f.monitor,
+        "MonitorInvalidAttestation",
+      );
       await expect(f.monitor.recordAttestedBlock(1, slot + 5n, hash, 1, 1, previous))
         .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
         .withArgs(slot + 5n, anyValue); // the slot clock may have moved on by the time of the call
@@ -194,8 +213,7 @@ describe("PerformanceMonitor", () => {
       const f = await loadFixture(monitored);
       const user = f.accounts[16];
       const fee = E("0.01");
-      await expect(f.monitor.connect(user).forceInclusion(ethers.id("tx"), { value: fee }))
-        .to.emit(f.monitor, "InclusionForced");
+      await expect(f.monitor.connect(user).forceInclusion(ethers.id("tx"), { value: fee })).to.emit(f.monitor, "InclusionForced");
       const item = await f.monitor.getForcedTx(1);
       await expect(f.monitor.proveMissedInclusion(1))
         .to.be.revertedWithCustomError(f.monitor, "MonitorInclusionDeadlineNotPassed")
@@ -259,8 +277,9 @@ describe("PerformanceMonitor", () => {
       ]) {
         await expect(call()).to.be.revertedWithCustomError(f.monitor, "AccessControlUnauthorizedAccount").withArgs(outsider.address, role);
       }
-      await expect(f.monitor.connect(outsider).setSLA({ minThroughput: 0, minUptime: 0, maxLatency: 0, maxMissedSlots: 0 }))
-        .to.be.revertedWithCustomError(f.monitor, "AccessControlUnauthorizedAccount");
+      await expect(
+        f.monitor.connect(outsider).setSLA({ minThroughput: 0, minUptime: 0, maxLatency: 0, maxMissedSlots: 0 }),
+      ).to.be.revertedWithCustomError(f.monitor, "AccessControlUnauthorizedAccount");
       await expect(f.m.recordMissedSlot(9, 1)).to.be.revertedWithCustomError(f.monitor, "MonitorUnknownSequencer").withArgs(9n);
       await f.m.recordMissedSlot(1, 7);
       await expect(f.m.recordMissedSlot(1, 7)).to.be.revertedWithCustomError(f.monitor, "MonitorSlotAlreadyRecorded").withArgs(1n, 7n);
@@ -275,9 +294,13 @@ describe("PerformanceMonitor", () => {
       await f.registry.connect(f.governanceSigner).setParameter(15, 5); // minActiveSequencers = 5
       expect(await f.registry.getActiveSequencer()).to.equal(f.accounts[0].address);
       await f.registry.connect(f.governanceSigner).suspendSequencer(5);
-      await expect(f.registry.connect(f.governanceSigner).suspendSequencer(6)).to.emit(f.registry, "FallbackModeChanged").withArgs(true, f.governance);
+      await expect(f.registry.connect(f.governanceSigner).suspendSequencer(6))
+        .to.emit(f.registry, "FallbackModeChanged")
+        .withArgs(true, f.governance);
       expect(await f.registry.getActiveSequencer()).to.equal(f.governance);
-      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(6)).to.emit(f.registry, "FallbackModeChanged").withArgs(false, f.governance);
+      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(6))
+        .to.emit(f.registry, "FallbackModeChanged")
+        .withArgs(false, f.governance);
       expect(await f.registry.getActiveSequencer()).to.not.equal(f.governance);
     });
   });

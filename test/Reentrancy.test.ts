@@ -45,7 +45,9 @@ describe("Reentrancy on every withdraw path", () => {
     const { attacker, attackerAddress } = await attackerFor(await f.monitor.getAddress());
     await f.registry.connect(f.accounts[0]).registerSequencer("e", "0x02", "0x", { value: ethers.parseEther("1000") });
     const fee = ethers.parseEther("0.01");
-    await attacker.act(await f.monitor.getAddress(), fee, f.monitor.interface.encodeFunctionData("forceInclusion", [ethers.id("tx")]), { value: fee });
+    await attacker.act(await f.monitor.getAddress(), fee, f.monitor.interface.encodeFunctionData("forceInclusion", [ethers.id("tx")]), {
+      value: fee,
+    });
     await time.increase(3601);
     await f.monitor.proveMissedInclusion(1);
     await expectGuarded(attacker, fee, () => f.monitor.balanceOf(attackerAddress), f.monitor, "MonitorTransferFailed");
@@ -58,7 +60,11 @@ describe("Reentrancy on every withdraw path", () => {
     const job = computeJob(10n ** 13n, 1n << 30n, now + 3600);
     const data = f.scheduler.interface.encodeFunctionData("submitComputeJob", [job]);
     await attacker.act(await f.scheduler.getAddress(), 5000n, data, { value: 5000n });
-    await attacker.act(await f.scheduler.getAddress(), 0n, f.scheduler.interface.encodeFunctionData("cancelJob", [ethers.zeroPadValue("0x01", 32)]));
+    await attacker.act(
+      await f.scheduler.getAddress(),
+      0n,
+      f.scheduler.interface.encodeFunctionData("cancelJob", [ethers.zeroPadValue("0x01", 32)]),
+    );
     await expectGuarded(attacker, 5000n, () => f.scheduler.balanceOf(attackerAddress), f.scheduler, "SchedulerTransferFailed");
     const [escrow, withdrawable] = await f.scheduler.accounting();
     expect(await ethers.provider.getBalance(await f.scheduler.getAddress())).to.equal(escrow + withdrawable);

@@ -98,7 +98,16 @@ describe("SelectionMechanisms", () => {
       const gov = f.registry.connect(f.governanceSigner);
       await gov.grantRole(await f.registry.MONITOR_ROLE(), f.governance);
       // Scores (bp), all reported in one block: 3 and 7 tie exactly at the top; 5 is below minScore (5,000).
-      const scores: [number, number][] = [[1, 6000], [2, 7000], [3, 9000], [4, 6500], [5, 4000], [6, 8000], [7, 9000], [8, 5500]];
+      const scores: [number, number][] = [
+        [1, 6000],
+        [2, 7000],
+        [3, 9000],
+        [4, 6500],
+        [5, 4000],
+        [6, 8000],
+        [7, 9000],
+        [8, 5500],
+      ];
       await ethers.provider.send("evm_setAutomine", [false]);
       try {
         for (const [id, score] of scores) await gov.updatePerformance(id, score);
@@ -202,17 +211,26 @@ describe("SelectionMechanisms", () => {
       await expect(s.connect(outsider).initAuction(3600))
         .to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount")
         .withArgs(outsider.address, await s.AUCTIONEER_ROLE());
-      await expect(s.initAuction(59)).to.be.revertedWithCustomError(s, "SelectionInvalidDuration").withArgs(59n, 60n, 30n * 86400n);
+      await expect(s.initAuction(59))
+        .to.be.revertedWithCustomError(s, "SelectionInvalidDuration")
+        .withArgs(59n, 60n, 30n * 86400n);
       await s.initAuction(3600);
       await expect(s.connect(outsider).placeBid(1, { value: E(5) }))
         .to.be.revertedWithCustomError(s, "SelectionNotActiveSequencer")
         .withArgs(outsider.address);
-      await expect(s.connect(a).placeBid(2, { value: E(5) })).to.be.revertedWithCustomError(s, "SelectionUnknownAuction").withArgs(2n);
+      await expect(s.connect(a).placeBid(2, { value: E(5) }))
+        .to.be.revertedWithCustomError(s, "SelectionUnknownAuction")
+        .withArgs(2n);
       await expect(s.connect(a).placeBid(1)).to.be.revertedWithCustomError(s, "SelectionZeroBid");
       await expect(s.connect(a).placeBid(1, { value: E("0.5") }))
         .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
         .withArgs(E("0.5"), E(1));
-      for (const [who, amount] of [[a, 5], [b, 6], [c, 7]] as const) await s.connect(who).placeBid(1, { value: E(amount) });
+      for (const [who, amount] of [
+        [a, 5],
+        [b, 6],
+        [c, 7],
+      ] as const)
+        await s.connect(who).placeBid(1, { value: E(amount) });
       // Full: a new bid must beat the lowest (5).
       await expect(s.connect(d).placeBid(1, { value: E(5) }))
         .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
@@ -291,7 +309,9 @@ describe("SelectionMechanisms", () => {
       await expect(gov.setParameters(0, 1, 1, 0))
         .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
         .withArgs(name("minBid"), 0n, 1n, 2n ** 128n - 1n);
-      await expect(gov.setParameters(6000, 2, 8, E(2))).to.emit(f.selection, "SelectionParametersUpdated").withArgs(6000n, 2n, 8n, E(2));
+      await expect(gov.setParameters(6000, 2, 8, E(2)))
+        .to.emit(f.selection, "SelectionParametersUpdated")
+        .withArgs(6000n, 2n, 8n, E(2));
       await expect(gov.setRandomnessSource(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(gov.setRewardsRecipient(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(gov.setRewardsRecipient(f.accounts[9].address)).to.emit(f.selection, "RewardsRecipientUpdated");
@@ -303,14 +323,18 @@ describe("SelectionMechanisms", () => {
         () => f.selection.connect(outsider).setRandomnessSource(outsider.address),
         () => f.selection.connect(outsider).setRewardsRecipient(outsider.address),
       ]) {
-        await expect(call()).to.be.revertedWithCustomError(f.selection, "AccessControlUnauthorizedAccount").withArgs(outsider.address, role);
+        await expect(call())
+          .to.be.revertedWithCustomError(f.selection, "AccessControlUnauthorizedAccount")
+          .withArgs(outsider.address, role);
       }
     });
 
     it("should refuse randomness requests without a source", async () => {
       const f = await loadFixture(eight);
       await f.registry.connect(f.governanceSigner).setParameter(4, SelectionMode.RoundRobin);
-      const fresh = await (await ethers.getContractFactory("SelectionMechanisms")).deploy({
+      const fresh = await (
+        await ethers.getContractFactory("SelectionMechanisms")
+      ).deploy({
         admin: f.governance,
         registry: f.registryAddress,
         minScore: 0,
@@ -369,7 +393,9 @@ describe("SelectionMechanisms", () => {
       // The next round belongs to the next sequencer, with a seed chained from this output.
       await f.selection.requestRandomness();
       expect((await f.beacon!.roundState())[1]).to.equal(2n);
-      expect(await f.beacon!.currentSeed()).to.equal(BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))));
+      expect(await f.beacon!.currentSeed()).to.equal(
+        BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))),
+      );
     });
 
     it("should reject another key, a tampered proof and a proof for the wrong seed; accept a relayed valid proof", async () => {
@@ -442,9 +468,12 @@ describe("SelectionMechanisms", () => {
 
   describe("Chainlink VRF v2.5 adapter", () => {
     it("should deliver randomness end to end through VRFCoordinatorV2_5Mock", async () => {
-      const mock = await (await ethers.getContractFactory("VRFCoordinatorV2_5Mock")).deploy(E("0.1"), 1_000_000_000n, 4_000_000_000_000_000n);
+      const mock = await (
+        await ethers.getContractFactory("VRFCoordinatorV2_5Mock")
+      ).deploy(E("0.1"), 1_000_000_000n, 4_000_000_000_000_000n);
       const receipt = await (await mock.createSubscription()).wait();
-      const subId = mock.interface.parseLog(receipt!.logs.find((l) => mock.interface.parseLog(l)?.name === "SubscriptionCreated")!)!.args.subId;
+      const subId = mock.interface.parseLog(receipt!.logs.find((l) => mock.interface.parseLog(l)?.name === "SubscriptionCreated")!)!.args
+        .subId;
       await mock.fundSubscription(subId, E(100));
       const f = await deployRegistryFixture(
         suiteParams({

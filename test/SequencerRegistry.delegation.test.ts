@@ -111,14 +111,9 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       expect(await snapshotState(f, [1n], [d.address])).to.equal(before);
 
       await time.increaseTo(release);
-      await expect(f.registry.connect(d).withdrawUnbonding(1))
-        .to.emit(f.registry, "UnbondingWithdrawn")
-        .withArgs(1n, d.address, E("180"));
+      await expect(f.registry.connect(d).withdrawUnbonding(1)).to.emit(f.registry, "UnbondingWithdrawn").withArgs(1n, d.address, E("180"));
       await expect(f.registry.connect(d).withdraw()).to.changeEtherBalances([d, f.registry], [E("180"), -E("180")]);
-      await expect(f.registry.connect(d).withdrawUnbonding(1)).to.be.revertedWithCustomError(
-        f.registry,
-        "RegistryUnknownUnbonding",
-      );
+      await expect(f.registry.connect(d).withdrawUnbonding(1)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownUnbonding");
       await expectSolvent(f, [1n], [op.address, d.address]);
     });
 
@@ -176,9 +171,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
         .to.be.revertedWithCustomError(f.registry, "RegistryNotOperator")
         .withArgs(1n, other.address);
       await expect(f.registry.connect(op).completeExit(1)).to.emit(f.registry, "ExitCompleted").withArgs(1n, E("900"));
-      await expect(f.registry.connect(op).completeExit(1))
-        .to.be.revertedWithCustomError(f.registry, "RegistryNoExitPending")
-        .withArgs(1n);
+      await expect(f.registry.connect(op).completeExit(1)).to.be.revertedWithCustomError(f.registry, "RegistryNoExitPending").withArgs(1n);
       expect(await f.registry.sequencerIdOf(op.address)).to.equal(0n);
       await expect(f.registry.connect(op).withdraw()).to.changeEtherBalance(op, E("900"));
       await expectSolvent(f, [1n, 2n], [op.address, other.address]);

@@ -149,12 +149,18 @@ describe("SequencerRegistry: governance", () => {
       await expect(gov.reinstateSequencer(1))
         .to.be.revertedWithCustomError(f.registry, "RegistryInvalidStatus")
         .withArgs(1n, SequencerStatus.Active);
-      await expect(gov.suspendSequencer(1)).to.emit(f.registry, "SequencerStatusChanged").withArgs(1n, SequencerStatus.Active, SequencerStatus.Suspended);
+      await expect(gov.suspendSequencer(1))
+        .to.emit(f.registry, "SequencerStatusChanged")
+        .withArgs(1n, SequencerStatus.Active, SequencerStatus.Suspended);
       await expect(gov.suspendSequencer(1))
         .to.be.revertedWithCustomError(f.registry, "RegistryInvalidStatus")
         .withArgs(1n, SequencerStatus.Suspended);
-      await expect(gov.reinstateSequencer(1)).to.emit(f.registry, "SequencerStatusChanged").withArgs(1n, SequencerStatus.Suspended, SequencerStatus.Active);
-      await expect(gov.ejectSequencer(1)).to.emit(f.registry, "SequencerStatusChanged").withArgs(1n, SequencerStatus.Active, SequencerStatus.Ejected);
+      await expect(gov.reinstateSequencer(1))
+        .to.emit(f.registry, "SequencerStatusChanged")
+        .withArgs(1n, SequencerStatus.Suspended, SequencerStatus.Active);
+      await expect(gov.ejectSequencer(1))
+        .to.emit(f.registry, "SequencerStatusChanged")
+        .withArgs(1n, SequencerStatus.Active, SequencerStatus.Ejected);
       await expect(gov.ejectSequencer(1))
         .to.be.revertedWithCustomError(f.registry, "RegistryInvalidStatus")
         .withArgs(1n, SequencerStatus.Ejected);
@@ -170,7 +176,9 @@ describe("SequencerRegistry: governance", () => {
       const gov = f.registry.connect(f.governanceSigner);
       await gov.suspendSequencer(1);
       await gov.slash(1, E("30"));
-      await expect(gov.reinstateSequencer(1)).to.emit(f.registry, "SequencerStatusChanged").withArgs(1n, SequencerStatus.Suspended, SequencerStatus.Inactive);
+      await expect(gov.reinstateSequencer(1))
+        .to.emit(f.registry, "SequencerStatusChanged")
+        .withArgs(1n, SequencerStatus.Suspended, SequencerStatus.Inactive);
     });
   });
 
@@ -186,7 +194,9 @@ describe("SequencerRegistry: governance", () => {
         .withArgs(E("10") + 1n, E("10"));
       await expect(gov.payInsurance(ethers.ZeroAddress, 1)).to.be.revertedWithCustomError(f.registry, "RegistryZeroAddress");
       await expect(gov.payInsurance(victim, 0)).to.be.revertedWithCustomError(f.registry, "RegistryZeroAmount");
-      await expect(gov.payInsurance(victim, E("4"))).to.emit(f.registry, "InsurancePaid").withArgs(victim, E("4"));
+      await expect(gov.payInsurance(victim, E("4")))
+        .to.emit(f.registry, "InsurancePaid")
+        .withArgs(victim, E("4"));
       expect(await f.registry.insuranceFund()).to.equal(E("6"));
       expect(await f.registry.withdrawableBalance(victim)).to.equal(E("4"));
     });
@@ -195,7 +205,9 @@ describe("SequencerRegistry: governance", () => {
       const f = await loadFixture(registryFixture);
       const gov = f.registry.connect(f.governanceSigner);
       await expect(gov.setFallbackSequencer(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.registry, "RegistryZeroAddress");
-      await expect(gov.setFallbackSequencer(f.accounts[3].address)).to.emit(f.registry, "FallbackSequencerUpdated").withArgs(f.accounts[3].address);
+      await expect(gov.setFallbackSequencer(f.accounts[3].address))
+        .to.emit(f.registry, "FallbackSequencerUpdated")
+        .withArgs(f.accounts[3].address);
       expect(await f.registry.getActiveSequencer()).to.equal(f.accounts[3].address);
     });
   });

@@ -81,9 +81,10 @@ describe("SequencerRegistry: registration and own stake", () => {
       it("should reject a zero stake", async () => {
         const f = await loadFixture(registryFixture);
         const before = await snapshotState(f);
-        await expect(
-          f.registry.connect(f.accounts[0]).registerSequencer(ENDPOINT, PUBLIC_KEY, METADATA),
-        ).to.be.revertedWithCustomError(f.registry, "RegistryZeroStake");
+        await expect(f.registry.connect(f.accounts[0]).registerSequencer(ENDPOINT, PUBLIC_KEY, METADATA)).to.be.revertedWithCustomError(
+          f.registry,
+          "RegistryZeroStake",
+        );
         expect(await snapshotState(f)).to.equal(before);
       });
 
@@ -185,10 +186,7 @@ describe("SequencerRegistry: registration and own stake", () => {
         await expect(f.registry.connect(f.accounts[1]).increaseStake(1, { value: 1n }))
           .to.be.revertedWithCustomError(f.registry, "RegistryNotOperator")
           .withArgs(1n, f.accounts[1].address);
-        await expect(f.registry.connect(f.accounts[0]).increaseStake(1)).to.be.revertedWithCustomError(
-          f.registry,
-          "RegistryZeroAmount",
-        );
+        await expect(f.registry.connect(f.accounts[0]).increaseStake(1)).to.be.revertedWithCustomError(f.registry, "RegistryZeroAmount");
         expect(await snapshotState(f, [1n])).to.equal(before);
       });
 

@@ -130,7 +130,9 @@ describe("SequencerRegistry: set, rotation and fallback", () => {
         .to.emit(f.registry, "FallbackModeChanged")
         .withArgs(true, l1);
       expect(await f.registry.getActiveSequencer()).to.equal(l1);
-      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(2)).to.emit(f.registry, "FallbackModeChanged").withArgs(false, l1);
+      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(2))
+        .to.emit(f.registry, "FallbackModeChanged")
+        .withArgs(false, l1);
       expect(await f.registry.getActiveSequencer()).to.equal(f.accounts[0].address);
     });
   });

@@ -78,7 +78,10 @@ describe("SequencerRegistry: performance and slashing", () => {
       // After reinstatement a new equivocation, in a later slot, is punished again.
       await f.registry.connect(f.governanceSigner).reinstateSequencer(1);
       await time.increase(120);
-      await expect(f.registry.reportMisbehavior(1, await equivocationProof(f, f.accounts[0], 1n))).to.emit(f.registry, "EquivocationProven");
+      await expect(f.registry.reportMisbehavior(1, await equivocationProof(f, f.accounts[0], 1n))).to.emit(
+        f.registry,
+        "EquivocationProven",
+      );
     });
 
     it("should reject the same hash twice, a wrong signer, another sequencer's id and an expired slot", async () => {
@@ -89,19 +92,43 @@ describe("SequencerRegistry: performance and slashing", () => {
       const sign = (who: typeof op1, id: bigint, s: bigint, h: string) =>
         signBlockCommitment(who, f.registryAddress, f.chainId, { sequencerId: id, slot: s, blockHash: h });
 
-      const sameHash = encodeEquivocationEvidence(slot, H("a"), await sign(op1, 1n, slot, H("a")), H("a"), await sign(op1, 1n, slot, H("a")));
+      const sameHash = encodeEquivocationEvidence(
+        slot,
+        H("a"),
+        await sign(op1, 1n, slot, H("a")),
+        H("a"),
+        await sign(op1, 1n, slot, H("a")),
+      );
       await expect(f.registry.reportMisbehavior(1, sameHash))
         .to.be.revertedWithCustomError(f.registry, "RegistryInvalidEquivocationProof")
         .withArgs(1n);
       // Sequencer 2's operator signing "as" sequencer 1.
-      const wrongSigner = encodeEquivocationEvidence(slot, H("a"), await sign(op2, 1n, slot, H("a")), H("b"), await sign(op2, 1n, slot, H("b")));
-      await expect(f.registry.reportMisbehavior(1, wrongSigner)).to.be.revertedWithCustomError(f.registry, "RegistryInvalidEquivocationProof");
+      const wrongSigner = encodeEquivocationEvidence(
+        slot,
+        H("a"),
+        await sign(op2, 1n, slot, H("a")),
+        H("b"),
+        await sign(op2, 1n, slot, H("b")),
+      );
+      await expect(f.registry.reportMisbehavior(1, wrongSigner)).to.be.revertedWithCustomError(
+        f.registry,
+        "RegistryInvalidEquivocationProof",
+      );
       // Sequencer 2's own valid commitments reported against sequencer 1.
       const otherId = await buildEquivocationProof(op2, f.registryAddress, f.chainId, 2n, slot, H("a"), H("b"));
       await expect(f.registry.reportMisbehavior(1, otherId)).to.be.revertedWithCustomError(f.registry, "RegistryInvalidEquivocationProof");
       // One commitment signed for another slot.
-      const mixedSlots = encodeEquivocationEvidence(slot, H("a"), await sign(op1, 1n, slot, H("a")), H("b"), await sign(op1, 1n, slot + 1n, H("b")));
-      await expect(f.registry.reportMisbehavior(1, mixedSlots)).to.be.revertedWithCustomError(f.registry, "RegistryInvalidEquivocationProof");
+      const mixedSlots = encodeEquivocationEvidence(
+        slot,
+        H("a"),
+        await sign(op1, 1n, slot, H("a")),
+        H("b"),
+        await sign(op1, 1n, slot + 1n, H("b")),
+      );
+      await expect(f.registry.reportMisbehavior(1, mixedSlots)).to.be.revertedWithCustomError(
+        f.registry,
+        "RegistryInvalidEquivocationProof",
+      );
       // A malformed signature of the right length.
       const garbage = encodeEquivocationEvidence(slot, H("a"), "0x" + "00".repeat(65), H("b"), await sign(op1, 1n, slot, H("b")));
       await expect(f.registry.reportMisbehavior(1, garbage)).to.be.revertedWithCustomError(f.registry, "RegistryInvalidEquivocationProof");
@@ -175,7 +202,9 @@ describe("SequencerRegistry: performance and slashing", () => {
       await f.registry.connect(d).delegateStake(1, { value: E("300") });
       await f.registry.connect(d).undelegate(1, E("100"));
       // Pool: 100,200 bonded, 100 unbonding. Slash 1,003: unbonding part 1003 × 100 / 100300 = 1.
-      await expect(f.registry.connect(f.governanceSigner).slash(1, E("1003"))).to.emit(f.registry, "SequencerSlashed").withArgs(1n, E("1003"));
+      await expect(f.registry.connect(f.governanceSigner).slash(1, E("1003")))
+        .to.emit(f.registry, "SequencerSlashed")
+        .withArgs(1n, E("1003"));
       const pool = await f.registry.getPool(1);
       expect(pool.unbondingStake).to.equal(E("99"));
       expect(pool.bondedStake).to.equal(E("100200") - E("1002"));

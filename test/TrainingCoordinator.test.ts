@@ -91,20 +91,39 @@ describe("TrainingCoordinator", () => {
         .to.be.revertedWithCustomError(t, "TrainingDuplicateGradient")
         .withArgs(f.clusterId, 1n, 1n);
       // Sequencer 7 is registered but not a member.
-      await expect(t.connect(f.accounts[6]).submitGradient({ clusterId: f.clusterId, sequencerId: 7, epoch: 1, gradientHash: H("x"), loss: 1, timestamp: 0 }))
+      await expect(
+        t
+          .connect(f.accounts[6])
+          .submitGradient({ clusterId: f.clusterId, sequencerId: 7, epoch: 1, gradientHash: H("x"), loss: 1, timestamp: 0 }),
+      )
         .to.be.revertedWithCustomError(t, "TrainingNotMember")
         .withArgs(f.clusterId, 7n);
       // Account 0 (sequencer 1's operator) submitting for sequencer 2.
-      await expect(t.connect(f.accounts[0]).submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: H("x"), loss: 1, timestamp: 0 }))
+      await expect(
+        t
+          .connect(f.accounts[0])
+          .submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: H("x"), loss: 1, timestamp: 0 }),
+      )
         .to.be.revertedWithCustomError(t, "TrainingNotOperator")
         .withArgs(2n, f.accounts[0].address);
       // Sequencer 2 copying sequencer 1's hash.
-      await expect(t.connect(f.accounts[1]).submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: H("g1-e1"), loss: 1, timestamp: 0 }))
+      await expect(
+        t
+          .connect(f.accounts[1])
+          .submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: H("g1-e1"), loss: 1, timestamp: 0 }),
+      )
         .to.be.revertedWithCustomError(t, "TrainingGradientAlreadySubmitted")
         .withArgs(f.clusterId, 1n, H("g1-e1"));
-      await expect(t.connect(f.accounts[1]).submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: ethers.ZeroHash, loss: 1, timestamp: 0 }))
-        .to.be.revertedWithCustomError(t, "TrainingZeroGradient");
-      await expect(t.connect(f.accounts[1]).submitGradient({ clusterId: H("nope"), sequencerId: 2, epoch: 1, gradientHash: H("y"), loss: 1, timestamp: 0 }))
+      await expect(
+        t
+          .connect(f.accounts[1])
+          .submitGradient({ clusterId: f.clusterId, sequencerId: 2, epoch: 1, gradientHash: ethers.ZeroHash, loss: 1, timestamp: 0 }),
+      ).to.be.revertedWithCustomError(t, "TrainingZeroGradient");
+      await expect(
+        t
+          .connect(f.accounts[1])
+          .submitGradient({ clusterId: H("nope"), sequencerId: 2, epoch: 1, gradientHash: H("y"), loss: 1, timestamp: 0 }),
+      )
         .to.be.revertedWithCustomError(t, "TrainingUnknownCluster")
         .withArgs(H("nope"));
       expect((await t.getEpoch(f.clusterId, 1)).submissions).to.equal(1n);
@@ -113,8 +132,12 @@ describe("TrainingCoordinator", () => {
     it("should reject aggregation before quorum and broadcasting an unaggregated epoch", async () => {
       const f = await loadFixture(cluster);
       for (const id of [1, 2, 3]) await f.submit(id, 1);
-      await expect(f.training.aggregateGradients(f.clusterId, 1)).to.be.revertedWithCustomError(f.training, "TrainingQuorumNotReached").withArgs(3n, 4n);
-      await expect(f.training.aggregateGradients(f.clusterId, 2)).to.be.revertedWithCustomError(f.training, "TrainingWrongEpoch").withArgs(2n, 1n);
+      await expect(f.training.aggregateGradients(f.clusterId, 1))
+        .to.be.revertedWithCustomError(f.training, "TrainingQuorumNotReached")
+        .withArgs(3n, 4n);
+      await expect(f.training.aggregateGradients(f.clusterId, 2))
+        .to.be.revertedWithCustomError(f.training, "TrainingWrongEpoch")
+        .withArgs(2n, 1n);
       await expect(f.training.broadcastWeights(f.clusterId, H("w")))
         .to.be.revertedWithCustomError(f.training, "TrainingEpochNotAggregated")
         .withArgs(f.clusterId, 1n);
@@ -139,7 +162,10 @@ describe("TrainingCoordinator", () => {
       await expect(t.assignDataShard(f.clusterId, 4, { ...shard("c", 4, 100, 200), numSamples: 99 }))
         .to.be.revertedWithCustomError(t, "TrainingInvalidShardRange")
         .withArgs(100n, 200n);
-      await expect(t.assignDataShard(f.clusterId, 4, shard("c", 4, 200, 200))).to.be.revertedWithCustomError(t, "TrainingInvalidShardRange");
+      await expect(t.assignDataShard(f.clusterId, 4, shard("c", 4, 200, 200))).to.be.revertedWithCustomError(
+        t,
+        "TrainingInvalidShardRange",
+      );
       await expect(t.assignDataShard(f.clusterId, 7, shard("c", 7, 100, 200))).to.be.revertedWithCustomError(t, "TrainingNotMember");
       await expect(t.connect(f.accounts[1]).assignDataShard(f.clusterId, 4, shard("c", 4, 100, 200)))
         .to.be.revertedWithCustomError(t, "TrainingNotCoordinator")
@@ -160,12 +186,20 @@ describe("TrainingCoordinator", () => {
     it("should reject reassigning a member that has not failed, or to a non-registered or inactive sequencer", async () => {
       const f = await loadFixture(cluster);
       const t = f.training;
-      await expect(t.reassignWork(f.clusterId, 3, 6)).to.be.revertedWithCustomError(t, "TrainingNotFailed").withArgs(f.clusterId, 3n);
+      await expect(t.reassignWork(f.clusterId, 3, 6))
+        .to.be.revertedWithCustomError(t, "TrainingNotFailed")
+        .withArgs(f.clusterId, 3n);
       await t.reportFailure(f.clusterId, 3);
-      await expect(t.reassignWork(f.clusterId, 3, 42)).to.be.revertedWithCustomError(t, "TrainingSequencerNotActive").withArgs(42n);
+      await expect(t.reassignWork(f.clusterId, 3, 42))
+        .to.be.revertedWithCustomError(t, "TrainingSequencerNotActive")
+        .withArgs(42n);
       await f.registry.connect(f.governanceSigner).suspendSequencer(6);
-      await expect(t.reassignWork(f.clusterId, 3, 6)).to.be.revertedWithCustomError(t, "TrainingSequencerNotActive").withArgs(6n);
-      await expect(t.reassignWork(f.clusterId, 3, 4)).to.be.revertedWithCustomError(t, "TrainingAlreadyMember").withArgs(f.clusterId, 4n);
+      await expect(t.reassignWork(f.clusterId, 3, 6))
+        .to.be.revertedWithCustomError(t, "TrainingSequencerNotActive")
+        .withArgs(6n);
+      await expect(t.reassignWork(f.clusterId, 3, 4))
+        .to.be.revertedWithCustomError(t, "TrainingAlreadyMember")
+        .withArgs(f.clusterId, 4n);
       await expect(t.connect(f.accounts[2]).reassignWork(f.clusterId, 3, 7)).to.be.revertedWithCustomError(t, "TrainingNotCoordinator");
       await expect(t.reportFailure(f.clusterId, 8)).to.be.revertedWithCustomError(t, "TrainingNotMember");
     });
@@ -175,9 +209,15 @@ describe("TrainingCoordinator", () => {
       const t = f.training;
       await expect(t.createTrainingCluster([], H("m"))).to.be.revertedWithCustomError(t, "TrainingEmptyCluster");
       await expect(t.createTrainingCluster([1, 1], H("m"))).to.be.revertedWithCustomError(t, "TrainingAlreadyMember");
-      await expect(t.createTrainingCluster([1, 99], H("m"))).to.be.revertedWithCustomError(t, "TrainingSequencerNotActive").withArgs(99n);
-      await expect(t.restoreFromCheckpoint(f.clusterId, 1)).to.be.revertedWithCustomError(t, "TrainingUnknownCheckpoint").withArgs(f.clusterId, 1n);
-      await expect(t.saveCheckpoint(f.clusterId, 2, H("s"))).to.be.revertedWithCustomError(t, "TrainingWrongEpoch").withArgs(2n, 1n);
+      await expect(t.createTrainingCluster([1, 99], H("m")))
+        .to.be.revertedWithCustomError(t, "TrainingSequencerNotActive")
+        .withArgs(99n);
+      await expect(t.restoreFromCheckpoint(f.clusterId, 1))
+        .to.be.revertedWithCustomError(t, "TrainingUnknownCheckpoint")
+        .withArgs(f.clusterId, 1n);
+      await expect(t.saveCheckpoint(f.clusterId, 2, H("s")))
+        .to.be.revertedWithCustomError(t, "TrainingWrongEpoch")
+        .withArgs(2n, 1n);
       await expect(t.saveCheckpoint(f.clusterId, 1, ethers.ZeroHash)).to.be.revertedWithCustomError(t, "TrainingUnknownCheckpoint");
       await expect(t.configureCluster(f.clusterId, 0, 0, 1)).to.be.revertedWithCustomError(t, "TrainingInvalidConfiguration");
     });

@@ -63,7 +63,10 @@ interface IPerformanceMonitor {
     function calculateQualityScore(uint256 sequencerId) external view returns (QualityScore memory);
 
     /// @notice Metrics of one period, answered from per-period aggregates without scanning blocks.
-    function getPerformanceMetrics(uint256 sequencerId, uint256 period) external view returns (PerformanceMetrics memory);
+    function getPerformanceMetrics(
+        uint256 sequencerId,
+        uint256 period
+    ) external view returns (PerformanceMetrics memory);
 
     /// @notice Whether the sequencer meets `sla`; `violations` is an ABI-encoded list a dApp can decode.
     function checkSLACompliance(

@@ -410,5 +410,9 @@ interface ISequencerRegistry {
     function currentSlot() external view returns (uint256);
 
     /// @notice EIP-712 digest of `BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)`.
-    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) external view returns (bytes32);
+    function blockCommitmentDigest(
+        uint256 sequencerId,
+        uint256 slot,
+        bytes32 blockHash
+    ) external view returns (bytes32);
 }

@@ -30,7 +30,11 @@ interface ISequencerSelection {
         bool finalized;
     }
 
-    event SequencerSelected(ISequencerRegistry.SelectionMode indexed mode, uint256 indexed sequencerId, address operator);
+    event SequencerSelected(
+        ISequencerRegistry.SelectionMode indexed mode,
+        uint256 indexed sequencerId,
+        address operator
+    );
     event AuctionStarted(uint256 indexed auctionId, uint256 endTime);
     event BidPlaced(uint256 indexed auctionId, address indexed bidder, uint256 amount);
     event AuctionFinalized(uint256 indexed auctionId, address indexed winner, uint256 amount);

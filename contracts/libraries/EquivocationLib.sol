@@ -13,8 +13,9 @@ import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
  * 24 KiB contract size limit. Pure: the registry passes its domain separator and applies the slot window.
  */
 library EquivocationLib {
-    bytes32 internal constant BLOCK_COMMITMENT_TYPEHASH =
-        keccak256("BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)");
+    bytes32 internal constant BLOCK_COMMITMENT_TYPEHASH = keccak256(
+        "BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)"
+    );
 
     /// @dev Length of the canonical ABI encoding of `(uint256, bytes32, bytes, bytes32, bytes)` with two
     /// 65-byte signatures: five head words, then for each signature a length word and three data words.
@@ -31,7 +32,12 @@ library EquivocationLib {
             uint256(bytes32(evidence[288:320])) == 65;
     }
 
-    function digest(bytes32 domainSeparator, uint256 sequencerId, uint256 slot, bytes32 blockHash) internal pure returns (bytes32) {
+    function digest(
+        bytes32 domainSeparator,
+        uint256 sequencerId,
+        uint256 slot,
+        bytes32 blockHash
+    ) internal pure returns (bytes32) {
         return
             MessageHashUtils.toTypedDataHash(
                 domainSeparator,

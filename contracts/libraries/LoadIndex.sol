@@ -18,7 +18,9 @@ library LoadIndex {
     function set(MaxTree.Tree storage tree, uint256 position, uint256 load, bool active) internal {
         uint256 lane;
         if (active) {
-            lane = (MaxTree.encode(position, load, FIELD_BITS) << FIELD_BITS) | MaxTree.encode(position, MAX_LOAD - load, FIELD_BITS);
+            lane =
+                (MaxTree.encode(position, load, FIELD_BITS) << FIELD_BITS) |
+                MaxTree.encode(position, MAX_LOAD - load, FIELD_BITS);
         }
         tree.set(position, lane, FIELD_BITS);
     }

@@ -26,7 +26,8 @@ library MaxTree {
 
     /// @notice A field value for `position` ranked by `key`, checked to fit a field of `fieldBits` (64 or 32).
     function encode(uint256 position, uint256 key, uint256 fieldBits) internal pure returns (uint256) {
-        if (position > POSITION_MASK || key >> (fieldBits - POSITION_BITS) != 0) revert MaxTreeOutOfRange(position, key);
+        if (position > POSITION_MASK || key >> (fieldBits - POSITION_BITS) != 0)
+            revert MaxTreeOutOfRange(position, key);
         return (key << POSITION_BITS) | (POSITION_MASK - position);
     }
 

@@ -73,7 +73,13 @@ library RegistryParametersLib {
         setParameter(p, ISequencerRegistry.Parameter.RotationPeriod, c.rotationPeriod, slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.SelectionMode, uint256(c.selectionMode), slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.SlashingPercentage, c.slashingPercentage, slotDuration, false);
-        setParameter(p, ISequencerRegistry.Parameter.MaxDelegationMultiplier, q.maxDelegationMultiplier, slotDuration, false);
+        setParameter(
+            p,
+            ISequencerRegistry.Parameter.MaxDelegationMultiplier,
+            q.maxDelegationMultiplier,
+            slotDuration,
+            false
+        );
         setParameter(p, ISequencerRegistry.Parameter.MinDelegation, q.minDelegation, slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.ReporterRewardBps, q.reporterRewardBps, slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.InsuranceFeeBps, q.insuranceFeeBps, slotDuration, false);

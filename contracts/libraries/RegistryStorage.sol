@@ -51,7 +51,6 @@ struct UnbondingRequest {
     uint64 releaseTime;
 }
 
-
 /// @notice Share arithmetic of a sequencer's pool: values round down, so the pool keeps the dust.
 library PoolMath {
     function bondedValue(Sequencer storage s, uint256 shares) internal view returns (uint256) {

@@ -39,7 +39,11 @@ library Wesolowski {
     function inputFromSeed(bytes32 seed) internal pure returns (uint256[WORDS] memory x) {
         assembly ("memory-safe") {
             mstore(0x00, seed)
-            for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
+            for {
+                let i := 0
+            } lt(i, 8) {
+                i := add(i, 1)
+            } {
                 mstore(0x20, i)
                 mstore(add(x, mul(i, 0x20)), keccak256(0x00, 0x40))
             }
@@ -47,7 +51,12 @@ library Wesolowski {
         x[0] &= type(uint256).max >> 1;
     }
 
-    function challenge(uint256[WORDS] memory x, uint256[WORDS] memory y, uint256 t, uint256 nonce) internal pure returns (uint256) {
+    function challenge(
+        uint256[WORDS] memory x,
+        uint256[WORDS] memory y,
+        uint256 t,
+        uint256 nonce
+    ) internal pure returns (uint256) {
         return uint256(keccak256(abi.encode(DOMAIN, x, y, t, nonce))) | (1 << 255) | 1;
     }
 
@@ -65,7 +74,11 @@ library Wesolowski {
         if (!_lt(y, n) || _isZero(y)) return false;
         uint256 ell = challenge(x, y, t, nonce);
         if (!isProbablePrime(ell)) return false;
-        uint256[WORDS] memory fourAB = _fourTimesProduct(_expModN(pi, ell, n), _expModN(x, _expMod256(2, t, ell), n), n);
+        uint256[WORDS] memory fourAB = _fourTimesProduct(
+            _expModN(pi, ell, n),
+            _expModN(x, _expMod256(2, t, ell), n),
+            n
+        );
         uint256[WORDS] memory twoY = _addMod(y, y, n);
         uint256[WORDS] memory fourY = _addMod(twoY, twoY, n);
         if (_eq(fourAB, fourY)) return true;
@@ -124,7 +137,9 @@ library Wesolowski {
             mstore(add(p, 0x60), base)
             mstore(add(p, 0x80), exponent)
             mstore(add(p, 0xa0), modulus_)
-            if iszero(staticcall(gas(), 0x05, p, 0xc0, p, 0x20)) { revert(0, 0) }
+            if iszero(staticcall(gas(), 0x05, p, 0xc0, p, 0x20)) {
+                revert(0, 0)
+            }
             result := mload(p)
         }
     }
@@ -140,18 +155,28 @@ library Wesolowski {
             mstore(p, 0x100)
             mstore(add(p, 0x20), 0x20)
             mstore(add(p, 0x40), 0x100)
-            for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+            for {
+                let i := 0
+            } lt(i, 0x100) {
+                i := add(i, 0x20)
+            } {
                 mstore(add(add(p, 0x60), i), mload(add(base, i)))
                 mstore(add(add(p, 0x180), i), mload(add(n, i)))
             }
             mstore(add(p, 0x160), exponent)
-            if iszero(staticcall(gas(), 0x05, p, 0x280, out, 0x100)) { revert(0, 0) }
+            if iszero(staticcall(gas(), 0x05, p, 0x280, out, 0x100)) {
+                revert(0, 0)
+            }
         }
     }
 
     function _lt(uint256[WORDS] memory a, uint256[WORDS] memory b) private pure returns (bool r) {
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+            for {
+                let i := 0
+            } lt(i, 0x100) {
+                i := add(i, 0x20)
+            } {
                 let x := mload(add(a, i))
                 let y := mload(add(b, i))
                 if iszero(eq(x, y)) {
@@ -165,7 +190,11 @@ library Wesolowski {
     function _eq(uint256[WORDS] memory a, uint256[WORDS] memory b) private pure returns (bool r) {
         r = true;
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+            for {
+                let i := 0
+            } lt(i, 0x100) {
+                i := add(i, 0x20)
+            } {
                 if iszero(eq(mload(add(a, i)), mload(add(b, i)))) {
                     r := 0
                     break
@@ -177,7 +206,11 @@ library Wesolowski {
     function _isZero(uint256[WORDS] memory a) private pure returns (bool r) {
         r = true;
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+            for {
+                let i := 0
+            } lt(i, 0x100) {
+                i := add(i, 0x20)
+            } {
                 if mload(add(a, i)) {
                     r := 0
                     break
@@ -187,9 +220,14 @@ library Wesolowski {
     }
 
     /// @dev c = a + b mod 2^2048, and the carry out.
-    function _add(uint256[WORDS] memory a, uint256[WORDS] memory b) private pure returns (uint256[WORDS] memory c, uint256 carry) {
+    function _add(
+        uint256[WORDS] memory a,
+        uint256[WORDS] memory b
+    ) private pure returns (uint256[WORDS] memory c, uint256 carry) {
         assembly ("memory-safe") {
-            for { let i := 0x100 } gt(i, 0) {} {
+            for {
+                let i := 0x100
+            } gt(i, 0) {} {
                 i := sub(i, 0x20)
                 let x := mload(add(a, i))
                 let s := add(x, mload(add(b, i)))
@@ -201,9 +239,14 @@ library Wesolowski {
     }
 
     /// @dev c = a − b mod 2^2048, and the borrow out.
-    function _sub(uint256[WORDS] memory a, uint256[WORDS] memory b) private pure returns (uint256[WORDS] memory c, uint256 borrow) {
+    function _sub(
+        uint256[WORDS] memory a,
+        uint256[WORDS] memory b
+    ) private pure returns (uint256[WORDS] memory c, uint256 borrow) {
         assembly ("memory-safe") {
-            for { let i := 0x100 } gt(i, 0) {} {
+            for {
+                let i := 0x100
+            } gt(i, 0) {} {
                 i := sub(i, 0x20)
                 let x := mload(add(a, i))
                 let y := mload(add(b, i))
@@ -216,14 +259,22 @@ library Wesolowski {
     }
 
     /// @dev (a + b) mod n for a, b < n: subtract n once if the sum reached it (or overflowed 2^2048).
-    function _addMod(uint256[WORDS] memory a, uint256[WORDS] memory b, uint256[WORDS] memory n) private pure returns (uint256[WORDS] memory c) {
+    function _addMod(
+        uint256[WORDS] memory a,
+        uint256[WORDS] memory b,
+        uint256[WORDS] memory n
+    ) private pure returns (uint256[WORDS] memory c) {
         uint256 carry;
         (c, carry) = _add(a, b);
         if (carry == 1 || !_lt(c, n)) (c, ) = _sub(c, n);
     }
 
     /// @dev (a − b) mod n for a, b < n: add n back if the subtraction borrowed (wrapping arithmetic cancels).
-    function _subMod(uint256[WORDS] memory a, uint256[WORDS] memory b, uint256[WORDS] memory n) private pure returns (uint256[WORDS] memory c) {
+    function _subMod(
+        uint256[WORDS] memory a,
+        uint256[WORDS] memory b,
+        uint256[WORDS] memory n
+    ) private pure returns (uint256[WORDS] memory c) {
         uint256 borrow;
         (c, borrow) = _sub(a, b);
         if (borrow == 1) (c, ) = _add(c, n);

@@ -29,7 +29,9 @@ async function main() {
   const id = await registry.sequencerIdOf(active);
   const set = await registry.getSequencerSet();
   console.log(`chain ${chainId}: registry ${record.contracts.SequencerRegistry!.address}`);
-  console.log(`active sequencer ${active}${id ? ` (#${id}, ${SequencerStatus[Number((await registry.getSequencer(id)).status)]})` : " (the L1 fallback)"}`);
+  console.log(
+    `active sequencer ${active}${id ? ` (#${id}, ${SequencerStatus[Number((await registry.getSequencer(id)).status)]})` : " (the L1 fallback)"}`,
+  );
   console.log(`active set: ${set.length} sequencers`);
 
   let seen = 0;

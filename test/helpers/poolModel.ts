@@ -67,9 +67,7 @@ export class PoolModel {
     this.bondedStake -= amount;
     this.bondedShares -= shares;
     const minted =
-      this.unbondingShares === 0n || this.unbondingStake === 0n
-        ? amount
-        : mulDiv(amount, this.unbondingShares, this.unbondingStake);
+      this.unbondingShares === 0n || this.unbondingStake === 0n ? amount : mulDiv(amount, this.unbondingShares, this.unbondingStake);
     this.unbondingStake += amount;
     this.unbondingShares += minted;
     return { amount, unbondingShares: minted };

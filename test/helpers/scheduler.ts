@@ -17,7 +17,15 @@ export function capabilities(id: number, flops: bigint, memory: bigint, opts: { 
 }
 
 export function computeJob(flops: bigint, memory: bigint, deadline: number | bigint, priority = 0, jobSpec = "0x") {
-  return { jobId: ethers.ZeroHash, requiredFlops: flops, memoryRequirement: memory, deadline, priority, requester: ethers.ZeroAddress, jobSpec };
+  return {
+    jobId: ethers.ZeroHash,
+    requiredFlops: flops,
+    memoryRequirement: memory,
+    deadline,
+    priority,
+    requester: ethers.ZeroAddress,
+    jobSpec,
+  };
 }
 
 /** Four sequencers (1–4, operated by accounts 0–3). */

@@ -19,7 +19,9 @@ export async function withSequencers(stakes: number[], f?: RegistryFixture): Pro
   const operators = fx.accounts.slice(0, stakes.length);
   for (let i = 0; i < stakes.length; i++) {
     const op = operators[i];
-    await (await fx.registry.connect(op).registerSequencer(`enode://s${i}`, "0x02", "0x", { value: ethers.parseEther(String(stakes[i])) })).wait();
+    await (
+      await fx.registry.connect(op).registerSequencer(`enode://s${i}`, "0x02", "0x", { value: ethers.parseEther(String(stakes[i])) })
+    ).wait();
     const id = await fx.registry.sequencerIdOf(op.address);
     const key = operatorVrfKey(ethers.id(`vrf-secret-of-${op.address}`));
     await registerVrfKey(fx.beacon!, op, id, key);

@@ -9,4 +9,3 @@ export async function trainingFixture() {
   }
   return f;
 }
-
