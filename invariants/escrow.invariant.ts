@@ -5,15 +5,8 @@
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deploySuite, suiteParams, type Suite } from "../deploy";
-import { params, snapshot, revertTo, jump, outcome, eq, ok, RUNS, STEPS } from "./helpers";
-
-interface Step {
-  run(): Promise<void>;
-  toString(): string;
-  [fc.toStringMethod](): string;
-}
-const step = (name: string, run: () => Promise<void>): Step => ({ run, toString: () => name, [fc.toStringMethod]: () => name });
+import { deploySuite, suiteParams } from "../deploy";
+import { params, snapshot, revertTo, jump, outcome, eq, ok, step, sequences, checkedWithdraw, Outcomes, RUNS, STEPS } from "./helpers";
 
 async function setup() {
   const signers = await ethers.getSigners();
@@ -38,10 +31,8 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     let base = await snapshot();
     let ethIn = 0n;
     let ethOut = 0n;
-    const outcomes = new Map<string, number>();
-    const count = (e?: string) => {
-      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
-    };
+    const outcomes = new Outcomes();
+    const count = (e?: string) => outcomes.count(e);
 
     const check = async () => {
       const balance = await ethers.provider.getBalance(address);
@@ -103,45 +94,30 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
       fc.integer({ min: 0, max: 4 }).map((a) =>
         step(`withdraw(account ${a})`, async () => {
           const signer = [...bidders, governance][a];
-          const owed = await selection.pendingReturns(signer.address);
-          const err = await outcome(selection.connect(signer).withdraw());
-          count(err);
-          if (owed === 0n) ok("nothing to withdraw is refused", err !== undefined);
-          else {
-            eq("a credited bidder withdraws", err ?? "none", "none");
-            ethOut += owed;
-          }
+          ethOut += await checkedWithdraw(
+            await selection.pendingReturns(signer.address),
+            () => selection.connect(signer).withdraw(),
+            outcomes,
+          );
         }),
       ),
       fc.integer({ min: 1, max: 7200 }).map((s) => step(`time +${s}s`, () => jump(s))),
     ];
 
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.oneof(
-            { arbitrary: steps[0], weight: 1 },
-            { arbitrary: steps[1], weight: 5 },
-            { arbitrary: steps[2], weight: 1 },
-            { arbitrary: steps[3], weight: 2 },
-            { arbitrary: steps[4], weight: 1 },
-          ),
-          { minLength: STEPS, maxLength: STEPS },
-        ),
-        async (seq) => {
-          base = await revertTo(base);
-          ethIn = await ethers.provider.getBalance(address);
-          ethOut = 0n;
-          for (const s of seq) {
-            await s.run();
-            await check();
-          }
-        },
-      ),
+      fc.asyncProperty(sequences(steps, [1, 5, 1, 2, 1]), async (seq) => {
+        base = await revertTo(base);
+        ethIn = await ethers.provider.getBalance(address);
+        ethOut = 0n;
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
       params(),
     );
-    console.log("      outcomes:", Object.fromEntries(outcomes));
-    ok("bids succeed in the sequences", (outcomes.get("success") ?? 0) > RUNS * 5);
+    outcomes.print();
+    ok("bids succeed in the sequences", outcomes.successes > RUNS * 5);
   });
 
   it("compute jobs: escrow plus withdrawable is the balance, and every settled job is paid exactly once", async () => {
@@ -167,10 +143,8 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     let jobs: { id: string; payment: bigint; requester: HardhatEthersSigner; terminal?: bigint }[] = [];
     let ethIn = 0n;
     let ethOut = 0n;
-    const outcomes = new Map<string, number>();
-    const count = (e?: string) => {
-      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
-    };
+    const outcomes = new Outcomes();
+    const count = (e?: string) => outcomes.count(e);
     const job = (k: number) => (jobs.length ? jobs[k % jobs.length] : undefined);
 
     const check = async () => {
@@ -254,14 +228,7 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
       fc.integer({ min: 0, max: 4 }).map((a) =>
         step(`withdraw(account ${a})`, async () => {
           const signer = accounts[a];
-          const owed = await scheduler.balanceOf(signer.address);
-          const err = await outcome(scheduler.connect(signer).withdraw());
-          count(err);
-          if (owed === 0n) ok("nothing to withdraw is refused", err !== undefined);
-          else {
-            eq("a credited account withdraws", err ?? "none", "none");
-            ethOut += owed;
-          }
+          ethOut += await checkedWithdraw(await scheduler.balanceOf(signer.address), () => scheduler.connect(signer).withdraw(), outcomes);
         }),
       ),
       fc.integer({ min: 1, max: 8000 }).map((s) => step(`time +${s}s`, () => jump(s))),
@@ -269,24 +236,19 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     const weights = [4, 3, 3, 2, 1, 1, 2, 1];
 
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
-        async (seq) => {
-          base = await revertTo(base);
-          jobs = [];
-          ethIn = await ethers.provider.getBalance(address);
-          ethOut = 0n;
-          for (const s of seq) {
-            await s.run();
-            await check();
-          }
-        },
-      ),
+      fc.asyncProperty(sequences(steps, weights), async (seq) => {
+        base = await revertTo(base);
+        jobs = [];
+        ethIn = await ethers.provider.getBalance(address);
+        ethOut = 0n;
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
       params(),
     );
-    console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));
-    ok("jobs are settled in the sequences", (outcomes.get("success") ?? 0) > RUNS * 10);
+    outcomes.print();
+    ok("jobs are settled in the sequences", outcomes.successes > RUNS * 10);
   });
 });
-
-export type { Suite };

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import hre, { network } from "hardhat";
-import { Interface, type ErrorFragment } from "ethers";
+import { allErrors } from "../tasks/lp504";
 
 /**
  * Model-based runs: `INVARIANT_RUNS` sequences of `INVARIANT_STEPS` commands each, with a fixed seed
@@ -29,23 +29,6 @@ export async function jump(seconds: number) {
   await network.provider.send("evm_mine", []);
 }
 
-let errors: Interface | undefined;
-
-/** Every custom error of the project's artifacts, to name a revert from its data alone. */
-async function allErrors(): Promise<Interface> {
-  if (errors) return errors;
-  const fragments = new Map<string, ErrorFragment>();
-  for (const fqn of await hre.artifacts.getAllFullyQualifiedNames()) {
-    for (const item of (await hre.artifacts.readArtifact(fqn)).abi) {
-      if (item.type !== "error") continue;
-      const fragment = new Interface([item]).fragments[0] as ErrorFragment;
-      fragments.set(fragment.selector, fragment);
-    }
-  }
-  errors = new Interface([...fragments.values()]);
-  return errors;
-}
-
 /**
  * The revert's custom error name, or undefined when `p` succeeds. Names come from the revert data (Hardhat's
  * own recognition fails once snapshots have reused addresses across suites). Other failures are rethrown.
@@ -58,7 +41,7 @@ export async function outcome(p: Promise<{ wait(): Promise<unknown> }>): Promise
     const e = error as { data?: unknown; message?: string };
     const data = typeof e.data === "string" ? e.data : /return data: (0x[0-9a-fA-F]+)/.exec(e.message ?? "")?.[1];
     if (data && data.length >= 10) {
-      const parsed = (await allErrors()).parseError(data);
+      const parsed = (await allErrors(hre)).parseError(data);
       if (parsed) return parsed.name;
     }
     const m = /reverted with custom error '([A-Za-z0-9_]+)\(/.exec(e.message ?? "");
@@ -74,3 +57,48 @@ export const eq = (what: string, actual: bigint | number | string | boolean, exp
 export const ok = (what: string, condition: boolean) => {
   if (!condition) throw new Error(`invariant broken: ${what}`);
 };
+
+/** One step of a random sequence, printed by its name in counterexamples. */
+export interface Step {
+  run(): Promise<void>;
+  toString(): string;
+  [fc.toStringMethod](): string;
+}
+
+export const step = (name: string, run: () => Promise<void>): Step => ({ run, toString: () => name, [fc.toStringMethod]: () => name });
+
+/** Tally of outcomes (success or the custom error's name) over a whole property run. */
+export class Outcomes {
+  private readonly counts = new Map<string, number>();
+  count(error?: string) {
+    const key = error ?? "success";
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  get successes(): number {
+    return this.counts.get("success") ?? 0;
+  }
+  print() {
+    console.log("      outcomes:", Object.fromEntries([...this.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)));
+  }
+}
+
+/** A random sequence of exactly STEPS steps drawn from `steps` with relative `weights`. */
+export function sequences(steps: fc.Arbitrary<Step>[], weights: number[]): fc.Arbitrary<Step[]> {
+  return fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS });
+}
+
+/** A pull withdrawal: refused when nothing is owed, else it must succeed; returns what left the contract. */
+export async function checkedWithdraw(
+  owed: bigint,
+  send: () => Promise<{ wait(): Promise<unknown> }>,
+  outcomes: Outcomes,
+): Promise<bigint> {
+  const err = await outcome(send());
+  outcomes.count(err);
+  if (owed === 0n) {
+    ok("nothing to withdraw is refused", err !== undefined);
+    return 0n;
+  }
+  eq("a credited account withdraws", err ?? "none", "none");
+  return owed;
+}

@@ -8,14 +8,7 @@ import hre, { ethers } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { deploySuite, suiteParams } from "../deploy";
 import { encryptForCommittee, openShare, keySharePayload, BN254_ORDER } from "../sdk";
-import { params, snapshot, revertTo, jump, outcome, eq, ok, RUNS, STEPS } from "./helpers";
-
-interface Step {
-  run(): Promise<void>;
-  toString(): string;
-  [fc.toStringMethod](): string;
-}
-const step = (name: string, run: () => Promise<void>): Step => ({ run, toString: () => name, [fc.toStringMethod]: () => name });
+import { params, snapshot, revertTo, jump, outcome, eq, ok, step, sequences, Outcomes, RUNS, STEPS } from "./helpers";
 
 const DECRYPTED = 3n;
 const EXPIRED = 4n;
@@ -54,10 +47,8 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     };
     let txs: Tx[] = [];
     let base = await snapshot();
-    const outcomes = new Map<string, number>();
-    const count = (e?: string) => {
-      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
-    };
+    const outcomes = new Outcomes();
+    const count = (e?: string) => outcomes.count(e);
 
     const check = async () => {
       for (const x of txs) {
@@ -145,21 +136,18 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     const weights = [3, 6, 2, 1, 1];
 
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
-        async (seq) => {
-          base = await revertTo(base);
-          txs = [];
-          for (const s of seq) {
-            await s.run();
-            await check();
-          }
-        },
-      ),
+      fc.asyncProperty(sequences(steps, weights), async (seq) => {
+        base = await revertTo(base);
+        txs = [];
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
       params(),
     );
-    console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));
-    ok("decryptions happen in the sequences", (outcomes.get("success") ?? 0) > RUNS * 10);
+    outcomes.print();
+    ok("decryptions happen in the sequences", outcomes.successes > RUNS * 10);
   });
 
   it("training: one gradient per member per epoch, aggregation only at quorum", async () => {
@@ -181,10 +169,8 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     let submitted = new Set<string>();
     let aggregated = false;
     let base = await snapshot();
-    const outcomes = new Map<string, number>();
-    const count = (e?: string) => {
-      outcomes.set(e ?? "success", (outcomes.get(e ?? "success") ?? 0) + 1);
-    };
+    const outcomes = new Outcomes();
+    const count = (e?: string) => outcomes.count(e);
     const countIn = (e: bigint) => [...submitted].filter((k) => k.startsWith(`${e}:`)).length;
 
     const check = async () => {
@@ -236,22 +222,19 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     const weights = [8, 2, 2, 1];
 
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof(...steps.map((arbitrary, k) => ({ arbitrary, weight: weights[k] }))), { minLength: STEPS, maxLength: STEPS }),
-        async (seq) => {
-          base = await revertTo(base);
-          epoch = 1n;
-          submitted = new Set();
-          aggregated = false;
-          for (const s of seq) {
-            await s.run();
-            await check();
-          }
-        },
-      ),
+      fc.asyncProperty(sequences(steps, weights), async (seq) => {
+        base = await revertTo(base);
+        epoch = 1n;
+        submitted = new Set();
+        aggregated = false;
+        for (const s of seq) {
+          await s.run();
+          await check();
+        }
+      }),
       params(),
     );
-    console.log("      outcomes:", Object.fromEntries([...outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)));
-    ok("epochs advance in the sequences", (outcomes.get("success") ?? 0) > RUNS * 5);
+    outcomes.print();
+    ok("epochs advance in the sequences", outcomes.successes > RUNS * 5);
   });
 });

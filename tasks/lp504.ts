@@ -116,7 +116,7 @@ async function accountFrom(hre: HardhatRuntimeEnvironment, from?: string): Promi
 let errorInterface: Interface | undefined;
 
 /** One interface holding every custom error of every contract in the project (inherited OpenZeppelin ones too). */
-async function allErrors(hre: HardhatRuntimeEnvironment): Promise<Interface> {
+export async function allErrors(hre: HardhatRuntimeEnvironment): Promise<Interface> {
   if (errorInterface) return errorInterface;
   const fragments = new Map<string, ErrorFragment>();
   for (const fqn of await hre.artifacts.getAllFullyQualifiedNames()) {

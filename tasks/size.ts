@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { lp504 } from "./lp504";
+import { CONTRACT_NAMES } from "../deploy/record";
 
 /** EIP-170: the deployed code of a contract may not exceed 24,576 bytes on Lux C-Chain (or any EVM chain). */
 export const MAX_DEPLOYED_SIZE = 24_576;
@@ -40,18 +41,9 @@ lp504
     console.log("No compiler warnings.");
   });
 
-/** The contracts whose ABIs the package exports (the suite, its interfaces and the linked libraries). */
+/** The contracts whose ABIs the package exports: the suite (with its linked libraries) and its interfaces. */
 const EXPORTED = [
-  "SequencerRegistry",
-  "SelectionMechanisms",
-  "VRFBeacon",
-  "ChainlinkVRFAdapter",
-  "MEVMitigation",
-  "TrainingCoordinator",
-  "PerformanceMonitor",
-  "AIScheduler",
-  "RegistryParametersLib",
-  "EquivocationLib",
+  ...CONTRACT_NAMES,
   "ISequencerRegistry",
   "ISequencerSelection",
   "IMEVMitigation",
