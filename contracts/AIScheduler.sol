@@ -345,7 +345,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
      */
     function rebalanceWorkload() external {
         uint256 migrations;
-        for (; migrations < MAX_MIGRATIONS_PER_CALL; ++migrations) {
+        for (uint256 round; round < MAX_MIGRATIONS_PER_CALL; ++round) {
             (bool found, uint256 fromPos, uint256 fromLoad) = _loads.best(true, type(uint256).max);
             if (!found) break;
             (bool foundTo, uint256 toPos, uint256 toLoad) = _loads.best(false, fromPos);
@@ -365,6 +365,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             _leave(j);
             _assign(bytes32(index), index, j, to);
             emit JobMigrated(bytes32(index), from, to);
+            ++migrations;
         }
         emit WorkloadRebalanced(migrations);
     }
