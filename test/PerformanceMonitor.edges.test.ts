@@ -1,0 +1,157 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { signBlockCommitment } from "../sdk";
+import { deployRegistryFixture } from "./helpers/fixtures";
+
+const E = (n: string | number) => ethers.parseEther(String(n));
+const DAY = 86400;
+
+/** Every refusal of the monitor that the main suite does not reach, and the less travelled branches. */
+describe("PerformanceMonitor: edge cases", () => {
+  async function monitored() {
+    const f = await deployRegistryFixture();
+    const reporter = f.accounts[19];
+    await f.monitor.grantRole(await f.monitor.REPORTER_ROLE(), reporter.address);
+    for (let i = 0; i < 3; i++)
+      await f.registry.connect(f.accounts[i]).registerSequencer(`enode://m${i}`, "0x02", "0x", { value: E(1000) });
+    return { ...f, reporter };
+  }
+
+  async function params(f: Awaited<ReturnType<typeof monitored>>) {
+    const p = await f.monitor.getParameters();
+    return {
+      periodDuration: p.periodDuration,
+      livenessTimeout: p.livenessTimeout,
+      inclusionWindow: p.inclusionWindow,
+      attestationThresholdBps: p.attestationThresholdBps,
+      slaPenaltyBps: p.slaPenaltyBps,
+      censorshipPenaltyBps: p.censorshipPenaltyBps,
+      suspendAfterBreaches: p.suspendAfterBreaches,
+      targetTps: p.targetTps,
+      targetLatencyMs: p.targetLatencyMs,
+      minInclusionFee: p.minInclusionFee,
+    };
+  }
+
+  it("refuses reorg depths of zero or beyond 32 bits, and reputation changes beyond the scale", async () => {
+    const f = await loadFixture(monitored);
+    const m = f.monitor.connect(f.reporter);
+    await expect(m.recordReorg(1, 0)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidDepth").withArgs(0n);
+    await expect(m.recordReorg(1, 2n ** 32n))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorInvalidDepth")
+      .withArgs(2n ** 32n);
+    await expect(m.updateReputation(1, 10_001))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorReputationChangeOutOfRange")
+      .withArgs(10_001n);
+    await expect(m.updateReputation(1, -10_001))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorReputationChangeOutOfRange")
+      .withArgs(-10_001n);
+  });
+
+  it("correctness never goes negative when reorgs outnumber blocks", async () => {
+    const f = await loadFixture(monitored);
+    const m = f.monitor.connect(f.reporter);
+    await m.recordBlockProduction(1, 1, 1, 1);
+    await m.recordReorg(1, 5);
+    expect((await f.monitor.calculateQualityScore(1)).correctness).to.equal(0n);
+  });
+
+  it("accepts attestations only for the current or previous slot", async () => {
+    const f = await loadFixture(monitored);
+    const slot = await f.registry.currentSlot();
+    const hash = ethers.id("b");
+    const sig = (s: bigint, i: number) =>
+      signBlockCommitment(f.accounts[i], f.registryAddress, f.chainId, { sequencerId: 1n, slot: s, blockHash: hash });
+    await expect(f.monitor.recordAttestedBlock(1, slot + 1n, hash, 1, 1, [await sig(slot + 1n, 0)]))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
+      .withArgs(slot + 1n, slot);
+    await time.increase(3 * 12);
+    const now = await f.registry.currentSlot();
+    await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, [await sig(slot, 0)]))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
+      .withArgs(slot, now);
+    // A malformed signature is an invalid attestation, not a crash.
+    const three = [await sig(now, 0), await sig(now, 1), await sig(now, 2)];
+    await expect(f.monitor.recordAttestedBlock(1, now, hash, 1, 1, [three[0], three[1], "0x1234"])).to.be.revertedWithCustomError(
+      f.monitor,
+      "MonitorInvalidAttestation",
+    );
+  });
+
+  it("matches SLA violations exactly, and a zero penalty rate slashes nothing", async () => {
+    const f = await loadFixture(monitored);
+    const m = f.monitor.connect(f.reporter);
+    const period = await f.monitor.currentPeriod();
+    await m.recordLatency(1, 5000); // far above maxLatency
+    await time.increase(DAY);
+    const [compliant, violations] = await f.monitor.slaViolationsAt(1, period);
+    expect(compliant).to.equal(false);
+    await expect(f.monitor.penalizeSLAViolation(1, "0x1234"))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorViolationsMismatch")
+      .withArgs(1n);
+    const tampered = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "tuple(uint8,uint256,uint256)[]"], [period, []]);
+    await expect(f.monitor.penalizeSLAViolation(1, tampered))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorViolationsMismatch")
+      .withArgs(1n);
+    await f.monitor.setParameters({ ...(await params(f)), slaPenaltyBps: 0 });
+    const before = (await f.registry.getPool(1)).bondedStake;
+    await expect(f.monitor.penalizeSLAViolation(1, violations)).to.emit(f.monitor, "SLAPenaltyApplied").withArgs(1n, 0n, false);
+    expect((await f.registry.getPool(1)).bondedStake).to.equal(before);
+  });
+
+  it("forced inclusion: needs a current sequencer, a known id, marking in time; a zero penalty and a departed sequencer are handled", async () => {
+    const empty = await deployRegistryFixture();
+    await expect(empty.monitor.forceInclusion(ethers.id("t"), { value: E(1) }))
+      .to.be.revertedWithCustomError(empty.monitor, "MonitorNotCurrentSequencer")
+      .withArgs(0n, 0n);
+
+    const f = await loadFixture(monitored);
+    await expect(f.monitor.markIncluded(9)).to.be.revertedWithCustomError(f.monitor, "MonitorUnknownForcedTx").withArgs(9n);
+    await f.monitor.connect(f.accounts[5]).forceInclusion(ethers.id("t1"), { value: E(1) });
+    await time.increase(3601);
+    await expect(f.monitor.connect(f.accounts[0]).markIncluded(1)).to.be.revertedWithCustomError(
+      f.monitor,
+      "MonitorInclusionDeadlinePassed",
+    );
+
+    // The responsible sequencer has already been rotated away: penalized, no second rotation; zero rate: no slash.
+    await f.monitor.setParameters({ ...(await params(f)), censorshipPenaltyBps: 0 });
+    await f.registry.rotateSequencer();
+    const current = await f.registry.currentSequencerId();
+    expect(current).to.not.equal(1n);
+    const stake = (await f.registry.getPool(1)).bondedStake;
+    await expect(f.monitor.proveMissedInclusion(1)).to.emit(f.monitor, "InclusionMissed").withArgs(1n, 1n, 0n);
+    expect(await f.registry.currentSequencerId()).to.equal(current);
+    expect((await f.registry.getPool(1)).bondedStake).to.equal(stake);
+    await expect(f.monitor.connect(f.accounts[9]).withdraw()).to.be.revertedWithCustomError(f.monitor, "MonitorNothingToWithdraw");
+  });
+
+  it("bounds every governed parameter and the SLA", async () => {
+    const f = await loadFixture(monitored);
+    const p = await params(f);
+    const cases: [Partial<typeof p>, string][] = [
+      [{ periodDuration: 0n }, "periodDuration"],
+      [{ livenessTimeout: 0n }, "livenessTimeout"],
+      [{ inclusionWindow: 0n }, "inclusionWindow"],
+      [{ attestationThresholdBps: 0n }, "attestationThresholdBps"],
+      [{ attestationThresholdBps: 10_001n }, "attestationThresholdBps"],
+      [{ slaPenaltyBps: 2_001n }, "slaPenaltyBps"],
+      [{ censorshipPenaltyBps: 2_001n }, "censorshipPenaltyBps"],
+      [{ suspendAfterBreaches: 0n }, "suspendAfterBreaches"],
+      [{ targetTps: 0n }, "targets"],
+      [{ targetLatencyMs: 0n }, "targets"],
+    ];
+    for (const [change, name] of cases) {
+      await expect(f.monitor.setParameters({ ...p, ...change }), name)
+        .to.be.revertedWithCustomError(f.monitor, "MonitorParameterOutOfBounds")
+        .withArgs(ethers.encodeBytes32String(name));
+    }
+    const s = await f.monitor.getSLA();
+    await expect(
+      f.monitor.setSLA({ minThroughput: s.minThroughput, minUptime: 10_001, maxLatency: s.maxLatency, maxMissedSlots: s.maxMissedSlots }),
+    )
+      .to.be.revertedWithCustomError(f.monitor, "MonitorParameterOutOfBounds")
+      .withArgs(ethers.encodeBytes32String("minUptime"));
+  });
+});
