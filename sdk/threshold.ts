@@ -103,31 +103,18 @@ function seal(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number
  */
 export function encryptForCommittee(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number): EncryptedForCommittee {
   const s = seal(tx, committeePublicKeys, threshold);
-  const encryptedTx = abi.encode(["uint256[2][]", "bytes", "bytes"], [s.commitments, s.ciphertext, s.sealed]);
-  return {
-    payload: s.payload,
-    salt: s.salt,
-    commitment: s.commitment,
-    encryptedTx,
-    key: s.key,
-    shares: s.shares,
-    commitments: s.commitments,
-  };
+  return packed(s, abi.encode(["uint256[2][]", "bytes", "bytes"], [s.commitments, s.ciphertext, s.sealed]));
 }
 
 /** The same for `submitTimelocked(encryptedTx, lockDuration)`: the commitment travels inside the payload. */
 export function encryptTimelocked(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number): EncryptedForCommittee {
   const s = seal(tx, committeePublicKeys, threshold);
-  const encryptedTx = abi.encode(["bytes32", "uint256[2][]", "bytes", "bytes"], [s.commitment, s.commitments, s.ciphertext, s.sealed]);
-  return {
-    payload: s.payload,
-    salt: s.salt,
-    commitment: s.commitment,
-    encryptedTx,
-    key: s.key,
-    shares: s.shares,
-    commitments: s.commitments,
-  };
+  return packed(s, abi.encode(["bytes32", "uint256[2][]", "bytes", "bytes"], [s.commitment, s.commitments, s.ciphertext, s.sealed]));
+}
+
+function packed(s: ReturnType<typeof seal>, encryptedTx: string): EncryptedForCommittee {
+  const { payload, salt, commitment, key, shares, commitments } = s;
+  return { payload, salt, commitment, encryptedTx, key, shares, commitments };
 }
 
 /** A validator opens its sealed share (place x = index + 1) from an encrypted transaction. */

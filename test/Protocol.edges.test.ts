@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite, suiteParams, SelectionMode, Parameter } from "../deploy";
-import { encryptForCommittee, keySharePayload } from "../sdk";
+import { encryptForCommittee, encryptTimelocked, keySharePayload } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { mevFixture } from "./helpers/mev";
 import { trainingFixture } from "./helpers/training";
@@ -45,11 +45,7 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
       const id = await f.mev.submitEncrypted.staticCall(sealed.encryptedTx, ethers.keccak256(sealed.payload));
       await f.mev.submitEncrypted(sealed.encryptedTx, ethers.keccak256(sealed.payload));
       await expect(f.mev.proveTimeElapsed(id, "0x")).to.be.revertedWithCustomError(f.mev, "MEVNotTimelocked").withArgs(id);
-      const lockedTx = encryptForCommittee(ethers.hexlify(ethers.randomBytes(40)), f.publicKeys, 3);
-      const timelockedPayload = coder.encode(
-        ["bytes32", "uint256[2][]", "bytes", "bytes"],
-        [ethers.keccak256(lockedTx.payload), ...coder.decode(["uint256[2][]", "bytes", "bytes"], lockedTx.encryptedTx)],
-      );
+      const timelockedPayload = encryptTimelocked(ethers.hexlify(ethers.randomBytes(40)), f.publicKeys, 3).encryptedTx;
       const lockId = await f.mev.submitTimelocked.staticCall(timelockedPayload, 1);
       await f.mev.submitTimelocked(timelockedPayload, 1);
       await time.increase(2 * 86400);
