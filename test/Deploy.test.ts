@@ -15,6 +15,19 @@ import {
 import { checkDeployment } from "../tasks/deploy";
 
 const PARAMS_DIR = path.join(__dirname, "..", "deploy", "params");
+/** Runs a task without its console output (tables and receipts), which would bury the test report. */
+async function run(task: { scope: string; task: string }, args: Record<string, unknown> = {}) {
+  const { log, table } = console;
+  console.log = () => {};
+  console.table = () => {};
+  try {
+    return await hre.run(task, args);
+  } finally {
+    console.log = log;
+    console.table = table;
+  }
+}
+
 const loadFile = (network: string) => JSON.parse(fs.readFileSync(path.join(PARAMS_DIR, `${network}.json`), "utf8"));
 
 describe("Deployment: parameter files, records, resume, check and tasks", function () {
@@ -146,40 +159,40 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
 
   describe("tasks", () => {
     async function deployed() {
-      await hre.run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false });
+      await run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false });
       return readDeployment(31337)!;
     }
 
     it("deploy is idempotent through the task, and check fails once the wiring is broken", async () => {
       const record = await deployed();
-      const rerun = await hre.run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false });
+      const rerun = await run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false });
       expect(rerun.transactions).to.equal(0);
-      expect(await hre.run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
+      expect(await run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
       const registry = await ethers.getContractAt("SequencerRegistry", record.contracts.SequencerRegistry!.address);
       await registry.revokeRole(await registry.SLASHER_ROLE(), record.contracts.PerformanceMonitor!.address);
-      await expect(hre.run({ scope: "lp504", task: "check" })).to.be.rejectedWith(/1 of \d+ checks failed/);
+      await expect(run({ scope: "lp504", task: "check" })).to.be.rejectedWith(/1 of \d+ checks failed/);
     });
 
     it("operator tasks work, and a revert is reported as the decoded custom error", async () => {
       await deployed();
       const [, alice, bob] = await ethers.getSigners();
-      const id = await hre.run(
+      const id = await run(
         { scope: "lp504", task: "register" },
         { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" },
       );
       expect(id).to.equal(1n);
-      await hre.run({ scope: "lp504", task: "register" }, { stake: "200", endpoint: "enode://b", pubkey: "0x", metadata: "", from: "2" });
+      await run({ scope: "lp504", task: "register" }, { stake: "200", endpoint: "enode://b", pubkey: "0x", metadata: "", from: "2" });
       await expect(
-        hre.run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" }),
+        run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" }),
       ).to.be.rejectedWith(`registerSequencer reverted: RegistryOperatorAlreadyRegistered(operator=${alice.address}, sequencerId=1)`);
-      await expect(hre.run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.be.rejectedWith(
+      await expect(run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.be.rejectedWith(
         /rotateSequencer reverted: RegistryRotationNotDue\(nextRotationTime=\d+\)/,
       );
-      await hre.run({ scope: "lp504", task: "delegate" }, { id: "2", amount: "20", from: "3" });
-      const status = await hre.run({ scope: "lp504", task: "status" }, { start: 1, limit: 50 });
+      await run({ scope: "lp504", task: "delegate" }, { id: "2", amount: "20", from: "3" });
+      const status = await run({ scope: "lp504", task: "status" }, { start: 1, limit: 50 });
       expect(status).to.deep.equal({ total: 2, active: alice.address, rows: 2 });
       await ethers.provider.send("evm_increaseTime", [3600]);
-      expect(await hre.run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.equal(bob.address);
+      expect(await run({ scope: "lp504", task: "rotate" }, { from: "3" })).to.equal(bob.address);
 
       // Equivocation through the tasks: two signatures by bob for one slot, then the report.
       const registry = (await ethers.getContractAt(
@@ -191,38 +204,36 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       const slot = String(await registry.currentSlot());
       const hashA = ethers.id("a");
       const hashB = ethers.id("b");
-      const sigA = await hre.run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashA, from: "2" });
-      const sigB = await hre.run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashB, from: "2" });
-      expect(
-        await hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
-      ).to.equal(true);
+      const sigA = await run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashA, from: "2" });
+      const sigB = await run({ scope: "lp504", task: "sign-commitment" }, { id: "2", slot, blockHash: hashB, from: "2" });
+      expect(await run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" })).to.equal(
+        true,
+      );
       await expect(
-        hre.run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
+        run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
       ).to.be.rejectedWith("RegistryEquivocationAlreadySlashed(sequencerId=2");
-      await expect(hre.run({ scope: "lp504", task: "withdraw" }, { from: "9" })).to.be.rejectedWith("withdraw reverted: Registry");
+      await expect(run({ scope: "lp504", task: "withdraw" }, { from: "9" })).to.be.rejectedWith("withdraw reverted: Registry");
     });
 
     it("the job, clusters and VRF tasks read and drive the other contracts", async () => {
       const record = await deployed();
-      await hre.run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" });
-      const jobId = await hre.run(
+      await run({ scope: "lp504", task: "register" }, { stake: "150", endpoint: "enode://a", pubkey: "0x", metadata: "", from: "1" });
+      const jobId = await run(
         { scope: "lp504", task: "job-submit" },
         { payment: "1", flops: "100", memory: "1024", priority: "2", deadline: "7200", spec: "llm", from: "6" },
       );
-      expect(await hre.run({ scope: "lp504", task: "job" }, { id: jobId })).to.equal("Queued");
-      await expect(hre.run({ scope: "lp504", task: "job" }, { id: ethers.ZeroHash })).to.be.rejectedWith("no job");
-      expect(await hre.run({ scope: "lp504", task: "clusters" })).to.equal(0);
+      expect(await run({ scope: "lp504", task: "job" }, { id: jobId })).to.equal("Queued");
+      await expect(run({ scope: "lp504", task: "job" }, { id: ethers.ZeroHash })).to.be.rejectedWith("no job");
+      expect(await run({ scope: "lp504", task: "clusters" })).to.equal(0);
       const beacon = await ethers.getContractAt("VRFBeacon", record.contracts.VRFBeacon!.address);
       const before = await beacon.lastOutput();
-      await hre.run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's vrf secret", register: true, from: "1" });
+      await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's vrf secret", register: true, from: "1" });
       expect(await beacon.lastOutput()).to.not.equal(before);
       expect((await beacon.roundState())[3]).to.equal(false); // the round is closed: committed
     });
 
     it("names a missing deployment instead of failing obscurely", async () => {
-      await expect(hre.run({ scope: "lp504", task: "status" }, { start: 1, limit: 10 })).to.be.rejectedWith(
-        "no deployment for chain 31337",
-      );
+      await expect(run({ scope: "lp504", task: "status" }, { start: 1, limit: 10 })).to.be.rejectedWith("no deployment for chain 31337");
     });
   });
 });
