@@ -6,7 +6,7 @@ import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deploySuite, suiteParams } from "../deploy";
-import { params, snapshot, revertTo, jump, outcome, eq, ok, step, sequences, checkedWithdraw, Outcomes, RUNS, STEPS } from "./helpers";
+import { assertSequences, jump, outcome, eq, ok, step, checkedWithdraw, Outcomes, RUNS, STEPS } from "./helpers";
 
 async function setup() {
   const signers = await ethers.getSigners();
@@ -28,7 +28,6 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     const minBid = (await selection.getParameters()).minBid;
     const bidders: HardhatEthersSigner[] = [...operators, others[0]]; // the last is not a sequencer
     const accounts = [...bidders.map((b) => b.address), governance.address];
-    let base = await snapshot();
     let ethIn = 0n;
     let ethOut = 0n;
     const outcomes = new Outcomes();
@@ -104,17 +103,14 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
       fc.integer({ min: 1, max: 7200 }).map((s) => step(`time +${s}s`, () => jump(s))),
     ];
 
-    await fc.assert(
-      fc.asyncProperty(sequences(steps, [1, 5, 1, 2, 1]), async (seq) => {
-        base = await revertTo(base);
+    await assertSequences(
+      steps,
+      [1, 5, 1, 2, 1],
+      async () => {
         ethIn = await ethers.provider.getBalance(address);
         ethOut = 0n;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
-      params(),
+      },
+      check,
     );
     outcomes.print();
     ok("bids succeed in the sequences", outcomes.successes > RUNS * 5);
@@ -139,7 +135,6 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     const requesters = others.slice(0, 2);
     const accounts = [...operators, ...requesters];
     const TERMINAL = new Set([5n, 6n, 7n, 8n]);
-    let base = await snapshot();
     let jobs: { id: string; payment: bigint; requester: HardhatEthersSigner; terminal?: bigint }[] = [];
     let ethIn = 0n;
     let ethOut = 0n;
@@ -235,18 +230,15 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     ];
     const weights = [4, 3, 3, 2, 1, 1, 2, 1];
 
-    await fc.assert(
-      fc.asyncProperty(sequences(steps, weights), async (seq) => {
-        base = await revertTo(base);
+    await assertSequences(
+      steps,
+      weights,
+      async () => {
         jobs = [];
         ethIn = await ethers.provider.getBalance(address);
         ethOut = 0n;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
-      params(),
+      },
+      check,
     );
     outcomes.print();
     ok("jobs are settled in the sequences", outcomes.successes > RUNS * 10);

@@ -102,3 +102,27 @@ export async function checkedWithdraw(
   eq("a credited account withdraws", err ?? "none", "none");
   return owed;
 }
+
+/**
+ * The property every model checks: from the same snapshot each time, `reset` the model, then run a random
+ * sequence of `steps` (with relative `weights`), calling `check` after every step.
+ */
+export async function assertSequences(
+  steps: fc.Arbitrary<Step>[],
+  weights: number[],
+  reset: () => Promise<void> | void,
+  check: () => Promise<void>,
+) {
+  let base = await snapshot();
+  await fc.assert(
+    fc.asyncProperty(sequences(steps, weights), async (seq) => {
+      base = await revertTo(base);
+      await reset();
+      for (const s of seq) {
+        await s.run();
+        await check();
+      }
+    }),
+    params(),
+  );
+}

@@ -8,7 +8,7 @@ import hre, { ethers } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { deploySuite, suiteParams } from "../deploy";
 import { encryptForCommittee, openShare, keySharePayload, BN254_ORDER } from "../sdk";
-import { params, snapshot, revertTo, jump, outcome, eq, ok, step, sequences, Outcomes, RUNS, STEPS } from "./helpers";
+import { assertSequences, jump, outcome, eq, ok, step, Outcomes, RUNS, STEPS } from "./helpers";
 
 const DECRYPTED = 3n;
 const EXPIRED = 4n;
@@ -46,7 +46,6 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
       expired: boolean;
     };
     let txs: Tx[] = [];
-    let base = await snapshot();
     const outcomes = new Outcomes();
     const count = (e?: string) => outcomes.count(e);
 
@@ -135,16 +134,13 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     ];
     const weights = [3, 6, 2, 1, 1];
 
-    await fc.assert(
-      fc.asyncProperty(sequences(steps, weights), async (seq) => {
-        base = await revertTo(base);
+    await assertSequences(
+      steps,
+      weights,
+      () => {
         txs = [];
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
-      params(),
+      },
+      check,
     );
     outcomes.print();
     ok("decryptions happen in the sequences", outcomes.successes > RUNS * 10);
@@ -168,7 +164,6 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     let epoch = 1n;
     let submitted = new Set<string>();
     let aggregated = false;
-    let base = await snapshot();
     const outcomes = new Outcomes();
     const count = (e?: string) => outcomes.count(e);
     const countIn = (e: bigint) => [...submitted].filter((k) => k.startsWith(`${e}:`)).length;
@@ -221,18 +216,15 @@ describe(`Protocol invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     ];
     const weights = [8, 2, 2, 1];
 
-    await fc.assert(
-      fc.asyncProperty(sequences(steps, weights), async (seq) => {
-        base = await revertTo(base);
+    await assertSequences(
+      steps,
+      weights,
+      () => {
         epoch = 1n;
         submitted = new Set();
         aggregated = false;
-        for (const s of seq) {
-          await s.run();
-          await check();
-        }
-      }),
-      params(),
+      },
+      check,
     );
     outcomes.print();
     ok("epochs advance in the sequences", outcomes.successes > RUNS * 5);
