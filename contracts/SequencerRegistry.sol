@@ -92,17 +92,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     StakeSumTree.Tree private _weights;
     MaxTree.Tree private _performance; // one 64-bit field per lane: the performance key
-    ISelectionModule private _selectionModule;
 
-    // Rotation state, packed in one slot.
-    uint32 private _totalSequencers;
+    // Set and rotation state, packed in one slot: joining, leaving and rotating read and write it once.
+    uint32 private _currentId;
+    uint64 private _lastRotation;
     uint32 private _head;
     uint32 private _activeCount;
-    uint32 private _currentId;
     uint32 private _designatedNextId;
-    uint64 private _lastRotation;
+    uint32 private _totalSequencers;
     bool private _fallbackActive;
 
+    ISelectionModule private _selectionModule;
     uint48 private _nextUnbondingId;
     uint256 private _insuranceFund;
     uint256 private _rewardsOutstanding;

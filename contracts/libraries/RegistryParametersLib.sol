@@ -35,6 +35,9 @@ library RegistryParametersLib {
         uint32 rotationPeriod;
         uint32 exitDelay;
         ISequencerRegistry.SelectionMode selectionMode;
+        uint16 scoreDecayRate;
+        // One slot from here: everything an equivocation proof reads (slashing, reporter reward, evidence
+        // window, and the activation fields of the fallback check).
         uint16 slashingBps;
         uint16 reporterRewardBps;
         uint16 insuranceFeeBps;
@@ -45,7 +48,6 @@ library RegistryParametersLib {
         uint32 evidenceWindowSlots;
         uint32 minActiveSequencers;
         uint64 activationBlock;
-        uint16 scoreDecayRate;
         address fallbackSequencer;
     }
 
