@@ -37,6 +37,8 @@ const COMPILER_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   viaIR: false,
   metadata: { bytecodeHash: "ipfs" },
+  // Storage layouts in the build info: `npm run bench:trace` names storage slots with them; no effect on bytecode.
+  outputSelection: { "*": { "*": ["storageLayout"] } },
 };
 
 const config: HardhatUserConfig = {

@@ -11,36 +11,21 @@
 import hre, { ethers, network } from "hardhat";
 import fs from "node:fs";
 import path from "node:path";
-import { Wallet, type ContractTransactionResponse } from "ethers";
+import type { Wallet } from "ethers";
 import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "../deploy";
-import { buildEquivocationProof, operatorVrfKey, registerVrfKey, commitRound, type VrfKey } from "../sdk";
+import { operatorVrfKey, registerVrfKey, commitRound, type VrfKey } from "../sdk";
 import { encryptForCommittee, encryptTimelocked, openShare, keySharePayload, vdf } from "../sdk";
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator } from "./network";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
 const OUT = path.join(__dirname, "results.json");
-const FUND = ethers.parseEther("1000000");
 
 type Results = { gas: Record<string, Record<string, number>>; ms: Record<string, Record<string, number>> };
 const results: Results = { gas: {}, ms: {} };
 
 function record(kind: "gas" | "ms", op: string, n: number | "1", value: number) {
   (results[kind][op] ??= {})[String(n)] = value;
-}
-
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  return Number(receipt!.gasUsed);
-}
-
-/** Runs `fn` in an EVM snapshot and reverts afterwards. */
-async function isolated<T>(fn: () => Promise<T>): Promise<T> {
-  const id = await network.provider.send("evm_snapshot");
-  try {
-    return await fn();
-  } finally {
-    await network.provider.send("evm_revert", [id]);
-  }
 }
 
 async function medianMs(fn: () => Promise<unknown>, runs = 15): Promise<number> {
@@ -54,68 +39,10 @@ async function medianMs(fn: () => Promise<unknown>, runs = 15): Promise<number> 
   return Math.round(times[Math.floor(runs / 2)] * 100) / 100;
 }
 
-let walletCounter = 0;
-async function freshWallet(): Promise<Wallet> {
-  const w = new Wallet(ethers.keccak256(ethers.toUtf8Bytes(`lp504-bench-${walletCounter++}`)), ethers.provider);
-  await network.provider.send("hardhat_setBalance", [w.address, ethers.toQuantity(FUND)]);
-  return w;
-}
-
-/**
- * Registers sequencers until `target` exist: stakes vary 100–595 LUX; every 7th pool also gets a delegation
- * and a fee payment, so pools have several holders and the insurance fund is live, as on a running chain.
- */
-async function growTo(suite: Suite, operators: Wallet[], target: number) {
-  const registry = suite.registry;
-  const batch = 200;
-  const extras: string[] = []; // operators whose pools get a delegation and fees (ids follow mining order)
-  const delegator = (await ethers.getSigners())[1];
-  let nonce = await ethers.provider.getTransactionCount(delegator.address);
-  await network.provider.send("evm_setAutomine", [false]);
-  try {
-    while (operators.length < target) {
-      const pending: Promise<unknown>[] = [];
-      const upTo = Math.min(target, operators.length + batch);
-      for (let i = operators.length; i < upTo; i++) {
-        const w = await freshWallet();
-        operators.push(w);
-        const stake = ethers.parseEther(String(100 + (i % 100) * 5));
-        pending.push(
-          registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", {
-            value: stake,
-            nonce: 0,
-            gasLimit: 1_000_000,
-          }),
-        );
-        if (i % 7 === 0) extras.push(w.address);
-      }
-      await Promise.all(pending);
-      await network.provider.send("hardhat_mine", ["0x1"]);
-      for (const operator of extras.splice(0)) {
-        const id = await registry.sequencerIdOf(operator);
-        pending.push(registry.connect(delegator).delegateStake(id, { value: ethers.parseEther("20"), nonce: nonce++, gasLimit: 500_000 }));
-        pending.push(
-          registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }),
-        );
-      }
-      await Promise.all(pending);
-      while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) {
-        await network.provider.send("hardhat_mine", ["0x1"]);
-      }
-    }
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
-  const count = Number(await registry.totalSequencers());
-  if (count !== target) throw new Error(`grew to ${count} sequencers, wanted ${target}`);
-}
-
 async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   const r = suite.registry;
   const [governance] = await ethers.getSigners();
-  // A pool from the middle of the set with a delegator and paid fees (every 7th), the same kind at every n,
-  // and own stake above minStake (the first pool has exactly the minimum, so a slash would deactivate it).
-  const op = operators[Math.floor(n / 14) * 7 + 7];
+  const op = sampledOperator(operators, n);
   const midId = await r.sequencerIdOf(op.address); // ids within a mined batch need not follow submission order
   const config = await r.getConfig();
 
@@ -166,18 +93,7 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
     }),
   );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
-  record(
-    "gas",
-    "registry.reportMisbehavior.equivocation",
-    n,
-    await isolated(async () => {
-      const reporter = await freshWallet();
-      const { chainId } = await ethers.provider.getNetwork();
-      const slot = await r.currentSlot();
-      const evidence = await buildEquivocationProof(op, await r.getAddress(), chainId, midId, slot, ethers.id("a"), ethers.id("b"));
-      return gasOf(r.connect(reporter).reportMisbehavior(midId, evidence));
-    }),
-  );
+  record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(() => gasOf(reportEquivocation(suite, op))));
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
@@ -207,7 +123,7 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
   const m = suite.monitor;
   const r = suite.registry;
   const [governance] = await ethers.getSigners();
-  const op = operators[Math.floor(n / 14) * 7 + 7];
+  const op = sampledOperator(operators, n);
   const id = await r.sequencerIdOf(op.address);
   const slot = await r.currentSlot();
   // Typical calls: the sequencer already has records in the period.
@@ -286,7 +202,7 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
   const s = suite.scheduler;
   const [governance, requester] = await ethers.getSigners();
   await growCapabilities(suite, operators, n);
-  const a = await suite.registry.sequencerIdOf(operators[Math.floor(n / 14) * 7 + 7].address);
+  const a = await suite.registry.sequencerIdOf(sampledOperator(operators, n).address);
   const b = await suite.registry.sequencerIdOf(operators[Math.floor(n / 3)].address);
   const now = (await ethers.provider.getBlock("latest"))!.timestamp;
   const job = (flops: bigint) => ({
@@ -303,8 +219,8 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     const id = await s.connect(requester).submitComputeJob.staticCall(job(2n), { value: 1000n });
     record("gas", "scheduler.submitComputeJob", n, await gasOf(s.connect(requester).submitComputeJob(job(2n), { value: 1000n })));
     record("gas", "scheduler.scheduleJob", n, await gasOf(s.connect(governance).scheduleJob(id, a)));
-    await (await s.connect(operators[Math.floor(n / 14) * 7 + 7]).startJob(id)).wait();
-    await (await s.connect(operators[Math.floor(n / 14) * 7 + 7]).submitResult(id, ethers.id("r"), 1)).wait();
+    await (await s.connect(sampledOperator(operators, n)).startJob(id)).wait();
+    await (await s.connect(sampledOperator(operators, n)).submitResult(id, ethers.id("r"), 1)).wait();
     record("gas", "scheduler.completeJob", n, await gasOf(s.connect(requester).completeJob(id)));
     // Rebalancing: four jobs on one sequencer, an idle one elsewhere.
     for (let k = 0; k < 4; k++) {

@@ -1,0 +1,101 @@
+/**
+ * The benchmark's network: sequencer sets grown by real registrations, fresh funded wallets, receipts' gas, and
+ * snapshot isolation. Shared by `bench.ts` and `trace.ts`, so a trace looks at exactly what the bench measures.
+ */
+import { ethers, network } from "hardhat";
+import { Wallet, type ContractTransactionResponse } from "ethers";
+import type { Suite } from "../deploy";
+import { buildEquivocationProof } from "../sdk";
+
+const FUND = ethers.parseEther("1000000");
+
+export async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const receipt = await (await tx).wait();
+  return Number(receipt!.gasUsed);
+}
+
+/** Runs `fn` in an EVM snapshot and reverts afterwards. */
+export async function isolated<T>(fn: () => Promise<T>): Promise<T> {
+  const id = await network.provider.send("evm_snapshot");
+  try {
+    return await fn();
+  } finally {
+    await network.provider.send("evm_revert", [id]);
+  }
+}
+
+let walletCounter = 0;
+export async function freshWallet(): Promise<Wallet> {
+  const w = new Wallet(ethers.keccak256(ethers.toUtf8Bytes(`lp504-bench-${walletCounter++}`)), ethers.provider);
+  await network.provider.send("hardhat_setBalance", [w.address, ethers.toQuantity(FUND)]);
+  return w;
+}
+
+/**
+ * The pool every per-sequencer operation is measured on: from the middle of the set, with a delegator and paid
+ * fees (every 7th pool gets them), the same kind at every n, and own stake above minStake (the first pool has
+ * exactly the minimum, so a slash would deactivate it).
+ */
+export function sampledOperator(operators: Wallet[], n: number): Wallet {
+  return operators[Math.floor(n / 14) * 7 + 7];
+}
+
+/**
+ * Registers sequencers until `target` exist: stakes vary 100–595 LUX; every 7th pool also gets a delegation
+ * and a fee payment, so pools have several holders and the insurance fund is live, as on a running chain.
+ */
+export async function growTo(suite: Suite, operators: Wallet[], target: number) {
+  const registry = suite.registry;
+  const batch = 200;
+  const extras: string[] = []; // operators whose pools get a delegation and fees (ids follow mining order)
+  const delegator = (await ethers.getSigners())[1];
+  let nonce = await ethers.provider.getTransactionCount(delegator.address);
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    while (operators.length < target) {
+      const pending: Promise<unknown>[] = [];
+      const upTo = Math.min(target, operators.length + batch);
+      for (let i = operators.length; i < upTo; i++) {
+        const w = await freshWallet();
+        operators.push(w);
+        const stake = ethers.parseEther(String(100 + (i % 100) * 5));
+        pending.push(
+          registry.connect(w).registerSequencer(`enode://seq${i}@10.0.${i >> 8}.${i & 255}:30303`, "0x02" + "ab".repeat(32), "0x", {
+            value: stake,
+            nonce: 0,
+            gasLimit: 1_000_000,
+          }),
+        );
+        if (i % 7 === 0) extras.push(w.address);
+      }
+      await Promise.all(pending);
+      await network.provider.send("hardhat_mine", ["0x1"]);
+      for (const operator of extras.splice(0)) {
+        const id = await registry.sequencerIdOf(operator);
+        pending.push(registry.connect(delegator).delegateStake(id, { value: ethers.parseEther("20"), nonce: nonce++, gasLimit: 500_000 }));
+        pending.push(
+          registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }),
+        );
+      }
+      await Promise.all(pending);
+      while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) {
+        await network.provider.send("hardhat_mine", ["0x1"]);
+      }
+    }
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+  const count = Number(await registry.totalSequencers());
+  if (count !== target) throw new Error(`grew to ${count} sequencers, wanted ${target}`);
+}
+
+/** A fresh reporter proves that `operator` signed two blocks for the current slot (the benchmarked report). */
+export async function reportEquivocation(suite: Suite, operator: Wallet): Promise<ContractTransactionResponse> {
+  const r = suite.registry;
+  const id = await r.sequencerIdOf(operator.address);
+  const reporter = await freshWallet();
+  const { chainId } = await ethers.provider.getNetwork();
+  const slot = await r.currentSlot();
+  const evidence = await buildEquivocationProof(operator, await r.getAddress(), chainId, id, slot, ethers.id("a"), ethers.id("b"));
+  return r.connect(reporter).reportMisbehavior(id, evidence);
+}
