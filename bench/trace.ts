@@ -47,7 +47,7 @@ function slotNames(layout: Layout, type: string, base = 0n, prefix = ""): Map<bi
 const joined = (names: string[]) => (names.length > 3 ? `${names.slice(0, 2).join(", ")} and ${names.length - 2} more` : names.join(", "));
 
 /** Names the storage keys the report can touch. */
-function labeller(layout: Layout, operators: Wallet[], targetId: bigint, reporter: string) {
+function labeller(layout: Layout, operators: Wallet[], targetId: bigint, operator: string, reporter: string) {
   const slotOf = (label: string) => BigInt(layout.storage.find((v) => v.label === label)!.slot);
   const names = new Map<bigint, string>();
   for (const [slot, labels] of slotNames(layout, "")) names.set(slot, joined(labels));
@@ -62,23 +62,19 @@ function labeller(layout: Layout, operators: Wallet[], targetId: bigint, reporte
   }
   for (const w of operators) names.set(mappingKey(w.address, slotOf("_isActiveOperator"), "address"), "prover view _isActiveOperator");
   names.set(mappingKey(reporter, slotOf("_balances"), "address"), "reporter's withdrawable balance");
-  const positionsBase = BigInt(
-    ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [targetId, slotOf("_positions")])),
-  );
+  const position = mappingKey(operator, mappingKey(targetId, slotOf("_positions"), "uint256"), "address");
+  names.set(position, "operator's position (ejection check)");
+  names.set(position + 1n, "operator's position (ejection check)");
   const sumTreeBase = BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [slotOf("_weights")])));
   const perfNodes = slotOf("_performance") + 1n;
-  const position = targetId - 1n;
+  const leaf = targetId - 1n;
   for (let level = 1n; level <= 9n; level++) {
-    names.set(mappingKey((level << 128n) | (position >> (2n * level)), perfNodes, "uint256"), `performance tree, level ${level}`);
+    names.set(mappingKey((level << 128n) | (leaf >> (2n * level)), perfNodes, "uint256"), `performance tree, level ${level}`);
   }
-  return (key: bigint, operatorAddress: string): string => {
+  return (key: bigint): string => {
     const direct = names.get(key);
     if (direct) return direct;
     if (key >= sumTreeBase && key - sumTreeBase < SUM_TREE_SPAN) return `stake sum tree, level ${(key - sumTreeBase) >> 128n}`;
-    const owner = BigInt(
-      ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [operatorAddress, positionsBase])),
-    );
-    if (key === owner || key === owner + 1n) return "operator's position (ejection check)";
     return `other (0x${key.toString(16).slice(0, 8)}…)`;
   };
 }
@@ -115,7 +111,7 @@ async function main() {
 
   const tx = await reportEquivocation(suite, operator);
   const receipt = (await tx.wait())!;
-  const name = labeller(await storageLayout(), operators, id, tx.from);
+  const name = labeller(await storageLayout(), operators, id, operator.address, tx.from);
   const trace = (await ethers.provider.send("debug_traceTransaction", [tx.hash, { disableMemory: true, disableStorage: true }])) as {
     structLogs: StructLog[];
   };
@@ -141,7 +137,7 @@ async function main() {
     const { op, stack } = logs[i];
     const top = word(stack, 1);
     if (op === "SLOAD" || op === "SSTORE") {
-      add(`storage: ${name(top, operator.address)}`, logs[i].gasCost);
+      add(`storage: ${name(top)}`, logs[i].gasCost);
     } else if (op === "STATICCALL" || op === "CALL" || op === "DELEGATECALL") {
       const target = word(stack, 2);
       const own = consumed(logs, i) - (inner.get(i) ?? 0);
