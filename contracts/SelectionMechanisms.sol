@@ -42,7 +42,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 public constant MAX_TURNS_PER_AUCTION = 64;
     uint256 public constant MIN_AUCTION_DURATION = 60;
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
-    /// @dev Rotation draws that may hit the current sequencer before its range is cut out exactly.
+    /// @dev Rotation draws that may hit the current sequencer (or a stale one) before the current sequencer's
+    /// range is cut out exactly; also the draws a selection makes past stale sequencers.
     uint256 private constant REDRAWS = 3;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
@@ -164,13 +165,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /// @inheritdoc ISequencerSelection
     function selectWeightedRandom(uint256 blockHash) external returns (address) {
-        uint256 entropy = uint256(keccak256(abi.encode(_randomness, blockHash, _nonce++)));
-        return _announce(ISequencerRegistry.SelectionMode.WeightedRandom, registry.sequencerAtWeight(entropy));
+        return _announce(ISequencerRegistry.SelectionMode.WeightedRandom, _weightedDraw(blockHash));
     }
 
     /// @inheritdoc ISequencerSelection
     function selectByPerformance() external returns (address) {
-        return _announce(ISequencerRegistry.SelectionMode.Performance, _bestPerformer(0));
+        return _announce(ISequencerRegistry.SelectionMode.Performance, _bestActivePerformer());
     }
 
     /**
@@ -189,11 +189,11 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         if (method == 0) {
             id = registry.nextActiveSequencer(registry.currentSequencerId());
         } else if (method == 1) {
-            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))));
+            id = _weightedDraw(entropy);
         } else if (method == 2) {
             id = _peekAuctionTurn();
         } else {
-            id = _bestPerformer(0);
+            id = _bestActivePerformer();
         }
         return _announce(ISequencerRegistry.SelectionMode(method), id);
     }
@@ -431,8 +431,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         _nonce = uint48(nonce + REDRAWS + 1);
 
         for (uint256 i; i < REDRAWS; ++i) {
+            // 0: the draw landed on a stale sequencer (out of the set, awaiting pruning): draw again.
             id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))));
-            if (id != currentId) return id;
+            if (id != currentId && id != 0) return id;
         }
         uint256 total = registry.totalActiveWeight();
         uint256 excluded = registry.weightOf(currentId);
@@ -452,6 +453,25 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         } catch {
             emit RandomnessRequestFailed(address(_source));
         }
+    }
+
+    /// @dev A stake-weighted draw from (randomness, entropy, nonce), drawn again past stale sequencers (the odds
+    /// between Active sequencers stay exact); 0 if none of `REDRAWS` draws lands on an Active sequencer.
+    function _weightedDraw(uint256 entropy) private returns (uint256 id) {
+        for (uint256 i; i < REDRAWS && id == 0; ++i) {
+            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))));
+        }
+    }
+
+    /// @dev The best performer, pruning stale sequencers (out of the set, still in the registry's performance
+    /// index) that rank above it. Not on the rotation path: there the registry prunes what this module names.
+    function _bestActivePerformer() private returns (uint256 id) {
+        for (uint256 i; i < REDRAWS; ++i) {
+            id = _bestPerformer(0);
+            if (id == 0 || registry.isActiveSequencer(_operatorOf(id))) return id;
+            registry.pruneSequencer(id);
+        }
+        return 0;
     }
 
     function _bestPerformer(uint256 excludedId) private view returns (uint256) {

@@ -13,6 +13,7 @@ import {MaxTree} from "./libraries/MaxTree.sol";
 import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/RegistryStorage.sol";
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
+import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
  * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004):
@@ -37,7 +38,16 @@ abstract contract ProverReadableSequencerSet {
  *
  * Set and rotation. The Active sequencers form a circular doubly linked list in rotation order, so joining,
  * leaving and round-robin succession are O(1); their bonded stake is mirrored in a {StakeSumTree} for
- * O(log n) stake-weighted draws. No state-changing path loops over sequencers or delegators.
+ * O(log n) stake-weighted draws, and their performance in a {MaxTree}. No state-changing path loops over
+ * sequencers or delegators.
+ *
+ * Lazy removal after an equivocation report. A proven equivocation takes the sequencer out of the set at
+ * once (status, count, prover view, turn), but leaves it in the list and both trees, "stale", so the report
+ * costs the same at any set size. A stale sequencer is removed from the indexes ("pruned") by
+ * {pruneSequencer} (anyone), by {claimReporterReward}, or by the first rotation that meets it. Until then the
+ * indexes skip it: list walks step over it, a stake draw that lands on it returns 0 (draw again), and a
+ * rotation whose module names it prunes it. Pruning also applies the ejection floor, which the report leaves to
+ * it, and a stale sequencer must be pruned before it can be reinstated (by governance or a top-up).
  */
 contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
@@ -60,6 +70,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
+    /// @notice Stale sequencers a rotation prunes at most when its selection module keeps naming them.
+    uint256 private constant MAX_PRUNES_PER_PICK = 3;
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -95,9 +107,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     // Set and rotation state, packed in one slot: joining, leaving and rotating read and write it once.
     uint32 private _currentId;
-    uint64 private _lastRotation;
+    uint40 private _lastRotation;
     uint32 private _head;
     uint32 private _activeCount;
+    uint32 private _staleCount; // sequencers in the list and trees that are no longer Active (see pruneSequencer)
     uint32 private _designatedNextId;
     uint32 private _totalSequencers;
     bool private _fallbackActive;
@@ -159,6 +172,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         s.endpoint = endpoint;
         s.publicKey = publicKey;
         s.metadata = metadata;
+        s.reporterSlotLive = true;
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
         s.bondedStake = amount;
@@ -180,6 +194,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (status == SequencerStatus.Suspended) {
             uint256 until = uint256(s.suspendedAt) + _params.suspensionCooldown;
             if (block.timestamp < until) revert RegistrySuspensionCooldown(sequencerId, until);
+            if (_isStale(s)) revert RegistryNotPruned(sequencerId);
         }
         _deposit(sequencerId, s, msg.sender, msg.value);
         uint256 own = _ownBondedStake(sequencerId, s);
@@ -335,10 +350,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 count = _activeCount;
         set = new address[](count);
         uint256 id = _head;
-        for (uint256 i; i < count; ++i) {
+        for (uint256 i; i < count; id = _sequencers[id].next) {
             Sequencer storage s = _sequencers[id];
-            set[i] = s.operator;
-            id = s.next;
+            if (s.status == SequencerStatus.Active) set[i++] = s.operator;
         }
     }
 
@@ -363,6 +377,26 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         } else {
             emit MisbehaviorReported(sequencerId, msg.sender, keccak256(evidence));
         }
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function claimReporterReward(uint256 sequencerId) external returns (uint256 amount) {
+        Sequencer storage s = _existing(sequencerId);
+        amount = s.reporterReward;
+        if (amount == 0 || s.reporter != msg.sender) revert RegistryNoReporterReward(sequencerId, msg.sender);
+        s.reporter = address(0);
+        s.reporterReward = 0;
+        _balances[msg.sender] += amount;
+        emit ReporterRewardClaimed(sequencerId, msg.sender, amount);
+        // The index work the report deferred is paid here, by the reporter, out of the reward.
+        if (_isStale(s)) _prune(sequencerId);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function pruneSequencer(uint256 sequencerId) external {
+        Sequencer storage s = _existing(sequencerId);
+        if (!_isStale(s)) revert RegistryNotStale(sequencerId);
+        _prune(sequencerId);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -398,13 +432,14 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (status != SequencerStatus.Active && status != SequencerStatus.Inactive) {
             revert RegistryInvalidStatus(sequencerId, status);
         }
-        _suspend(sequencerId, s);
+        _suspend(sequencerId, s, false);
     }
 
     /// @inheritdoc ISequencerRegistry
     function reinstateSequencer(uint256 sequencerId) external onlyRole(GOVERNANCE_ROLE) {
         Sequencer storage s = _existing(sequencerId);
         if (s.status != SequencerStatus.Suspended) revert RegistryInvalidStatus(sequencerId, s.status);
+        if (_isStale(s)) revert RegistryNotPruned(sequencerId);
         bool enough = _ownBondedStake(sequencerId, s) >= _params.minStake;
         _setStatus(sequencerId, s, enough ? SequencerStatus.Active : SequencerStatus.Inactive);
     }
@@ -542,6 +577,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function staleSequencerCount() external view returns (uint256) {
+        return _staleCount;
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function reporterRewardOf(uint256 sequencerId) external view returns (address reporter, uint256 amount) {
+        Sequencer storage s = _sequencers[sequencerId];
+        return (s.reporter, s.reporterReward);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function currentSequencerId() external view returns (uint256) {
         return _currentId;
     }
@@ -563,14 +609,15 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function weightOf(uint256 sequencerId) external view returns (uint256) {
-        if (sequencerId == 0) return 0;
+        if (sequencerId == 0 || _sequencers[sequencerId].status != SequencerStatus.Active) return 0;
         return _weights.get(sequencerId - 1);
     }
 
     /// @inheritdoc ISequencerRegistry
     function sequencerAtWeight(uint256 point) external view returns (uint256) {
         (bool found, uint256 position) = _weights.draw(point);
-        return found ? position + 1 : 0;
+        if (!found || _sequencers[position + 1].status != SequencerStatus.Active) return 0;
+        return position + 1;
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -582,17 +629,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @inheritdoc ISequencerRegistry
     function nextActiveSequencer(uint256 sequencerId) external view returns (uint256) {
         if (_activeCount == 0) return 0;
-        if (sequencerId == 0 || _sequencers[sequencerId].status != SequencerStatus.Active) return _head;
-        return _sequencers[sequencerId].next;
+        uint256 id = sequencerId == 0 ? 0 : _sequencers[sequencerId].next;
+        if (id == 0) {
+            id = _head;
+        }
+        while (_sequencers[id].status != SequencerStatus.Active) id = _sequencers[id].next;
+        return id;
     }
 
     /// @inheritdoc ISequencerRegistry
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score) {
-        (bool found, uint256 position, ) = _performance.best(
-            64,
-            0,
-            excludedId == 0 ? type(uint256).max : excludedId - 1
-        );
+        (bool found, uint256 position) = RegistryIndexLib.best(_performance, excludedId);
         if (!found) return (0, 0);
         sequencerId = position + 1;
         score = _decayedScore(_sequencers[sequencerId]);
@@ -785,7 +832,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         emit SequencerSlashed(sequencerId, amount);
 
         SequencerStatus status = s.status;
-        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting) return;
+        // A stale sequencer meets the ejection floor when it is pruned.
+        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting || _isStale(s)) return;
         uint256 own = _ownBondedStake(sequencerId, s);
         if (own < _params.ejectionStake) {
             _setStatus(sequencerId, s, SequencerStatus.Ejected);
@@ -797,41 +845,47 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     function _punishEquivocation(uint256 sequencerId, Sequencer storage s, bytes calldata evidence) private {
-        uint256 slot = _verifyEquivocation(sequencerId, s, evidence);
+        uint256 nowSlot = currentSlot();
+        uint256 slot = EquivocationLib.verify(
+            evidence,
+            sequencerId,
+            s.operator,
+            _domainSeparatorV4(),
+            nowSlot,
+            _params.evidenceWindowSlots,
+            s.punishedThroughSlot
+        );
         // One punishment per offence window: evidence for any slot up to now is covered by this one.
-        s.punishedThroughSlot = (currentSlot() + 1).toUint40();
-        // Suspend before slashing, so the sum tree is updated once (to zero) rather than twice.
+        s.punishedThroughSlot = (nowSlot + 1).toUint40();
+        // Suspend before slashing, so the slash touches no index. The sequencer leaves the set at once but stays
+        // in the list and trees until pruned: the report costs the same at any set size.
         SequencerStatus status = s.status;
-        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
+        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s, true);
         uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * _params.slashingBps) / BPS;
         uint256 reward = (amount * _params.reporterRewardBps) / BPS;
         if (amount != 0) {
             _slash(sequencerId, s, amount);
             _insuranceFund += amount - reward;
-            _balances[msg.sender] += reward;
+            if (reward != 0) {
+                // The sequencer's prepaid record takes the reward unless it holds an unclaimed one.
+                if (s.reporterReward == 0 && reward <= type(uint88).max) {
+                    s.reporter = msg.sender;
+                    s.reporterReward = uint88(reward);
+                } else {
+                    _balances[msg.sender] += reward;
+                }
+            }
         }
         emit EquivocationProven(sequencerId, slot, msg.sender, amount, reward);
     }
 
-    /// @dev Checks a canonical equivocation proof against decision 9 and the evidence window; returns its slot.
-    function _verifyEquivocation(
-        uint256 sequencerId,
-        Sequencer storage s,
-        bytes calldata evidence
-    ) private view returns (uint256 slot) {
-        slot = EquivocationLib.verify(evidence, sequencerId, s.operator, _domainSeparatorV4());
-        uint256 nowSlot = currentSlot();
-        uint256 window = _params.evidenceWindowSlots;
-        uint256 oldest = nowSlot > window ? nowSlot - window : 0;
-        if (slot < oldest) revert RegistryEvidenceExpired(slot, oldest);
-        // A future slot would let a sequencer buy immunity: one punishment covering every slot up to it.
-        if (slot > nowSlot) revert RegistryEvidenceNotYetValid(slot, nowSlot);
-        if (slot < s.punishedThroughSlot) revert RegistryEquivocationAlreadySlashed(sequencerId, slot);
-    }
-
-    function _suspend(uint256 sequencerId, Sequencer storage s) private {
+    /// @dev Suspends an Active or Inactive sequencer. `keepIndexed`: see {_leaveSet}.
+    function _suspend(uint256 sequencerId, Sequencer storage s, bool keepIndexed) private {
         s.suspendedAt = uint40(block.timestamp);
-        _setStatus(sequencerId, s, SequencerStatus.Suspended);
+        SequencerStatus old = s.status;
+        s.status = SequencerStatus.Suspended;
+        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s, keepIndexed);
+        emit SequencerStatusChanged(sequencerId, old, SequencerStatus.Suspended);
     }
 
     // ───────────────────────────────────── internals: set and status ─────────────────────────────────
@@ -840,7 +894,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         SequencerStatus old = s.status;
         if (old == newStatus) return;
         s.status = newStatus;
-        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s);
+        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s, false);
         if (newStatus == SequencerStatus.Active) _joinSet(sequencerId, s);
         emit SequencerStatusChanged(sequencerId, old, newStatus);
     }
@@ -848,21 +902,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function _joinSet(uint256 sequencerId, Sequencer storage s) private {
         uint256 count = _activeCount;
         if (count >= _params.maxSequencers) revert RegistryActiveSetFull(_params.maxSequencers);
-        uint32 id = uint32(sequencerId);
-        if (count == 0) {
-            s.next = id;
-            s.prev = id;
-            _head = id;
-        } else {
-            // Append at the tail, i.e. just before the head of the circular list.
-            uint32 head = _head;
-            Sequencer storage h = _sequencers[head];
-            uint32 tail = h.prev;
-            s.next = head;
-            s.prev = tail;
-            _sequencers[tail].next = id;
-            h.prev = id;
-        }
+        uint256 head = _head;
+        RegistryIndexLib.append(_sequencers, head, sequencerId);
+        if (head == 0) _head = uint32(sequencerId);
         _activeCount = uint32(count + 1);
         _isActiveOperator[s.operator] = true;
         s.activationBlock = uint64(block.number);
@@ -872,22 +914,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _syncFallback();
     }
 
-    function _leaveSet(uint256 sequencerId, Sequencer storage s) private {
+    /// @dev Takes an Active sequencer out of the set. With `keepIndexed` it stays in the list and trees as a
+    /// stale entry (the equivocation report's path), otherwise it leaves them now.
+    function _leaveSet(uint256 sequencerId, Sequencer storage s, bool keepIndexed) private {
         uint256 count = _activeCount - 1;
         _activeCount = uint32(count);
         _isActiveOperator[s.operator] = false;
-        _weights.set(sequencerId - 1, 0);
-        _performance.set(sequencerId - 1, 0, 64);
-        uint32 next = s.next;
-        uint32 prev = s.prev;
-        s.next = 0;
-        s.prev = 0;
-        if (count == 0) {
-            _head = 0;
+        uint256 next = s.next;
+        if (keepIndexed) {
+            _staleCount += 1;
         } else {
-            _sequencers[prev].next = next;
-            _sequencers[next].prev = prev;
-            if (_head == sequencerId) _head = next;
+            _unindex(sequencerId);
         }
         if (_designatedNextId == sequencerId) _designatedNextId = 0;
         if (_currentId == sequencerId) {
@@ -898,7 +935,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
                 emit SequencerRotated(old, address(0));
             } else {
                 uint256 successor = _designatedNext();
-                if (successor == 0) successor = next;
+                if (successor == 0) successor = _firstActiveFrom(next);
                 _designatedNextId = 0;
                 Sequencer storage n = _sequencers[successor];
                 _startTurn(successor, n);
@@ -908,9 +945,44 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _syncFallback();
     }
 
+    /// @dev Removes a sequencer from the list and both trees.
+    function _unindex(uint256 sequencerId) private {
+        uint256 next = RegistryIndexLib.remove(_sequencers, _weights, _performance, sequencerId);
+        if (_head == sequencerId) _head = uint32(next);
+    }
+
+    function _isStale(Sequencer storage s) private view returns (bool) {
+        return s.next != 0 && s.status != SequencerStatus.Active;
+    }
+
+    /// @dev Removes a stale sequencer from the indexes and applies the ejection floor its report deferred.
+    function _prune(uint256 sequencerId) private {
+        _unindex(sequencerId);
+        _staleCount -= 1;
+        emit SequencerPruned(sequencerId);
+        Sequencer storage s = _sequencers[sequencerId];
+        if (s.status == SequencerStatus.Suspended && _ownBondedStake(sequencerId, s) < _params.ejectionStake) {
+            _setStatus(sequencerId, s, SequencerStatus.Ejected);
+        }
+    }
+
+    /// @dev The first Active sequencer from `id` on in rotation order (`id` itself if Active), pruning the stale
+    /// ones it steps over: each stale entry is stepped over once, so the walk's total cost is bounded by the
+    /// reports that created them. Requires an Active sequencer in the list.
+    function _firstActiveFrom(uint256 id) private returns (uint256) {
+        Sequencer storage n = _sequencers[id];
+        while (n.status != SequencerStatus.Active) {
+            uint256 following = n.next;
+            _prune(id);
+            id = following;
+            n = _sequencers[id];
+        }
+        return id;
+    }
+
     function _refreshWeight(uint256 sequencerId, Sequencer storage s) private {
         if (s.status != SequencerStatus.Active) return;
-        _weights.set(sequencerId - 1, s.bondedStake / WEIGHT_UNIT);
+        RegistryIndexLib.setWeight(_weights, sequencerId - 1, s.bondedStake / WEIGHT_UNIT);
     }
 
     /**
@@ -921,7 +993,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function _refreshPerformanceKey(uint256 sequencerId, Sequencer storage s) private {
         uint256 since = Math.max(s.performanceUpdatedAt, GENESIS_TIME) - GENESIS_TIME;
         uint256 key = uint256(s.performanceScore) * 1 days + uint256(_params.scoreDecayRate) * since;
-        _performance.set(sequencerId - 1, MaxTree.encode(sequencerId - 1, key, 64), 64);
+        RegistryIndexLib.setPerformanceKey(_performance, sequencerId - 1, key);
     }
 
     function _decayedScore(Sequencer storage s) private view returns (uint256) {
@@ -934,7 +1006,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     function _startTurn(uint256 sequencerId, Sequencer storage s) private {
         _currentId = uint32(sequencerId);
-        _lastRotation = uint64(block.timestamp);
+        _lastRotation = uint40(block.timestamp);
         s.lastActiveBlock = uint64(block.number);
     }
 
@@ -961,11 +1033,19 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 current = _currentId;
         SelectionMode mode = _params.selectionMode;
         if (mode != SelectionMode.RoundRobin) {
-            uint256 chosen = _selectionModule.nextSequencer(mode, current);
-            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) return chosen;
+            for (uint256 attempt; attempt < MAX_PRUNES_PER_PICK; ++attempt) {
+                uint256 chosen = _selectionModule.nextSequencer(mode, current);
+                if (chosen == 0 || chosen == current) break;
+                Sequencer storage c = _sequencers[chosen];
+                if (c.status == SequencerStatus.Active) return chosen;
+                if (!_isStale(c)) break;
+                // The module named a stale sequencer (the performance index's best): prune it, then ask again in
+                // performance mode, where the answer is deterministic. Other modes take the round-robin turn.
+                _prune(chosen);
+                if (mode != SelectionMode.Performance) break;
+            }
         }
-        if (current == 0) return _head;
-        return _sequencers[current].next;
+        return _firstActiveFrom(current == 0 ? _head : _sequencers[current].next);
     }
 
     function _nextRotationTime() private view returns (uint256) {

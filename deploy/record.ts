@@ -5,6 +5,7 @@ import path from "node:path";
 export const CONTRACT_NAMES = [
   "RegistryParametersLib",
   "EquivocationLib",
+  "RegistryIndexLib",
   "SequencerRegistry",
   "SelectionMechanisms",
   "VRFBeacon",

@@ -4,6 +4,7 @@ import type {
   SequencerRegistry,
   RegistryParametersLib,
   EquivocationLib,
+  RegistryIndexLib,
   SelectionMechanisms,
   VRFBeacon,
   ChainlinkVRFAdapter,
@@ -21,6 +22,7 @@ export interface Suite {
   registry: SequencerRegistry;
   registryParametersLib: RegistryParametersLib;
   equivocationLib: EquivocationLib;
+  registryIndexLib: RegistryIndexLib;
   selection: SelectionMechanisms;
   /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
   beacon?: VRFBeacon;
@@ -137,6 +139,7 @@ export async function deploySuite(
   // Linked libraries: they exist only to keep the registry under the 24 KiB contract size limit.
   const registryParametersLib = await contract<RegistryParametersLib>("RegistryParametersLib", []);
   const equivocationLib = await contract<EquivocationLib>("EquivocationLib", []);
+  const registryIndexLib = await contract<RegistryIndexLib>("RegistryIndexLib", []);
 
   const r = params.registry;
   // The deployer administers the registry until the roles are wired, then hands over to governance.
@@ -156,6 +159,7 @@ export async function deploySuite(
     {
       "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await address(registryParametersLib),
       "contracts/libraries/EquivocationLib.sol:EquivocationLib": await address(equivocationLib),
+      "contracts/libraries/RegistryIndexLib.sol:RegistryIndexLib": await address(registryIndexLib),
     },
   );
   const registryAddress = await address(registry);
@@ -329,6 +333,7 @@ export async function deploySuite(
     registry,
     registryParametersLib,
     equivocationLib,
+    registryIndexLib,
     selection,
     beacon,
     chainlinkAdapter,

@@ -101,7 +101,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       let saves = 0;
       const crash = (record: DeploymentRecord) => {
         writeDeployment(record);
-        if (++saves === 4) throw new Error("simulated crash after the fourth contract");
+        if (++saves === 5) throw new Error("simulated crash after the fifth contract");
       };
       await expect(deploySuite(hre, params, deployer, { save: crash })).to.be.rejectedWith("simulated crash");
       const partial = readDeployment(31337)!;
@@ -109,6 +109,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(Object.keys(partial.contracts)).to.deep.equal([
         "RegistryParametersLib",
         "EquivocationLib",
+        "RegistryIndexLib",
         "SequencerRegistry",
         "SelectionMechanisms",
       ]);
@@ -141,7 +142,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       const receipt = await ethers.provider.getTransactionReceipt(registry.transactionHash);
       expect(receipt!.blockNumber).to.equal(registry.blockNumber);
       expect(receipt!.contractAddress).to.equal(registry.address);
-      expect(Object.keys(registry.libraries!)).to.have.length(2);
+      expect(Object.keys(registry.libraries!)).to.have.length(3);
       expect(JSON.stringify(registry.constructorArgs)).to.contain(String(suite.params.registry.config.minStake));
     });
 

@@ -21,6 +21,7 @@ describe("SequencerRegistry: edge cases", () => {
       libraries: {
         "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await suite.registryParametersLib.getAddress(),
         "contracts/libraries/EquivocationLib.sol:EquivocationLib": await suite.equivocationLib.getAddress(),
+        "contracts/libraries/RegistryIndexLib.sol:RegistryIndexLib": await suite.registryIndexLib.getAddress(),
       },
     });
     const r = suite.params.registry;

@@ -56,9 +56,26 @@ describe("SequencerRegistry: performance and slashing", () => {
       const info = await f.registry.getSequencer(1);
       expect(info.stake).to.equal(STAKE_100K - slashed);
       expect(info.status).to.equal(SequencerStatus.Suspended);
-      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(reward);
+      // The reward waits in the sequencer's prepaid record until the reporter claims it.
+      expect(await f.registry.reporterRewardOf(1)).to.deep.equal([reporter.address, reward]);
+      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(0n);
       expect(await f.registry.insuranceFund()).to.equal(slashed - reward);
       expect(await f.registry.getSequencerSet()).to.deep.equal([f.accounts[1].address]);
+      expect(await f.registry.isActiveSequencer(f.accounts[0].address)).to.equal(false);
+      expect(await f.registry.activeSequencerCount()).to.equal(1n);
+      // Out of the set at once, still in the indexes (stale) until pruned.
+      expect(await f.registry.staleSequencerCount()).to.equal(1n);
+      expect(await f.registry.weightOf(1)).to.equal(0n);
+
+      await expect(f.registry.connect(reporter).claimReporterReward(1))
+        .to.emit(f.registry, "ReporterRewardClaimed")
+        .withArgs(1n, reporter.address, reward)
+        .and.to.emit(f.registry, "SequencerPruned")
+        .withArgs(1n);
+      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(reward);
+      expect(await f.registry.reporterRewardOf(1)).to.deep.equal([ethers.ZeroAddress, 0n]);
+      expect(await f.registry.staleSequencerCount()).to.equal(0n);
+      expect(await f.registry.totalActiveWeight()).to.equal(await f.registry.weightOf(2));
     });
 
     it("should reject a replay, and any evidence for the slots the punishment covered", async () => {

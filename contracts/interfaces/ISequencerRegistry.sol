@@ -165,6 +165,9 @@ interface ISequencerRegistry {
     event FallbackSequencerUpdated(address indexed fallbackSequencer);
     event SelectionModuleUpdated(address indexed module);
     event InsuranceFunded(address indexed from, uint256 amount);
+    /// @notice A stale sequencer (out of the set after an equivocation report) left the list and trees.
+    event SequencerPruned(uint256 indexed sequencerId);
+    event ReporterRewardClaimed(uint256 indexed sequencerId, address indexed reporter, uint256 amount);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
 
@@ -204,6 +207,9 @@ interface ISequencerRegistry {
     error RegistryZeroAddress();
     error RegistryFieldTooLong(bytes32 field, uint256 length, uint256 maxLength);
     error RegistryStakeWeightOverflow(uint256 sequencerId);
+    error RegistryNoReporterReward(uint256 sequencerId, address caller);
+    error RegistryNotStale(uint256 sequencerId);
+    error RegistryNotPruned(uint256 sequencerId);
 
     // ──────────────────────────────────── registration and staking ───────────────────────────────────
 
@@ -297,11 +303,24 @@ interface ISequencerRegistry {
      * signatures is an equivocation proof: it must show two EIP-712 `BlockCommitment`s signed by the
      * operator for the same slot with different block hashes, for a slot that has started and is within the
      * evidence window. A valid proof
-     * slashes `slashingPercentage` of the pool, pays the reporter `reporterRewardBps` of the slash and
-     * suspends the sequencer; one proof per offence window (evidence for a slot at or before the last
-     * punished one is rejected). Any other evidence is only recorded (event) for governance.
+     * slashes `slashingPercentage` of the pool, reserves `reporterRewardBps` of the slash for the reporter
+     * ({claimReporterReward}) and suspends the sequencer; one proof per offence window (evidence for a slot at
+     * or before the last punished one is rejected). Any other evidence is only recorded (event) for governance.
+     * The sequencer leaves the set at once but stays in the selection indexes, stale, until pruned, so a
+     * report costs the same at any set size.
      */
     function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external;
+
+    /// @notice Moves the reward of the caller's equivocation report on `sequencerId` to the caller's
+    /// withdrawable balance, and prunes the sequencer from the indexes if it is still stale. (A reward that found
+    /// the sequencer's record holding an unclaimed one was credited to the withdrawable balance directly.)
+    function claimReporterReward(uint256 sequencerId) external returns (uint256 amount);
+
+    /// @notice Anyone: removes a stale sequencer (no longer Active, still in the rotation list and trees after
+    /// an equivocation report) from the list and trees, and ejects it if it is Suspended with its own stake below
+    /// `ejectionStake` (the report leaves that check to the pruning). Rotations prune the stale sequencers they
+    /// meet too. A stale sequencer must be pruned before it can be reinstated.
+    function pruneSequencer(uint256 sequencerId) external;
 
     /// @notice Slasher role: slashes `amount` from the pool (bonded and unbonding, pro rata) to insurance.
     function slash(uint256 sequencerId, uint256 amount) external;
@@ -364,31 +383,40 @@ interface ISequencerRegistry {
 
     function activeSequencerCount() external view returns (uint256);
 
+    /// @notice Sequencers out of the set but still in the rotation list and trees, awaiting {pruneSequencer}.
+    function staleSequencerCount() external view returns (uint256);
+
+    /// @notice The reporter owed the unclaimed equivocation reward held in `sequencerId`'s record, and its amount.
+    function reporterRewardOf(uint256 sequencerId) external view returns (address reporter, uint256 amount);
+
     function currentSequencerId() external view returns (uint256);
 
     function lastRotationTime() external view returns (uint256);
 
     function totalSequencers() external view returns (uint256);
 
-    /// @notice Sum of the selection weights of Active sequencers (bonded stake in weight units).
+    /// @notice Sum of the weights in the stake index (bonded stake in weight units): the Active sequencers'
+    /// plus, until pruned, the weight stale sequencers had when they left the set.
     function totalActiveWeight() external view returns (uint256);
 
     /// @notice Selection weight of a sequencer: bonded stake / `WEIGHT_UNIT` when Active, else 0.
     function weightOf(uint256 sequencerId) external view returns (uint256);
 
-    /// @notice The Active sequencer whose cumulative weight range contains `point % totalActiveWeight()`, so
-    /// a uniform 256-bit `point` draws by stake; 0 if no Active sequencer has weight.
+    /// @notice The sequencer whose cumulative weight range in the stake index contains
+    /// `point % totalActiveWeight()`, so a uniform 256-bit `point` draws by stake; 0 if the index is empty or
+    /// the point falls in a stale sequencer's range (draw again: the odds between Active sequencers are exact).
     function sequencerAtWeight(uint256 point) external view returns (uint256 sequencerId);
 
-    /// @notice Sum of the selection weights of Active sequencers with smaller ids than `sequencerId`.
+    /// @notice Sum of the stake index's weights at positions before `sequencerId`'s (stale ones included).
     function weightPrefix(uint256 sequencerId) external view returns (uint256);
 
     /// @notice The Active sequencer after `sequencerId` in rotation order (the first one if `sequencerId` is
-    /// not Active), 0 if the set is empty.
+    /// not in the rotation list), 0 if the set is empty.
     function nextActiveSequencer(uint256 sequencerId) external view returns (uint256);
 
-    /// @notice The Active sequencer with the highest decayed performance score other than `excludedId`
-    /// (ties: the lower id), with that score; (0, 0) if there is none.
+    /// @notice The sequencer with the highest decayed performance score in the performance index other than
+    /// `excludedId` (ties: the lower id), with that score; (0, 0) if there is none. It can be a stale sequencer
+    /// awaiting {pruneSequencer}: check its status.
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
 
     /// @notice A sequencer's performance score after linear decay since its last update, in basis points.

@@ -46,14 +46,19 @@ library EquivocationLib {
     }
 
     /**
-     * @notice Returns the proof's slot if both commitments are signed by `operator` and differ; reverts with
-     * `RegistryInvalidEquivocationProof` otherwise. Digests, never signature bytes, decide (malleability).
+     * @notice Returns the proof's slot if both commitments are signed by `operator` and differ, and the slot has
+     * started (`≤ nowSlot`), is within the last `windowSlots` and is not covered by the last punishment (`≥
+     * punishedThroughSlot`). Reverts with the registry's error naming the failed check otherwise. Digests, never
+     * signature bytes, decide (malleability).
      */
     function verify(
         bytes calldata evidence,
         uint256 sequencerId,
         address operator,
-        bytes32 domainSeparator
+        bytes32 domainSeparator,
+        uint256 nowSlot,
+        uint256 windowSlots,
+        uint256 punishedThroughSlot
     ) external pure returns (uint256 slot) {
         bytes32 hashA;
         bytes32 hashB;
@@ -65,6 +70,11 @@ library EquivocationLib {
             !_signedBy(operator, digest(domainSeparator, sequencerId, slot, hashA), sigA) ||
             !_signedBy(operator, digest(domainSeparator, sequencerId, slot, hashB), sigB)
         ) revert ISequencerRegistry.RegistryInvalidEquivocationProof(sequencerId);
+        uint256 oldest = nowSlot > windowSlots ? nowSlot - windowSlots : 0;
+        if (slot < oldest) revert ISequencerRegistry.RegistryEvidenceExpired(slot, oldest);
+        // A future slot would let a sequencer buy immunity: one punishment covering every slot up to it.
+        if (slot > nowSlot) revert ISequencerRegistry.RegistryEvidenceNotYetValid(slot, nowSlot);
+        if (slot < punishedThroughSlot) revert ISequencerRegistry.RegistryEquivocationAlreadySlashed(sequencerId, slot);
     }
 
     function _signedBy(address signer, bytes32 hash, bytes memory signature) private pure returns (bool) {

@@ -15,7 +15,7 @@ struct Sequencer {
     address operator;
     ISequencerRegistry.SequencerStatus status;
     uint16 commissionBps;
-    uint32 next; // next Active sequencer in rotation order (circular list)
+    uint32 next; // next sequencer in rotation order (circular list); 0 when not in the list
     uint32 prev;
     // slot: pool stake
     uint128 bondedStake;
@@ -34,6 +34,12 @@ struct Sequencer {
     // slot: performance
     uint64 performanceScore;
     uint64 performanceUpdatedAt;
+    // slot: the unclaimed reward of the last equivocation reporter. `reporterSlotLive` is set at registration so
+    // the slot is never zero: a report rewrites a live slot (5k gas) instead of creating one (22.1k), i.e. the
+    // sequencer prepays the record of its own punishment.
+    address reporter;
+    uint88 reporterReward;
+    bool reporterSlotLive;
     string endpoint;
     bytes publicKey;
     bytes metadata;
