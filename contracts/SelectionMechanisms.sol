@@ -43,8 +43,11 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 public constant MIN_AUCTION_DURATION = 60;
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
     /// @dev Rotation draws that may hit the current sequencer (or a stale one) before the current sequencer's
-    /// range is cut out exactly; also the draws a selection makes past stale sequencers.
+    /// range is cut out exactly.
     uint256 private constant REDRAWS = 3;
+    /// @dev Draws a selection function makes past stale sequencers (the registry's stake index keeps a reported
+    /// sequencer's weight until it is pruned): with a stale share s of the index, all of them miss with odds s^8.
+    uint256 private constant STALE_REDRAWS = 8;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
 
@@ -456,9 +459,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     }
 
     /// @dev A stake-weighted draw from (randomness, entropy, nonce), drawn again past stale sequencers (the odds
-    /// between Active sequencers stay exact); 0 if none of `REDRAWS` draws lands on an Active sequencer.
+    /// between Active sequencers stay exact); 0 if none of `STALE_REDRAWS` draws lands on an Active sequencer.
     function _weightedDraw(uint256 entropy) private returns (uint256 id) {
-        for (uint256 i; i < REDRAWS && id == 0; ++i) {
+        for (uint256 i; i < STALE_REDRAWS && id == 0; ++i) {
             id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))));
         }
     }

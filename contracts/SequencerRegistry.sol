@@ -70,8 +70,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
-    /// @notice Stale sequencers a rotation prunes at most when its selection module keeps naming them.
-    uint256 private constant MAX_PRUNES_PER_PICK = 3;
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -1033,16 +1031,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 current = _currentId;
         SelectionMode mode = _params.selectionMode;
         if (mode != SelectionMode.RoundRobin) {
-            for (uint256 attempt; attempt < MAX_PRUNES_PER_PICK; ++attempt) {
-                uint256 chosen = _selectionModule.nextSequencer(mode, current);
-                if (chosen == 0 || chosen == current) break;
+            uint256 chosen = _selectionModule.nextSequencer(mode, current);
+            if (chosen != 0 && chosen != current) {
                 Sequencer storage c = _sequencers[chosen];
                 if (c.status == SequencerStatus.Active) return chosen;
-                if (!_isStale(c)) break;
-                // The module named a stale sequencer (the performance index's best): prune it, then ask again in
-                // performance mode, where the answer is deterministic. Other modes take the round-robin turn.
-                _prune(chosen);
-                if (mode != SelectionMode.Performance) break;
+                // A stale sequencer (e.g. the performance index's best, reported since): pruned, so the next
+                // rotation's answer is right; this turn is round-robin's.
+                if (_isStale(c)) _prune(chosen);
             }
         }
         return _firstActiveFrom(current == 0 ? _head : _sequencers[current].next);

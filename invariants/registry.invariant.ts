@@ -1,7 +1,7 @@
 /**
  * Model-based invariants of the registry: random sequences of register, increase, delegate, undelegate, exit,
- * withdraw, reward, slash, equivocation report, rotate and time jumps, checked after every step against a
- * TypeScript model of what went in and out and of every unbonding request.
+ * withdraw, reward, slash, equivocation report, prune, reporter claim, rotate and time jumps, checked after
+ * every step against a TypeScript model of what went in and out and of every unbonding request.
  */
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
@@ -59,9 +59,12 @@ async function fingerprint(real: Real): Promise<string> {
     await r.insuranceFund(),
     await r.rewardsOutstanding(),
     await r.currentSequencerId(),
+    await r.staleSequencerCount(),
   ];
   const total = await r.totalSequencers();
-  for (let id = 1n; id <= total; id++) out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString());
+  for (let id = 1n; id <= total; id++) {
+    out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString(), (await r.reporterRewardOf(id)).toString());
+  }
   for (const a of real.accounts) out.push(await r.withdrawableBalance(a));
   return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
@@ -85,21 +88,32 @@ async function checkInvariants(m: Model, real: Real) {
   const total = await r.totalSequencers();
   let owed = (await r.insuranceFund()) + (await r.rewardsOutstanding());
   let weight = 0n;
+  let staleWeight = 0n;
+  let staleEntries = 0n;
   const activeOperators = new Set<string>();
   for (let id = 1n; id <= total; id++) {
-    const [info, pool, w] = await Promise.all([r.getSequencer(id), r.getPool(id), r.weightOf(id)]);
-    owed += pool.bondedStake + pool.unbondingStake;
+    const [info, pool, w, reward] = await Promise.all([r.getSequencer(id), r.getPool(id), r.weightOf(id), r.reporterRewardOf(id)]);
+    owed += pool.bondedStake + pool.unbondingStake + reward[1];
+    // The stake index's leaf for `id`, whatever the status: the difference of two prefixes.
+    const leaf = (await r.weightPrefix(id + 1n)) - (await r.weightPrefix(id));
     if (Number(info.status) === SequencerStatus.Active) {
       activeOperators.add(info.operator);
       eq(`weight of Active #${id} = bonded stake / unit`, w, pool.bondedStake / real.unit);
+      eq(`index leaf of Active #${id}`, leaf, w);
       weight += w;
     } else {
       eq(`weight of non-Active #${id}`, w, 0n);
+      // A non-Active sequencer keeps a leaf only while stale (reported, not yet pruned).
+      if (leaf !== 0n) staleEntries += 1n;
+      staleWeight += leaf;
     }
   }
   for (const a of real.accounts) owed += await r.withdrawableBalance(a);
-  eq("balance = stakes + unbonding + withdrawable + insurance + rewards", balance, owed);
-  eq("sum tree total = eligible stake", await r.totalActiveWeight(), weight);
+  eq("balance = stakes + unbonding + withdrawable + insurance + rewards + reporters' records", balance, owed);
+  eq("sum tree total = eligible stake + stale entries", await r.totalActiveWeight(), weight + staleWeight);
+  const stale = await r.staleSequencerCount();
+  ok(`non-Active index entries (${staleEntries}) are stale ones (${stale})`, staleEntries <= stale);
+  ok("stale sequencers are non-Active ones", stale <= total - BigInt(activeOperators.size));
 
   const set = await r.getSequencerSet();
   eq("active set size", set.length, activeOperators.size);
@@ -295,6 +309,33 @@ const commands: fc.Arbitrary<Cmd>[] = [
       }
     }),
   ),
+  op.map((i) =>
+    command(`pruneSequencer(op${i})`, async (m, real) => {
+      const [, id] = pick(m, i);
+      const stale = await real.r.staleSequencerCount();
+      const err = await attempt(real, () => real.r.connect(real.reporter).pruneSequencer(id));
+      if (!err) {
+        eq("a prune removes one stale entry", await real.r.staleSequencerCount(), stale - 1n);
+        eq("a pruned sequencer is out of the index", (await real.r.weightPrefix(id + 1n)) - (await real.r.weightPrefix(id)), 0n);
+      } else ok(`only a stale sequencer is pruned (${err})`, err === "RegistryNotStale" || err === "RegistryUnknownSequencer");
+    }),
+  ),
+  op.map((i) =>
+    command(`claimReporterReward(op${i})`, async (m, real) => {
+      const [, id] = pick(m, i);
+      const [, reward] = await real.r.reporterRewardOf(id);
+      const balance = await real.r.withdrawableBalance(real.reporter.address);
+      const err = await attempt(real, () => real.r.connect(real.reporter).claimReporterReward(id));
+      if (reward === 0n) {
+        return ok(`no reward, no claim (${err})`, err === "RegistryNoReporterReward" || err === "RegistryUnknownSequencer");
+      }
+      eq("a recorded reward is claimable by its reporter", err ?? "none", "none");
+      eq("the claim credits exactly the reward", await real.r.withdrawableBalance(real.reporter.address), balance + reward);
+      if (Number((await real.r.getSequencer(id)).status) !== SequencerStatus.Active) {
+        eq("the claim left no stale entry", (await real.r.weightPrefix(id + 1n)) - (await real.r.weightPrefix(id)), 0n);
+      }
+    }),
+  ),
   fc.constant(null).map(() =>
     command("rotate", async (_m, real) => {
       await jump(Number(real.rotationPeriod));
@@ -311,7 +352,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
 ];
 
 /** Relative frequencies, in the order of `commands`: registrations, stake and money movements most often. */
-const WEIGHTS = [4, 2, 4, 2, 2, 1, 2, 2, 3, 2, 2, 1, 2, 2];
+const WEIGHTS = [4, 2, 4, 2, 2, 1, 2, 2, 3, 2, 2, 2, 1, 1, 2, 2];
 
 describe(`Registry invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, function () {
   this.timeout(0);

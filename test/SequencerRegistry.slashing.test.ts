@@ -92,6 +92,11 @@ describe("SequencerRegistry: performance and slashing", () => {
       await expect(f.registry.reportMisbehavior(1, other)).to.be.revertedWithCustomError(f.registry, "RegistryEquivocationAlreadySlashed");
       expect(await snapshotState(f, [1n, 2n])).to.equal(before);
 
+      // A reported sequencer is pruned (anyone may) before it can be reinstated.
+      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(1))
+        .to.be.revertedWithCustomError(f.registry, "RegistryNotPruned")
+        .withArgs(1n);
+      await f.registry.connect(f.accounts[9]).pruneSequencer(1);
       // After reinstatement a new equivocation, in a later slot, is punished again.
       await f.registry.connect(f.governanceSigner).reinstateSequencer(1);
       await time.increase(120);
