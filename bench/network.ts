@@ -91,10 +91,10 @@ export async function growTo(suite: Suite, operators: Wallet[], target: number) 
 }
 
 /** A fresh reporter proves that `operator` signed two blocks for the current slot (the benchmarked report). */
-export async function reportEquivocation(suite: Suite, operator: Wallet): Promise<ContractTransactionResponse> {
+export async function reportEquivocation(suite: Suite, operator: Wallet, reporter?: Wallet): Promise<ContractTransactionResponse> {
   const r = suite.registry;
   const id = await r.sequencerIdOf(operator.address);
-  const reporter = await freshWallet();
+  reporter ??= await freshWallet();
   const { chainId } = await ethers.provider.getNetwork();
   const slot = await r.currentSlot();
   const evidence = await buildEquivocationProof(operator, await r.getAddress(), chainId, id, slot, ethers.id("a"), ethers.id("b"));

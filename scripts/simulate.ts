@@ -353,8 +353,13 @@ async function main() {
   const proven = await tx("registry.reportMisbehavior.equivocation", registry.connect(watcher).reportMisbehavior(cheater.id, evidence));
   const proof = proven.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === "EquivocationProven")!;
   note(
-    `#${cheater.id} signed two blocks for slot ${slot}: slashed ${fmt(proof.args.slashed)} LUX, reporter paid ${fmt(proof.args.reporterReward)} LUX, suspended`,
+    `#${cheater.id} signed two blocks for slot ${slot}: slashed ${fmt(proof.args.slashed)} LUX, ${fmt(proof.args.reporterReward)} LUX reserved for the reporter, suspended`,
   );
+  // The report leaves #cheater in the selection indexes (so it costs the same at any set size); the watcher's
+  // claim prunes it, then the reward is withdrawn like any balance.
+  await tx("registry.claimReporterReward", registry.connect(watcher).claimReporterReward(cheater.id));
+  await tx("registry.withdraw", registry.connect(watcher).withdraw());
+  note(`the watcher claimed and withdrew its reward; #${cheater.id} pruned (${await registry.staleSequencerCount()} stale left)`);
 
   async function rotateUntil(id: bigint) {
     for (let k = 0; k < 40 && (await registry.currentSequencerId()) !== id; k++) {

@@ -214,6 +214,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         run({ scope: "lp504", task: "report-equivocation" }, { id: "2", slot, hashA, sigA, hashB, sigB, from: "4" }),
       ).to.be.rejectedWith("RegistryEquivocationAlreadySlashed(sequencerId=2");
       await expect(run({ scope: "lp504", task: "withdraw" }, { from: "9" })).to.be.rejectedWith("withdraw reverted: Registry");
+      // The reporter claims its reward (which prunes #2) and withdraws it; a second prune is refused.
+      await run({ scope: "lp504", task: "withdraw" }, { reported: "2", from: "4" });
+      await expect(run({ scope: "lp504", task: "prune" }, { id: "2", from: "5" })).to.be.rejectedWith("RegistryNotStale(sequencerId=2");
     });
 
     it("the job, clusters and VRF tasks read and drive the other contracts", async () => {

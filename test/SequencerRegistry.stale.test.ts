@@ -211,6 +211,22 @@ describe("SequencerRegistry: stale sequencers after an equivocation report", () 
       expect(await f.registry.withdrawableBalance(first.address)).to.equal(E(2));
     });
 
+    it("goes to the withdrawable balance when it does not fit the record (above 2^88 − 1 wei)", async () => {
+      const f = await withSequencers([100]);
+      const gov = f.registry.connect(f.governanceSigner);
+      await gov.setParameter(Parameter.SlashingPercentage, 10_000);
+      await gov.setParameter(Parameter.ReporterRewardBps, 5_000);
+      const whale = f.accounts[12];
+      await (await f.registry.connect(whale).registerSequencer("enode://w", "0x02", "0x", { value: E(700_000_000) })).wait();
+      const id = await f.registry.sequencerIdOf(whale.address);
+      const proof = await equivocationProof(f, whale, id);
+      await expect(f.registry.connect(f.accounts[9]).reportMisbehavior(id, proof))
+        .to.emit(f.registry, "EquivocationProven")
+        .withArgs(id, await f.registry.currentSlot(), f.accounts[9].address, E(700_000_000), E(350_000_000));
+      expect(await f.registry.reporterRewardOf(id)).to.deep.equal([ethers.ZeroAddress, 0n]);
+      expect(await f.registry.withdrawableBalance(f.accounts[9].address)).to.equal(E(350_000_000));
+    });
+
     it("keeps the contract's balance equal to everything it owes, claims included", async () => {
       const f = await loadFixture(four);
       await report(f, 2n);
