@@ -285,6 +285,9 @@ async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
         const id = await r.sequencerIdOf(operators[(i * 7919) % n].address);
         await (await r.connect(governance).updatePerformance(id, 6000 + ((i * 37) % 40) * 100)).wait();
       }
+      // The active sequencer ranks first, so the rotation must look past it: the costlier query (a walk up the
+      // ranking tree rather than one read of its top), as every other turn of performance mode does.
+      await (await r.connect(governance).updatePerformance(await r.currentSequencerId(), 10_000)).wait();
       return rotationGas(suite, SelectionMode.Performance);
     }),
   );

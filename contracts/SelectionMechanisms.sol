@@ -93,7 +93,18 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         address rewardsRecipient; // receives auction proceeds after the insurance fee
     }
 
-    Params private _params;
+    /// @dev Storage form of {Params}: the hybrid weights share the first slot with `minScore`, so a hybrid
+    /// rotation that draws the performance method reads one parameter slot, not two.
+    struct StoredParams {
+        uint16 minScore;
+        uint8 auctionWinners;
+        uint8 turnsPerAuction;
+        uint128 minBid;
+        uint64 hybridWeights; // four 16-bit weights, RoundRobin in the low bits
+        address rewardsRecipient;
+    }
+
+    StoredParams private _params;
 
     event SelectionParametersUpdated(uint256 minScore, uint256 auctionWinners, uint256 turnsPerAuction, uint256 minBid);
     event HybridWeightsUpdated(uint16[4] weights);
@@ -145,8 +156,10 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
         if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
         if (mode == ISequencerRegistry.SelectionMode.Hybrid) {
-            uint16[4] memory w = _params.hybridWeights;
-            mode = ISequencerRegistry.SelectionMode(_drawMethod([uint256(w[0]), w[1], w[2], w[3]], 0));
+            uint256 w = _params.hybridWeights;
+            mode = ISequencerRegistry.SelectionMode(
+                _drawMethod([uint16(w), uint16(w >> 16), uint16(w >> 32), w >> 48], 0)
+            );
         }
         if (mode == ISequencerRegistry.SelectionMode.WeightedRandom) {
             id = _rotationDraw(currentId);
@@ -412,8 +425,15 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         return (_randomness, _randomnessFresh, _pendingRequestId);
     }
 
-    function getParameters() external view returns (Params memory) {
-        return _params;
+    function getParameters() external view returns (Params memory p) {
+        StoredParams memory q = _params;
+        uint256 w = q.hybridWeights;
+        p.minScore = q.minScore;
+        p.auctionWinners = q.auctionWinners;
+        p.turnsPerAuction = q.turnsPerAuction;
+        p.minBid = q.minBid;
+        p.hybridWeights = [uint16(w), uint16(w >> 16), uint16(w >> 32), uint16(w >> 48)];
+        p.rewardsRecipient = q.rewardsRecipient;
     }
 
     // ────────────────────────────────────────── internals ────────────────────────────────────────────
@@ -461,9 +481,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /// @dev A stake-weighted draw from (randomness, entropy, nonce), drawn again past stale sequencers (the odds
     /// between Active sequencers stay exact); 0 if none of `STALE_REDRAWS` draws lands on an Active sequencer.
     function _weightedDraw(uint256 entropy) private returns (uint256 id) {
+        uint256 seed = _randomness;
+        uint256 nonce = _nonce;
         for (uint256 i; i < STALE_REDRAWS && id == 0; ++i) {
-            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))));
+            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, entropy, nonce++))));
         }
+        _nonce = uint48(nonce);
     }
 
     /// @dev The best performer, pruning stale sequencers (out of the set, still in the registry's performance
@@ -600,7 +623,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     function _setHybridWeights(uint16[4] memory weights) private {
         if (uint256(weights[0]) + weights[1] + weights[2] + weights[3] == 0) revert SelectionInvalidWeights();
-        _params.hybridWeights = weights;
+        _params.hybridWeights = uint64(
+            uint256(weights[0]) |
+                (uint256(weights[1]) << 16) |
+                (uint256(weights[2]) << 32) |
+                (uint256(weights[3]) << 48)
+        );
         emit HybridWeightsUpdated(weights);
     }
 

@@ -50,6 +50,30 @@ describe("SequencerRegistry: edge cases", () => {
     expect(await f.registry.sequencerAtWeight(await f.registry.totalActiveWeight())).to.equal(1n);
   });
 
+  it("names the best performer other than any excluded id, as a brute-force search over the scores would", async () => {
+    const f = await deployRegistryFixture();
+    const n = 21; // three levels of the 4-ary tree
+    for (let i = 0; i < n; i++) {
+      await f.registry.connect(f.accounts[i]).registerSequencer(`enode://${i}`, "0x02", "0x", { value: E(100) });
+    }
+    await f.registry.grantRole(await f.registry.MONITOR_ROLE(), f.governanceSigner.address);
+    // Scores with ties at the top and elsewhere, all set in one block (so decay treats them alike).
+    const scores = Array.from({ length: n }, (_, i) => [9_000, 4_000, 9_000, 7_500, 100][(i * 7) % 5] + ((i * 13) % 3) * 10);
+    await ethers.provider.send("evm_setAutomine", [false]);
+    try {
+      for (let i = 0; i < n; i++) await f.registry.updatePerformance(i + 1, scores[i]);
+      await ethers.provider.send("evm_mine", []);
+    } finally {
+      await ethers.provider.send("evm_setAutomine", [true]);
+    }
+    for (let excluded = 0; excluded <= n + 1; excluded++) {
+      let best = 0;
+      for (let id = 1; id <= n; id++) if (id !== excluded && (best === 0 || scores[id - 1] > scores[best - 1])) best = id;
+      const [id, score] = await f.registry.bestPerformer(excluded);
+      expect([id, score]).to.deep.equal([BigInt(best), BigInt(scores[best - 1])], `excluding ${excluded}`);
+    }
+  });
+
   it("keeps a score for a sequencer outside the set without ranking it", async () => {
     const f = await loadFixture(three);
     await f.registry.grantRole(await f.registry.MONITOR_ROLE(), f.governanceSigner.address);

@@ -84,7 +84,8 @@ library MaxTree {
     /**
      * @notice The highest field `field` (0: low bits) over all positions but `excluded` (pass a position beyond
      * the tree, e.g. `type(uint256).max`, to exclude none), as `(found, position, key)`.
-     * @dev The siblings of the excluded leaf's path cover every other leaf: one slot read per level.
+     * @dev One slot read (the top) unless the maximum is the excluded leaf; then the siblings of its path, which
+     * cover every other leaf: one slot read per level.
      */
     function best(
         Tree storage tree,
@@ -96,20 +97,24 @@ library MaxTree {
         if (depth == 0) return (false, 0, 0);
         uint256 shift = field * fieldBits;
         uint256 fieldMask = (1 << fieldBits) - 1;
-        uint256 m;
-        if (excluded >> (2 * depth) != 0) {
-            m = (_max4(tree.slots[_slotKey(depth, 0)], fieldBits) >> shift) & fieldMask;
-        } else {
+        // The top slot holds the overall maximum; only when that is the excluded leaf do the siblings along its
+        // path have to be read.
+        uint256 m = (_max4(tree.slots[_slotKey(depth, 0)], fieldBits) >> shift) & fieldMask;
+        if (m != 0 && POSITION_MASK - (m & POSITION_MASK) == excluded) {
+            m = 0;
             uint256 index = excluded;
-            for (uint256 level = 1; level <= depth; ++level) {
-                uint256 packed = tree.slots[_slotKey(level, index >> 2)];
-                uint256 own = index & 3;
-                for (uint256 lane; lane < 4; ++lane) {
-                    if (lane == own) continue;
-                    uint256 v = (packed >> (lane * LANE_BITS + shift)) & fieldMask;
-                    if (v > m) m = v;
+            // Unchecked: `level` stops at depth, `lane` at 4, shifts stay below 256.
+            unchecked {
+                for (uint256 level = 1; level <= depth; ++level) {
+                    // The excluded lane reads as 0, so the slot's fieldwise maximum covers its other lanes.
+                    uint256 packed =
+                        tree.slots[_slotKey(level, index >> 2)] & ~(LANE_MASK << ((index & 3) * LANE_BITS));
+                    for (uint256 lane; lane < 4; ++lane) {
+                        uint256 v = (packed >> (lane * LANE_BITS + shift)) & fieldMask;
+                        if (v > m) m = v;
+                    }
+                    index >>= 2;
                 }
-                index >>= 2;
             }
         }
         if (m == 0) return (false, 0, 0);

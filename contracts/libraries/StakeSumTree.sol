@@ -133,11 +133,14 @@ library StakeSumTree {
         uint256 depth = tree.depth;
         if (position >> (2 * depth) != 0) return _total(base, depth);
         uint256 index = position;
-        for (uint256 level = 1; level <= depth; ++level) {
-            uint256 packed = _load(base, _key(level, index >> 2));
-            uint256 own = index & 3;
-            for (uint256 lane; lane < own; ++lane) sum += _lane(packed, lane);
-            index >>= 2;
+        // Unchecked: at most 3 × depth lanes below 2^64 each are added.
+        unchecked {
+            for (uint256 level = 1; level <= depth; ++level) {
+                uint256 packed = _load(base, _key(level, index >> 2));
+                uint256 own = index & 3;
+                for (uint256 lane; lane < own; ++lane) sum += _lane(packed, lane);
+                index >>= 2;
+            }
         }
     }
 
@@ -162,16 +165,31 @@ library StakeSumTree {
 
     function _find(uint256 base, uint256 depth, uint256 point, uint256 sum) private view returns (uint256 position) {
         if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
-        for (uint256 level = depth; level >= 1; --level) {
-            uint256 packed = _load(base, _key(level, position));
-            uint256 lane;
-            // Exactly one lane contains the point because point < sum of the four lanes.
-            for (; lane < 3; ++lane) {
-                uint256 w = _lane(packed, lane);
-                if (point < w) break;
-                point -= w;
+        // Unchecked: `level` stops at 1, `lane` at 3, `point` drops only by a lane it is not below, and `position`
+        // gains two bits per level (at most 2 × depth < 256).
+        unchecked {
+            for (uint256 level = depth; level != 0; --level) {
+                uint256 packed = _load(base, _key(level, position));
+                // Exactly one lane contains the point because point < sum of the four lanes: step over the lanes
+                // before it (written out: this runs once per level of every draw).
+                uint256 lane;
+                uint256 w = packed & LANE_MASK;
+                if (point >= w) {
+                    point -= w;
+                    w = (packed >> LANE_BITS) & LANE_MASK;
+                    lane = 1;
+                    if (point >= w) {
+                        point -= w;
+                        w = (packed >> (2 * LANE_BITS)) & LANE_MASK;
+                        lane = 2;
+                        if (point >= w) {
+                            point -= w;
+                            lane = 3;
+                        }
+                    }
+                }
+                position = (position << 2) | lane;
             }
-            position = (position << 2) | lane;
         }
     }
 }
