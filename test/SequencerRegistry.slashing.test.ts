@@ -37,7 +37,7 @@ describe("SequencerRegistry: performance and slashing", () => {
   });
 
   describe("reportMisbehavior with an equivocation proof (decision 9)", () => {
-    it("should slash slashingPercentage, pay the reporter, fund insurance and suspend", async () => {
+    it("should slash slashingPercentage, reserve the reporter's reward, fund insurance and suspend", async () => {
       const f = await loadFixture(twoSequencers);
       const reporter = f.accounts[7];
       const slot = await f.registry.currentSlot();
