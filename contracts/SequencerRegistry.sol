@@ -51,7 +51,6 @@ abstract contract ProverReadableSequencerSet {
  */
 contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
-    using MaxTree for MaxTree.Tree;
     using PoolMath for Sequencer;
     using SafeCast for uint256;
 

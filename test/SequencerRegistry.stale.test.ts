@@ -24,7 +24,7 @@ describe("SequencerRegistry: stale sequencers after an equivocation report", () 
     await (await f.registry.connect(reporter).reportMisbehavior(id, proof)).wait();
   }
 
-  /** The rotation list from the head, stale entries included, read from `nextActiveSequencer` and the views. */
+  /** The Active sequencers in rotation order from the head, as `nextActiveSequencer` walks them (stale ones skipped). */
   async function activeOrder(f: SelectionFixture) {
     const ids: bigint[] = [];
     let id = await f.registry.nextActiveSequencer(0);
