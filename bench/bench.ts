@@ -94,26 +94,6 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
   record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(() => gasOf(reportEquivocation(suite, op))));
-  // What the report defers: the reporter's claim (which prunes the sequencer), or a prune by anyone else.
-  record(
-    "gas",
-    "registry.claimReporterReward",
-    n,
-    await isolated(async () => {
-      const reporter = await freshWallet();
-      await (await reportEquivocation(suite, op, reporter)).wait();
-      return gasOf(r.connect(reporter).claimReporterReward(midId));
-    }),
-  );
-  record(
-    "gas",
-    "registry.pruneSequencer",
-    n,
-    await isolated(async () => {
-      await (await reportEquivocation(suite, op)).wait();
-      return gasOf(r.connect(governance).pruneSequencer(midId));
-    }),
-  );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));

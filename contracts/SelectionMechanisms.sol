@@ -15,10 +15,13 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
  *
  * Modes (what {nextSequencer} returns; 0 hands the turn to the registry's round-robin successor):
  * - WeightedRandom: a stake-weighted draw over the Active set excluding the current sequencer, O(log n) on the
- *   registry's sum tree, seeded by randomness delivered since the previous draw, which the draw consumes; so
- *   no draw can be computed before its randomness exists. Anyone (operators' nodes, keepers) requests the next
- *   value with {requestRandomness} during the turn; a turn that finds no fresh value goes to round-robin and
- *   makes the request itself.
+ *   registry's sum tree. The draw is made when its randomness arrives ({fulfillRandomness}), over the stake
+ *   weights the registry froze when the randomness was requested, with a seed that only that randomness and its
+ *   request id determine; the next rotation applies it if it was drawn for the sequencer whose turn is ending.
+ *   So once the randomness exists nothing changes the result: not stake, delegation or exits (the weights were
+ *   frozen before), not calls to this module (no shared nonce), not the time `rotateSequencer` is called (the
+ *   result is stored). Each rotation requests the randomness for the next one; anyone may request it too while
+ *   no draw is pending or ready. A turn that finds no draw for it goes to round-robin.
  * - Auction: the turns of finalized auctions, in auction order. An auction has up to `auctionWinners` winners
  *   (the highest bids) sharing `turnsPerAuction` turns in proportion to their bids (each at least one), taken
  *   in rounds in bid order so the same winner is never scheduled twice in a row while another has turns left.
@@ -27,11 +30,14 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
  * - Performance: the highest decayed performance score other than the current sequencer (registry's max
  *   tree, ties to the lower id), if it reaches `minScore`.
  * - Hybrid: picks one of (RoundRobin, WeightedRandom, Auction, Performance) with probability proportional to
- *   `hybridWeights`, using the latest randomness and a nonce, then applies that method.
+ *   `hybridWeights`, drawn with the stake draw from the same randomness, then applies that method (round-robin
+ *   when no draw was made for the turn).
  *
  * Trust model of the randomness: the configured source (the ECVRF beacon by default, or the Chainlink VRF
  * adapter) is the only account that can fulfil. The beacon's committer learns its output first and can
- * withhold it (a recorded miss) but cannot choose it. Never `prevrandao`.
+ * withhold it (a recorded miss; the turn then goes to round-robin) but cannot choose it, and the weights were
+ * frozen before its seed existed. The public selection functions draw from the latest randomness with their
+ * caller's entropy and a nonce of their own; they never touch a rotation's draw. Never `prevrandao`.
  */
 contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessControl, ReentrancyGuard {
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
@@ -42,12 +48,6 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 public constant MAX_TURNS_PER_AUCTION = 64;
     uint256 public constant MIN_AUCTION_DURATION = 60;
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
-    /// @dev Rotation draws that may hit the current sequencer (or a stale one) before the current sequencer's
-    /// range is cut out exactly.
-    uint256 private constant REDRAWS = 3;
-    /// @dev Draws a selection function makes past stale sequencers (the registry's stake index keeps a reported
-    /// sequencer's weight until it is pruned): with a stale share s of the index, all of them miss with odds s^8.
-    uint256 private constant STALE_REDRAWS = 8;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
 
@@ -77,12 +77,22 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 private _owedReturns; // Σ _pendingReturns
 
     IRandomnessSource private _source;
-    // One slot, so a fulfilment or a draw touches one slot. 160 bits of the source's output are plenty to seed
-    // draws (each draw hashes it with the nonce).
+    // One slot. 160 bits of the source's latest output seed the public selection functions (hashed with their
+    // caller's entropy and `_nonce`); rotation draws are made at fulfilment and do not read it.
     uint160 private _randomness;
     uint40 private _pendingRequestId; // 0: none
-    bool private _randomnessFresh; // delivered and not yet consumed by a rotation draw
-    uint48 private _nonce; // starts at 1 so its first increment is not a zero-to-nonzero write
+    uint48 private _nonce; // public selection functions only; starts at 1 so its first increment is not 0 → 1
+
+    /// @dev The rotation draw made when randomness arrived: for the turn of `forId` (the sequencer current at
+    /// fulfilment), its stake-weighted successor `drawnId` and, for Hybrid mode, the method index. One slot.
+    struct RotationDraw {
+        uint32 forId;
+        uint32 drawnId;
+        uint8 method;
+        uint40 requestId;
+    }
+
+    RotationDraw private _draw;
 
     struct Params {
         uint16 minScore; // bp
@@ -111,6 +121,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     event RandomnessSourceUpdated(address indexed source);
     /// @notice The rotation path could not request randomness from `source` (weighted draws wait for the next try).
     event RandomnessRequestFailed(address indexed source);
+    /// @notice Randomness `requestId` drew `drawnId` (stake-weighted) and hybrid method `method` for the rotation
+    /// that ends `forId`'s turn.
+    event RotationDrawn(uint256 indexed requestId, uint256 indexed forId, uint256 drawnId, uint256 method);
     event RewardsRecipientUpdated(address indexed recipient);
     event AuctionScheduled(uint256 indexed auctionId, uint256 turns);
     event AuctionTurn(uint256 indexed auctionId, uint256 indexed sequencerId);
@@ -124,6 +137,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     error SelectionNothingToWithdraw(address account);
     error SelectionTransferFailed(address to, uint256 amount);
     error SelectionNoRandomnessSource();
+    /// @notice A draw for the current turn (`forId`) is ready: new randomness now would let its committer choose.
+    error SelectionDrawReady(uint256 forId);
 
     struct InitParams {
         address admin;
@@ -155,14 +170,23 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /// @inheritdoc ISelectionModule
     function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
         if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
+        bool randomMode = mode == ISequencerRegistry.SelectionMode.WeightedRandom ||
+            mode == ISequencerRegistry.SelectionMode.Hybrid;
+        RotationDraw memory d;
+        if (randomMode) {
+            // The draw made for this turn, if any, is consumed; one made for another turn is void either way.
+            d = _draw;
+            if (d.forId != 0) delete _draw;
+            if (d.forId != currentId) d.forId = 0;
+            // Randomness for the next turn's draw (its weights are frozen now, before it exists).
+            _tryRequestRandomness();
+        }
         if (mode == ISequencerRegistry.SelectionMode.Hybrid) {
-            uint256 w = _params.hybridWeights;
-            mode = ISequencerRegistry.SelectionMode(
-                _drawMethod([uint16(w), uint16(w >> 16), uint16(w >> 32), w >> 48], 0)
-            );
+            if (d.forId == 0) return 0;
+            mode = ISequencerRegistry.SelectionMode(d.method);
         }
         if (mode == ISequencerRegistry.SelectionMode.WeightedRandom) {
-            id = _rotationDraw(currentId);
+            if (d.forId != 0) id = d.drawnId;
         } else if (mode == ISequencerRegistry.SelectionMode.Auction) {
             id = _nextAuctionTurn(currentId);
         } else if (mode == ISequencerRegistry.SelectionMode.Performance) {
@@ -186,7 +210,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /// @inheritdoc ISequencerSelection
     function selectByPerformance() external returns (address) {
-        return _announce(ISequencerRegistry.SelectionMode.Performance, _bestActivePerformer());
+        return _announce(ISequencerRegistry.SelectionMode.Performance, _bestPerformer(0));
     }
 
     /**
@@ -209,7 +233,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         } else if (method == 2) {
             id = _peekAuctionTurn();
         } else {
-            id = _bestActivePerformer();
+            id = _bestPerformer(0);
         }
         return _announce(ISequencerRegistry.SelectionMode(method), id);
     }
@@ -322,19 +346,45 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         requestId = _pendingRequestId;
         if (requestId != 0) return requestId; // one request at a time: asking again is free and changes nothing
         if (address(_source) == address(0)) revert SelectionNoRandomnessSource();
+        // A draw ready for the current turn stays: a second one would let a committer keep the better of two.
+        uint256 forId = _draw.forId;
+        if (forId != 0 && forId == registry.currentSequencerId()) revert SelectionDrawReady(forId);
         requestId = _source.requestRandomness();
         _pendingRequestId = uint40(requestId);
+        registry.openStakeSnapshot();
         emit RandomnessRequested(requestId);
     }
 
-    /// @inheritdoc ISequencerSelection
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev Makes the rotation draw: over the stake weights frozen at the request, excluding the sequencer whose
+     * turn it is now, seeded by `keccak256(randomness, requestId)` alone; and the hybrid method from the same seed.
+     */
     function fulfillRandomness(uint256 requestId, uint256 randomness) external {
         if (msg.sender != address(_source)) revert SelectionUnauthorizedRandomnessSource(msg.sender);
         if (requestId == 0 || requestId != _pendingRequestId) revert SelectionUnknownRandomnessRequest(requestId);
         _pendingRequestId = 0;
-        _randomnessFresh = true;
         _randomness = uint160(randomness); // the source's output is already uniform and unpredictable
         emit RandomnessFulfilled(requestId, randomness);
+
+        uint256 seed = uint256(keccak256(abi.encode(randomness, requestId)));
+        uint256 forId = registry.currentSequencerId();
+        uint256 drawnId = registry.drawByStake(seed, forId);
+        registry.closeStakeSnapshot();
+        uint256 w = _params.hybridWeights;
+        uint256 method = _pickMethod(
+            [uint256(uint16(w)), uint16(w >> 16), uint16(w >> 32), w >> 48],
+            uint256(keccak256(abi.encode(seed, "method")))
+        );
+        if (forId != 0) {
+            _draw = RotationDraw({
+                forId: uint32(forId),
+                drawnId: uint32(drawnId),
+                method: uint8(method),
+                requestId: uint40(requestId)
+            });
+        }
+        emit RotationDrawn(requestId, forId, drawnId, method);
     }
 
     // ────────────────────────────────────────── governance ───────────────────────────────────────────
@@ -343,7 +393,10 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     function setRandomnessSource(address source) external onlyRole(GOVERNANCE_ROLE) {
         if (source == address(0)) revert SelectionZeroAddress();
         _source = IRandomnessSource(source);
-        _pendingRequestId = 0;
+        if (_pendingRequestId != 0) {
+            _pendingRequestId = 0;
+            registry.closeStakeSnapshot();
+        }
         emit RandomnessSourceUpdated(source);
     }
 
@@ -419,10 +472,19 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         return address(_source);
     }
 
-    /// @notice The latest randomness, whether a rotation draw may still use it, and the pending request (0: none).
-    function randomnessState() external view returns (uint256 randomness, bool fresh, uint256 pendingRequestId) {
-        // randomness: the low 160 bits of the source's latest output
-        return (_randomness, _randomnessFresh, _pendingRequestId);
+    /// @notice The latest randomness (its low 160 bits) and the pending request (0: none).
+    function randomnessState() external view returns (uint256 randomness, uint256 pendingRequestId) {
+        return (_randomness, _pendingRequestId);
+    }
+
+    /// @notice The rotation draw waiting for the rotation that ends `forId`'s turn (`forId` 0: none).
+    function rotationDraw()
+        external
+        view
+        returns (uint256 forId, uint256 drawnId, uint256 method, uint256 requestId)
+    {
+        RotationDraw memory d = _draw;
+        return (d.forId, d.drawnId, d.method, d.requestId);
     }
 
     function getParameters() external view returns (Params memory p) {
@@ -438,66 +500,24 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     // ────────────────────────────────────────── internals ────────────────────────────────────────────
 
-    /// @dev Draws are rejection-sampled: a draw that hits the current sequencer is redrawn, and after
-    /// `REDRAWS` hits the current sequencer's range is cut out of the line exactly. Either way each other
-    /// sequencer is chosen with probability weight / (total − current weight), and the common case reads one
-    /// tree path instead of two.
-    function _rotationDraw(uint256 currentId) private returns (uint256 id) {
-        if (!_randomnessFresh) {
-            // Self-healing: ask for the next value now; this turn goes to round-robin.
-            _tryRequestRandomness();
-            return 0;
-        }
-        _randomnessFresh = false;
-        uint256 seed = _randomness;
-        uint256 nonce = _nonce;
-        _nonce = uint48(nonce + REDRAWS + 1);
-
-        for (uint256 i; i < REDRAWS; ++i) {
-            // 0: the draw landed on a stale sequencer (out of the set, awaiting pruning): draw again.
-            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, nonce + i))));
-            if (id != currentId && id != 0) return id;
-        }
-        uint256 total = registry.totalActiveWeight();
-        uint256 excluded = registry.weightOf(currentId);
-        if (total <= excluded) return 0; // the current sequencer is the only one with weight
-        uint256 point = uint256(keccak256(abi.encode(seed, nonce + REDRAWS))) % (total - excluded);
-        if (point >= registry.weightPrefix(currentId)) point += excluded;
-        return registry.sequencerAtWeight(point);
-    }
-
     /// @dev From the rotation path: a failing source (e.g. an unfunded Chainlink subscription) must never stop
     /// the registry from rotating, so its failure is swallowed here and only delays weighted draws.
     function _tryRequestRandomness() private {
         if (_pendingRequestId != 0 || address(_source) == address(0)) return;
         try _source.requestRandomness() returns (uint256 requestId) {
             _pendingRequestId = uint40(requestId);
+            registry.openStakeSnapshot();
             emit RandomnessRequested(requestId);
         } catch {
             emit RandomnessRequestFailed(address(_source));
         }
     }
 
-    /// @dev A stake-weighted draw from (randomness, entropy, nonce), drawn again past stale sequencers (the odds
-    /// between Active sequencers stay exact); 0 if none of `STALE_REDRAWS` draws lands on an Active sequencer.
-    function _weightedDraw(uint256 entropy) private returns (uint256 id) {
-        uint256 seed = _randomness;
+    /// @dev A stake-weighted draw from (latest randomness, entropy, nonce), for the public selection functions.
+    function _weightedDraw(uint256 entropy) private returns (uint256) {
         uint256 nonce = _nonce;
-        for (uint256 i; i < STALE_REDRAWS && id == 0; ++i) {
-            id = registry.sequencerAtWeight(uint256(keccak256(abi.encode(seed, entropy, nonce++))));
-        }
-        _nonce = uint48(nonce);
-    }
-
-    /// @dev The best performer, pruning stale sequencers (out of the set, still in the registry's performance
-    /// index) that rank above it. Not on the rotation path: there the registry prunes what this module names.
-    function _bestActivePerformer() private returns (uint256 id) {
-        for (uint256 i; i < REDRAWS; ++i) {
-            id = _bestPerformer(0);
-            if (id == 0 || registry.isActiveSequencer(_operatorOf(id))) return id;
-            registry.pruneSequencer(id);
-        }
-        return 0;
+        _nonce = uint48(nonce + 1);
+        return registry.drawByStake(uint256(keccak256(abi.encode(_randomness, entropy, nonce))), 0);
     }
 
     function _bestPerformer(uint256 excludedId) private view returns (uint256) {
@@ -507,10 +527,17 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     }
 
     /// @dev A method index drawn with probability weights[i] / Σ weights from (randomness, entropy, nonce).
-    function _drawMethod(uint256[4] memory weights, uint256 entropy) private returns (uint256 method) {
+    function _drawMethod(uint256[4] memory weights, uint256 entropy) private returns (uint256) {
+        uint256 nonce = _nonce;
+        _nonce = uint48(nonce + 1);
+        return _pickMethod(weights, uint256(keccak256(abi.encode(_randomness, entropy, nonce))));
+    }
+
+    /// @dev The method index in whose share of Σ weights `entropy` falls.
+    function _pickMethod(uint256[4] memory weights, uint256 entropy) private pure returns (uint256 method) {
         uint256 sum = weights[0] + weights[1] + weights[2] + weights[3];
         if (sum == 0) revert SelectionInvalidWeights();
-        uint256 point = uint256(keccak256(abi.encode(_randomness, entropy, _nonce++))) % sum;
+        uint256 point = entropy % sum;
         while (point >= weights[method]) point -= weights[method++];
     }
 

@@ -13,6 +13,7 @@ import {MaxTree} from "./libraries/MaxTree.sol";
 import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/RegistryStorage.sol";
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
+import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
@@ -41,13 +42,11 @@ abstract contract ProverReadableSequencerSet {
  * O(log n) stake-weighted draws, and their performance in a {MaxTree}. No state-changing path loops over
  * sequencers or delegators.
  *
- * Lazy removal after an equivocation report. A proven equivocation takes the sequencer out of the set at
- * once (status, count, prover view, turn), but leaves it in the list and both trees, "stale", so the report
- * costs the same at any set size. A stale sequencer is removed from the indexes ("pruned") by
- * {pruneSequencer} (anyone), by {claimReporterReward}, or by the first rotation that meets it. Until then the
- * indexes skip it: list walks step over it, a stake draw that lands on it returns 0 (draw again), and a
- * rotation whose module names it prunes it. Pruning also applies the ejection floor, which the report leaves to
- * it, and a stale sequencer must be pruned before it can be reinstated (by governance or a top-up).
+ * Evidence. Equivocation evidence is judged by the {IEquivocationModule} wired by governance: the registry passes
+ * it the accused's operator and duty period from its own records, and applies the verdict in the same
+ * transaction (suspension, which takes the sequencer out of the list and both trees, the slash, the reporter's
+ * reward). The reward is a share of what the slash takes from the operator's own stake, never of its delegators',
+ * so reporting one's own sequencer from another address never pays.
  */
 contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
@@ -79,16 +78,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @notice Wei per unit of selection weight (bonded stake is divided by it for the sum tree).
     uint256 public immutable WEIGHT_UNIT;
 
-    // EIP-712 domain of block commitments (decision 9): name "LP504 SequencerRegistry", version "1", chainId,
-    // this contract. Cached, and rebuilt if the chain id changes (a fork).
-    bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
-        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-    );
-    bytes32 private constant _NAME_HASH = keccak256("LP504 SequencerRegistry");
-    bytes32 private constant _VERSION_HASH = keccak256("1");
-    uint256 private immutable _CACHED_CHAIN_ID;
-    bytes32 private immutable _CACHED_DOMAIN_SEPARATOR;
-
     // ─────────────────────────────────────────── storage ─────────────────────────────────────────────
 
     RegistryParametersLib.Params private _params;
@@ -107,12 +96,12 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint40 private _lastRotation;
     uint32 private _head;
     uint32 private _activeCount;
-    uint32 private _staleCount; // sequencers in the list and trees that are no longer Active (see pruneSequencer)
     uint32 private _designatedNextId;
     uint32 private _totalSequencers;
     bool private _fallbackActive;
 
     ISelectionModule private _selectionModule;
+    IEquivocationModule private _equivocationModule;
     uint48 private _nextUnbondingId;
     uint256 private _insuranceFund;
     uint256 private _rewardsOutstanding;
@@ -131,8 +120,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     error RegistryInvalidInit();
 
     constructor(InitParams memory init) {
-        _CACHED_CHAIN_ID = block.chainid;
-        _CACHED_DOMAIN_SEPARATOR = _buildDomainSeparator();
         if (init.admin == address(0)) revert RegistryZeroAddress();
         if (init.slotDuration == 0 || init.weightUnit == 0) revert RegistryInvalidInit();
         GENESIS_TIME = block.timestamp;
@@ -169,7 +156,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         s.endpoint = endpoint;
         s.publicKey = publicKey;
         s.metadata = metadata;
-        s.reporterSlotLive = true;
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
         s.bondedStake = amount;
@@ -191,7 +177,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (status == SequencerStatus.Suspended) {
             uint256 until = uint256(s.suspendedAt) + _params.suspensionCooldown;
             if (block.timestamp < until) revert RegistrySuspensionCooldown(sequencerId, until);
-            if (_isStale(s)) revert RegistryNotPruned(sequencerId);
         }
         _deposit(sequencerId, s, msg.sender, msg.value);
         uint256 own = _ownBondedStake(sequencerId, s);
@@ -241,7 +226,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _setStatus(sequencerId, s, SequencerStatus.Exiting);
         uint256 shares = _positions[sequencerId][msg.sender].shares;
         uint256 requestId = _queueUnbonding(sequencerId, s, msg.sender, shares);
-        s.exitRequestId = requestId.toUint48();
+        s.exitRequestId = requestId.toUint40();
         emit ExitInitiated(sequencerId, requestId, _unbondings[requestId].releaseTime);
     }
 
@@ -347,9 +332,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 count = _activeCount;
         set = new address[](count);
         uint256 id = _head;
-        for (uint256 i; i < count; id = _sequencers[id].next) {
+        for (uint256 i; i < count; ++i) {
             Sequencer storage s = _sequencers[id];
-            if (s.status == SequencerStatus.Active) set[i++] = s.operator;
+            set[i] = s.operator;
+            id = s.next;
         }
     }
 
@@ -374,26 +360,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         } else {
             emit MisbehaviorReported(sequencerId, msg.sender, keccak256(evidence));
         }
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function claimReporterReward(uint256 sequencerId) external returns (uint256 amount) {
-        Sequencer storage s = _existing(sequencerId);
-        amount = s.reporterReward;
-        if (amount == 0 || s.reporter != msg.sender) revert RegistryNoReporterReward(sequencerId, msg.sender);
-        s.reporter = address(0);
-        s.reporterReward = 0;
-        _balances[msg.sender] += amount;
-        emit ReporterRewardClaimed(sequencerId, msg.sender, amount);
-        // The index work the report deferred is paid here, by the reporter, out of the reward.
-        if (_isStale(s)) _prune(sequencerId);
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function pruneSequencer(uint256 sequencerId) external {
-        Sequencer storage s = _existing(sequencerId);
-        if (!_isStale(s)) revert RegistryNotStale(sequencerId);
-        _prune(sequencerId);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -429,14 +395,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (status != SequencerStatus.Active && status != SequencerStatus.Inactive) {
             revert RegistryInvalidStatus(sequencerId, status);
         }
-        _suspend(sequencerId, s, false);
+        _suspend(sequencerId, s);
     }
 
     /// @inheritdoc ISequencerRegistry
     function reinstateSequencer(uint256 sequencerId) external onlyRole(GOVERNANCE_ROLE) {
         Sequencer storage s = _existing(sequencerId);
         if (s.status != SequencerStatus.Suspended) revert RegistryInvalidStatus(sequencerId, s.status);
-        if (_isStale(s)) revert RegistryNotPruned(sequencerId);
         bool enough = _ownBondedStake(sequencerId, s) >= _params.minStake;
         _setStatus(sequencerId, s, enough ? SequencerStatus.Active : SequencerStatus.Inactive);
     }
@@ -458,7 +423,14 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         }
         _selectionModule = ISelectionModule(module);
         _designatedNextId = 0; // a successor chosen by the old module is void
+        RegistryIndexLib.closeSnapshot(_weights); // and so is a snapshot it opened
         emit SelectionModuleUpdated(module);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function setEquivocationModule(address module) external onlyRole(GOVERNANCE_ROLE) {
+        _equivocationModule = IEquivocationModule(module);
+        emit EquivocationModuleUpdated(module);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -485,12 +457,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory info) {
         Sequencer storage s = _existing(sequencerId);
         uint256 ownBonded = _ownBondedStake(sequencerId, s);
-        uint256 ownExiting;
-        if (s.exitRequestId != 0) ownExiting = s.unbondingValue(_unbondings[s.exitRequestId].shares);
         info.operator = s.operator;
         info.endpoint = s.endpoint;
         info.publicKey = s.publicKey;
-        info.stake = ownBonded + ownExiting;
+        info.stake = _ownStake(sequencerId, s);
         info.delegatedStake = uint256(s.bondedStake) - ownBonded;
         info.status = s.status;
         info.activationBlock = s.activationBlock;
@@ -574,17 +544,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function staleSequencerCount() external view returns (uint256) {
-        return _staleCount;
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function reporterRewardOf(uint256 sequencerId) external view returns (address reporter, uint256 amount) {
-        Sequencer storage s = _sequencers[sequencerId];
-        return (s.reporter, s.reporterReward);
-    }
-
-    /// @inheritdoc ISequencerRegistry
     function currentSequencerId() external view returns (uint256) {
         return _currentId;
     }
@@ -606,31 +565,33 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function weightOf(uint256 sequencerId) external view returns (uint256) {
-        if (sequencerId == 0 || _sequencers[sequencerId].status != SequencerStatus.Active) return 0;
+        if (sequencerId == 0) return 0;
         return _weights.get(sequencerId - 1);
     }
 
     /// @inheritdoc ISequencerRegistry
-    function sequencerAtWeight(uint256 point) external view returns (uint256) {
-        (bool found, uint256 position) = _weights.draw(point);
-        if (!found || _sequencers[position + 1].status != SequencerStatus.Active) return 0;
-        return position + 1;
+    function drawByStake(uint256 seed, uint256 excludedId) external view returns (uint256) {
+        return RegistryIndexLib.draw(_weights, seed, excludedId);
     }
 
     /// @inheritdoc ISequencerRegistry
-    function weightPrefix(uint256 sequencerId) external view returns (uint256) {
-        if (sequencerId == 0) return 0;
-        return _weights.prefix(sequencerId - 1);
+    function openStakeSnapshot() external {
+        if (msg.sender != address(_selectionModule)) revert RegistryNotSelectionModule(msg.sender);
+        uint256 snapshotId = RegistryIndexLib.openSnapshot(_weights);
+        emit StakeSnapshotOpened(snapshotId);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function closeStakeSnapshot() external {
+        if (msg.sender != address(_selectionModule)) revert RegistryNotSelectionModule(msg.sender);
+        RegistryIndexLib.closeSnapshot(_weights);
     }
 
     /// @inheritdoc ISequencerRegistry
     function nextActiveSequencer(uint256 sequencerId) external view returns (uint256) {
         if (_activeCount == 0) return 0;
         uint256 id = sequencerId == 0 ? 0 : _sequencers[sequencerId].next;
-        if (id == 0) {
-            id = _head;
-        }
-        while (_sequencers[id].status != SequencerStatus.Active) id = _sequencers[id].next;
+        if (id == 0) id = _head;
         return id;
     }
 
@@ -658,18 +619,23 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function equivocationModule() external view returns (address) {
+        return address(_equivocationModule);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function currentSlot() public view returns (uint256) {
         return (block.timestamp - GENESIS_TIME) / SLOT_DURATION;
     }
 
     /// @inheritdoc ISequencerRegistry
     function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) public view returns (bytes32) {
-        return EquivocationLib.digest(_domainSeparatorV4(), sequencerId, slot, blockHash);
+        return EquivocationLib.digest(EquivocationLib.domainSeparator(address(this)), sequencerId, slot, blockHash);
     }
 
     /// @notice The EIP-712 domain separator of block commitments.
     function domainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
+        return EquivocationLib.domainSeparator(address(this));
     }
 
     /// @notice Whether `getActiveSequencer()` currently returns the L1 fallback.
@@ -812,6 +778,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         return s.bondedValue(_positions[sequencerId][s.operator].shares);
     }
 
+    /// @dev The operator's own stake: bonded, plus what its pending exit still holds (slashable until withdrawn).
+    function _ownStake(uint256 sequencerId, Sequencer storage s) private view returns (uint256 own) {
+        own = _ownBondedStake(sequencerId, s);
+        uint256 exitRequestId = s.exitRequestId;
+        if (exitRequestId != 0) own += s.unbondingValue(_unbondings[exitRequestId].shares);
+    }
+
     // ─────────────────────────────────────── internals: slashing ─────────────────────────────────────
 
     /// @dev Takes `amount` from the pool, pro rata between the bonded and unbonding parts. The caller routes
@@ -829,8 +802,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         emit SequencerSlashed(sequencerId, amount);
 
         SequencerStatus status = s.status;
-        // A stale sequencer meets the ejection floor when it is pruned.
-        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting || _isStale(s)) return;
+        if (status == SequencerStatus.Ejected || status == SequencerStatus.Exiting) return;
         uint256 own = _ownBondedStake(sequencerId, s);
         if (own < _params.ejectionStake) {
             _setStatus(sequencerId, s, SequencerStatus.Ejected);
@@ -842,46 +814,39 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     function _punishEquivocation(uint256 sequencerId, Sequencer storage s, bytes calldata evidence) private {
-        uint256 nowSlot = currentSlot();
-        uint256 slot = EquivocationLib.verify(
-            evidence,
+        IEquivocationModule module = _equivocationModule;
+        if (address(module) == address(0)) revert RegistryNoEquivocationModule();
+        uint256 slot = module.judge(
             sequencerId,
             s.operator,
-            _domainSeparatorV4(),
-            nowSlot,
+            s.dutyFromSlot,
+            s.dutyEndSlot,
+            currentSlot(),
             _params.evidenceWindowSlots,
-            s.punishedThroughSlot
+            evidence
         );
-        // One punishment per offence window: evidence for any slot up to now is covered by this one.
-        s.punishedThroughSlot = (nowSlot + 1).toUint40();
-        // Suspend before slashing, so the slash touches no index. The sequencer leaves the set at once but stays
-        // in the list and trees until pruned: the report costs the same at any set size.
         SequencerStatus status = s.status;
-        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s, true);
-        uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * _params.slashingBps) / BPS;
-        uint256 reward = (amount * _params.reporterRewardBps) / BPS;
+        if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
+        uint256 slashingBps = _params.slashingBps;
+        uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * slashingBps) / BPS;
+        // The reward is a share of what the slash takes from the operator's own stake (bonded and exiting), never of
+        // its delegators': an operator reporting itself from another address loses at least what it is paid.
+        uint256 ownSlashed = (_ownStake(sequencerId, s) * slashingBps) / BPS;
+        uint256 reward = (ownSlashed * _params.reporterRewardBps) / BPS;
         if (amount != 0) {
             _slash(sequencerId, s, amount);
             _insuranceFund += amount - reward;
-            if (reward != 0) {
-                // The sequencer's prepaid record takes the reward unless it holds an unclaimed one.
-                if (s.reporterReward == 0 && reward <= type(uint88).max) {
-                    s.reporter = msg.sender;
-                    s.reporterReward = uint88(reward);
-                } else {
-                    _balances[msg.sender] += reward;
-                }
-            }
+            _balances[msg.sender] += reward;
         }
         emit EquivocationProven(sequencerId, slot, msg.sender, amount, reward);
     }
 
-    /// @dev Suspends an Active or Inactive sequencer. `keepIndexed`: see {_leaveSet}.
-    function _suspend(uint256 sequencerId, Sequencer storage s, bool keepIndexed) private {
+    /// @dev Suspends an Active or Inactive sequencer.
+    function _suspend(uint256 sequencerId, Sequencer storage s) private {
         s.suspendedAt = uint40(block.timestamp);
         SequencerStatus old = s.status;
         s.status = SequencerStatus.Suspended;
-        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s, keepIndexed);
+        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s);
         emit SequencerStatusChanged(sequencerId, old, SequencerStatus.Suspended);
     }
 
@@ -891,7 +856,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         SequencerStatus old = s.status;
         if (old == newStatus) return;
         s.status = newStatus;
-        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s, false);
+        if (old == SequencerStatus.Active) _leaveSet(sequencerId, s);
         if (newStatus == SequencerStatus.Active) _joinSet(sequencerId, s);
         emit SequencerStatusChanged(sequencerId, old, newStatus);
     }
@@ -904,25 +869,23 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (head == 0) _head = uint32(sequencerId);
         _activeCount = uint32(count + 1);
         _isActiveOperator[s.operator] = true;
-        s.activationBlock = uint64(block.number);
+        s.activationBlock = uint48(block.number);
+        s.dutyFromSlot = uint40(currentSlot());
+        s.dutyEndSlot = type(uint40).max;
         _refreshWeight(sequencerId, s);
         _refreshPerformanceKey(sequencerId, s);
         if (_currentId == 0) _startTurn(sequencerId, s);
         _syncFallback();
     }
 
-    /// @dev Takes an Active sequencer out of the set. With `keepIndexed` it stays in the list and trees as a
-    /// stale entry (the equivocation report's path), otherwise it leaves them now.
-    function _leaveSet(uint256 sequencerId, Sequencer storage s, bool keepIndexed) private {
+    /// @dev Takes an Active sequencer out of the set: the list, both trees, the prover's view and its duty.
+    function _leaveSet(uint256 sequencerId, Sequencer storage s) private {
         uint256 count = _activeCount - 1;
         _activeCount = uint32(count);
         _isActiveOperator[s.operator] = false;
-        uint256 next = s.next;
-        if (keepIndexed) {
-            _staleCount += 1;
-        } else {
-            _unindex(sequencerId);
-        }
+        s.dutyEndSlot = uint40(currentSlot() + 1);
+        uint256 next = RegistryIndexLib.remove(_sequencers, _weights, _performance, sequencerId);
+        if (_head == sequencerId) _head = uint32(next);
         if (_designatedNextId == sequencerId) _designatedNextId = 0;
         if (_currentId == sequencerId) {
             // The active sequencer left mid-turn: its round-robin successor takes over at once.
@@ -932,7 +895,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
                 emit SequencerRotated(old, address(0));
             } else {
                 uint256 successor = _designatedNext();
-                if (successor == 0) successor = _firstActiveFrom(next);
+                if (successor == 0) successor = next;
                 _designatedNextId = 0;
                 Sequencer storage n = _sequencers[successor];
                 _startTurn(successor, n);
@@ -940,41 +903,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             }
         }
         _syncFallback();
-    }
-
-    /// @dev Removes a sequencer from the list and both trees.
-    function _unindex(uint256 sequencerId) private {
-        uint256 next = RegistryIndexLib.remove(_sequencers, _weights, _performance, sequencerId);
-        if (_head == sequencerId) _head = uint32(next);
-    }
-
-    function _isStale(Sequencer storage s) private view returns (bool) {
-        return s.next != 0 && s.status != SequencerStatus.Active;
-    }
-
-    /// @dev Removes a stale sequencer from the indexes and applies the ejection floor its report deferred.
-    function _prune(uint256 sequencerId) private {
-        _unindex(sequencerId);
-        _staleCount -= 1;
-        emit SequencerPruned(sequencerId);
-        Sequencer storage s = _sequencers[sequencerId];
-        if (s.status == SequencerStatus.Suspended && _ownBondedStake(sequencerId, s) < _params.ejectionStake) {
-            _setStatus(sequencerId, s, SequencerStatus.Ejected);
-        }
-    }
-
-    /// @dev The first Active sequencer from `id` on in rotation order (`id` itself if Active), pruning the stale
-    /// ones it steps over: each stale entry is stepped over once, so the walk's total cost is bounded by the
-    /// reports that created them. Requires an Active sequencer in the list.
-    function _firstActiveFrom(uint256 id) private returns (uint256) {
-        Sequencer storage n = _sequencers[id];
-        while (n.status != SequencerStatus.Active) {
-            uint256 following = n.next;
-            _prune(id);
-            id = following;
-            n = _sequencers[id];
-        }
-        return id;
     }
 
     function _refreshWeight(uint256 sequencerId, Sequencer storage s) private {
@@ -1004,7 +932,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function _startTurn(uint256 sequencerId, Sequencer storage s) private {
         _currentId = uint32(sequencerId);
         _lastRotation = uint40(block.timestamp);
-        s.lastActiveBlock = uint64(block.number);
+        s.lastActiveBlock = uint48(block.number);
     }
 
     function _handOver(uint256 nextId) private {
@@ -1031,15 +959,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         SelectionMode mode = _params.selectionMode;
         if (mode != SelectionMode.RoundRobin) {
             uint256 chosen = _selectionModule.nextSequencer(mode, current);
-            if (chosen != 0 && chosen != current) {
-                Sequencer storage c = _sequencers[chosen];
-                if (c.status == SequencerStatus.Active) return chosen;
-                // A stale sequencer (e.g. the performance index's best, reported since): pruned, so the next
-                // rotation's answer is right; this turn is round-robin's.
-                if (_isStale(c)) _prune(chosen);
-            }
+            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) return chosen;
         }
-        return _firstActiveFrom(current == 0 ? _head : _sequencers[current].next);
+        return current == 0 ? _head : _sequencers[current].next;
     }
 
     function _nextRotationTime() private view returns (uint256) {
@@ -1056,15 +978,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             _fallbackActive = fallbackNow;
             emit FallbackModeChanged(fallbackNow, _params.fallbackSequencer);
         }
-    }
-
-    function _domainSeparatorV4() private view returns (bytes32) {
-        if (block.chainid == _CACHED_CHAIN_ID) return _CACHED_DOMAIN_SEPARATOR;
-        return _buildDomainSeparator();
-    }
-
-    function _buildDomainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, address(this)));
     }
 
     // ─────────────────────────────────────── internals: access ───────────────────────────────────────

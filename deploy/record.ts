@@ -4,9 +4,9 @@ import path from "node:path";
 /** Every contract the suite deploys, by the name it has in a deployment record. */
 export const CONTRACT_NAMES = [
   "RegistryParametersLib",
-  "EquivocationLib",
   "RegistryIndexLib",
   "SequencerRegistry",
+  "EquivocationModule",
   "SelectionMechanisms",
   "VRFBeacon",
   "ChainlinkVRFAdapter",
@@ -34,7 +34,7 @@ export interface DeployedContract {
  * continue. Written after every step, so a failed run leaves a record the next run continues from.
  */
 export interface DeploymentRecord {
-  format: "lp504-deployment/1";
+  format: "lp504-deployment/2";
   chainId: number;
   network: string;
   deployer: string;
@@ -72,7 +72,13 @@ export function readDeployment(chainId: number | bigint, dir?: string): Deployme
   const file = deploymentPath(chainId, dir);
   if (!fs.existsSync(file)) return undefined;
   const record = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
-  if (record.format !== "lp504-deployment/1") throw new Error(`${file}: unknown format ${String(record.format)}`);
+  if (record.format !== "lp504-deployment/2") {
+    const hint =
+      record.format === "lp504-deployment/1"
+        ? " (format 1 predates the equivocation module: redeploy with `lp504 deploy --fresh`)"
+        : "";
+    throw new Error(`${file}: unknown format ${String(record.format)}${hint}`);
+  }
   if (BigInt(record.chainId) !== BigInt(chainId)) throw new Error(`${file} is for chain ${record.chainId}, not ${chainId}`);
   return record;
 }

@@ -3,7 +3,7 @@ import type { BaseContract, ContractTransactionResponse, Signer } from "ethers";
 import type {
   SequencerRegistry,
   RegistryParametersLib,
-  EquivocationLib,
+  EquivocationModule,
   RegistryIndexLib,
   SelectionMechanisms,
   VRFBeacon,
@@ -21,7 +21,8 @@ import { type ContractName, type DeploymentRecord, toJson } from "./record";
 export interface Suite {
   registry: SequencerRegistry;
   registryParametersLib: RegistryParametersLib;
-  equivocationLib: EquivocationLib;
+  /** Judges equivocation evidence for the registry. */
+  equivocationModule: EquivocationModule;
   registryIndexLib: RegistryIndexLib;
   selection: SelectionMechanisms;
   /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
@@ -87,7 +88,7 @@ export async function deploySuite(
     }
   }
   const record: DeploymentRecord = {
-    format: "lp504-deployment/1",
+    format: "lp504-deployment/2",
     chainId,
     network: options.network ?? hre.network.name,
     deployer: resume?.deployer ?? deployerAddress,
@@ -138,7 +139,6 @@ export async function deploySuite(
 
   // Linked libraries: they exist only to keep the registry under the 24 KiB contract size limit.
   const registryParametersLib = await contract<RegistryParametersLib>("RegistryParametersLib", []);
-  const equivocationLib = await contract<EquivocationLib>("EquivocationLib", []);
   const registryIndexLib = await contract<RegistryIndexLib>("RegistryIndexLib", []);
 
   const r = params.registry;
@@ -158,11 +158,12 @@ export async function deploySuite(
     ],
     {
       "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await address(registryParametersLib),
-      "contracts/libraries/EquivocationLib.sol:EquivocationLib": await address(equivocationLib),
       "contracts/libraries/RegistryIndexLib.sol:RegistryIndexLib": await address(registryIndexLib),
     },
   );
   const registryAddress = await address(registry);
+  const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
+  const equivocationModuleAddress = await address(equivocationModule);
 
   const sp = params.selection;
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
@@ -243,6 +244,11 @@ export async function deploySuite(
     `registry: selection module ${selectionAddress}`,
     async () => same(await registry.selectionModule(), selectionAddress),
     () => registry.setSelectionModule(selectionAddress),
+  );
+  await step(
+    `registry: equivocation module ${equivocationModuleAddress}`,
+    async () => same(await registry.equivocationModule(), equivocationModuleAddress),
+    () => registry.setEquivocationModule(equivocationModuleAddress),
   );
   const mode = BigInt(r.config.selectionMode);
   await step(
@@ -332,7 +338,7 @@ export async function deploySuite(
   return {
     registry,
     registryParametersLib,
-    equivocationLib,
+    equivocationModule,
     registryIndexLib,
     selection,
     beacon,

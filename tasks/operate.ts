@@ -109,15 +109,11 @@ lp504
   .task("withdraw", "Withdraws the --from account's balance (or an unbonding request, or a pool's rewards)")
   .addOptionalParam("request", "Unbonding request id to withdraw")
   .addOptionalParam("rewards", "Sequencer id whose pool rewards to claim first")
-  .addOptionalParam("reported", "Sequencer id whose equivocation-report reward to claim first (prunes it)")
   .addOptionalParam("from", FROM)
-  .setAction(async (a: { request?: string; rewards?: string; reported?: string; from?: string }, hre) =>
+  .setAction(async (a: { request?: string; rewards?: string; from?: string }, hre) =>
     operate(hre, "withdraw", a.from, async ({ registry }, signer) => {
       if (a.request !== undefined) return sent(`unbonding request ${a.request} withdrawn`, registry.withdrawUnbonding(a.request));
       if (a.rewards !== undefined) await sent(`rewards of #${a.rewards} claimed`, registry.claimRewards(a.rewards));
-      if (a.reported !== undefined) {
-        await sent(`reporter reward for #${a.reported} claimed`, registry.claimReporterReward(a.reported));
-      }
       const balance = await registry.withdrawableBalance(await signer.getAddress());
       await sent(`withdrew ${fmtLux(balance)}`, registry.withdraw());
     }),
@@ -246,25 +242,13 @@ lp504
         return false;
       }
       console.log(`equivocation proven: #${a.id} slashed and suspended`);
-      const [reporter, reward] = await registry.reporterRewardOf(a.id);
-      const mine = reporter.toLowerCase() === (await signer.getAddress()).toLowerCase();
+      const proven = receipt.logs
+        .map((l) => registry.interface.parseLog(l))
+        .find((l) => l?.name === "EquivocationProven");
       console.log(
-        mine
-          ? `reporter reward: ${fmtLux(reward)} (claim and withdraw with \`lp504 withdraw --reported ${a.id}\`)`
-          : `reporter reward credited: balance ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (\`lp504 withdraw\`)`,
+        `reporter reward ${fmtLux(proven!.args.reporterReward)} credited: balance ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (\`lp504 withdraw\`)`,
       );
       return true;
-    }),
-  );
-
-lp504
-  .task("prune", "Removes a reported (stale) sequencer from the rotation list and selection trees; anyone may")
-  .addParam("id", "Sequencer id")
-  .addOptionalParam("from", FROM)
-  .setAction(async (a: { id: string; from?: string }, hre) =>
-    operate(hre, "pruneSequencer", a.from, async ({ registry }) => {
-      await sent(`#${a.id} pruned`, registry.pruneSequencer(a.id));
-      console.log(`status: ${SequencerStatus[Number((await registry.getSequencer(a.id)).status)]}`);
     }),
   );
 

@@ -133,7 +133,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
     it("records addresses, blocks, constructor arguments and compiler settings", async () => {
       const suite = await deploySuite(hre, paramsFromJson(loadFile("hardhat")), undefined, { save: (r) => writeDeployment(r) });
       const record = readDeployment(31337)!;
-      expect(record.format).to.equal("lp504-deployment/1");
+      expect(record.format).to.equal("lp504-deployment/2");
       expect(record.compiler.version).to.equal("0.8.28");
       expect(record.compiler.longVersion).to.match(/^0\.8\.28\+commit\.[0-9a-f]+$/);
       expect((record.compiler.settings as { evmVersion: string }).evmVersion).to.equal("shanghai");

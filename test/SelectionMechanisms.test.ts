@@ -63,10 +63,14 @@ describe("SelectionMechanisms", () => {
       for (let i = 0; i < 25; i++) {
         await deliverRandomness(f);
         const before = await f.registry.currentSequencerId();
+        // The draw was made when the randomness arrived, for this turn; the rotation applies it.
+        const draw = await f.selection.rotationDraw();
+        expect(draw.forId).to.equal(before);
+        expect(draw.drawnId).to.not.equal(before);
         await time.increase((await f.registry.getConfig()).rotationPeriod);
         await expect(f.registry.rotateSequencer()).to.emit(f.registry, "SequencerRotated");
-        expect(await f.registry.currentSequencerId()).to.not.equal(before);
-        expect((await f.selection.randomnessState()).fresh).to.equal(false); // the draw consumed it
+        expect(await f.registry.currentSequencerId()).to.equal(draw.drawnId);
+        expect((await f.selection.rotationDraw()).forId).to.equal(0n); // consumed
       }
     });
 
@@ -359,14 +363,18 @@ describe("SelectionMechanisms", () => {
       await f.registry.connect(f.governanceSigner).grantRole(await f.registry.MONITOR_ROLE(), f.governance);
       await f.registry.connect(f.governanceSigner).updatePerformance(5, 9999);
       await setMode(f, SelectionMode.Hybrid);
+      // The method is drawn with the randomness, so a turn without a draw is round-robin's.
       await gov.setHybridWeights([0, 0, 0, 1]); // performance only
+      expect(await rotate(f)).to.equal(2n);
+      await deliverRandomness(f);
+      expect((await f.selection.rotationDraw()).method).to.equal(3n);
       expect(await rotate(f)).to.equal(5n);
       await gov.setHybridWeights([0, 1, 0, 0]); // weighted random only
       await deliverRandomness(f);
-      await time.increase(3600);
-      await f.registry.rotateSequencer();
-      expect((await f.selection.randomnessState()).fresh).to.equal(false); // a weighted draw consumed it
-      expect(await f.registry.currentSequencerId()).to.not.equal(5n);
+      const draw = await f.selection.rotationDraw();
+      expect([draw.forId, draw.method]).to.deep.equal([5n, 1n]);
+      expect(await rotate(f)).to.equal(draw.drawnId);
+      expect(draw.drawnId).to.not.equal(5n);
       await expect(gov.setHybridWeights([0, 0, 0, 0])).to.be.revertedWithCustomError(f.selection, "SelectionInvalidWeights");
     });
 
@@ -391,11 +399,15 @@ describe("SelectionMechanisms", () => {
       const proof = proveVRF(f.keys.get(1n)!.sk, seed);
       const { output } = await commitRound(f.beacon!, f.signerOf.get(1n)!, f.keys.get(1n)!);
       const state = await f.selection.randomnessState();
-      expect(state.randomness).to.equal(output & LOW160); // draws are seeded with the output's low 160 bits
-      expect(state.fresh).to.equal(true);
+      expect(state.randomness).to.equal(output & LOW160); // the public draws are seeded with the low 160 bits
+      expect((await f.selection.rotationDraw()).forId).to.equal(1n); // the rotation draw is made for this turn
       expect(proof.gamma.length).to.equal(2);
-      // The next round belongs to the next sequencer, with a seed chained from this output.
-      await f.selection.requestRandomness();
+      // While that draw waits for its rotation nobody can ask for another (its committer would keep the better).
+      await expect(f.selection.requestRandomness()).to.be.revertedWithCustomError(f.selection, "SelectionDrawReady").withArgs(1n);
+      // The rotation consumes it and requests the next round: the next sequencer's, with a seed chained from this output.
+      await f.registry.connect(f.governanceSigner).setParameter(4, SelectionMode.WeightedRandom);
+      await time.increase(3600);
+      await f.registry.rotateSequencer();
       expect((await f.beacon!.roundState())[1]).to.equal(2n);
       expect(await f.beacon!.currentSeed()).to.equal(
         BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))),
@@ -421,7 +433,7 @@ describe("SelectionMechanisms", () => {
       await expect(f.beacon!.connect(f.signerOf.get(2n)!).commitVRF(proofTuple(proveVRF(f.keys.get(2n)!.sk, seed))))
         .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
         .withArgs(1n);
-      expect((await f.selection.randomnessState()).fresh).to.equal(false);
+      expect((await f.selection.rotationDraw()).forId).to.equal(0n);
       // Any account may relay the committer's valid proof: only its key could have produced it.
       await f.beacon!.connect(f.accounts[30]).commitVRF(good);
       // The same proof again: no open round; and for the next round its seed is wrong.
@@ -439,7 +451,7 @@ describe("SelectionMechanisms", () => {
       expect(await f.beacon!.missedRounds(1)).to.equal(1n);
       expect((await f.beacon!.roundState())[1]).to.equal(2n);
       await commitRound(f.beacon!, f.signerOf.get(2n)!, f.keys.get(2n)!);
-      expect((await f.selection.randomnessState()).fresh).to.equal(true);
+      expect((await f.selection.rotationDraw()).forId).to.equal(1n);
     });
 
     it("should bind keys to operators and reject points off the curve", async () => {
@@ -506,11 +518,13 @@ describe("SelectionMechanisms", () => {
       expect(word).to.not.equal(0n);
       await expect(adapter.relay(requestId)).to.emit(f.selection, "RandomnessFulfilled").withArgs(requestId, word);
       await expect(adapter.relay(requestId)).to.be.revertedWithCustomError(adapter, "AdapterUnknownRequest");
-      expect(await f.selection.randomnessState()).to.deep.equal([word & LOW160, true, 0n]);
+      expect(await f.selection.randomnessState()).to.deep.equal([word & LOW160, 0n]);
+      const draw = await f.selection.rotationDraw();
+      expect(draw.forId).to.equal(1n);
 
       await time.increase(3600);
       await f.registry.rotateSequencer();
-      expect((await f.selection.randomnessState()).fresh).to.equal(false); // the Chainlink word drove the draw
+      expect(await f.registry.currentSequencerId()).to.equal(draw.drawnId); // the Chainlink word drove the draw
       await expect(adapter.requestRandomness()).to.be.revertedWithCustomError(adapter, "AdapterNotConsumer");
     });
   });

@@ -20,7 +20,6 @@ describe("SequencerRegistry: edge cases", () => {
     const factory = await ethers.getContractFactory("SequencerRegistry", {
       libraries: {
         "contracts/libraries/RegistryParametersLib.sol:RegistryParametersLib": await suite.registryParametersLib.getAddress(),
-        "contracts/libraries/EquivocationLib.sol:EquivocationLib": await suite.equivocationLib.getAddress(),
         "contracts/libraries/RegistryIndexLib.sol:RegistryIndexLib": await suite.registryIndexLib.getAddress(),
       },
     });
@@ -39,15 +38,15 @@ describe("SequencerRegistry: edge cases", () => {
     const f = await deployRegistryFixture();
     expect(await f.registry.nextActiveSequencer(0)).to.equal(0n);
     expect(await f.registry.bestPerformer(0)).to.deep.equal([0n, 0n]);
-    expect(await f.registry.sequencerAtWeight(0)).to.equal(0n);
-    expect(await f.registry.weightPrefix(0)).to.equal(0n);
+    expect(await f.registry.drawByStake(0, 0)).to.equal(0n);
     expect(await f.registry.weightOf(0)).to.equal(0n);
     await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: E(1000) });
     await f.registry.connect(f.accounts[1]).registerSequencer("enode://b", "0x02", "0x", { value: E(1) }); // Inactive
     expect(await f.registry.nextActiveSequencer(0)).to.equal(1n); // the head
     expect(await f.registry.nextActiveSequencer(2)).to.equal(1n); // not Active: the head
-    // A point is taken modulo the total weight: the total itself wraps to the first sequencer.
-    expect(await f.registry.sequencerAtWeight(await f.registry.totalActiveWeight())).to.equal(1n);
+    // The only sequencer with weight: every draw names it, and excluding it leaves nobody.
+    expect(await f.registry.drawByStake(ethers.MaxUint256, 0)).to.equal(1n);
+    expect(await f.registry.drawByStake(12345, 1)).to.equal(0n);
   });
 
   it("names the best performer other than any excluded id, as a brute-force search over the scores would", async () => {
@@ -111,17 +110,15 @@ describe("SequencerRegistry: edge cases", () => {
 
   it("with a 1 bp slash on a tiny pool, a proven equivocation still suspends when the slash rounds to zero", async () => {
     const f = await deployRegistryFixture(
-      suiteParams({ registry: { config: { slashingPercentage: 1n, minStake: E(1) }, parameters: { ejectionStake: E(1) } } }),
+      suiteParams({ registry: { config: { slashingPercentage: 1n, minStake: 9_999n }, parameters: { ejectionStake: 1n } } }),
     );
-    await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: E(1) });
-    await f.registry.connect(f.accounts[1]).registerSequencer("enode://b", "0x02", "0x", { value: E(1) });
-    await f.registry.connect(f.accounts[0]).initiateExit(1); // own stake moves to the unbonding part
-    await time.increase(8 * 86400);
-    await f.registry.connect(f.accounts[0]).completeExit(1); // the pool is empty now
+    await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: 9_999n });
+    await f.registry.connect(f.accounts[1]).registerSequencer("enode://b", "0x02", "0x", { value: 9_999n });
     const proof = await equivocationProof(f, f.accounts[0], 1n);
     await expect(f.registry.connect(f.accounts[9]).reportMisbehavior(1, proof))
       .to.emit(f.registry, "EquivocationProven")
       .withArgs(1n, anySlot(), f.accounts[9].address, 0n, 0n);
+    expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Suspended);
     expect(await f.registry.withdrawableBalance(f.accounts[9].address)).to.equal(0n);
   });
 

@@ -37,7 +37,7 @@ describe("SequencerRegistry: performance and slashing", () => {
   });
 
   describe("reportMisbehavior with an equivocation proof (decision 9)", () => {
-    it("should slash slashingPercentage, reserve the reporter's reward, fund insurance and suspend", async () => {
+    it("should slash slashingPercentage, credit the reporter's reward, fund insurance and suspend", async () => {
       const f = await loadFixture(twoSequencers);
       const reporter = f.accounts[7];
       const slot = await f.registry.currentSlot();
@@ -56,26 +56,17 @@ describe("SequencerRegistry: performance and slashing", () => {
       const info = await f.registry.getSequencer(1);
       expect(info.stake).to.equal(STAKE_100K - slashed);
       expect(info.status).to.equal(SequencerStatus.Suspended);
-      // The reward waits in the sequencer's prepaid record until the reporter claims it.
-      expect(await f.registry.reporterRewardOf(1)).to.deep.equal([reporter.address, reward]);
-      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(0n);
+      // The reward (here the whole pool is the operator's own) is the reporter's to withdraw.
+      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(reward);
       expect(await f.registry.insuranceFund()).to.equal(slashed - reward);
       expect(await f.registry.getSequencerSet()).to.deep.equal([f.accounts[1].address]);
       expect(await f.registry.isActiveSequencer(f.accounts[0].address)).to.equal(false);
       expect(await f.registry.activeSequencerCount()).to.equal(1n);
-      // Out of the set at once, still in the indexes (stale) until pruned.
-      expect(await f.registry.staleSequencerCount()).to.equal(1n);
+      // Out of the list and both trees in the same transaction.
       expect(await f.registry.weightOf(1)).to.equal(0n);
-
-      await expect(f.registry.connect(reporter).claimReporterReward(1))
-        .to.emit(f.registry, "ReporterRewardClaimed")
-        .withArgs(1n, reporter.address, reward)
-        .and.to.emit(f.registry, "SequencerPruned")
-        .withArgs(1n);
-      expect(await f.registry.withdrawableBalance(reporter.address)).to.equal(reward);
-      expect(await f.registry.reporterRewardOf(1)).to.deep.equal([ethers.ZeroAddress, 0n]);
-      expect(await f.registry.staleSequencerCount()).to.equal(0n);
       expect(await f.registry.totalActiveWeight()).to.equal(await f.registry.weightOf(2));
+      expect(await f.registry.nextActiveSequencer(2)).to.equal(2n);
+      expect(await f.equivocationModule.punishedThroughSlot(1)).to.equal((await f.registry.currentSlot()) + 1n);
     });
 
     it("should reject a replay, and any evidence for the slots the punishment covered", async () => {
@@ -92,11 +83,6 @@ describe("SequencerRegistry: performance and slashing", () => {
       await expect(f.registry.reportMisbehavior(1, other)).to.be.revertedWithCustomError(f.registry, "RegistryEquivocationAlreadySlashed");
       expect(await snapshotState(f, [1n, 2n])).to.equal(before);
 
-      // A reported sequencer is pruned (anyone may) before it can be reinstated.
-      await expect(f.registry.connect(f.governanceSigner).reinstateSequencer(1))
-        .to.be.revertedWithCustomError(f.registry, "RegistryNotPruned")
-        .withArgs(1n);
-      await f.registry.connect(f.accounts[9]).pruneSequencer(1);
       // After reinstatement a new equivocation, in a later slot, is punished again.
       await f.registry.connect(f.governanceSigner).reinstateSequencer(1);
       await time.increase(120);

@@ -165,9 +165,9 @@ interface ISequencerRegistry {
     event FallbackSequencerUpdated(address indexed fallbackSequencer);
     event SelectionModuleUpdated(address indexed module);
     event InsuranceFunded(address indexed from, uint256 amount);
-    /// @notice A stale sequencer (out of the set after an equivocation report) left the list and trees.
-    event SequencerPruned(uint256 indexed sequencerId);
-    event ReporterRewardClaimed(uint256 indexed sequencerId, address indexed reporter, uint256 amount);
+    event EquivocationModuleUpdated(address indexed module);
+    /// @notice The selection module froze the stake weights for its next draw.
+    event StakeSnapshotOpened(uint256 indexed snapshotId);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
 
@@ -207,9 +207,13 @@ interface ISequencerRegistry {
     error RegistryZeroAddress();
     error RegistryFieldTooLong(bytes32 field, uint256 length, uint256 maxLength);
     error RegistryStakeWeightOverflow(uint256 sequencerId);
-    error RegistryNoReporterReward(uint256 sequencerId, address caller);
-    error RegistryNotStale(uint256 sequencerId);
-    error RegistryNotPruned(uint256 sequencerId);
+    /// @notice Equivocation evidence for a slot outside the sequencer's last period in the Active set
+    /// (`[dutyFromSlot, dutyEndSlot)`): it did not hold the duty it is accused of breaking.
+    error RegistryEvidenceOutsideDuty(uint256 sequencerId, uint256 slot, uint256 dutyFromSlot, uint256 dutyEndSlot);
+    /// @notice Equivocation evidence arrived while no equivocation module is wired.
+    error RegistryNoEquivocationModule();
+    /// @notice Only the selection module may open or close a stake snapshot.
+    error RegistryNotSelectionModule(address caller);
 
     // ──────────────────────────────────── registration and staking ───────────────────────────────────
 
@@ -300,27 +304,16 @@ interface ISequencerRegistry {
     /**
      * @notice Reports misbehavior. Evidence that is exactly the ABI encoding of
      * `(uint256 slot, bytes32 blockHashA, bytes sigA, bytes32 blockHashB, bytes sigB)` with 65-byte
-     * signatures is an equivocation proof: it must show two EIP-712 `BlockCommitment`s signed by the
-     * operator for the same slot with different block hashes, for a slot that has started and is within the
-     * evidence window. A valid proof
-     * slashes `slashingPercentage` of the pool, reserves `reporterRewardBps` of the slash for the reporter
-     * ({claimReporterReward}) and suspends the sequencer; one proof per offence window (evidence for a slot at
-     * or before the last punished one is rejected). Any other evidence is only recorded (event) for governance.
-     * The sequencer leaves the set at once but stays in the selection indexes, stale, until pruned, so a
-     * report costs the same at any set size.
+     * signatures is an equivocation proof, judged by the {equivocationModule}: two EIP-712 `BlockCommitment`s
+     * signed by the operator for the same slot with different block hashes, for a slot that has started, is
+     * within the evidence window, lies in the sequencer's last period in the Active set (its duty), and is not
+     * covered by an earlier punishment (one punishment covers every slot up to the one it was reported in).
+     * A valid proof suspends the sequencer (it leaves the set, the rotation list and both selection trees at
+     * once), slashes `slashingPercentage` of the pool (bonded and unbonding, pro rata) and credits the reporter's
+     * withdrawable balance with `reporterRewardBps` of what the slash took from the operator's own stake (not of
+     * its delegators'; the rest goes to insurance). Any other evidence is only recorded (event) for governance.
      */
     function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external;
-
-    /// @notice Moves the reward of the caller's equivocation report on `sequencerId` to the caller's
-    /// withdrawable balance, and prunes the sequencer from the indexes if it is still stale. (A reward that found
-    /// the sequencer's record holding an unclaimed one was credited to the withdrawable balance directly.)
-    function claimReporterReward(uint256 sequencerId) external returns (uint256 amount);
-
-    /// @notice Anyone: removes a stale sequencer (no longer Active, still in the rotation list and trees after
-    /// an equivocation report) from the list and trees, and ejects it if it is Suspended with its own stake below
-    /// `ejectionStake` (the report leaves that check to the pruning). Rotations prune the stale sequencers they
-    /// meet too. A stale sequencer must be pruned before it can be reinstated.
-    function pruneSequencer(uint256 sequencerId) external;
 
     /// @notice Slasher role: slashes `amount` from the pool (bonded and unbonding, pro rata) to insurance.
     function slash(uint256 sequencerId, uint256 amount) external;
@@ -345,6 +338,9 @@ interface ISequencerRegistry {
     /// @notice Governance role: sets the selection module used by every mode but round-robin (0 to remove it,
     /// only while the mode is round-robin).
     function setSelectionModule(address module) external;
+
+    /// @notice Governance role: sets the module that judges equivocation evidence ({IEquivocationModule}).
+    function setEquivocationModule(address module) external;
 
     /// @notice Anyone adds `msg.value` to the insurance fund (auction proceeds, donations).
     function fundInsurance() external payable;
@@ -383,32 +379,33 @@ interface ISequencerRegistry {
 
     function activeSequencerCount() external view returns (uint256);
 
-    /// @notice Sequencers out of the set but still in the rotation list and trees, awaiting {pruneSequencer}.
-    function staleSequencerCount() external view returns (uint256);
-
-    /// @notice The reporter owed the unclaimed equivocation reward held in `sequencerId`'s record, and its amount.
-    function reporterRewardOf(uint256 sequencerId) external view returns (address reporter, uint256 amount);
-
     function currentSequencerId() external view returns (uint256);
 
     function lastRotationTime() external view returns (uint256);
 
     function totalSequencers() external view returns (uint256);
 
-    /// @notice Sum of the weights in the stake index (bonded stake in weight units): the Active sequencers'
-    /// plus, until pruned, the weight stale sequencers had when they left the set.
+    /// @notice Sum of the Active sequencers' weights in the stake index (bonded stake in weight units).
     function totalActiveWeight() external view returns (uint256);
 
     /// @notice Selection weight of a sequencer: bonded stake / `WEIGHT_UNIT` when Active, else 0.
     function weightOf(uint256 sequencerId) external view returns (uint256);
 
-    /// @notice The sequencer whose cumulative weight range in the stake index contains
-    /// `point % totalActiveWeight()`, so a uniform 256-bit `point` draws by stake; 0 if the index is empty or
-    /// the point falls in a stale sequencer's range (draw again: the odds between Active sequencers are exact).
-    function sequencerAtWeight(uint256 point) external view returns (uint256 sequencerId);
+    /**
+     * @notice A stake-weighted draw: the sequencer whose range of the stake index contains a point derived from
+     * `seed`, each sequencer other than `excludedId` (0: none) drawn with probability weight / (total − weight of
+     * `excludedId`); 0 if no other sequencer has weight. While the selection module holds a stake snapshot open
+     * ({openStakeSnapshot}), the draw reads the weights frozen at its opening, not the current ones.
+     */
+    function drawByStake(uint256 seed, uint256 excludedId) external view returns (uint256 sequencerId);
 
-    /// @notice Sum of the stake index's weights at positions before `sequencerId`'s (stale ones included).
-    function weightPrefix(uint256 sequencerId) external view returns (uint256);
+    /// @notice Selection module only: freezes the stake weights {drawByStake} reads until {closeStakeSnapshot}.
+    /// The module opens it in the transaction that requests randomness, so a draw's weights are fixed before its
+    /// randomness exists.
+    function openStakeSnapshot() external;
+
+    /// @notice Selection module only: ends the stake snapshot; draws read current weights again.
+    function closeStakeSnapshot() external;
 
     /// @notice The Active sequencer after `sequencerId` in rotation order (the first one if `sequencerId` is
     /// not in the rotation list), 0 if the set is empty.
@@ -427,6 +424,9 @@ interface ISequencerRegistry {
 
     /// @notice The selection module (0 if none).
     function selectionModule() external view returns (address);
+
+    /// @notice The equivocation module (0 if none).
+    function equivocationModule() external view returns (address);
 
     /// @notice Start of slot 0 of the registry's slot clock.
     function GENESIS_TIME() external view returns (uint256);

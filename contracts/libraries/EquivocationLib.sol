@@ -9,13 +9,17 @@ import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
  * @title EquivocationLib
  * @notice Checks an equivocation proof (DESIGN.md decision 9): two EIP-712 `BlockCommitment`s signed by the
  * same operator for the same sequencer and slot, with different block hashes.
- * @dev Deployed separately and linked (`verify` is `external`) only to keep {SequencerRegistry} under the
- * 24 KiB contract size limit. Pure: the registry passes its domain separator and applies the slot window.
+ * @dev Internal: {EquivocationModule} verifies evidence with it; the registry only builds digests for its view.
  */
 library EquivocationLib {
     bytes32 internal constant BLOCK_COMMITMENT_TYPEHASH = keccak256(
         "BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)"
     );
+    bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    bytes32 private constant _NAME_HASH = keccak256("LP504 SequencerRegistry");
+    bytes32 private constant _VERSION_HASH = keccak256("1");
 
     /// @dev Length of the canonical ABI encoding of `(uint256, bytes32, bytes, bytes32, bytes)` with two
     /// 65-byte signatures: five head words, then for each signature a length word and three data words.
@@ -33,33 +37,35 @@ library EquivocationLib {
     }
 
     function digest(
-        bytes32 domainSeparator,
+        bytes32 domain,
         uint256 sequencerId,
         uint256 slot,
         bytes32 blockHash
     ) internal pure returns (bytes32) {
         return
             MessageHashUtils.toTypedDataHash(
-                domainSeparator,
+                domain,
                 keccak256(abi.encode(BLOCK_COMMITMENT_TYPEHASH, sequencerId, slot, blockHash))
             );
     }
 
+    /// @notice The EIP-712 domain of block commitments: name "LP504 SequencerRegistry", version "1", this chain,
+    /// verifying contract `registry`. Computed per call (a few hundred gas), so it is right on a fork too.
+    function domainSeparator(address registry) internal view returns (bytes32) {
+        return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, registry));
+    }
+
     /**
-     * @notice Returns the proof's slot if both commitments are signed by `operator` and differ, and the slot has
-     * started (`≤ nowSlot`), is within the last `windowSlots` and is not covered by the last punishment (`≥
-     * punishedThroughSlot`). Reverts with the registry's error naming the failed check otherwise. Digests, never
-     * signature bytes, decide (malleability).
+     * @notice Returns the proof's slot if both commitments are signed by `operator` and differ; reverts with the
+     * registry's `RegistryInvalidEquivocationProof` otherwise. Digests, never signature bytes, decide
+     * (malleability). Requires {isCanonical} evidence.
      */
     function verify(
         bytes calldata evidence,
         uint256 sequencerId,
         address operator,
-        bytes32 domainSeparator,
-        uint256 nowSlot,
-        uint256 windowSlots,
-        uint256 punishedThroughSlot
-    ) external pure returns (uint256 slot) {
+        bytes32 domain
+    ) internal pure returns (uint256 slot) {
         bytes32 hashA;
         bytes32 hashB;
         bytes memory sigA;
@@ -67,14 +73,9 @@ library EquivocationLib {
         (slot, hashA, sigA, hashB, sigB) = abi.decode(evidence, (uint256, bytes32, bytes, bytes32, bytes));
         if (
             hashA == hashB ||
-            !_signedBy(operator, digest(domainSeparator, sequencerId, slot, hashA), sigA) ||
-            !_signedBy(operator, digest(domainSeparator, sequencerId, slot, hashB), sigB)
+            !_signedBy(operator, digest(domain, sequencerId, slot, hashA), sigA) ||
+            !_signedBy(operator, digest(domain, sequencerId, slot, hashB), sigB)
         ) revert ISequencerRegistry.RegistryInvalidEquivocationProof(sequencerId);
-        uint256 oldest = nowSlot > windowSlots ? nowSlot - windowSlots : 0;
-        if (slot < oldest) revert ISequencerRegistry.RegistryEvidenceExpired(slot, oldest);
-        // A future slot would let a sequencer buy immunity: one punishment covering every slot up to it.
-        if (slot > nowSlot) revert ISequencerRegistry.RegistryEvidenceNotYetValid(slot, nowSlot);
-        if (slot < punishedThroughSlot) revert ISequencerRegistry.RegistryEquivocationAlreadySlashed(sequencerId, slot);
     }
 
     function _signedBy(address signer, bytes32 hash, bytes memory signature) private pure returns (bool) {

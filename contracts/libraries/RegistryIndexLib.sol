@@ -9,10 +9,8 @@ import {Sequencer} from "./RegistryStorage.sol";
  * @title RegistryIndexLib
  * @notice The writes to {SequencerRegistry}'s selection indexes (its stake sum tree and performance max tree)
  * and removals from its rotation list,
- * linked rather than inlined so the registry stays under 24 KiB. The stake-weighted draw stays inlined in the
- * registry: it is on every weighted rotation's path and the spec's draw target is tight, and a linked call costs a
- * cold account access (2.6k gas) that writes amortize and reads would not; the best-performer query is
- * linked too (a performance rotation pays that 2.6k, well inside its target).
+ * linked rather than inlined so the registry stays under 24 KiB; the stake draw and the best-performer query too
+ * (a linked call costs a cold account access, 2.6k gas, well inside their targets).
  */
 library RegistryIndexLib {
     using StakeSumTree for StakeSumTree.Tree;
@@ -24,6 +22,26 @@ library RegistryIndexLib {
     /// @notice Sets the stake-index weight at `position`.
     function setWeight(StakeSumTree.Tree storage weights, uint256 position, uint256 weight) external {
         weights.set(position, weight);
+    }
+
+    /// @notice A stake-weighted draw over the open snapshot (current weights if none), excluding `excludedId`
+    /// (0: none); 0 if no other sequencer has weight.
+    function draw(StakeSumTree.Tree storage weights, uint256 seed, uint256 excludedId) external view returns (uint256) {
+        (bool found, uint256 position) = weights.drawSnapshot(
+            seed,
+            excludedId == 0 ? type(uint256).max : excludedId - 1
+        );
+        return found ? position + 1 : 0;
+    }
+
+    /// @notice Freezes the stake index's weights for {draw} (copy-on-write).
+    function openSnapshot(StakeSumTree.Tree storage weights) external returns (uint256) {
+        return weights.openSnapshot();
+    }
+
+    /// @notice Ends the open snapshot.
+    function closeSnapshot(StakeSumTree.Tree storage weights) external {
+        weights.closeSnapshot();
     }
 
     /// @notice Sets the performance-index entry at `position`, ranked by `key`.

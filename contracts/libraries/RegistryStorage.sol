@@ -25,21 +25,19 @@ struct Sequencer {
     uint128 unbondingShares;
     // slot: rewards per bonded share, scaled by REWARD_PRECISION
     uint256 accRewardPerShare;
-    // slot: lifecycle and evidence (written together when an equivocation is punished)
-    uint64 activationBlock;
-    uint64 lastActiveBlock;
+    // slot: lifecycle and duty (written together when the sequencer joins or leaves the Active set)
+    uint48 activationBlock;
+    uint48 lastActiveBlock;
     uint40 suspendedAt;
-    uint40 punishedThroughSlot; // one past the last slot covered by a punished equivocation (0: none)
-    uint48 exitRequestId;
+    uint40 exitRequestId;
+    // The registry's slots in which the sequencer last held the duty to sequence: [dutyFromSlot, dutyEndSlot).
+    // While Active, dutyEndSlot is type(uint40).max; 0 when it has never been Active. Evidence counts only for
+    // these slots (an equivocation module reads them), so leaving the set ends liability for later slots.
+    uint40 dutyFromSlot;
+    uint40 dutyEndSlot;
     // slot: performance
     uint64 performanceScore;
     uint64 performanceUpdatedAt;
-    // slot: the unclaimed reward of the last equivocation reporter. `reporterSlotLive` is set at registration so
-    // the slot is never zero: a report rewrites a live slot (5k gas) instead of creating one (22.1k), i.e. the
-    // sequencer prepays the record of its own punishment.
-    address reporter;
-    uint88 reporterReward;
-    bool reporterSlotLive;
     string endpoint;
     bytes publicKey;
     bytes metadata;

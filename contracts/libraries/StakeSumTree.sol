@@ -15,13 +15,28 @@ pragma solidity ^0.8.24;
  *
  * Storage: node (level, index) lives at slot `keccak256(tree.slot) + (level << 128 | index)`, one hash per
  * call instead of one per node (a mapping would hash every access); the region cannot meet other storage.
+ *
+ * Snapshot. {openSnapshot} freezes the weights a later draw reads ({drawSnapshot}), whatever is written in
+ * between, until {closeSnapshot}: a node's first write after the snapshot opened copies its old value to a shadow
+ * slot and tags the node with the snapshot's id (a version slot), and a snapshot read takes the shadow of a
+ * tagged node. Copy-on-write, so a snapshot costs nothing to open and writes pay only while one is open (one
+ * shadow and one tag per node written, once per snapshot). Levels above the depth at opening are never read
+ * by the snapshot, so growth needs no copy.
  */
 library StakeSumTree {
     uint256 private constant LANE_BITS = 64;
     uint256 private constant LANE_MASK = type(uint64).max;
 
+    /// @dev Offsets of a node's shadow (its value when the open snapshot was taken) and version (the id of the
+    /// snapshot it was last copied for) from its own slot; far above any node key (level < 2^8, index < 2^128).
+    uint256 private constant SHADOW = 1 << 240;
+    uint256 private constant VERSION = 2 << 240;
+
     struct Tree {
-        uint256 depth;
+        uint64 depth;
+        uint64 snapshotId; // id of the last snapshot opened (ids start at 1)
+        uint64 snapshotDepth; // depth when it was opened
+        bool snapshotOpen;
     }
 
     /// @dev A lane would exceed 2^64 − 1.
@@ -76,7 +91,8 @@ library StakeSumTree {
         return _lane(_load(_base(tree), _key(1, position >> 2)), position & 3);
     }
 
-    /// @notice Sets the weight at `position`, updating one slot per level.
+    /// @notice Sets the weight at `position`, updating one slot per level (and copying each slot it writes first
+    /// while a snapshot is open).
     function set(Tree storage tree, uint256 position, uint256 weight) internal {
         if (weight > LANE_MASK) revert StakeSumTreeOverflow();
         uint256 base = _base(tree);
@@ -92,7 +108,14 @@ library StakeSumTree {
             if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
             depth += 1;
             _store(base, _key(depth, 0), oldTotal);
-            tree.depth = depth;
+            tree.depth = uint64(depth);
+        }
+        // Copy-on-write below this level while a snapshot is open (0: none open).
+        uint256 copyBelow;
+        uint256 snapshotId;
+        if (tree.snapshotOpen) {
+            copyBelow = uint256(tree.snapshotDepth) + 1;
+            snapshotId = tree.snapshotId;
         }
 
         uint256 leafKey = _key(1, position >> 2);
@@ -100,6 +123,7 @@ library StakeSumTree {
         uint256 packed = _load(base, leafKey);
         uint256 old = (packed >> shift) & LANE_MASK;
         if (old == weight) return;
+        if (copyBelow > 1) _copy(base, leafKey, packed, snapshotId);
         _store(base, leafKey, (packed & ~(LANE_MASK << shift)) | (weight << shift));
 
         bool increase = weight > old;
@@ -122,9 +146,116 @@ library StakeSumTree {
                     lane -= delta;
                 }
             }
+            if (level < copyBelow) _copy(base, key, packed, snapshotId);
             _store(base, key, (packed & ~(LANE_MASK << shift)) | (lane << shift));
             index >>= 2;
         }
+    }
+
+    /// @dev Keeps `packed`, the node's value before its first write since snapshot `snapshotId` opened.
+    function _copy(uint256 base, uint256 key, uint256 packed, uint256 snapshotId) private {
+        if (_load(base, key + VERSION) == snapshotId) return;
+        _store(base, key + SHADOW, packed);
+        _store(base, key + VERSION, snapshotId);
+    }
+
+    /// @notice Freezes the current weights for {drawSnapshot} until {closeSnapshot} (or the next snapshot).
+    function openSnapshot(Tree storage tree) internal returns (uint256 snapshotId) {
+        snapshotId = uint256(tree.snapshotId) + 1;
+        tree.snapshotId = uint64(snapshotId);
+        tree.snapshotDepth = tree.depth;
+        tree.snapshotOpen = true;
+    }
+
+    /// @notice Ends the open snapshot: writes stop copying.
+    function closeSnapshot(Tree storage tree) internal {
+        tree.snapshotOpen = false;
+    }
+
+    /**
+     * @notice A stake-weighted draw over the open snapshot's weights (the current ones if none is open), skipping
+     * `excluded` (a position, or any value ≥ 2^128 for none): each other position is drawn with probability
+     * weight / (total − weight of `excluded`). `found` is false when no other position has weight.
+     * @dev Rejection first (a few draws from `keccak(seed, i)`; one path each), then the exact cut of the excluded
+     * range, so the common case reads one path.
+     */
+    function drawSnapshot(
+        Tree storage tree,
+        uint256 seed,
+        uint256 excluded
+    ) internal view returns (bool found, uint256 position) {
+        uint256 base = _base(tree);
+        uint256 depth = tree.depth;
+        uint256 snapshotId;
+        if (tree.snapshotOpen) {
+            depth = tree.snapshotDepth;
+            snapshotId = tree.snapshotId;
+        }
+        uint256 sum = _totalAt(base, depth, snapshotId);
+        if (sum == 0) return (false, 0);
+        for (uint256 i; i < 3; ++i) {
+            position = _findAt(base, depth, uint256(keccak256(abi.encode(seed, i))) % sum, snapshotId);
+            if (position != excluded) return (true, position);
+        }
+        // Three hits on the excluded position: cut its range out of the line exactly.
+        (uint256 before, uint256 own) = _prefixAt(base, depth, excluded, snapshotId);
+        if (sum <= own) return (false, 0);
+        uint256 point = uint256(keccak256(abi.encode(seed, uint256(3)))) % (sum - own);
+        if (point >= before) point += own;
+        return (true, _findAt(base, depth, point, snapshotId));
+    }
+
+    /// @dev A node's value as the snapshot `snapshotId` saw it (0: the current value).
+    function _loadAt(uint256 base, uint256 key, uint256 snapshotId) private view returns (uint256) {
+        if (snapshotId != 0 && _load(base, key + VERSION) == snapshotId) return _load(base, key + SHADOW);
+        return _load(base, key);
+    }
+
+    function _totalAt(uint256 base, uint256 depth, uint256 snapshotId) private view returns (uint256 sum) {
+        if (depth == 0) return 0;
+        uint256 top = _loadAt(base, _key(depth, 0), snapshotId);
+        unchecked {
+            sum = _lane(top, 0) + _lane(top, 1) + _lane(top, 2) + _lane(top, 3);
+        }
+    }
+
+    /// @dev (Σ weights before `position`, weight at `position`) as snapshot `snapshotId` saw them.
+    function _prefixAt(
+        uint256 base,
+        uint256 depth,
+        uint256 position,
+        uint256 snapshotId
+    ) private view returns (uint256 sum, uint256 own) {
+        if (position >> (2 * depth) != 0) return (_totalAt(base, depth, snapshotId), 0);
+        uint256 index = position;
+        unchecked {
+            for (uint256 level = 1; level <= depth; ++level) {
+                uint256 packed = _loadAt(base, _key(level, index >> 2), snapshotId);
+                uint256 lane = index & 3;
+                if (level == 1) own = _lane(packed, lane);
+                for (uint256 l; l < lane; ++l) sum += _lane(packed, l);
+                index >>= 2;
+            }
+        }
+    }
+
+    function _findAt(uint256 base, uint256 depth, uint256 point, uint256 snapshotId) private view returns (uint256) {
+        if (snapshotId == 0) return _find(base, depth, point, type(uint256).max);
+        uint256 position;
+        unchecked {
+            for (uint256 level = depth; level != 0; --level) {
+                uint256 packed = _loadAt(base, _key(level, position), snapshotId);
+                uint256 lane;
+                uint256 w = packed & LANE_MASK;
+                while (lane < 3 && point >= w) {
+                    point -= w;
+                    ++lane;
+                    w = (packed >> (lane * LANE_BITS)) & LANE_MASK;
+                }
+                position = (position << 2) | lane;
+            }
+        }
+        return position;
     }
 
     /// @notice Sum of the weights at positions before `position` (one slot read per level).

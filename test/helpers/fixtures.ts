@@ -59,11 +59,9 @@ export async function snapshotState(f: RegistryFixture, ids: bigint[] = [], acco
     await r.rewardsOutstanding(),
     await r.totalActiveWeight(),
     await r.getSequencerSet(),
-    await r.staleSequencerCount(),
   ];
   for (const id of ids) {
     out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString());
-    out.push((await r.reporterRewardOf(id)).toString());
     for (const a of accounts) out.push((await r.delegationOf(id, a)).toString());
   }
   for (const a of accounts) out.push(await r.withdrawableBalance(a));
