@@ -108,18 +108,22 @@ describe("SequencerRegistry: edge cases", () => {
     expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Exiting);
   });
 
-  it("with a 1 bp slash on a tiny pool, a proven equivocation still suspends when the slash rounds to zero", async () => {
+  it("with a 1 bp slash on a pool slashed to dust, a proven equivocation records the offence and moves nothing", async () => {
     const f = await deployRegistryFixture(
-      suiteParams({ registry: { config: { slashingPercentage: 1n, minStake: 9_999n }, parameters: { ejectionStake: 1n } } }),
+      suiteParams({ registry: { config: { slashingPercentage: 1n, minStake: E(1) }, parameters: { ejectionStake: E(1) } } }),
     );
-    await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: 9_999n });
-    await f.registry.connect(f.accounts[1]).registerSequencer("enode://b", "0x02", "0x", { value: 9_999n });
-    const proof = await equivocationProof(f, f.accounts[0], 1n);
+    await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: E(1) });
+    await f.registry.connect(f.accounts[1]).registerSequencer("enode://b", "0x02", "0x", { value: E(1) });
+    const proof = await equivocationProof(f, f.accounts[0], 1n); // signed while it held the duty
+    await f.registry.slash(1, E(1) - 1n); // 1 wei left: ejected
+    expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Ejected);
+    const insurance = await f.registry.insuranceFund();
     await expect(f.registry.connect(f.accounts[9]).reportMisbehavior(1, proof))
       .to.emit(f.registry, "EquivocationProven")
       .withArgs(1n, anySlot(), f.accounts[9].address, 0n, 0n);
-    expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Suspended);
     expect(await f.registry.withdrawableBalance(f.accounts[9].address)).to.equal(0n);
+    expect(await f.registry.insuranceFund()).to.equal(insurance);
+    expect((await f.registry.getSequencer(1)).stake).to.equal(1n);
   });
 
   it("hands the turn to the designated successor when the active sequencer leaves mid-turn", async () => {
