@@ -61,6 +61,7 @@ describe("Access-control matrix", () => {
       [registry, "reinstateSequencer", await registry.GOVERNANCE_ROLE()],
       [registry, "ejectSequencer", await registry.GOVERNANCE_ROLE()],
       [registry, "setSelectionModule", await registry.GOVERNANCE_ROLE()],
+      [registry, "setEquivocationModule", await registry.GOVERNANCE_ROLE()],
       [registry, "payInsurance", await registry.GOVERNANCE_ROLE()],
       [registry, "grantRole", admin],
       [registry, "revokeRole", admin],
@@ -131,6 +132,6 @@ describe("Access-control matrix", () => {
       const source = fs.readFileSync(path.join(__dirname, "..", "contracts", `${file}.sol`), "utf8");
       guards += (source.match(/onlyRole\(/g) ?? []).length;
     }
-    expect(guards).to.equal(27); // the 33 rows above less the 6 inherited grantRole / revokeRole rows
+    expect(guards).to.equal(28); // the 34 rows above less the 6 inherited grantRole / revokeRole rows
   });
 });

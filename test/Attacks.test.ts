@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployRegistryFixture } from "./helpers/fixtures";
+import { Parameter, SelectionMode } from "../deploy";
 import { computeJob } from "./helpers/scheduler";
 import { operatorVrfKey, proveVRF, proofTuple, commitRound } from "../sdk";
 
@@ -48,17 +49,23 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
       await f.registry.connect(s).registerSequencer(`enode://${i}`, "0x02", "0x", { value: ethers.parseEther("100") });
       await f.beacon!.connect(s).registerVRFKey(i + 1, operatorVrfKey(ethers.id(`vrf ${i}`)).pk);
     }
+    // Weighted mode: each rotation consumes the round's draw and opens the next round.
+    await f.registry.setParameter(Parameter.SelectionMode, SelectionMode.WeightedRandom);
+    const rotate = async () => {
+      await time.increase(3600);
+      await f.registry.rotateSequencer();
+    };
     await f.selection.requestRandomness();
     const key = operatorVrfKey(ethers.id("vrf 0"));
     const proof = proofTuple(proveVRF(key.sk, await f.beacon!.currentSeed()));
     await f.beacon!.commitVRF(proof);
     await expect(f.beacon!.commitVRF(proof)).to.be.revertedWithCustomError(f.beacon!, "BeaconNoOpenRound");
     // Round 2 belongs to sequencer 2: sequencer 1's old proof is the wrong key for it ...
-    await f.selection.requestRandomness();
+    await rotate();
     await expect(f.beacon!.commitVRF(proof)).to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey").withArgs(2n);
     await commitRound(f.beacon!, b, operatorVrfKey(ethers.id("vrf 1")));
     // ... and in round 3, sequencer 1's turn again, its round-1 proof is over the wrong seed.
-    await f.selection.requestRandomness();
+    await rotate();
     expect((await f.beacon!.roundState())[1]).to.equal(1n);
     await expect(f.beacon!.commitVRF(proof)).to.be.reverted;
     await commitRound(f.beacon!, a, key);
