@@ -42,9 +42,7 @@ describe("Attacks on the rotation draw", () => {
       for (let i = 0; i < 5; i++) {
         await f.registry.selectNextSequencer.staticCall();
         await f.selection.selectWeightedRandom(i);
-        await f.selection
-          .selectHybrid([1, 1, 0, 1], ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [i]))
-          .catch(() => undefined); // the performance method has no candidate here
+        await f.selection.selectHybrid([1, 1, 0, 1], ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [i])).catch(() => undefined); // the performance method has no candidate here
         await f.selection.selectRoundRobin();
         await f.selection.selectByPerformance().catch(() => undefined);
         await f.selection.requestRandomness().catch(() => undefined);
