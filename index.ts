@@ -25,7 +25,7 @@ import type { DeploymentRecord } from "./deploy/record";
 
 export * from "./sdk";
 export { abis } from "./generated/abis";
-export { readDeployment, deploymentPath, deploymentsDir, CONTRACT_NAMES } from "./deploy/record";
+export { readDeployment, deploymentPath, deploymentsDir, localDeploymentsDir, CONTRACT_NAMES } from "./deploy/record";
 export type { DeploymentRecord, DeployedContract, ContractName } from "./deploy/record";
 export { SelectionMode, SequencerStatus, Parameter } from "./deploy/params";
 export * from "./typechain-types";

@@ -1,3 +1,4 @@
 export * from "./params";
 export * from "./suite";
 export * from "./record";
+export * from "./chain";

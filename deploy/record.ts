@@ -45,15 +45,44 @@ export interface DeploymentRecord {
   contracts: Partial<Record<ContractName, DeployedContract>>;
   /** True once every contract is deployed and every role and address is wired. */
   complete: boolean;
+  /** True when the chain was a development node (anvil, Hardhat Network): such a record lives in
+   * `deployments/local/` (or `LP504_DEPLOYMENTS_DIR`), never beside the live chains' records. */
+  development?: boolean;
   updatedAt: string;
 }
 
 /**
- * Where deployment records live: `LP504_DEPLOYMENTS_DIR` if set (tests against throwaway nodes use it so they
- * never overwrite a real chain's record), else the package's own `deployments/`.
+ * Where the records of live chains live: `LP504_DEPLOYMENTS_DIR` if set (tests against throwaway nodes use it),
+ * else the package's own `deployments/` (the files dApps read and `npm pack` ships).
  */
 export function deploymentsDir(dir?: string): string {
-  return dir ?? process.env.LP504_DEPLOYMENTS_DIR ?? path.join(packageRoot(), "deployments");
+  return dir ?? process.env.LP504_DEPLOYMENTS_DIR ?? packageDeploymentsDir();
+}
+
+/** The package's `deployments/`: live chains' records only. */
+export function packageDeploymentsDir(): string {
+  return path.join(packageRoot(), "deployments");
+}
+
+/**
+ * Where the records of development nodes live: `LP504_DEPLOYMENTS_DIR` if set, else `deployments/local/`
+ * (git-ignored, not packed). A development node may run under a live chain's id (`anvil --chain-id 96369`):
+ * its record must never take the place of that chain's `deployments/<chainId>.json`.
+ */
+export function localDeploymentsDir(): string {
+  const dir = process.env.LP504_DEPLOYMENTS_DIR ?? path.join(packageDeploymentsDir(), "local");
+  if (path.resolve(dir) === path.resolve(packageDeploymentsDir())) {
+    throw new Error(
+      `LP504_DEPLOYMENTS_DIR is the package's deployments/ (${dir}), where live chains' records are: a development node's ` +
+        "record must go elsewhere (unset it to use deployments/local/)",
+    );
+  }
+  return dir;
+}
+
+/** The records directory for a chain: live chains' or development nodes'. */
+export function recordsDir(development: boolean): string {
+  return development ? localDeploymentsDir() : deploymentsDir();
 }
 
 /** The package's root (where package.json is), from the sources or from the built `dist/`. */
@@ -85,6 +114,9 @@ export function readDeployment(chainId: number | bigint, dir?: string): Deployme
 
 export function writeDeployment(record: DeploymentRecord, dir?: string): string {
   const file = deploymentPath(record.chainId, dir);
+  if (record.development && path.resolve(path.dirname(file)) === path.resolve(packageDeploymentsDir())) {
+    throw new Error(`refusing to write a development node's record to ${file}: that is where live chain ${record.chainId}'s record goes`);
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify({ ...record, updatedAt: new Date().toISOString() }, null, 2) + "\n");

@@ -21,7 +21,18 @@ import path from "node:path";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { deploySuite, suiteParams, readDeployment, SelectionMode, SequencerStatus, Parameter, type DeploymentRecord } from "../deploy";
+import {
+  deploySuite,
+  suiteParams,
+  readDeployment,
+  deploymentPath,
+  recordsDir,
+  detectChainKindAt,
+  SelectionMode,
+  SequencerStatus,
+  Parameter,
+  type DeploymentRecord,
+} from "../deploy";
 import {
   buildEquivocationProof,
   operatorVrfKey,
@@ -139,10 +150,16 @@ async function obtainSuite(): Promise<Sim> {
     // The fork block itself counts as history, which Hardhat executes only for chains it knows the hardforks of:
     // one local block on top makes every later call run on the configured shanghai rules.
     await network.provider.send("evm_mine", []);
-    const record = readDeployment(chainId);
+    // A development node (e.g. anvil under Lux's chain id) has its record in deployments/local/, never in deployments/.
+    const kind = await detectChainKindAt(forkUrl);
+    const dir = recordsDir(kind.local);
+    const record = readDeployment(chainId, dir);
     const block = await ethers.provider.getBlockNumber();
     if (record?.complete && (await ethers.provider.getCode(record.contracts.SequencerRegistry!.address)) !== "0x") {
-      console.log(`Fork of chain ${chainId} at block ${block}: using the deployment in deployments/${chainId}.json`);
+      console.log(
+        `Fork of ${kind.local ? "development" : "live"} chain ${chainId} at block ${block}: using the deployment in ` +
+          path.relative(process.cwd(), deploymentPath(chainId, dir)),
+      );
       const at = async <T>(name: keyof DeploymentRecord["contracts"]) =>
         (await ethers.getContractAt(name, record.contracts[name]!.address)) as unknown as T;
       if (!record.contracts.VRFBeacon)

@@ -6,9 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySuite } from "../deploy/suite";
 import { paramsFromJson, type SuiteParams } from "../deploy/params";
 import { readDeployment, writeDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
-import { lp504, PLUGIN, chainIdOf, attachSuite, signerFrom, withDecodedErrors } from "./lp504";
-
-const LIVE_NETWORKS = new Set(["luxMainnet", "luxTestnet"]);
+import { lp504, PLUGIN, chainTarget, attachSuite, signerFrom, withDecodedErrors } from "./lp504";
 
 /** The parameter file of a network: `deploy/params/<network>.json` unless `--params` names another. */
 export function loadParams(hre: HardhatRuntimeEnvironment, file?: string): { params: SuiteParams; file: string } {
@@ -24,31 +22,51 @@ export function loadParams(hre: HardhatRuntimeEnvironment, file?: string): { par
 }
 
 lp504
-  .task("deploy", "Deploys and wires the whole suite from deploy/params/<network>.json; resumable and idempotent")
+  .task(
+    "deploy",
+    "Deploys and wires the whole suite from deploy/params/<network>.json; resumable and idempotent; any chain but a development node is live",
+  )
   .addOptionalParam("params", "Parameter file (default deploy/params/<network>.json)")
   .addOptionalParam("from", "Deployer: account index or address", "0")
   .addFlag("fresh", "Ignore an existing deployment record of this chain and deploy anew (the old record is kept as <chainId>.<time>.json)")
   .setAction(async (args: { params?: string; from: string; fresh: boolean }, hre) => {
     const { params, file } = loadParams(hre, args.params);
-    if (LIVE_NETWORKS.has(hre.network.name) && !params.governance) {
-      throw new HardhatPluginError(PLUGIN, `${file} sets no "governance": a live deployment must hand its roles to a multisig or timelock`);
-    }
-    const chainId = await chainIdOf(hre);
+    // Live unless the node demonstrably is a development node: the network's name decides nothing.
+    const target = await chainTarget(hre);
+    const { chainId, dir, local } = target;
     const deployer = await signerFrom(hre, args.from);
-    let resume = readDeployment(chainId);
+    const deployerAddress = await deployer.getAddress();
+    if (!local) {
+      if (!params.governance) {
+        throw new HardhatPluginError(
+          PLUGIN,
+          `chain ${chainId} is live (${target.reason}) and ${file} sets no "governance": a live deployment must hand its roles to a multisig or timelock`,
+        );
+      }
+      if (params.governance.toLowerCase() === deployerAddress.toLowerCase()) {
+        throw new HardhatPluginError(
+          PLUGIN,
+          `chain ${chainId} is live (${target.reason}) and ${file} names the deployer ${deployerAddress} as "governance": the deployer must hand over its roles and renounce them`,
+        );
+      }
+    }
+    let resume = readDeployment(chainId, dir);
     if (resume && args.fresh) {
-      const old = deploymentPath(chainId);
+      const old = deploymentPath(chainId, dir);
       fs.renameSync(old, old.replace(/\.json$/, `.${Date.now()}.json`));
       resume = undefined;
     }
+    const out = deploymentPath(chainId, dir);
     console.log(
-      `LP-504 deploy to ${hre.network.name} (chain ${chainId}) from ${await deployer.getAddress()} with ${path.relative(process.cwd(), file)}` +
-        (resume ? `, resuming ${path.relative(process.cwd(), deploymentPath(chainId))}` : ""),
+      `LP-504 deploy to ${hre.network.name} (chain ${chainId}, ${local ? "development node" : "LIVE chain"}: ${target.reason}) ` +
+        `from ${deployerAddress} with ${path.relative(process.cwd(), file)}` +
+        (resume ? `, resuming ${path.relative(process.cwd(), out)}` : `; record: ${path.relative(process.cwd(), out)}`),
     );
+    const save = (r: DeploymentRecord) => writeDeployment({ ...r, development: local }, dir);
     const suite = await withDecodedErrors(hre, "deployment", () =>
-      deploySuite(hre, params, deployer, { resume, save: (r) => writeDeployment(r), log: (line) => console.log(line) }),
+      deploySuite(hre, params, deployer, { resume, save, log: (line) => console.log(line) }),
     );
-    const out = writeDeployment(suite.record);
+    save(suite.record);
     console.log(
       suite.transactions === 0
         ? `Nothing to do: the deployment recorded in ${path.relative(process.cwd(), out)} is complete and wired.`
@@ -92,6 +110,8 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   const governance = record.governance;
   const deployer = record.deployer;
   const handedOver = !eq(governance, deployer);
+  // A record the deploy task made on a live chain: the deployer must have handed over (and renounced, below).
+  if (record.development === false) expect(`live chain: governance ${governance} is not the deployer ${deployer}`, handedOver);
   const r = {
     admin: await registry.DEFAULT_ADMIN_ROLE(),
     governance: await registry.GOVERNANCE_ROLE(),
@@ -166,12 +186,21 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
 }
 
 lp504
-  .task("check", "Reads deployments/<chainId>.json and asserts the wiring (code, addresses, roles, parameters) on chain")
+  .task(
+    "check",
+    "Reads the chain's deployment record (deployments/<chainId>.json, deployments/local/ for a development node) and asserts the wiring (code, addresses, roles, parameters) on chain",
+  )
   .setAction(async (_args, hre) => {
-    const chainId = await chainIdOf(hre);
-    const record = readDeployment(chainId);
-    if (!record) throw new HardhatPluginError(PLUGIN, `no deployment for chain ${chainId} (${deploymentPath(chainId)})`);
+    const { chainId, dir, local } = await chainTarget(hre);
+    const record = readDeployment(chainId, dir);
+    if (!record) throw new HardhatPluginError(PLUGIN, `no deployment for chain ${chainId} (${deploymentPath(chainId, dir)})`);
     const checks = await withDecodedErrors(hre, "check", () => checkDeployment(hre, record));
+    if (record.development !== undefined) {
+      checks.push({
+        what: `the record was made on a ${local ? "development node" : "live chain"}, as this chain is`,
+        ok: record.development === local,
+      });
+    }
     for (const c of checks) console.log(`${c.ok ? "ok  " : "FAIL"} ${c.what}${!c.ok && c.detail ? ` (${c.detail})` : ""}`);
     const failed = checks.filter((c) => !c.ok);
     if (!record.complete) failed.push({ what: "the record is marked complete", ok: false });
@@ -183,9 +212,18 @@ lp504
 lp504
   .task("verify", "Submits every contract of the chain's deployment record to the block explorer for verification")
   .setAction(async (_args, hre) => {
-    const chainId = await chainIdOf(hre);
-    const record = readDeployment(chainId);
-    if (!record) throw new HardhatPluginError(PLUGIN, `no deployment for chain ${chainId}`);
+    const target = await chainTarget(hre);
+    const { chainId, dir } = target;
+    if (target.local) {
+      throw new HardhatPluginError(
+        PLUGIN,
+        `chain ${chainId} is a development node (${target.reason}): its contracts exist on no explorer, and a local chain ` +
+          "using a live chain's id must never be submitted as that chain's",
+      );
+    }
+    const record = readDeployment(chainId, dir);
+    if (!record) throw new HardhatPluginError(PLUGIN, `no deployment for chain ${chainId} (${deploymentPath(chainId, dir)})`);
+    if (record.development) throw new HardhatPluginError(PLUGIN, `${deploymentPath(chainId, dir)} is a development node's record`);
     for (const [name, entry] of Object.entries(record.contracts)) {
       console.log(`Verifying ${name} at ${entry!.address}…`);
       try {

@@ -18,7 +18,8 @@ import type {
   PerformanceMonitor,
   AIScheduler,
 } from "../typechain-types";
-import { readDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
+import { readDeployment, deploymentPath, recordsDir, type DeploymentRecord } from "../deploy/record";
+import { detectChainKind, type ChainKind } from "../deploy/chain";
 
 /** Every LP-504 task lives under this scope: `npx hardhat lp504 <task> --network <name>`. */
 export const lp504 = scope("lp504", "LP-504 sequencer registry: deploy, check, operate and inspect the suite");
@@ -41,14 +42,41 @@ export async function chainIdOf(hre: HardhatRuntimeEnvironment): Promise<number>
   return Number((await hre.ethers.provider.getNetwork()).chainId);
 }
 
+/** The connected chain: its id, whether it is a development node (asked of the node, not the network's name),
+ * and the directory its deployment record belongs in. */
+export interface ChainTarget extends ChainKind {
+  chainId: number;
+  /** `deployments/` (or LP504_DEPLOYMENTS_DIR) for a live chain, `deployments/local/` for a development node. */
+  dir: string;
+}
+
+/** How the tasks decide whether the chain is live; a seam for tests, which may replace it. */
+export const chainDetection = {
+  detect: (hre: HardhatRuntimeEnvironment): Promise<ChainKind> =>
+    detectChainKind((method, params) => hre.network.provider.request({ method, params })),
+};
+
+export async function chainTarget(hre: HardhatRuntimeEnvironment): Promise<ChainTarget> {
+  const chainId = await chainIdOf(hre);
+  const kind = await chainDetection.detect(hre);
+  let dir: string;
+  try {
+    dir = recordsDir(kind.local);
+  } catch (error) {
+    throw new HardhatPluginError(PLUGIN, (error as Error).message);
+  }
+  return { ...kind, chainId, dir };
+}
+
 /** The deployment on the connected chain, or a clear error telling how to make one. */
 export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signer): Promise<AttachedSuite> {
-  const chainId = await chainIdOf(hre);
-  const record = readDeployment(chainId);
+  const { chainId, dir, local } = await chainTarget(hre);
+  const record = readDeployment(chainId, dir);
   if (!record) {
     throw new HardhatPluginError(
       PLUGIN,
-      `no deployment for chain ${chainId} (${deploymentPath(chainId)}): run \`npx hardhat lp504 deploy --network ${hre.network.name}\``,
+      `no deployment for chain ${chainId} (${local ? "a development node" : "a live chain"}: ${deploymentPath(chainId, dir)}): ` +
+        `run \`npx hardhat lp504 deploy --network ${hre.network.name}\``,
     );
   }
   if (!record.complete)

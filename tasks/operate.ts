@@ -3,7 +3,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { SequencerStatus, SelectionMode } from "../deploy/params";
-import { signBlockCommitment, encodeEquivocationEvidence, operatorVrfKey, commitRound, openRound } from "../sdk";
+import { signBlockCommitment, encodeEquivocationEvidence, operatorVrfKey, commitRound, openRound, vrfKeyHash } from "../sdk";
 import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
 
 /** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
@@ -191,16 +191,48 @@ lp504
       const beacon = suite.beacon;
       if (!beacon) throw new HardhatPluginError(PLUGIN, "this deployment uses Chainlink VRF, not the sequencers' beacon");
       const key = operatorVrfKey(hre.ethers.isHexString(a.secret, 32) ? a.secret : hre.ethers.id(a.secret));
+      const keyHash = vrfKeyHash(key.pk);
       if (a.register) {
         const id = await sequencerId(suite, signer);
-        await sent(`VRF key registered for #${id}`, beacon.registerVRFKey(id, key.pk));
+        const receipt = await sent(`VRF key registered for #${id}`, beacon.registerVRFKey(id, key.pk));
+        console.log(`key ${keyHash} registered in block ${receipt?.blockNumber}: in effect for rounds requested after it`);
       }
-      const round = await openRound(beacon);
+      let round = await openRound(beacon);
       if (!round.open) {
         console.log("no round is open: requesting randomness opens one");
         await sent("randomness requested", suite.selection.requestRandomness());
+        round = await openRound(beacon);
       }
-      const { output, gasUsed } = await commitRound(beacon, signer, key);
+      if (round.keyHash !== keyHash) {
+        const [latest, effective] = await beacon.latestVRFKey(round.committerId);
+        const pending =
+          latest === keyHash && effective > round.requestBlock
+            ? `; this key was registered in block ${effective - 1n} and takes effect for rounds requested after it: ` +
+              "wait for the next round (or the round's re-opening) and commit then"
+            : "; a key registered in block X takes effect for rounds requested after X: use --register and wait for the next round";
+        throw new HardhatPluginError(
+          PLUGIN,
+          `round ${round.round} (requested in block ${round.requestBlock}) belongs to sequencer #${round.committerId}, whose key then was ` +
+            `${round.keyHash}; --secret derives ${keyHash}${pending}`,
+        );
+      }
+      let committed;
+      try {
+        committed = await commitRound(beacon, signer, key);
+      } catch (error) {
+        const data = (error as { data?: string }).data;
+        const reason = data ? beacon.interface.parseError(data)?.name : undefined;
+        const message = (error as Error).message ?? String(error);
+        if (reason === "BeaconSeedUnavailable" || /not sealed|more than 256 blocks/.test(message)) {
+          throw new HardhatPluginError(
+            PLUGIN,
+            `round ${round.round}'s seed is blockhash-based (request block ${round.requestBlock}): it exists from the next block ` +
+              `until 256 blocks later; commit in a later block, or run skipCommitter once it has expired (${reason ?? message})`,
+          );
+        }
+        throw error;
+      }
+      const { output, gasUsed } = committed;
       console.log(`round committed: output ${hre.ethers.toBeHex(output, 32)} (gas ${gasUsed})`);
     }),
   );

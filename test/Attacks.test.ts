@@ -6,7 +6,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { Parameter, SelectionMode } from "../deploy";
 import { computeJob } from "./helpers/scheduler";
-import { operatorVrfKey, proveVRF, proofTuple, commitRound } from "../sdk";
+import { operatorVrfKey, proveVRF, proofTuple, commitRound, roundSeed, vrfKeyHash } from "../sdk";
 
 const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
 
@@ -57,12 +57,14 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
     };
     await f.selection.requestRandomness();
     const key = operatorVrfKey(ethers.id("vrf 0"));
-    const proof = proofTuple(proveVRF(key.sk, await f.beacon!.currentSeed()));
+    const proof = proofTuple(proveVRF(key.sk, await roundSeed(f.beacon!)));
     await f.beacon!.commitVRF(proof);
     await expect(f.beacon!.commitVRF(proof)).to.be.revertedWithCustomError(f.beacon!, "BeaconNoOpenRound");
     // Round 2 belongs to sequencer 2: sequencer 1's old proof is the wrong key for it ...
     await rotate();
-    await expect(f.beacon!.commitVRF(proof)).to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey").withArgs(2n);
+    await expect(f.beacon!.commitVRF(proof))
+      .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
+      .withArgs(2n, vrfKeyHash(operatorVrfKey(ethers.id("vrf 1")).pk), vrfKeyHash(key.pk));
     await commitRound(f.beacon!, b, operatorVrfKey(ethers.id("vrf 1")));
     // ... and in round 3, sequencer 1's turn again, its round-1 proof is over the wrong seed.
     await rotate();

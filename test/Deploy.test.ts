@@ -10,9 +10,12 @@ import {
   readDeployment,
   writeDeployment,
   defaultSuiteParams,
+  detectChainKind,
+  packageDeploymentsDir,
   type DeploymentRecord,
 } from "../deploy";
 import { checkDeployment } from "../tasks/deploy";
+import { beaconSeed, operatorVrfKey, proveVRF, vrfOutput } from "../sdk";
 
 const PARAMS_DIR = path.join(__dirname, "..", "deploy", "params");
 /** Runs a task without its console output (tables and receipts), which would bury the test report. */
@@ -25,6 +28,48 @@ async function run(task: { scope: string; task: string }, args: Record<string, u
   } finally {
     console.log = log;
     console.table = table;
+  }
+}
+
+/**
+ * Makes the in-process node answer `answers`' methods its own way (e.g. as geth, or as anvil under Lux mainnet's
+ * chain id) for the duration of `body`; every other request reaches the node unchanged.
+ */
+async function asNode<T>(answers: Record<string, () => unknown>, body: () => Promise<T>): Promise<T> {
+  const provider = hre.network.provider as unknown as {
+    request(args: { method: string; params?: unknown[] }): Promise<unknown>;
+    send(method: string, params?: unknown[]): Promise<unknown>;
+  };
+  const { request, send } = provider;
+  const original = request.bind(provider);
+  provider.request = async (args) => (args.method in answers ? answers[args.method]() : original(args));
+  provider.send = async (method, params) => provider.request({ method, params });
+  try {
+    return await body();
+  } finally {
+    provider.request = request;
+    provider.send = send;
+  }
+}
+
+const notServed = () => {
+  throw new Error("the method does not exist / is not available");
+};
+const GETH = {
+  web3_clientVersion: () => "Geth/v1.14.11-stable/linux-amd64/go1.22.5",
+  hardhat_metadata: notServed,
+  anvil_nodeInfo: notServed,
+};
+
+/** Runs `body` with `hre.network.name` set to `name` (the name decides nothing, which is what is tested). */
+async function named<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const network = hre.network as { name: string };
+  const before = network.name;
+  network.name = name;
+  try {
+    return await body();
+  } finally {
+    network.name = before;
   }
 }
 
@@ -236,6 +281,127 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's vrf secret", register: true, from: "1" });
       expect(await beacon.lastOutput()).to.not.equal(before);
       expect((await beacon.roundState())[3]).to.equal(false); // the round is closed: committed
+
+      // A key registered during an open round is not in effect for it: the task says so and sends no commit.
+      const selection = await ethers.getContractAt("SelectionMechanisms", record.contracts.SelectionMechanisms!.address);
+      await (await selection.requestRandomness()).wait();
+      const committed = await beacon.lastOutput();
+      await expect(
+        run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's new vrf secret", register: true, from: "1" }),
+      ).to.be.rejectedWith(/takes effect for rounds requested after it: wait for the next round/);
+      expect([(await beacon.roundState())[3], await beacon.lastOutput()]).to.deep.equal([true, committed]);
+      // The key in effect at the request still commits round 2; the new key commits round 3, which it opens.
+      await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's vrf secret", register: false, from: "1" });
+      const round2 = await beacon.lastOutput();
+      expect(round2).to.not.equal(committed);
+      await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's new vrf secret", register: false, from: "1" });
+      const [requestBlock] = await beacon.roundRequest();
+      const seed = beaconSeed(round2, 3n, (await ethers.provider.getBlock(requestBlock))!.hash!);
+      expect(await beacon.lastOutput()).to.equal(vrfOutput(proveVRF(operatorVrfKey(ethers.id("alice's new vrf secret")).sk, seed)));
+    });
+
+    it("a local run never writes deployments/96369.json, even when the node claims Lux mainnet's chain id", async () => {
+      // As the README's anvil does: a development node under chain id 96369. No LP504_DEPLOYMENTS_DIR.
+      delete process.env.LP504_DEPLOYMENTS_DIR;
+      const live = path.join(packageDeploymentsDir(), "96369.json");
+      const local = path.join(packageDeploymentsDir(), "local", "96369.json");
+      const liveBefore = fs.existsSync(live) ? fs.readFileSync(live, "utf8") : undefined;
+      expect(fs.existsSync(local), `${local} is left from another run`).to.equal(false);
+      const asAnvil = {
+        eth_chainId: () => "0x17871",
+        web3_clientVersion: () => "anvil/v1.7.1",
+        anvil_nodeInfo: () => ({ currentBlockNumber: 1 }),
+      };
+      try {
+        await asNode(asAnvil, async () => {
+          const first = await run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false });
+          expect(first.transactions).to.be.greaterThan(0);
+          expect(first.record).to.equal(local);
+          const record = readDeployment(96369, path.dirname(local))!;
+          expect([record.chainId, record.development, record.complete]).to.deep.equal([96369, true, true]);
+          // The local record serves the rerun (nothing sent), the check and the operator tasks.
+          expect((await run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false })).transactions).to.equal(0);
+          expect(await run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
+          expect(await run({ scope: "lp504", task: "status" }, { start: 1, limit: 10 })).to.deep.include({ total: 0 });
+          // It is never sent to an explorer as mainnet's.
+          await expect(run({ scope: "lp504", task: "verify" })).to.be.rejectedWith(/chain 96369 is a development node/);
+          // Pointing the records directory at the package's deployments/ is refused before anything is sent.
+          process.env.LP504_DEPLOYMENTS_DIR = packageDeploymentsDir();
+          const nonce = await ethers.provider.getTransactionCount((await ethers.getSigners())[0].address);
+          await expect(run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: true })).to.be.rejectedWith(
+            /LP504_DEPLOYMENTS_DIR is the package's deployments\//,
+          );
+          expect(await ethers.provider.getTransactionCount((await ethers.getSigners())[0].address)).to.equal(nonce);
+          delete process.env.LP504_DEPLOYMENTS_DIR;
+        });
+        // And the record writer itself refuses a development record in the package's deployments/.
+        const record = readDeployment(96369, path.dirname(local))!;
+        expect(() => writeDeployment(record, packageDeploymentsDir())).to.throw(/refusing to write a development node's record/);
+        expect(fs.existsSync(live) ? fs.readFileSync(live, "utf8") : undefined).to.equal(liveBefore);
+      } finally {
+        fs.rmSync(local, { force: true });
+      }
+    });
+
+    it("a network with an unknown name and a non-dev client is live: it refuses without governance and hands over with it", async () => {
+      const [deployer, , , , , governance] = await ethers.getSigners();
+      const paramsFile = (json: object) => {
+        const file = path.join(dir, `params-${Date.now()}-${Math.random()}.json`);
+        fs.writeFileSync(file, JSON.stringify(json));
+        return file;
+      };
+      const nonce = await ethers.provider.getTransactionCount(deployer.address);
+      await named("someRollupL1", () =>
+        asNode(GETH, async () => {
+          await expect(run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false, params: paramsFile({}) })).to.be.rejectedWith(
+            /chain 31337 is live \(client "Geth\/v1\.14\.11.*sets no "governance"/,
+          );
+          await expect(
+            run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false, params: paramsFile({ governance: deployer.address }) }),
+          ).to.be.rejectedWith(/names the deployer .* as "governance"/);
+          expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce); // nothing was sent
+          expect(fs.readdirSync(dir).filter((f) => !f.startsWith("params-"))).to.deep.equal([]); // nor recorded
+
+          const done = await run(
+            { scope: "lp504", task: "deploy" },
+            { from: "0", fresh: false, params: paramsFile({ governance: governance.address }) },
+          );
+          expect(done.record).to.equal(path.join(dir, "31337.json"));
+          const record = readDeployment(31337)!;
+          expect([record.network, record.development, record.governance]).to.deep.equal(["someRollupL1", false, governance.address]);
+          const registry = await ethers.getContractAt("SequencerRegistry", record.contracts.SequencerRegistry!.address);
+          expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
+          expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), governance.address)).to.equal(true);
+          expect(await run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
+        }),
+      );
+      // The same record, read on a development node, fails the check: it was made on a live chain.
+      await expect(run({ scope: "lp504", task: "check" })).to.be.rejectedWith(/1 of \d+ checks failed/);
+    });
+
+    it("decides by the node's answers: Hardhat and anvil are local only when they answer their own methods", async () => {
+      const viaHardhat = (method: string, params: unknown[]) => hre.network.provider.request({ method, params });
+      expect(await detectChainKind(viaHardhat)).to.deep.include({ local: true });
+      const fake = (answers: Record<string, () => unknown>) => async (method: string) => {
+        if (!(method in answers)) throw new Error(`${method} does not exist`);
+        return answers[method]();
+      };
+      expect(await detectChainKind(fake({ web3_clientVersion: () => "anvil/v1.7.1", anvil_nodeInfo: () => ({}) }))).to.deep.include({
+        local: true,
+      });
+      expect(
+        await detectChainKind(
+          fake({ web3_clientVersion: () => "HardhatNetwork/2.29.1/@nomicfoundation/edr/0.12", hardhat_metadata: () => ({}) }),
+        ),
+      ).to.deep.include({ local: true });
+      // Claims without the method, other clients, and silence are all live.
+      expect(await detectChainKind(fake({ web3_clientVersion: () => "anvil/v1.7.1" }))).to.deep.include({ local: false });
+      expect(await detectChainKind(fake({ web3_clientVersion: () => "HardhatNetwork/2.29.1" }))).to.deep.include({ local: false });
+      expect(await detectChainKind(fake(GETH))).to.deep.include({ local: false });
+      expect(await detectChainKind(fake({ web3_clientVersion: () => "coreth/v0.13.8", anvil_nodeInfo: () => ({}) }))).to.deep.include({
+        local: false,
+      });
+      expect(await detectChainKind(fake({}))).to.deep.include({ local: false, client: "" });
     });
 
     it("names a missing deployment instead of failing obscurely", async () => {

@@ -159,14 +159,13 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
         "BeaconNotOperator",
       );
       const p = 2n ** 256n - 2n ** 32n - 977n;
-      await expect(f.beacon!.connect(f.accounts[0]).registerVRFKey(1, [p, 1n])).to.be.revertedWithCustomError(
-        f.beacon!,
-        "BeaconInvalidKey",
-      );
-      await expect(f.beacon!.connect(f.accounts[0]).registerVRFKey(1, [1n, 1n])).to.be.revertedWithCustomError(
-        f.beacon!,
-        "BeaconInvalidKey",
-      );
+      await expect(f.beacon!.connect(f.accounts[0]).registerVRFKey(1, [p, 1n]))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconInvalidKey")
+        .withArgs(p, 1n);
+      await expect(f.beacon!.connect(f.accounts[0]).registerVRFKey(1, [1n, 1n]))
+        .to.be.revertedWithCustomError(f.beacon!, "BeaconInvalidKey")
+        .withArgs(1n, 1n);
+      expect(await f.beacon!.latestVRFKey(1)).to.deep.equal([ethers.ZeroHash, 0n]); // nothing was registered
       await expect(f.beacon!.skipCommitter()).to.be.revertedWithCustomError(f.beacon!, "BeaconNoOpenRound");
 
       // The only committer leaves during its round: nobody is left to pass it to.

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { SelectionMode, SequencerStatus, suiteParams } from "../deploy";
-import { proveVRF, proofTuple, commitRound, registerVrfKey, operatorVrfKey } from "../sdk";
+import { proveVRF, proofTuple, commitRound, registerVrfKey, operatorVrfKey, roundSeed, beaconSeed, vrfKeyHash, vrfOutput } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { withSequencers, deliverRandomness, setMode, rotate, type SelectionFixture } from "./helpers/selection";
 
@@ -395,9 +395,13 @@ describe("SelectionMechanisms", () => {
       await f.selection.requestRandomness();
       const [round, committerId, , open] = await f.beacon!.roundState();
       expect([round, committerId, open]).to.deep.equal([1n, 1n, true]);
-      const seed = await f.beacon!.currentSeed();
+      const seed = await roundSeed(f.beacon!);
+      const [requestBlock] = await f.beacon!.roundRequest();
+      const genesis = await f.beacon!.lastOutput();
+      expect(seed).to.equal(beaconSeed(genesis, 1n, (await ethers.provider.getBlock(requestBlock))!.hash!));
       const proof = proveVRF(f.keys.get(1n)!.sk, seed);
       const { output } = await commitRound(f.beacon!, f.signerOf.get(1n)!, f.keys.get(1n)!);
+      expect(output).to.equal(vrfOutput(proof));
       const state = await f.selection.randomnessState();
       expect(state.randomness).to.equal(output & LOW160); // the public draws are seeded with the low 160 bits
       expect((await f.selection.rotationDraw()).forId).to.equal(1n); // the rotation draw is made for this turn
@@ -409,20 +413,23 @@ describe("SelectionMechanisms", () => {
       await time.increase(3600);
       await f.registry.rotateSequencer();
       expect((await f.beacon!.roundState())[1]).to.equal(2n);
-      expect(await f.beacon!.currentSeed()).to.equal(
-        BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, 2n]))),
-      );
+      const [nextRequestBlock] = await f.beacon!.roundRequest();
+      expect(await f.beacon!.currentSeed()).to.equal(0n); // the request's block is the latest: its hash is not known in it
+      await mine();
+      expect(await f.beacon!.currentSeed()).to.equal(beaconSeed(output, 2n, (await ethers.provider.getBlock(nextRequestBlock))!.hash!));
     });
 
     it("should reject another key, a tampered proof and a proof for the wrong seed; accept a relayed valid proof", async () => {
       const f = await loadFixture(eight);
       await f.selection.requestRandomness();
-      const seed = await f.beacon!.currentSeed();
+      const seed = await roundSeed(f.beacon!);
       const op1 = f.signerOf.get(1n)!;
+      const [, roundKey] = await f.beacon!.roundRequest();
+      expect(roundKey).to.equal(vrfKeyHash(f.keys.get(1n)!.pk));
       const good = proofTuple(proveVRF(f.keys.get(1n)!.sk, seed));
       await expect(f.beacon!.connect(op1).commitVRF(proofTuple(proveVRF(f.keys.get(2n)!.sk, seed))))
         .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
-        .withArgs(1n);
+        .withArgs(1n, roundKey, vrfKeyHash(f.keys.get(2n)!.pk));
       await expect(f.beacon!.connect(op1).commitVRF({ ...good, s: good.s + 1n })).to.be.revertedWith("addr(c*pk+s*g)!=_uWitness");
       await expect(f.beacon!.connect(op1).commitVRF({ ...good, gamma: proveVRF(f.keys.get(1n)!.sk, seed + 1n).gamma })).to.be.reverted;
       // A proof for another seed: its s·H witness does not match this seed's H.
@@ -432,7 +439,7 @@ describe("SelectionMechanisms", () => {
       // Sequencer 2 holds a valid key, but not the round's: its proof is refused.
       await expect(f.beacon!.connect(f.signerOf.get(2n)!).commitVRF(proofTuple(proveVRF(f.keys.get(2n)!.sk, seed))))
         .to.be.revertedWithCustomError(f.beacon!, "BeaconWrongKey")
-        .withArgs(1n);
+        .withArgs(1n, roundKey, vrfKeyHash(f.keys.get(2n)!.pk));
       expect((await f.selection.rotationDraw()).forId).to.equal(0n);
       // Any account may relay the committer's valid proof: only its key could have produced it.
       await f.beacon!.connect(f.accounts[30]).commitVRF(good);
@@ -445,7 +452,7 @@ describe("SelectionMechanisms", () => {
       await f.selection.requestRandomness();
       await expect(f.beacon!.skipCommitter()).to.be.revertedWithCustomError(f.beacon!, "BeaconRoundNotTimedOut");
       await time.increase(120);
-      const late = proofTuple(proveVRF(f.keys.get(1n)!.sk, await f.beacon!.currentSeed()));
+      const late = proofTuple(proveVRF(f.keys.get(1n)!.sk, await roundSeed(f.beacon!)));
       await expect(f.beacon!.connect(f.signerOf.get(1n)!).commitVRF(late)).to.be.revertedWithCustomError(f.beacon!, "BeaconRoundTimedOut");
       await expect(f.beacon!.skipCommitter()).to.emit(f.beacon!, "CommitMissed").withArgs(1n, 1n);
       expect(await f.beacon!.missedRounds(1)).to.equal(1n);
