@@ -17,12 +17,14 @@ import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
- * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004):
- * a rollup prover proves whether `operator` is an active sequencer by reading
- * `keccak256(abi.encode(operator, uint256(0)))`, which holds 1 for an Active sequencer and 0 otherwise.
+ * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004): an
+ * operator's record, `sequencerId << 1 | active`. A rollup prover proves whether `operator` is an active sequencer
+ * by reading `keccak256(abi.encode(operator, uint256(0)))`: its lowest bit is 1 for an Active sequencer and 0
+ * otherwise. One slot per operator holds both its id and its status in the set, so registering, joining and
+ * leaving write one slot, not two.
  */
 abstract contract ProverReadableSequencerSet {
-    mapping(address operator => bool active) internal _isActiveOperator;
+    mapping(address operator => uint256 record) internal _operators;
 }
 
 /**
@@ -83,7 +85,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     RegistryParametersLib.Params private _params;
 
     mapping(uint256 sequencerId => Sequencer) private _sequencers;
-    mapping(address operator => uint256 sequencerId) private _operatorToId;
     mapping(uint256 sequencerId => mapping(address account => Position)) private _positions;
     mapping(uint256 requestId => UnbondingRequest) private _unbondings;
     mapping(address account => uint256 amount) private _balances;
@@ -141,14 +142,14 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         bytes calldata metadata
     ) external payable returns (uint256 sequencerId) {
         if (msg.value == 0) revert RegistryZeroStake();
-        uint256 existing = _operatorToId[msg.sender];
+        uint256 existing = _operators[msg.sender] >> 1;
         if (existing != 0) revert RegistryOperatorAlreadyRegistered(msg.sender, existing);
         _checkLength("endpoint", bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
         _checkLength("publicKey", publicKey.length, MAX_PUBLIC_KEY_LENGTH);
         _checkLength("metadata", metadata.length, MAX_METADATA_LENGTH);
 
         sequencerId = ++_totalSequencers;
-        _operatorToId[msg.sender] = sequencerId;
+        _operators[msg.sender] = sequencerId << 1;
         Sequencer storage s = _sequencers[sequencerId];
         s.operator = msg.sender;
         s.status = SequencerStatus.Inactive;
@@ -481,7 +482,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function sequencerIdOf(address operator) external view returns (uint256) {
-        return _operatorToId[operator];
+        return _operators[operator] >> 1;
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -535,7 +536,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function isActiveSequencer(address operator) external view returns (bool) {
-        return _isActiveOperator[operator];
+        return _operators[operator] & 1 == 1;
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -743,7 +744,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
         if (s.exitRequestId == requestId) {
             s.exitRequestId = 0;
-            delete _operatorToId[owner]; // the operator may register again, under a new id
+            delete _operators[owner]; // the operator may register again, under a new id
             emit ExitCompleted(sequencerId, amount);
         }
     }
@@ -868,7 +869,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         RegistryIndexLib.append(_sequencers, head, sequencerId);
         if (head == 0) _head = uint32(sequencerId);
         _activeCount = uint32(count + 1);
-        _isActiveOperator[s.operator] = true;
+        _operators[s.operator] = (sequencerId << 1) | 1;
         s.activationBlock = uint48(block.number);
         s.dutyFromSlot = uint40(currentSlot());
         s.dutyEndSlot = type(uint40).max;
@@ -882,7 +883,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function _leaveSet(uint256 sequencerId, Sequencer storage s) private {
         uint256 count = _activeCount - 1;
         _activeCount = uint32(count);
-        _isActiveOperator[s.operator] = false;
+        _operators[s.operator] = sequencerId << 1;
         s.dutyEndSlot = uint40(currentSlot() + 1);
         uint256 next = RegistryIndexLib.remove(_sequencers, _weights, _performance, sequencerId);
         if (_head == sequencerId) _head = uint32(next);

@@ -87,8 +87,9 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       await f.registry.connect(d).delegateStake(1, { value: E("500") });
       const exitDelay = (await f.registry.getConfig()).exitDelay;
 
-      const tx = f.registry.connect(d).undelegate(1, E("200"));
+      // The next block's timestamp is the latest + 1 (read before sending: automine may seal it at once).
       const release = BigInt(await time.latest()) + 1n + exitDelay;
+      const tx = f.registry.connect(d).undelegate(1, E("200"));
       await expect(tx).to.emit(f.registry, "UndelegationQueued").withArgs(1n, 1n, d.address, E("200"), release);
       expect(await f.registry.weightOf(1)).to.equal(E("1300") / (await f.registry.WEIGHT_UNIT()));
       expect(await f.registry.getUnbonding(1)).to.deep.equal([1n, d.address, E("200"), release]);

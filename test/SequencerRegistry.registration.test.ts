@@ -210,16 +210,18 @@ describe("SequencerRegistry: registration and own stake", () => {
   });
 
   describe("prover-readable status (seed 004)", () => {
-    it("should store isActive at keccak256(abi.encode(operator, 0)) and clear it on exit", async () => {
+    it("should store isActive as the low bit of keccak256(abi.encode(operator, 0)), the id above it, and clear it on exit", async () => {
       const f = await loadFixture(registryFixture);
       const op = f.accounts[3];
       const slotOf = (a: string) => ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "uint256"], [a, 0]));
-      expect(BigInt(await ethers.provider.getStorage(f.registryAddress, slotOf(op.address)))).to.equal(0n);
+      const word = async () => BigInt(await ethers.provider.getStorage(f.registryAddress, slotOf(op.address)));
+      expect(await word()).to.equal(0n);
       await register(f, op);
-      expect(BigInt(await ethers.provider.getStorage(f.registryAddress, slotOf(op.address)))).to.equal(1n);
-      // Suspension (here by a proven equivocation) clears it, like any exit from the set.
+      expect(await word()).to.equal((1n << 1n) | 1n); // sequencer #1, Active
+      // Suspension (here by a proven equivocation) clears the bit, like any exit from the set; the id stays.
       await f.registry.reportMisbehavior(1, await equivocationProof(f, op, 1n));
-      expect(BigInt(await ethers.provider.getStorage(f.registryAddress, slotOf(op.address)))).to.equal(0n);
+      expect((await word()) & 1n).to.equal(0n);
+      expect(await word()).to.equal(1n << 1n);
       expect(await f.registry.isActiveSequencer(op.address)).to.equal(false);
     });
   });

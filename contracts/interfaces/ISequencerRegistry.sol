@@ -373,8 +373,9 @@ interface ISequencerRegistry {
 
     function insuranceFund() external view returns (uint256);
 
-    /// @notice Whether `operator` runs an Active sequencer. Stored as `mapping(address => bool)` at slot 0,
-    /// so a rollup prover reads it at `keccak256(abi.encode(operator, uint256(0)))` with a storage proof.
+    /// @notice Whether `operator` runs an Active sequencer. Stored as the lowest bit of `mapping(address =>
+    /// uint256)` at slot 0 (the rest of the word is `sequencerId << 1`), so a rollup prover reads it at
+    /// `keccak256(abi.encode(operator, uint256(0)))` with a storage proof.
     function isActiveSequencer(address operator) external view returns (bool);
 
     function activeSequencerCount() external view returns (uint256);

@@ -17,11 +17,11 @@ struct Sequencer {
     uint16 commissionBps;
     uint32 next; // next sequencer in rotation order (circular list); 0 when not in the list
     uint32 prev;
-    // slot: pool stake
+    // slot: the bonded part of the pool (selectable, earns rewards): a deposit or a registration writes one slot
     uint128 bondedStake;
-    uint128 unbondingStake;
-    // slot: pool shares
     uint128 bondedShares;
+    // slot: the unbonding part (queued undelegations and the operator's exit; slashable until withdrawn)
+    uint128 unbondingStake;
     uint128 unbondingShares;
     // slot: rewards per bonded share, scaled by REWARD_PRECISION
     uint256 accRewardPerShare;
