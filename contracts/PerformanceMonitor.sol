@@ -4,8 +4,9 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
-import {IPerformanceMonitor} from "./interfaces/IPerformanceMonitor.sol";
+import {IPerformanceMonitor, IRegistryFallbackMode} from "./interfaces/IPerformanceMonitor.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 
 /**
@@ -16,8 +17,14 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  *
  * It holds the registry's SLASHER_ROLE (SLA and censorship penalties, suspension) and MONITOR_ROLE (scores,
  * forced rotation). Metrics come from the reporter role (the rollup's inbox or batch poster, or an oracle set),
- * or, without trusting any reporter, from attested blocks: a block commitment signed by a threshold of Active
- * sequencers.
+ * or, without trusting any reporter, from attested blocks: a `BlockAttestation` signed by a threshold of Active
+ * sequencers, whose signed struct covers every metric it records (a front-runner cannot swap in its own
+ * transaction count). A block number is recorded once, whichever path records it.
+ *
+ * Duty: a sequencer is judged (missed slots, attested blocks, liveness, censorship) only for time in which it
+ * held the turn. While the L1 fallback sequences (`registry.isFallbackMode()`), nobody is judged; a forced
+ * transaction is charged to the sequencer whose current, uninterrupted turn has covered a whole inclusion window
+ * while the transaction waited, never to one that was rotated away before its window ran out.
  *
  * Periods: `period = (timestamp − genesis) / periodDuration`; every record is O(1) and lands in its period,
  * so past periods are answered without scanning.
@@ -29,7 +36,10 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  * - timeliness = min(1, targetLatency / mean latency);
  * - overall = 25% throughput + 35% availability + 25% correctness + 15% timeliness.
  */
-contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGuard {
+contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGuard, EIP712 {
+    bytes32 public constant BLOCK_ATTESTATION_TYPEHASH = keccak256(
+        "BlockAttestation(uint256 sequencerId,uint256 slot,uint256 blockNumber,bytes32 blockHash,uint256 gasUsed,uint256 txCount)"
+    );
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
 
@@ -73,9 +83,10 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     struct ForcedTx {
         address requester;
-        uint64 deadline;
-        uint32 sequencerId; // responsible: active when queued
-        uint8 status; // 1 queued, 2 included, 3 missed
+        uint64 deadline; // of the turn it was queued in; a later turn gets its own window
+        uint32 sequencerId; // active when queued; once settled, the one paid or charged
+        uint8 status; // 1 queued, 2 included, 3 missed (charged), 4 lapsed (fallback: nobody charged)
+        uint64 queuedAt;
         bytes32 txHash;
         uint256 fee;
     }
@@ -101,6 +112,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     mapping(uint256 sequencerId => mapping(uint256 period => PeriodMetrics)) private _metrics;
     mapping(uint256 sequencerId => mapping(uint256 slot => bool)) private _missedSlotRecorded;
     mapping(uint256 sequencerId => mapping(uint256 slot => bytes32 blockHash)) private _attested;
+    mapping(uint256 sequencerId => mapping(uint256 slot => bytes32 structHash)) private _attestation;
+    mapping(uint256 blockNumber => uint256 sequencerId) private _blockProducer; // 0: not recorded
     mapping(uint256 sequencerId => uint256 timestamp) private _lastBlockAt;
     mapping(uint256 sequencerId => uint256 slot) private _lastMissedSlot; // + 1; 0: none
     mapping(uint256 sequencerId => mapping(uint256 period => bool)) private _penalized;
@@ -129,28 +142,17 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     );
     event InclusionMarked(uint256 indexed id, uint256 indexed sequencerId);
     event InclusionMissed(uint256 indexed id, uint256 indexed sequencerId, uint256 slashed);
+    event InclusionLapsed(uint256 indexed id);
     event Withdrawn(address indexed account, uint256 amount);
     event SLAUpdated(uint256 minThroughput, uint256 minUptime, uint256 maxLatency, uint256 maxMissedSlots);
     event MonitorParametersUpdated();
 
-    error MonitorNotCurrentSequencer(uint256 sequencerId, uint256 current);
-    error MonitorSlotOutOfWindow(uint256 slot, uint256 currentSlot);
-    error MonitorInvalidAttestation(uint256 index, address signer);
-    error MonitorNotEnoughAttestations(uint256 signers, uint256 threshold);
-    error MonitorAlreadyAttested(uint256 sequencerId, uint256 slot);
-    error MonitorPeriodNotOver(uint256 period, uint256 currentPeriod);
-    error MonitorLivenessHolds(uint256 sequencerId, uint256 deadline);
-    error MonitorFeeTooLow(uint256 fee, uint256 minimum);
-    error MonitorUnknownForcedTx(uint256 id);
-    error MonitorForcedTxSettled(uint256 id);
-    error MonitorInclusionDeadlinePassed(uint256 id, uint256 deadline);
-    error MonitorInclusionDeadlineNotPassed(uint256 id, uint256 deadline);
-    error MonitorNotResponsibleOperator(uint256 id, address caller);
-    error MonitorNothingToWithdraw(address account);
-    error MonitorTransferFailed(address to, uint256 amount);
-    error MonitorParameterOutOfBounds(bytes32 name);
-
-    constructor(address admin, ISequencerRegistry registry_, Params memory params, SLAConfig memory sla) {
+    constructor(
+        address admin,
+        ISequencerRegistry registry_,
+        Params memory params,
+        SLAConfig memory sla
+    ) EIP712("LP504 PerformanceMonitor", "1") {
         registry = registry_;
         GENESIS_TIME = block.timestamp;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -169,13 +171,16 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         uint256 txCount
     ) external onlyRole(REPORTER_ROLE) {
         _checkKnown(sequencerId);
-        _recordBlock(sequencerId, gasUsed, txCount);
-        emit MetricsRecorded(sequencerId, blockNumber);
+        // A retried oracle transaction must not count the block twice.
+        if (_blockProducer[blockNumber] != 0) revert MonitorBlockAlreadyRecorded(sequencerId, blockNumber);
+        _recordBlock(sequencerId, blockNumber, gasUsed, txCount);
     }
 
     /// @inheritdoc IPerformanceMonitor
+    /// @dev Not while the L1 fallback sequences: then no sequencer holds a slot it could miss.
     function recordMissedSlot(uint256 sequencerId, uint256 slot) external onlyRole(REPORTER_ROLE) {
         _checkKnown(sequencerId);
+        if (_isFallback()) revert MonitorFallbackMode(sequencerId);
         if (_missedSlotRecorded[sequencerId][slot]) revert MonitorSlotAlreadyRecorded(sequencerId, slot);
         _missedSlotRecorded[sequencerId][slot] = true;
         _metrics[sequencerId][currentPeriod()].missedSlots += 1;
@@ -202,27 +207,26 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     /**
      * @notice Records the current sequencer's block without trusting a reporter: `signatures` are EIP-712
-     * `BlockCommitment(sequencerId, slot, blockHash)` signatures (the registry's domain) by Active sequencers,
-     * ordered by signer address (strictly increasing: no duplicates), at least `attestationThresholdBps` of the
-     * Active set. `slot` is the registry's current or previous slot. A second, different block attested for
-     * the same (sequencer, slot) is equivocation evidence: it is announced (ConflictingAttestation), and the
-     * operator's two signatures, public in calldata, slash through `registry.reportMisbehavior`.
+     * `BlockAttestation` signatures (this monitor's domain) by Active sequencers over every field of
+     * `attestation`, metrics included, ordered by signer address (strictly increasing: no duplicates), at least
+     * `attestationThresholdBps` of the Active set. `slot` is the registry's current or previous slot, and the
+     * L1 fallback must not be sequencing. One block per (sequencer, slot) and per block number: the same
+     * attestation again reverts with MonitorBlockAlreadyRecorded; a different one for the same (sequencer,
+     * slot) (another block hash, or other metrics) means some attesters signed two versions: it is announced
+     * (ConflictingAttestation) and not counted.
      */
-    function recordAttestedBlock(
-        uint256 sequencerId,
-        uint256 slot,
-        bytes32 blockHash,
-        uint256 gasUsed,
-        uint256 txCount,
-        bytes[] calldata signatures
-    ) external {
+    function recordAttestedBlock(BlockAttestation calldata attestation, bytes[] calldata signatures) external {
+        uint256 sequencerId = attestation.sequencerId;
+        uint256 slot = attestation.slot;
         uint256 current = registry.currentSequencerId();
         if (sequencerId != current) revert MonitorNotCurrentSequencer(sequencerId, current);
+        if (_isFallback()) revert MonitorFallbackMode(sequencerId);
         uint256 nowSlot = registry.currentSlot();
         if (slot > nowSlot || slot + 1 < nowSlot) revert MonitorSlotOutOfWindow(slot, nowSlot);
         uint256 threshold = (registry.activeSequencerCount() * _params.attestationThresholdBps + BPS - 1) / BPS;
         if (signatures.length < threshold) revert MonitorNotEnoughAttestations(signatures.length, threshold);
-        bytes32 digest = registry.blockCommitmentDigest(sequencerId, slot, blockHash);
+        bytes32 structHash = _attestationStructHash(attestation);
+        bytes32 digest = _hashTypedDataV4(structHash);
         address previous;
         for (uint256 i; i < signatures.length; ++i) {
             (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signatures[i]);
@@ -231,15 +235,25 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
             }
             previous = signer;
         }
-        bytes32 recorded = _attested[sequencerId][slot];
-        if (recorded == blockHash) revert MonitorAlreadyAttested(sequencerId, slot);
+        bytes32 recorded = _attestation[sequencerId][slot];
+        if (recorded == structHash) revert MonitorBlockAlreadyRecorded(sequencerId, attestation.blockNumber);
         if (recorded != bytes32(0)) {
-            emit ConflictingAttestation(sequencerId, slot, recorded, blockHash);
+            emit ConflictingAttestation(sequencerId, slot, _attested[sequencerId][slot], attestation.blockHash);
             return;
         }
-        _attested[sequencerId][slot] = blockHash;
-        _recordBlock(sequencerId, gasUsed, txCount);
-        emit BlockAttested(sequencerId, slot, blockHash, signatures.length);
+        // Already recorded under this number (by the reporter, or attested for another slot): counted once.
+        if (_blockProducer[attestation.blockNumber] != 0) {
+            revert MonitorBlockAlreadyRecorded(sequencerId, attestation.blockNumber);
+        }
+        _attestation[sequencerId][slot] = structHash;
+        _attested[sequencerId][slot] = attestation.blockHash;
+        _recordBlock(sequencerId, attestation.blockNumber, attestation.gasUsed, attestation.txCount);
+        emit BlockAttested(sequencerId, slot, attestation.blockHash, signatures.length);
+    }
+
+    /// @notice The EIP-712 digest attesters sign for `attestation` (this monitor's domain).
+    function attestationDigest(BlockAttestation calldata attestation) external view returns (bytes32) {
+        return _hashTypedDataV4(_attestationStructHash(attestation));
     }
 
     // ──────────────────────────────────────────── scoring ────────────────────────────────────────────
@@ -360,6 +374,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
      */
     function rotateOnLivenessFailure() external {
         uint256 current = registry.currentSequencerId();
+        // While the L1 fallback sequences, the current sequencer is not expected to produce anything.
+        if (_isFallback()) revert MonitorFallbackMode(current);
         uint256 turnStart = registry.lastRotationTime();
         uint256 missed = _lastMissedSlot[current];
         // A missed slot counts against the turn if it ended after the turn began (missed − 1 is the slot number).
@@ -377,13 +393,16 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     /**
      * @notice Queues `txHash` for forced inclusion with `msg.value` as its fee (spec "Forced Inclusion",
-     * DESIGN.md decision 12). The active sequencer becomes responsible and must mark it included within
-     * `inclusionWindow`; it earns the fee then. After the deadline anyone may prove the miss.
+     * DESIGN.md decision 12). The active sequencer must mark it included within `inclusionWindow`; it earns
+     * the fee then. If its turn ends first, the duty passes to the next turn, with a fresh window from that
+     * turn's start. Once the sequencer on duty has let a whole window pass, anyone may prove the miss.
+     * Refused while the L1 fallback sequences: no sequencer holds the duty, users submit on L1 directly.
      */
     function forceInclusion(bytes32 txHash) external payable returns (uint256 id) {
         if (msg.value < _params.minInclusionFee) revert MonitorFeeTooLow(msg.value, _params.minInclusionFee);
         uint256 responsible = registry.currentSequencerId();
         if (responsible == 0) revert MonitorNotCurrentSequencer(0, 0);
+        if (_isFallback()) revert MonitorFallbackMode(responsible);
         id = ++_forcedCount;
         uint256 deadline = block.timestamp + _params.inclusionWindow;
         _forced[id] = ForcedTx({
@@ -391,6 +410,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
             deadline: uint64(deadline),
             sequencerId: uint32(responsible),
             status: 1,
+            queuedAt: uint64(block.timestamp),
             txHash: txHash,
             fee: msg.value
         });
@@ -398,32 +418,59 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         emit InclusionForced(id, txHash, responsible, msg.value, deadline);
     }
 
-    /// @notice The responsible sequencer's operator marks the transaction included, before the deadline.
+    /**
+     * @notice The operator of the sequencer on duty (or of the one active when it was queued) marks the
+     * transaction included, before the duty's deadline, and earns the fee.
+     */
     function markIncluded(uint256 id) external {
         ForcedTx storage f = _queued(id);
-        if (registry.operatorOf(f.sequencerId) != msg.sender) revert MonitorNotResponsibleOperator(id, msg.sender);
-        if (block.timestamp > f.deadline) revert MonitorInclusionDeadlinePassed(id, f.deadline);
+        (uint256 onDuty, uint256 deadline) = _duty(f);
+        uint256 by;
+        if (registry.operatorOf(onDuty) == msg.sender) by = onDuty;
+        else if (registry.operatorOf(f.sequencerId) == msg.sender) by = f.sequencerId;
+        else revert MonitorNotResponsibleOperator(id, msg.sender);
+        if (block.timestamp > deadline) revert MonitorInclusionDeadlinePassed(id, deadline);
         f.status = 2;
+        f.sequencerId = uint32(by);
         _balances[msg.sender] += f.fee;
-        emit InclusionMarked(id, f.sequencerId);
+        emit InclusionMarked(id, by);
     }
 
     /**
-     * @notice After the deadline of an unmarked transaction, anyone proves the miss: the responsible sequencer
-     * is slashed `censorshipPenaltyBps` of its pool, rotated away if it still holds the turn, and the fee goes
-     * back to the requester.
+     * @notice Proves a miss: once the sequencer on duty has held its turn, uninterrupted, for a whole
+     * `inclusionWindow` while the transaction waited (see {inclusionDuty}), it is slashed
+     * `censorshipPenaltyBps` of its pool and rotated away; the fee goes back to the requester. A sequencer
+     * rotated away before its window ran out is never charged. While the L1 fallback sequences nobody is
+     * charged: after the original deadline the transaction lapses and the fee is refunded.
      */
     function proveMissedInclusion(uint256 id) external {
         ForcedTx storage f = _queued(id);
         if (block.timestamp <= f.deadline) revert MonitorInclusionDeadlineNotPassed(id, f.deadline);
+        if (_isFallback()) {
+            f.status = 4;
+            _balances[f.requester] += f.fee;
+            emit InclusionLapsed(id);
+            return;
+        }
+        (uint256 sequencerId, uint256 deadline) = _duty(f);
+        if (block.timestamp <= deadline) revert MonitorInclusionDeadlineNotPassed(id, deadline);
         f.status = 3;
+        f.sequencerId = uint32(sequencerId);
         _balances[f.requester] += f.fee;
-        uint256 sequencerId = f.sequencerId;
         ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
         uint256 amount = ((pool.bondedStake + pool.unbondingStake) * _params.censorshipPenaltyBps) / BPS;
         if (amount != 0) registry.slash(sequencerId, amount);
-        if (registry.currentSequencerId() == sequencerId) registry.forceRotation();
+        // The charged sequencer holds the turn (that is what made it responsible): hand it over.
+        registry.forceRotation();
         emit InclusionMissed(id, sequencerId, amount);
+    }
+
+    /**
+     * @notice Who must include queued transaction `id` now and by when: the sequencer holding the turn, by
+     * the start of its turn (or the queuing time, if later) plus `inclusionWindow`.
+     */
+    function inclusionDuty(uint256 id) external view returns (uint256 sequencerId, uint256 deadline) {
+        return _duty(_queued(id));
     }
 
     /// @notice Sends the caller its earned inclusion fees or refunds.
@@ -482,9 +529,15 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         return _attested[sequencerId][slot];
     }
 
+    /// @notice The sequencer a block number was recorded for (0: not recorded).
+    function blockProducer(uint256 blockNumber) external view returns (uint256) {
+        return _blockProducer[blockNumber];
+    }
+
     // ──────────────────────────────────────────── internals ──────────────────────────────────────────
 
-    function _recordBlock(uint256 sequencerId, uint256 gasUsed, uint256 txCount) private {
+    function _recordBlock(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) private {
+        _blockProducer[blockNumber] = sequencerId;
         PeriodMetrics storage m = _metrics[sequencerId][currentPeriod()];
         if (m.blocksProduced == 0) m.firstBlockTime = uint64(block.timestamp);
         m.lastBlockTime = uint64(block.timestamp);
@@ -492,6 +545,34 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         m.transactions += uint128(txCount);
         m.gasUsed += uint128(gasUsed);
         _lastBlockAt[sequencerId] = block.timestamp;
+        emit MetricsRecorded(sequencerId, blockNumber);
+    }
+
+    function _attestationStructHash(BlockAttestation calldata a) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    BLOCK_ATTESTATION_TYPEHASH,
+                    a.sequencerId,
+                    a.slot,
+                    a.blockNumber,
+                    a.blockHash,
+                    a.gasUsed,
+                    a.txCount
+                )
+            );
+    }
+
+    /// @dev The turn is continuous since `lastRotationTime`, so its holder has had the duty since the later
+    /// of that and the queuing time; the registry keeps no earlier turns, so nobody else can be charged.
+    function _duty(ForcedTx storage f) private view returns (uint256 sequencerId, uint256 deadline) {
+        sequencerId = registry.currentSequencerId();
+        uint256 turnStart = registry.lastRotationTime();
+        deadline = turnStart > f.queuedAt ? turnStart + _params.inclusionWindow : f.deadline;
+    }
+
+    function _isFallback() private view returns (bool) {
+        return IRegistryFallbackMode(address(registry)).isFallbackMode();
     }
 
     function _score(uint256 sequencerId, uint256 period) private view returns (QualityScore memory q) {
@@ -560,7 +641,10 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     }
 
     function _setParams(Params memory p) private {
-        if (p.periodDuration == 0) revert MonitorParameterOutOfBounds("periodDuration");
+        // Periods are indexed from genesis by their length: changing it would re-label recorded periods (one
+        // span of time penalizable twice, an unfinished period "over"), so it is fixed at deployment.
+        if (p.periodDuration == 0 || (_params.periodDuration != 0 && p.periodDuration != _params.periodDuration))
+            revert MonitorParameterOutOfBounds("periodDuration");
         if (p.livenessTimeout == 0) revert MonitorParameterOutOfBounds("livenessTimeout");
         if (p.inclusionWindow == 0) revert MonitorParameterOutOfBounds("inclusionWindow");
         if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS)

@@ -9,13 +9,17 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  * @notice LP-504 distributed training over registered sequencers: clusters, data shards, gradient rounds,
  * O(1) aggregation, failover and checkpoints. Nothing on a state-changing path loops over members or shards.
  *
- * - Rounds: each member's operator submits one gradient per epoch. The submission is sealed: its contribution
+ * - Membership: the coordinator adds members, or invites them and their operators join: nobody enlarges a
+ *   cluster (raising its quorum with members that never submit) without the coordinator's consent.
+ * - Rounds: each member's operator submits one gradient per epoch, recorded by (cluster, generation, epoch,
+ *   sequencer id): a member replaced mid-round and re-joined in another place still counts once. The submission is sealed: its contribution
  *   is `keccak256(abi.encode(clusterId, generation, epoch, sequencerId, gradientHash))`, bound to the member,
  *   and a gradient hash already submitted in the epoch is refused, so a member cannot pass off another's work.
  *   Contributions are summed (mod 2^256), an order-independent running value, so `aggregateGradients` is O(1):
  *   `keccak256(abi.encode(clusterId, generation, epoch, sum, count))`, once `quorum` members have submitted.
  * - Epochs: `broadcastWeights` (coordinator) publishes the weights of an aggregated epoch and starts the next;
- *   each epoch has a deadline of `epochDuration`. The loss history is the per-epoch mean loss.
+ *   each epoch has a deadline of `epochDuration`. A cluster of N epochs trains epochs 1 … N: the broadcast of
+ *   epoch N is its last, after which no gradient is accepted. The loss history is the per-epoch mean loss.
  * - Shards: laid out left to right (each starts at or after the previous one's end), so ranges never overlap
  *   with an O(1) check. A shard records its original member; `reassignWork` records `failed → new`, and the
  *   shard's owner is resolved through those records when read: reassigning never touches the shards.
@@ -27,6 +31,8 @@ contract TrainingCoordinator is ITrainingCoordination {
     uint256 public constant DEFAULT_QUORUM_BPS = 6_667; // two thirds of the members
     uint256 public constant DEFAULT_EPOCH_DURATION = 1 days;
     uint256 public constant MAX_MEMBERS = 1_024;
+    /// @dev With at most MAX_MEMBERS submissions per epoch, the uint192 loss sum cannot overflow.
+    uint256 public constant MAX_LOSS = type(uint128).max;
 
     ISequencerRegistry public immutable registry;
 
@@ -75,25 +81,14 @@ contract TrainingCoordinator is ITrainingCoordination {
     mapping(bytes32 clusterId => mapping(uint256 sequencerId => bool)) private _failed;
     mapping(bytes32 clusterId => mapping(uint256 sequencerId => uint256 newSequencerId)) private _replacedBy;
     mapping(bytes32 epochKey => Epoch) private _epochs;
-    mapping(bytes32 epochKey => mapping(uint256 word => uint256 bits)) private _submitted; // by member place
+    mapping(bytes32 epochKey => mapping(uint256 sequencerId => bool)) private _submitted;
+    mapping(bytes32 clusterId => mapping(uint256 sequencerId => bool)) private _invited;
     mapping(bytes32 epochKey => mapping(bytes32 gradientHash => bool)) private _seenGradients;
     mapping(bytes32 clusterId => mapping(uint256 epoch => bytes32 stateHash)) private _checkpoints;
     mapping(bytes32 shardId => Shard) private _shards;
     mapping(bytes32 shardId => mapping(uint256 sequencerId => bool)) private _replicas;
 
     event ClusterConfigured(bytes32 indexed clusterId, uint256 totalEpochs, uint256 quorumBps, uint256 epochDuration);
-
-    error TrainingClusterTooLarge(uint256 members, uint256 max);
-    error TrainingZeroGradient();
-    error TrainingGradientAlreadySubmitted(bytes32 clusterId, uint256 epoch, bytes32 gradientHash);
-    error TrainingShardExists(bytes32 shardId);
-    error TrainingInvalidShard(bytes32 shardId);
-    error TrainingEpochNotAggregated(bytes32 clusterId, uint256 epoch);
-    error TrainingDeadlineNotPassed(bytes32 clusterId, uint256 deadline);
-    error TrainingAlreadySubmitted(bytes32 clusterId, uint256 sequencerId);
-    error TrainingInvalidConfiguration();
-    error TrainingTrainingFinished(bytes32 clusterId, uint256 totalEpochs);
-    error TrainingRoundInProgress(bytes32 clusterId, uint256 epoch);
 
     constructor(ISequencerRegistry registry_) {
         registry = registry_;
@@ -134,7 +129,9 @@ contract TrainingCoordinator is ITrainingCoordination {
             quorumBps > BPS ||
             epochDuration == 0 ||
             epochDuration > 365 days ||
-            totalEpochs > type(uint64).max
+            totalEpochs > type(uint64).max ||
+            // Epochs already broadcast cannot be un-trained: the last epoch is at least the current one.
+            (totalEpochs != 0 && totalEpochs < c.currentEpoch)
         ) {
             revert TrainingInvalidConfiguration();
         }
@@ -144,18 +141,30 @@ contract TrainingCoordinator is ITrainingCoordination {
         emit ClusterConfigured(clusterId, totalEpochs, quorumBps, epochDuration);
     }
 
+    /// @notice Coordinator: lets (or no longer lets) `sequencerId`'s operator join the cluster.
+    function inviteMember(bytes32 clusterId, uint256 sequencerId, bool invited) external {
+        _coordinated(clusterId);
+        _invited[clusterId][sequencerId] = invited;
+        emit MemberInvited(clusterId, sequencerId, invited);
+    }
+
     /// @inheritdoc ITrainingCoordination
-    /// @dev By the sequencer's operator or the coordinator.
+    /// @dev An uninvited operator could otherwise pad any cluster with members that never submit, raising the
+    /// quorum out of reach. The invitation is used up by joining.
     function joinCluster(bytes32 clusterId, uint256 sequencerId) external {
         Cluster storage c = _existing(clusterId);
         _checkOperatorOrCoordinator(c, sequencerId);
+        if (msg.sender != c.coordinator) {
+            if (!_invited[clusterId][sequencerId]) revert TrainingNotInvited(clusterId, sequencerId);
+            delete _invited[clusterId][sequencerId];
+        }
         if (c.memberCount >= MAX_MEMBERS) revert TrainingClusterTooLarge(uint256(c.memberCount) + 1, MAX_MEMBERS);
         _addMember(clusterId, c, sequencerId);
     }
 
     /// @inheritdoc ITrainingCoordination
     /// @dev By the sequencer's operator or the coordinator, between rounds: not once the current epoch has a
-    /// submission (submissions are tracked by place, and leaving moves the last member into the leaver's place).
+    /// submission (a member that submitted and left would still count towards a quorum of fewer members).
     /// A member that fails mid-round is replaced in place with `reassignWork`. The last member stays.
     function leaveCluster(bytes32 clusterId, uint256 sequencerId) external {
         Cluster storage c = _existing(clusterId);
@@ -220,20 +229,19 @@ contract TrainingCoordinator is ITrainingCoordination {
         Cluster storage c = _existing(clusterId);
         uint256 sequencerId = update.sequencerId;
         if (registry.operatorOf(sequencerId) != msg.sender) revert TrainingNotOperator(sequencerId, msg.sender);
-        uint256 place = _places[clusterId][sequencerId];
-        if (place == 0) revert TrainingNotMember(clusterId, sequencerId);
+        if (_places[clusterId][sequencerId] == 0) revert TrainingNotMember(clusterId, sequencerId);
         uint256 epoch = c.currentEpoch;
+        if (c.totalEpochs != 0 && epoch > c.totalEpochs) revert TrainingTrainingFinished(clusterId, c.totalEpochs);
         if (update.epoch != epoch) revert TrainingWrongEpoch(update.epoch, epoch);
         if (update.gradientHash == bytes32(0)) revert TrainingZeroGradient();
+        if (update.loss > MAX_LOSS) revert TrainingLossOutOfRange(update.loss, MAX_LOSS);
 
         bytes32 key = _epochKey(clusterId, c.generation, epoch);
-        uint256 word = (place - 1) >> 8;
-        uint256 bit = 1 << ((place - 1) & 255);
-        uint256 bits = _submitted[key][word];
-        if (bits & bit != 0) revert TrainingDuplicateGradient(clusterId, epoch, sequencerId);
+        // Keyed by the member itself, not its place: a member replaced and re-joined elsewhere counts once.
+        if (_submitted[key][sequencerId]) revert TrainingDuplicateGradient(clusterId, epoch, sequencerId);
         if (_seenGradients[key][update.gradientHash])
             revert TrainingGradientAlreadySubmitted(clusterId, epoch, update.gradientHash);
-        _submitted[key][word] = bits | bit;
+        _submitted[key][sequencerId] = true;
         _seenGradients[key][update.gradientHash] = true;
 
         Epoch storage e = _epochs[key];
@@ -269,7 +277,8 @@ contract TrainingCoordinator is ITrainingCoordination {
         if (_epochs[_epochKey(clusterId, c.generation, epoch)].aggregated == bytes32(0)) {
             revert TrainingEpochNotAggregated(clusterId, epoch);
         }
-        if (c.totalEpochs != 0 && epoch >= c.totalEpochs) revert TrainingTrainingFinished(clusterId, c.totalEpochs);
+        // Epoch `totalEpochs` is the last one trained: its weights are broadcast like any other's.
+        if (c.totalEpochs != 0 && epoch > c.totalEpochs) revert TrainingTrainingFinished(clusterId, c.totalEpochs);
         c.weightsHash = weightsHash;
         c.currentEpoch = uint64(epoch + 1);
         c.epochStart = uint64(block.timestamp);
@@ -285,13 +294,12 @@ contract TrainingCoordinator is ITrainingCoordination {
      */
     function reportFailure(bytes32 clusterId, uint256 failedSequencer) external {
         Cluster storage c = _existing(clusterId);
-        uint256 place = _places[clusterId][failedSequencer];
-        if (place == 0) revert TrainingNotMember(clusterId, failedSequencer);
+        if (_places[clusterId][failedSequencer] == 0) revert TrainingNotMember(clusterId, failedSequencer);
         if (msg.sender != c.coordinator) {
             uint256 deadline = uint256(c.epochStart) + c.epochDuration;
             if (block.timestamp <= deadline) revert TrainingDeadlineNotPassed(clusterId, deadline);
             bytes32 key = _epochKey(clusterId, c.generation, c.currentEpoch);
-            if (_submitted[key][(place - 1) >> 8] & (1 << ((place - 1) & 255)) != 0) {
+            if (_submitted[key][failedSequencer]) {
                 revert TrainingAlreadySubmitted(clusterId, failedSequencer);
             }
         }
@@ -414,6 +422,16 @@ contract TrainingCoordinator is ITrainingCoordination {
 
     function isReplica(bytes32 shardId, uint256 sequencerId) external view returns (bool) {
         return _replicas[shardId][sequencerId];
+    }
+
+    function isInvited(bytes32 clusterId, uint256 sequencerId) external view returns (bool) {
+        return _invited[clusterId][sequencerId];
+    }
+
+    /// @notice Whether `sequencerId` has submitted a gradient for `epoch` of the cluster's current generation.
+    function hasSubmitted(bytes32 clusterId, uint256 epoch, uint256 sequencerId) external view returns (bool) {
+        Cluster storage c = _existing(clusterId);
+        return _submitted[_epochKey(clusterId, c.generation, epoch)][sequencerId];
     }
 
     function isFailed(bytes32 clusterId, uint256 sequencerId) external view returns (bool) {

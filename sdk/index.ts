@@ -1,4 +1,5 @@
 export * from "./blockCommitment";
+export * from "./blockAttestation";
 export * from "./vrf";
 export * from "./beacon";
 export * from "./threshold";

@@ -3,7 +3,15 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import { SequencerStatus, SelectionMode } from "../deploy/params";
-import { signBlockCommitment, encodeEquivocationEvidence, operatorVrfKey, commitRound, openRound, vrfKeyHash } from "../sdk";
+import {
+  signBlockCommitment,
+  signBlockAttestation,
+  encodeEquivocationEvidence,
+  operatorVrfKey,
+  commitRound,
+  openRound,
+  vrfKeyHash,
+} from "../sdk";
 import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
 
 /** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
@@ -253,6 +261,31 @@ lp504
       console.log(signature);
       return signature;
     }),
+  );
+
+lp504
+  .task("attest-block", "Signs an EIP-712 block attestation (every recorded metric) as the --from sequencer (prints it)")
+  .addParam("id", "Sequencer id that produced the block")
+  .addParam("slot", "Slot of the block")
+  .addParam("number", "Block number")
+  .addParam("blockHash", "Block hash (bytes32)")
+  .addParam("gasUsed", "Gas used by the block")
+  .addParam("txCount", "Transactions in the block")
+  .addOptionalParam("from", FROM)
+  .setAction(
+    async (a: { id: string; slot: string; number: string; blockHash: string; gasUsed: string; txCount: string; from?: string }, hre) =>
+      operate(hre, "sign", a.from, async ({ monitor }, signer) => {
+        const signature = await signBlockAttestation(signer, await monitor.getAddress(), await chainIdOf(hre), {
+          sequencerId: BigInt(a.id),
+          slot: BigInt(a.slot),
+          blockNumber: BigInt(a.number),
+          blockHash: a.blockHash,
+          gasUsed: BigInt(a.gasUsed),
+          txCount: BigInt(a.txCount),
+        });
+        console.log(signature);
+        return signature;
+      }),
   );
 
 lp504

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { signBlockCommitment } from "../sdk";
+import { signBlockAttestation, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
@@ -61,19 +61,20 @@ describe("PerformanceMonitor: edge cases", () => {
     const f = await loadFixture(monitored);
     const slot = await f.registry.currentSlot();
     const hash = ethers.id("b");
-    const sig = (s: bigint, i: number) =>
-      signBlockCommitment(f.accounts[i], f.registryAddress, f.chainId, { sequencerId: 1n, slot: s, blockHash: hash });
-    await expect(f.monitor.recordAttestedBlock(1, slot + 1n, hash, 1, 1, [await sig(slot + 1n, 0)]))
+    const att = (s: bigint): BlockAttestation => ({ sequencerId: 1n, slot: s, blockNumber: 7n, blockHash: hash, gasUsed: 1n, txCount: 1n });
+    const monitor = await f.monitor.getAddress();
+    const sig = (s: bigint, i: number) => signBlockAttestation(f.accounts[i], monitor, f.chainId, att(s));
+    await expect(f.monitor.recordAttestedBlock(att(slot + 1n), [await sig(slot + 1n, 0)]))
       .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
       .withArgs(slot + 1n, slot);
     await time.increase(3 * 12);
     const now = await f.registry.currentSlot();
-    await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, [await sig(slot, 0)]))
+    await expect(f.monitor.recordAttestedBlock(att(slot), [await sig(slot, 0)]))
       .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
       .withArgs(slot, now);
     // A malformed signature is an invalid attestation, not a crash.
     const three = [await sig(now, 0), await sig(now, 1), await sig(now, 2)];
-    await expect(f.monitor.recordAttestedBlock(1, now, hash, 1, 1, [three[0], three[1], "0x1234"])).to.be.revertedWithCustomError(
+    await expect(f.monitor.recordAttestedBlock(att(now), [three[0], three[1], "0x1234"])).to.be.revertedWithCustomError(
       f.monitor,
       "MonitorInvalidAttestation",
     );
@@ -115,14 +116,22 @@ describe("PerformanceMonitor: edge cases", () => {
       "MonitorInclusionDeadlinePassed",
     );
 
-    // The responsible sequencer has already been rotated away: penalized, no second rotation; zero rate: no slash.
+    // The responsible sequencer is rotated away before anyone proves the miss: the duty passed to the next turn,
+    // which gets a whole window of its own; then the sequencer on duty is charged (zero rate: no slash) and rotated.
     await f.monitor.setParameters({ ...(await params(f)), censorshipPenaltyBps: 0 });
     await f.registry.rotateSequencer();
     const current = await f.registry.currentSequencerId();
     expect(current).to.not.equal(1n);
+    const [onDuty, dutyDeadline] = await f.monitor.inclusionDuty(1);
+    expect(onDuty).to.equal(current);
+    expect(dutyDeadline).to.equal((await f.registry.lastRotationTime()) + 3600n);
+    await expect(f.monitor.proveMissedInclusion(1))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorInclusionDeadlineNotPassed")
+      .withArgs(1n, dutyDeadline);
+    await time.increaseTo(dutyDeadline + 1n);
     const stake = (await f.registry.getPool(1)).bondedStake;
-    await expect(f.monitor.proveMissedInclusion(1)).to.emit(f.monitor, "InclusionMissed").withArgs(1n, 1n, 0n);
-    expect(await f.registry.currentSequencerId()).to.equal(current);
+    await expect(f.monitor.proveMissedInclusion(1)).to.emit(f.monitor, "InclusionMissed").withArgs(1n, current, 0n);
+    expect(await f.registry.currentSequencerId()).to.not.equal(current);
     expect((await f.registry.getPool(1)).bondedStake).to.equal(stake);
     await expect(f.monitor.connect(f.accounts[9]).withdraw()).to.be.revertedWithCustomError(f.monitor, "MonitorNothingToWithdraw");
   });

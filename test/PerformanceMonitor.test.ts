@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { SequencerStatus } from "../deploy";
-import { signBlockCommitment } from "../sdk";
+import { collectBlockAttestations, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
@@ -22,10 +22,11 @@ describe("PerformanceMonitor", () => {
     return { ...f, reporter, m };
   }
 
+  let nextBlock = 1000;
   /** Drives sequencer 1 through a day of service: `blocks` blocks of `txs` transactions, `missed` missed slots. */
   async function day(f: Awaited<ReturnType<typeof monitored>>, blocks: number, txs: number, missed: number, latencyMs: number, reorgs = 0) {
     const base = Number(await f.registry.currentSlot());
-    for (let b = 0; b < blocks; b++) await f.m.recordBlockProduction(1, 1000 + b, 2_000_000, txs);
+    for (let b = 0; b < blocks; b++) await f.m.recordBlockProduction(1, nextBlock++, 2_000_000, txs);
     for (let s = 0; s < missed; s++) await f.m.recordMissedSlot(1, base + 1000 + s);
     if (latencyMs) await f.m.recordLatency(1, latencyMs);
     if (reorgs) await f.m.recordReorg(1, reorgs);
@@ -145,66 +146,76 @@ describe("PerformanceMonitor", () => {
   });
 
   describe("attested blocks", () => {
-    async function sigs(f: Awaited<ReturnType<typeof monitored>>, signers: number[], seq: bigint, slot: bigint, hash: string) {
-      const list = [];
-      for (const i of signers)
-        list.push({
-          addr: f.accounts[i].address,
-          sig: await signBlockCommitment(f.accounts[i], f.registryAddress, f.chainId, { sequencerId: seq, slot, blockHash: hash }),
-        });
-      return list.sort((a, b) => (BigInt(a.addr) < BigInt(b.addr) ? -1 : 1)).map((x) => x.sig);
-    }
+    type F = Awaited<ReturnType<typeof monitored>>;
+    const att = (slot: bigint, blockHash: string, over: Partial<BlockAttestation> = {}): BlockAttestation => ({
+      sequencerId: 1n,
+      slot,
+      blockNumber: 500n,
+      blockHash,
+      gasUsed: 1_000_000n,
+      txCount: 50n,
+      ...over,
+    });
+    const sigs = async (f: F, signers: number[], a: BlockAttestation) =>
+      collectBlockAttestations(
+        signers.map((i) => f.accounts[i]),
+        await f.monitor.getAddress(),
+        f.chainId,
+        a,
+      );
 
-    it("should record a block attested by a threshold of Active sequencers, without a reporter", async () => {
+    it("should record a block attested by a threshold of Active sequencers, without a reporter, once", async () => {
       const f = await loadFixture(monitored);
       const slot = await f.registry.currentSlot();
-      const hash = ethers.id("block 1");
+      const a = att(slot, ethers.id("block 1"));
       // 6 Active sequencers, threshold ⌈6 × 0.6667⌉ = 5.
-      const five = await sigs(f, [0, 1, 2, 3, 4], 1n, slot, hash);
-      await expect(f.monitor.connect(f.accounts[15]).recordAttestedBlock(1, slot, hash, 1_000_000, 50, five))
+      const five = await sigs(f, [0, 1, 2, 3, 4], a);
+      await expect(f.monitor.connect(f.accounts[15]).recordAttestedBlock(a, five))
         .to.emit(f.monitor, "BlockAttested")
-        .withArgs(1n, slot, hash, 5n);
-      expect((await f.monitor.getPerformanceMetrics(1, await f.monitor.currentPeriod())).blocksProduced).to.equal(1n);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, five)).to.be.revertedWithCustomError(
-        f.monitor,
-        "MonitorAlreadyAttested",
-      );
+        .withArgs(1n, slot, a.blockHash, 5n);
+      const period = await f.monitor.currentPeriod();
+      let metrics = await f.monitor.getPerformanceMetrics(1, period);
+      expect(metrics.blocksProduced).to.equal(1n);
+      expect(metrics.transactionsProcessed).to.equal(50n);
+      expect(await f.monitor.blockProducer(500)).to.equal(1n);
+      // The same attestation again (a retried transaction) counts nothing.
+      await expect(f.monitor.recordAttestedBlock(a, five))
+        .to.be.revertedWithCustomError(f.monitor, "MonitorBlockAlreadyRecorded")
+        .withArgs(1n, 500n);
       // A different block for the same slot: equivocation evidence, announced, not counted.
-      const other = ethers.id("block 1'");
-      await expect(f.monitor.recordAttestedBlock(1, slot, other, 1, 1, await sigs(f, [0, 2, 3, 4, 5], 1n, slot, other)))
+      const other = att(slot, ethers.id("block 1'"), { blockNumber: 501n });
+      await expect(f.monitor.recordAttestedBlock(other, await sigs(f, [0, 2, 3, 4, 5], other)))
         .to.emit(f.monitor, "ConflictingAttestation")
-        .withArgs(1n, slot, hash, other);
-      expect((await f.monitor.getPerformanceMetrics(1, await f.monitor.currentPeriod())).blocksProduced).to.equal(1n);
+        .withArgs(1n, slot, a.blockHash, other.blockHash);
+      metrics = await f.monitor.getPerformanceMetrics(1, period);
+      expect(metrics.blocksProduced).to.equal(1n);
+      expect(metrics.transactionsProcessed).to.equal(50n);
+      expect(await f.monitor.blockProducer(501)).to.equal(0n);
     });
 
-    it("should reject a duplicate signer, a non-sequencer signer, too few signatures, and another slot's commitment", async () => {
+    it("should reject a duplicate signer, a non-sequencer signer, too few signatures, and another slot's attestation", async () => {
       const f = await loadFixture(monitored);
       const slot = await f.registry.currentSlot();
-      const hash = ethers.id("block");
-      const four = await sigs(f, [0, 1, 2, 3], 1n, slot, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, four))
+      const a = att(slot, ethers.id("block"));
+      const four = await sigs(f, [0, 1, 2, 3], a);
+      await expect(f.monitor.recordAttestedBlock(a, four))
         .to.be.revertedWithCustomError(f.monitor, "MonitorNotEnoughAttestations")
         .withArgs(4n, 5n);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, [...four, four[3]]))
+      await expect(f.monitor.recordAttestedBlock(a, [...four, four[3]]))
         .to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation")
-        .withArgs(4n, ethers.getAddress(ethers.recoverAddress(await f.registry.blockCommitmentDigest(1, slot, hash), four[3])));
-      const outsider = await sigs(f, [0, 1, 2, 3, 25], 1n, slot, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, outsider)).to.be.revertedWithCustomError(
-        f.monitor,
-        "MonitorInvalidAttestation",
-      );
+        .withArgs(4n, ethers.getAddress(ethers.recoverAddress(await f.monitor.attestationDigest(a), four[3])));
+      const outsider = await sigs(f, [0, 1, 2, 3, 25], a);
+      await expect(f.monitor.recordAttestedBlock(a, outsider)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
       // Signed for the previous slot, submitted for this one: the signers do not recover.
-      const previous = await sigs(f, [0, 1, 2, 3, 4], 1n, slot - 1n, hash);
-      await expect(f.monitor.recordAttestedBlock(1, slot, hash, 1, 1, previous)).to.be.revertedWithCustomError(
-        f.monitor,
-        "MonitorInvalidAttestation",
-      );
-      await expect(f.monitor.recordAttestedBlock(1, slot + 5n, hash, 1, 1, previous))
+      const previous = await sigs(f, [0, 1, 2, 3, 4], att(slot - 1n, a.blockHash));
+      await expect(f.monitor.recordAttestedBlock(a, previous)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+      await expect(f.monitor.recordAttestedBlock(att(slot + 5n, a.blockHash), previous))
         .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
         .withArgs(slot + 5n, anyValue); // the slot clock may have moved on by the time of the call
-      await expect(f.monitor.recordAttestedBlock(2, slot, hash, 1, 1, previous))
+      await expect(f.monitor.recordAttestedBlock(att(slot, a.blockHash, { sequencerId: 2n }), previous))
         .to.be.revertedWithCustomError(f.monitor, "MonitorNotCurrentSequencer")
         .withArgs(2n, 1n);
+      expect((await f.monitor.getPerformanceMetrics(1, await f.monitor.currentPeriod())).blocksProduced).to.equal(0n);
     });
   });
 

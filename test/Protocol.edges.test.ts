@@ -136,9 +136,21 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
           .submitGradient({ clusterId: f.id, sequencerId: i + 1, epoch: 1, gradientHash: ethers.id(`g${i}`), loss: 1, timestamp: 0 });
       }
       await f.training.aggregateGradients(f.id, 1);
+      // Epoch 1 is the last one: its weights are broadcast, then no gradient (and so no broadcast) follows.
       await expect(f.training.broadcastWeights(f.id, ethers.id("w")))
+        .to.emit(f.training, "WeightsBroadcast")
+        .withArgs(f.id, ethers.id("w"));
+      await expect(
+        f.training
+          .connect(f.accounts[0])
+          .submitGradient({ clusterId: f.id, sequencerId: 1, epoch: 2, gradientHash: ethers.id("g late"), loss: 1, timestamp: 0 }),
+      )
         .to.be.revertedWithCustomError(f.training, "TrainingTrainingFinished")
         .withArgs(f.id, 1n);
+      await expect(f.training.broadcastWeights(f.id, ethers.id("w2")))
+        .to.be.revertedWithCustomError(f.training, "TrainingEpochNotAggregated")
+        .withArgs(f.id, 2n);
+      expect((await f.training.clusterState(f.id)).weightsHash).to.equal(ethers.id("w"));
     });
   });
 

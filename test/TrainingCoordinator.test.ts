@@ -223,11 +223,48 @@ describe("TrainingCoordinator", () => {
     });
   });
 
+  describe("last epoch", () => {
+    it("should train a cluster of N epochs through its last epoch, broadcast its weights, then accept nothing more", async () => {
+      const f = await loadFixture(cluster);
+      const t = f.training;
+      await t.configureCluster(f.clusterId, 3, 6_667, 3600);
+      for (let epoch = 1; epoch <= 3; epoch++) {
+        for (const id of [1, 2, 3, 4]) await f.submit(id, epoch, "", 100 - epoch * 10);
+        await t.aggregateGradients(f.clusterId, epoch);
+        await expect(t.broadcastWeights(f.clusterId, H(`weights ${epoch}`)))
+          .to.emit(t, "WeightsBroadcast")
+          .withArgs(f.clusterId, H(`weights ${epoch}`));
+      }
+      expect((await t.clusterState(f.clusterId)).weightsHash).to.equal(H("weights 3")); // the last epoch's weights
+      expect((await t.getCluster(f.clusterId)).currentEpoch).to.equal(4n);
+      expect(await t.lossHistory(f.clusterId)).to.deep.equal([90n, 80n, 70n]);
+      await expect(f.submit(1, 4)).to.be.revertedWithCustomError(t, "TrainingTrainingFinished").withArgs(f.clusterId, 3n);
+      await expect(t.broadcastWeights(f.clusterId, H("weights 4")))
+        .to.be.revertedWithCustomError(t, "TrainingEpochNotAggregated")
+        .withArgs(f.clusterId, 4n);
+      expect((await t.clusterState(f.clusterId)).weightsHash).to.equal(H("weights 3"));
+      // Training can be extended, not shortened below what has been trained.
+      await expect(t.configureCluster(f.clusterId, 2, 6_667, 3600)).to.be.revertedWithCustomError(t, "TrainingInvalidConfiguration");
+      await t.configureCluster(f.clusterId, 4, 6_667, 3600);
+      await f.submit(1, 4);
+      expect((await t.getEpoch(f.clusterId, 4)).submissions).to.equal(1n);
+    });
+  });
+
   describe("membership", () => {
     it("should let an operator join and leave, in O(1), and keep the cluster non-empty", async () => {
       const f = await loadFixture(cluster);
       const t = f.training;
+      // An operator joins once invited by the coordinator; the invitation is used up.
+      await expect(t.connect(f.accounts[6]).joinCluster(f.clusterId, 7))
+        .to.be.revertedWithCustomError(t, "TrainingNotInvited")
+        .withArgs(f.clusterId, 7n);
+      await expect(t.inviteMember(f.clusterId, 7, true))
+        .to.emit(t, "MemberInvited")
+        .withArgs(f.clusterId, 7n, true);
       await expect(t.connect(f.accounts[6]).joinCluster(f.clusterId, 7)).to.emit(t, "MemberJoined").withArgs(f.clusterId, 7n);
+      expect(await t.isInvited(f.clusterId, 7)).to.equal(false);
+      await expect(t.connect(f.accounts[6]).inviteMember(f.clusterId, 8, true)).to.be.revertedWithCustomError(t, "TrainingNotCoordinator");
       await expect(t.connect(f.accounts[6]).joinCluster(f.clusterId, 8)).to.be.revertedWithCustomError(t, "TrainingNotOperator");
       await expect(t.connect(f.accounts[1]).leaveCluster(f.clusterId, 2)).to.emit(t, "MemberLeft").withArgs(f.clusterId, 2n);
       // Once the round has a submission, nobody leaves (places would shift under the one-per-epoch record).

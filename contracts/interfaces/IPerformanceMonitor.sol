@@ -33,6 +33,21 @@ interface IPerformanceMonitor {
         uint256 maxMissedSlots; // per epoch
     }
 
+    /**
+     * @notice A block as attesters vouch for it: every metric it records is in the signed EIP-712 struct
+     * `BlockAttestation(uint256 sequencerId,uint256 slot,uint256 blockNumber,bytes32 blockHash,uint256 gasUsed,
+     * uint256 txCount)` of the monitor's domain (name "LP504 PerformanceMonitor", version "1", chain id, monitor
+     * address), so a signature cannot be replayed with other metrics, for another slot, chain or monitor.
+     */
+    struct BlockAttestation {
+        uint256 sequencerId;
+        uint256 slot;
+        uint256 blockNumber;
+        bytes32 blockHash;
+        uint256 gasUsed;
+        uint256 txCount;
+    }
+
     event MetricsRecorded(uint256 indexed sequencerId, uint256 blockNumber);
     event SLAViolation(uint256 indexed sequencerId, bytes violations);
     event ReputationUpdated(uint256 indexed sequencerId, uint256 newScore);
@@ -49,6 +64,25 @@ interface IPerformanceMonitor {
     error MonitorViolationsMismatch(uint256 sequencerId);
     error MonitorViolationAlreadyPenalized(uint256 sequencerId, uint256 period);
     error MonitorReputationChangeOutOfRange(int256 change);
+
+    // Errors of the implementation's additions (attested blocks, liveness, forced inclusion, governance).
+    error MonitorNotCurrentSequencer(uint256 sequencerId, uint256 current);
+    error MonitorSlotOutOfWindow(uint256 slot, uint256 currentSlot);
+    error MonitorInvalidAttestation(uint256 index, address signer);
+    error MonitorNotEnoughAttestations(uint256 signers, uint256 threshold);
+    /// @notice The L1 fallback is sequencing: no sequencer holds the duty the call would judge.
+    error MonitorFallbackMode(uint256 sequencerId);
+    error MonitorPeriodNotOver(uint256 period, uint256 currentPeriod);
+    error MonitorLivenessHolds(uint256 sequencerId, uint256 deadline);
+    error MonitorFeeTooLow(uint256 fee, uint256 minimum);
+    error MonitorUnknownForcedTx(uint256 id);
+    error MonitorForcedTxSettled(uint256 id);
+    error MonitorInclusionDeadlinePassed(uint256 id, uint256 deadline);
+    error MonitorInclusionDeadlineNotPassed(uint256 id, uint256 deadline);
+    error MonitorNotResponsibleOperator(uint256 id, address caller);
+    error MonitorNothingToWithdraw(address account);
+    error MonitorTransferFailed(address to, uint256 amount);
+    error MonitorParameterOutOfBounds(bytes32 name);
 
     /// @notice Reporter role: a block produced by the sequencer (O(1), per-period aggregates).
     function recordBlockProduction(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) external;
@@ -81,4 +115,10 @@ interface IPerformanceMonitor {
     function updateReputation(uint256 sequencerId, int256 change) external;
 
     function getReputation(uint256 sequencerId) external view returns (uint256);
+}
+
+/// @notice The registry's fallback-mode view, which {ISequencerRegistry} does not declare (yet).
+interface IRegistryFallbackMode {
+    /// @notice Whether the L1 fallback sequences now (before activation or below the minimum Active set).
+    function isFallbackMode() external view returns (bool);
 }

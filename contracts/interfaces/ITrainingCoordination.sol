@@ -49,6 +49,7 @@ interface ITrainingCoordination {
     event WorkReassigned(bytes32 indexed clusterId, uint256 failedSequencer, uint256 newSequencer);
     event CheckpointSaved(bytes32 indexed clusterId, uint256 indexed epoch, bytes32 stateHash);
     event CheckpointRestored(bytes32 indexed clusterId, uint256 indexed epoch);
+    event MemberInvited(bytes32 indexed clusterId, uint256 indexed sequencerId, bool invited);
 
     error TrainingUnknownCluster(bytes32 clusterId);
     error TrainingNotCoordinator(bytes32 clusterId, address caller);
@@ -66,12 +67,30 @@ interface ITrainingCoordination {
     error TrainingUnknownCheckpoint(bytes32 clusterId, uint256 epoch);
     error TrainingNotFailed(bytes32 clusterId, uint256 sequencerId);
 
+    // Errors of the implementation's additions.
+    error TrainingClusterTooLarge(uint256 members, uint256 max);
+    error TrainingZeroGradient();
+    error TrainingGradientAlreadySubmitted(bytes32 clusterId, uint256 epoch, bytes32 gradientHash);
+    error TrainingShardExists(bytes32 shardId);
+    error TrainingInvalidShard(bytes32 shardId);
+    error TrainingEpochNotAggregated(bytes32 clusterId, uint256 epoch);
+    error TrainingDeadlineNotPassed(bytes32 clusterId, uint256 deadline);
+    error TrainingAlreadySubmitted(bytes32 clusterId, uint256 sequencerId);
+    error TrainingInvalidConfiguration();
+    error TrainingTrainingFinished(bytes32 clusterId, uint256 totalEpochs);
+    error TrainingRoundInProgress(bytes32 clusterId, uint256 epoch);
+    /// @notice An operator joins only a cluster whose coordinator has invited its sequencer.
+    error TrainingNotInvited(bytes32 clusterId, uint256 sequencerId);
+    /// @notice A loss beyond 2^128 − 1 would overflow the epoch's loss sum and block the round.
+    error TrainingLossOutOfRange(uint256 loss, uint256 max);
+
     /// @notice Creates a cluster of registered, Active sequencers; the caller becomes its coordinator.
     function createTrainingCluster(
         uint256[] calldata sequencerIds,
         bytes32 modelHash
     ) external returns (bytes32 clusterId);
 
+    /// @notice By the coordinator, or by the sequencer's operator once the coordinator has invited it.
     function joinCluster(bytes32 clusterId, uint256 sequencerId) external;
 
     function leaveCluster(bytes32 clusterId, uint256 sequencerId) external;
