@@ -18,7 +18,7 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * Lifecycle: Queued → Scheduled (capacity reserved on a sequencer) → Running → ResultSubmitted → Completed
  * (the sequencer's operator is paid), or Cancelled (requester, before running: full refund), Expired (not
  * started by `startDeadline`: refund) or Failed (no result by `deadline`: refund). A scheduled or running job
- * that misses its deadline also slashes its sequencer `deadlinePenalty` (through the registry's slasher role).
+ * that misses its deadline also slashes `deadlinePenaltyBps` of its sequencer's pool (the registry's `slashShare`).
  * Every exit path releases the reserved capacity. Anyone may trigger a timeout.
  *
  * Queue: the configured policy keeps one bucketed queue: a 256-bit map of non-empty buckets and a FIFO per
@@ -118,14 +118,17 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     uint64 public startWindow;
     uint64 public acceptanceWindow;
-    uint128 public deadlinePenalty;
+    /// @notice Share of the pool (bp) slashed when a sequencer lets a job it accepted miss its deadline.
+    uint16 public deadlinePenaltyBps;
+    /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
+    uint256 public constant MAX_DEADLINE_PENALTY_BPS = 1_000;
 
     event JobStarted(bytes32 indexed jobId, uint256 indexed sequencerId);
     event ResultSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 computeUsed);
     event JobRefunded(bytes32 indexed jobId, address indexed requester, uint256 amount, JobStatus status);
     event SequencerPenalized(uint256 indexed sequencerId, bytes32 indexed jobId, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
-    event TimingUpdated(uint256 startWindow, uint256 acceptanceWindow, uint256 deadlinePenalty);
+    event TimingUpdated(uint256 startWindow, uint256 acceptanceWindow, uint256 deadlinePenaltyBps);
 
     error SchedulerQueueNotEmpty(uint256 queued);
     error SchedulerNotJobSequencer(bytes32 jobId, address caller);
@@ -145,12 +148,12 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         ISequencerRegistry registry_,
         uint256 startWindow_,
         uint256 acceptanceWindow_,
-        uint256 deadlinePenalty_
+        uint256 deadlinePenaltyBps_
     ) {
         registry = registry_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
-        _setTiming(startWindow_, acceptanceWindow_, deadlinePenalty_);
+        _setTiming(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
     }
 
     // ────────────────────────────────────────── capabilities ─────────────────────────────────────────
@@ -435,9 +438,9 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     function setTiming(
         uint256 startWindow_,
         uint256 acceptanceWindow_,
-        uint256 deadlinePenalty_
+        uint256 deadlinePenaltyBps_
     ) external onlyRole(GOVERNANCE_ROLE) {
-        _setTiming(startWindow_, acceptanceWindow_, deadlinePenalty_);
+        _setTiming(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
     }
 
     // ───────────────────────────────────────────── views ─────────────────────────────────────────────
@@ -634,9 +637,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     }
 
     function _penalize(uint256 sequencerId, bytes32 jobId) private {
-        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
-        uint256 amount = Math.min(deadlinePenalty, pool.bondedStake + pool.unbondingStake);
-        if (amount != 0) registry.slash(sequencerId, amount);
+        uint256 amount = registry.slashShare(sequencerId, deadlinePenaltyBps);
         emit SequencerPenalized(sequencerId, jobId, amount);
     }
 
@@ -806,18 +807,18 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             revert SchedulerNotSequencerOperator(sequencerId, msg.sender);
     }
 
-    function _setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenalty_) private {
+    function _setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenaltyBps_) private {
         if (
             startWindow_ == 0 ||
             startWindow_ > 30 days ||
             acceptanceWindow_ > 30 days ||
-            deadlinePenalty_ > type(uint128).max
+            deadlinePenaltyBps_ > MAX_DEADLINE_PENALTY_BPS
         ) {
             revert SchedulerParameterOutOfBounds();
         }
         startWindow = uint64(startWindow_);
         acceptanceWindow = uint64(acceptanceWindow_);
-        deadlinePenalty = uint128(deadlinePenalty_);
-        emit TimingUpdated(startWindow_, acceptanceWindow_, deadlinePenalty_);
+        deadlinePenaltyBps = uint16(deadlinePenaltyBps_);
+        emit TimingUpdated(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
     }
 }

@@ -6,7 +6,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
-import {IPerformanceMonitor, IRegistryFallbackMode} from "./interfaces/IPerformanceMonitor.sol";
+import {IPerformanceMonitor} from "./interfaces/IPerformanceMonitor.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 
 /**
@@ -329,9 +329,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         _penalized[sequencerId][period] = true;
         uint256 breachCount = ++_breaches[sequencerId];
 
-        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
-        uint256 amount = ((pool.bondedStake + pool.unbondingStake) * _params.slaPenaltyBps) / BPS;
-        if (amount != 0) registry.slash(sequencerId, amount);
+        uint256 amount = registry.slashShare(sequencerId, _params.slaPenaltyBps);
         bool suspend = breachCount >= _params.suspendAfterBreaches && _isSuspendable(sequencerId);
         if (suspend) registry.suspendSequencer(sequencerId);
         emit SLAViolation(sequencerId, violations);
@@ -457,9 +455,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         f.status = 3;
         f.sequencerId = uint32(sequencerId);
         _balances[f.requester] += f.fee;
-        ISequencerRegistry.PoolInfo memory pool = registry.getPool(sequencerId);
-        uint256 amount = ((pool.bondedStake + pool.unbondingStake) * _params.censorshipPenaltyBps) / BPS;
-        if (amount != 0) registry.slash(sequencerId, amount);
+        uint256 amount = registry.slashShare(sequencerId, _params.censorshipPenaltyBps);
         // The charged sequencer holds the turn (that is what made it responsible): hand it over.
         registry.forceRotation();
         emit InclusionMissed(id, sequencerId, amount);
@@ -572,7 +568,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     }
 
     function _isFallback() private view returns (bool) {
-        return IRegistryFallbackMode(address(registry)).isFallbackMode();
+        return registry.isFallbackMode();
     }
 
     function _score(uint256 sequencerId, uint256 period) private view returns (QualityScore memory q) {

@@ -170,8 +170,8 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /// @inheritdoc ISelectionModule
     function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
         if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
-        bool randomMode = mode == ISequencerRegistry.SelectionMode.WeightedRandom ||
-            mode == ISequencerRegistry.SelectionMode.Hybrid;
+        bool randomMode =
+            mode == ISequencerRegistry.SelectionMode.WeightedRandom || mode == ISequencerRegistry.SelectionMode.Hybrid;
         RotationDraw memory d;
         if (randomMode) {
             // The draw made for this turn, if any, is consumed; one made for another turn is void either way.
@@ -478,11 +478,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     }
 
     /// @notice The rotation draw waiting for the rotation that ends `forId`'s turn (`forId` 0: none).
-    function rotationDraw()
-        external
-        view
-        returns (uint256 forId, uint256 drawnId, uint256 method, uint256 requestId)
-    {
+    function rotationDraw() external view returns (uint256 forId, uint256 drawnId, uint256 method, uint256 requestId) {
         RotationDraw memory d = _draw;
         return (d.forId, d.drawnId, d.method, d.requestId);
     }

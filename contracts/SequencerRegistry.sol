@@ -14,6 +14,7 @@ import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/Regis
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
 import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
+import {IExtsload} from "./interfaces/IExtsload.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
@@ -50,7 +51,13 @@ abstract contract ProverReadableSequencerSet {
  * reward). The reward is a share of what the slash takes from the operator's own stake, never of its delegators',
  * so reporting one's own sequencer from another address never pays.
  */
-contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
+contract SequencerRegistry is
+    ProverReadableSequencerSet,
+    ISequencerRegistry,
+    IExtsload,
+    AccessControl,
+    ReentrancyGuard
+{
     using StakeSumTree for StakeSumTree.Tree;
     using PoolMath for Sequencer;
     using SafeCast for uint256;
@@ -60,8 +67,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     bytes32 public constant MONITOR_ROLE = keccak256("MONITOR_ROLE");
-
-    bytes32 public constant BLOCK_COMMITMENT_TYPEHASH = EquivocationLib.BLOCK_COMMITMENT_TYPEHASH;
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_SCORE = 10_000;
@@ -370,6 +375,16 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _insuranceFund += amount;
     }
 
+    /// @inheritdoc ISequencerRegistry
+    function slashShare(uint256 sequencerId, uint256 bps) external onlyRole(SLASHER_ROLE) returns (uint256 amount) {
+        Sequencer storage s = _existing(sequencerId);
+        if (bps > BPS) revert RegistrySlashShareTooHigh(bps, BPS);
+        amount = ((uint256(s.bondedStake) + s.unbondingStake) * bps) / BPS;
+        if (amount == 0) return 0;
+        _slash(sequencerId, s, amount);
+        _insuranceFund += amount;
+    }
+
     // ────────────────────────────────────────── governance ───────────────────────────────────────────
 
     /// @inheritdoc ISequencerRegistry
@@ -470,6 +485,26 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         info.metadata = s.metadata;
     }
 
+    /// @inheritdoc IExtsload
+    function extsload(bytes32 slot) external view returns (bytes32 value) {
+        assembly ("memory-safe") {
+            value := sload(slot)
+        }
+    }
+
+    /// @inheritdoc IExtsload
+    function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values) {
+        values = new bytes32[](nSlots);
+        for (uint256 i; i < nSlots; ++i) {
+            bytes32 slot = bytes32(uint256(startSlot) + i);
+            bytes32 value;
+            assembly ("memory-safe") {
+                value := sload(slot)
+            }
+            values[i] = value;
+        }
+    }
+
     /// @inheritdoc ISequencerRegistry
     function getConfig() external view returns (RegistryConfig memory) {
         return RegistryParametersLib.config(_params);
@@ -486,40 +521,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function getPool(uint256 sequencerId) external view returns (PoolInfo memory) {
-        Sequencer storage s = _existing(sequencerId);
-        return
-            PoolInfo({
-                bondedStake: s.bondedStake,
-                bondedShares: s.bondedShares,
-                unbondingStake: s.unbondingStake,
-                unbondingShares: s.unbondingShares,
-                operatorShares: _positions[sequencerId][s.operator].shares,
-                commissionBps: s.commissionBps
-            });
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function getUnbonding(uint256 requestId) external view returns (Unbonding memory) {
-        UnbondingRequest storage r = _unbondings[requestId];
-        if (r.owner == address(0)) revert RegistryUnknownUnbonding(requestId);
-        return Unbonding({sequencerId: r.sequencerId, owner: r.owner, shares: r.shares, releaseTime: r.releaseTime});
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value) {
-        Sequencer storage s = _sequencers[sequencerId];
-        shares = _positions[sequencerId][account].shares;
-        value = s.bondedValue(shares);
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function pendingRewards(uint256 sequencerId, address account) external view returns (uint256) {
-        Position storage p = _positions[sequencerId][account];
-        return _accrued(p, _sequencers[sequencerId].accRewardPerShare);
-    }
-
-    /// @inheritdoc ISequencerRegistry
     function withdrawableBalance(address account) external view returns (uint256) {
         return _balances[account];
     }
@@ -527,11 +528,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @inheritdoc ISequencerRegistry
     function insuranceFund() external view returns (uint256) {
         return _insuranceFund;
-    }
-
-    /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
-    function rewardsOutstanding() external view returns (uint256) {
-        return _rewardsOutstanding;
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -605,11 +601,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function decayedPerformance(uint256 sequencerId) external view returns (uint256) {
-        return _decayedScore(_existing(sequencerId));
-    }
-
-    /// @inheritdoc ISequencerRegistry
     function operatorOf(uint256 sequencerId) external view returns (address) {
         return _sequencers[sequencerId].operator;
     }
@@ -630,21 +621,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) public view returns (bytes32) {
-        return EquivocationLib.digest(EquivocationLib.domainSeparator(address(this)), sequencerId, slot, blockHash);
-    }
-
-    /// @notice The EIP-712 domain separator of block commitments.
-    function domainSeparator() external view returns (bytes32) {
-        return EquivocationLib.domainSeparator(address(this));
-    }
-
-    /// @notice Whether `getActiveSequencer()` currently returns the L1 fallback.
     function isFallbackMode() external view returns (bool) {
         return _isFallbackMode();
     }
 
-    /// @notice Earliest time at which `rotateSequencer()` succeeds.
+    /// @inheritdoc ISequencerRegistry
     function nextRotationTime() external view returns (uint256) {
         return _nextRotationTime();
     }

@@ -106,7 +106,8 @@ export interface SchedulerParams {
   /** After a result, the requester has this long to settle before anyone may. */
   acceptanceWindow: bigint;
   /** Slashed from a sequencer that lets a job it holds miss a deadline, in wei. */
-  deadlinePenalty: bigint;
+  /** Share of the pool (bp, ≤ 1,000) slashed per job that misses its deadline. */
+  deadlinePenaltyBps: bigint;
 }
 
 export interface SuiteParams {
@@ -181,7 +182,7 @@ export function defaultSuiteParams(): SuiteParams {
       minInclusionFee: 10n ** 15n,
       sla: { minThroughput: 1n, minUptime: 9000n, maxLatency: 1000n, maxMissedSlots: 50n },
     },
-    scheduler: { startWindow: 3600n, acceptanceWindow: 3600n, deadlinePenalty: 10n ** 18n },
+    scheduler: { startWindow: 3600n, acceptanceWindow: 3600n, deadlinePenaltyBps: 100n },
   };
 }
 

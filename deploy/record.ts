@@ -7,6 +7,7 @@ export const CONTRACT_NAMES = [
   "RegistryIndexLib",
   "SequencerRegistry",
   "EquivocationModule",
+  "RegistryLens",
   "SelectionMechanisms",
   "VRFBeacon",
   "ChainlinkVRFAdapter",
@@ -103,9 +104,7 @@ export function readDeployment(chainId: number | bigint, dir?: string): Deployme
   const record = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentRecord;
   if (record.format !== "lp504-deployment/2") {
     const hint =
-      record.format === "lp504-deployment/1"
-        ? " (format 1 predates the equivocation module: redeploy with `lp504 deploy --fresh`)"
-        : "";
+      record.format === "lp504-deployment/1" ? " (format 1 predates the equivocation module: redeploy with `lp504 deploy --fresh`)" : "";
     throw new Error(`${file}: unknown format ${String(record.format)}${hint}`);
   }
   if (BigInt(record.chainId) !== BigInt(chainId)) throw new Error(`${file} is for chain ${record.chainId}, not ${chainId}`);

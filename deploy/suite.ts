@@ -4,6 +4,7 @@ import type {
   SequencerRegistry,
   RegistryParametersLib,
   EquivocationModule,
+  RegistryLens,
   RegistryIndexLib,
   SelectionMechanisms,
   VRFBeacon,
@@ -23,6 +24,8 @@ export interface Suite {
   registryParametersLib: RegistryParametersLib;
   /** Judges equivocation evidence for the registry. */
   equivocationModule: EquivocationModule;
+  /** The registry's convenience views (pools, positions, unbonding requests, pending rewards). */
+  lens: RegistryLens;
   registryIndexLib: RegistryIndexLib;
   selection: SelectionMechanisms;
   /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
@@ -164,6 +167,7 @@ export async function deploySuite(
   const registryAddress = await address(registry);
   const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
   const equivocationModuleAddress = await address(equivocationModule);
+  const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
 
   const sp = params.selection;
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
@@ -230,7 +234,7 @@ export async function deploySuite(
     registryAddress,
     params.scheduler.startWindow,
     params.scheduler.acceptanceWindow,
-    params.scheduler.deadlinePenalty,
+    params.scheduler.deadlinePenaltyBps,
   ]);
   const schedulerAddress = await address(scheduler);
 
@@ -339,6 +343,7 @@ export async function deploySuite(
     registry,
     registryParametersLib,
     equivocationModule,
+    lens,
     registryIndexLib,
     selection,
     beacon,

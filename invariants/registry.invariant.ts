@@ -9,11 +9,12 @@ import hre, { ethers } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deploySuite, suiteParams, SequencerStatus } from "../deploy";
 import { buildEquivocationProof } from "../sdk";
-import type { SequencerRegistry } from "../typechain-types";
+import type { SequencerRegistry, RegistryLens } from "../typechain-types";
 import { params, snapshot, revertTo, jump, outcome, eq, ok, RUNS, STEPS } from "./helpers";
 
 interface Real {
   r: SequencerRegistry;
+  lens: RegistryLens;
   address: string;
   governance: HardhatEthersSigner;
   operators: HardhatEthersSigner[];
@@ -59,12 +60,12 @@ async function fingerprint(real: Real): Promise<string> {
     await ethers.provider.getBalance(real.address),
     await r.totalActiveWeight(),
     await r.insuranceFund(),
-    await r.rewardsOutstanding(),
+    await real.lens.rewardsOutstanding(),
     await r.currentSequencerId(),
   ];
   const total = await r.totalSequencers();
   for (let id = 1n; id <= total; id++) {
-    out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString());
+    out.push((await r.getSequencer(id)).toString(), (await real.lens.getPool(id)).toString());
   }
   for (const a of real.accounts) out.push(await r.withdrawableBalance(a));
   return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
@@ -87,12 +88,12 @@ async function checkInvariants(m: Model, real: Real) {
   eq("balance = value in − value out (model)", balance, m.ethIn - m.ethOut);
 
   const total = await r.totalSequencers();
-  let owed = (await r.insuranceFund()) + (await r.rewardsOutstanding());
+  let owed = (await r.insuranceFund()) + (await real.lens.rewardsOutstanding());
   let weight = 0n;
   const activeOperators = new Set<string>();
   for (let id = 1n; id <= total; id++) {
     // weightOf reads the stake index's leaf, whatever the status.
-    const [info, pool, w] = await Promise.all([r.getSequencer(id), r.getPool(id), r.weightOf(id)]);
+    const [info, pool, w] = await Promise.all([r.getSequencer(id), real.lens.getPool(id), r.weightOf(id)]);
     owed += pool.bondedStake + pool.unbondingStake;
     if (Number(info.status) === SequencerStatus.Active) {
       activeOperators.add(info.operator);
@@ -172,7 +173,7 @@ const commands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(del, op, fc.integer({ min: 1, max: 10_000 })).map(([d, i, frac]) =>
     command(`undelegate(del${d} from op${i}, ${frac} bp)`, async (m, real) => {
       const [, id] = pick(m, i);
-      const [shares] = id === 999n ? [0n] : await real.r.delegationOf(id, real.delegators[d].address);
+      const [shares] = id === 999n ? [0n] : await real.lens.delegationOf(id, real.delegators[d].address);
       const amount = (shares * BigInt(frac)) / 10_000n;
       const before = await fingerprint(real);
       try {
@@ -256,18 +257,18 @@ const commands: fc.Arbitrary<Cmd>[] = [
     command(`slash(op${i}, ${frac} bp of the pool)`, async (m, real) => {
       const [, id] = pick(m, i);
       if (id === 999n) return;
-      const pool = await real.r.getPool(id);
+      const pool = await real.lens.getPool(id);
       const slashable = pool.bondedStake + pool.unbondingStake;
       const amount = (slashable * BigInt(frac)) / 10_000n;
-      const values = await Promise.all(real.delegators.map(async (d) => (await real.r.delegationOf(id, d.address))[1]));
+      const values = await Promise.all(real.delegators.map(async (d) => (await real.lens.delegationOf(id, d.address))[1]));
       const err = await attempt(real, () => real.r.connect(real.governance).slash(id, amount));
       if (amount > slashable) return eq("a slash never exceeds the stake", err ?? "none", "RegistrySlashExceedsStake");
       if (amount === 0n) return eq("a zero slash is refused", err ?? "none", "RegistryZeroAmount");
       eq("a slash within the stake succeeds", err ?? "none", "none");
-      const after = await real.r.getPool(id);
+      const after = await real.lens.getPool(id);
       eq("the pool loses exactly the slash", after.bondedStake + after.unbondingStake, slashable - amount);
       for (let d = 0; d < real.delegators.length; d++) {
-        const now = (await real.r.delegationOf(id, real.delegators[d].address))[1];
+        const now = (await real.lens.delegationOf(id, real.delegators[d].address))[1];
         const share = (amount * values[d] + slashable - 1n) / slashable;
         ok(`delegator ${d} loses at most its pro-rata share (${values[d]} → ${now}, share ${share})`, values[d] - now <= share + 1n);
       }
@@ -306,7 +307,15 @@ const commands: fc.Arbitrary<Cmd>[] = [
       if (id === 999n) return;
       const operator = real.operators[o];
       const slot = await real.r.currentSlot();
-      const evidence = await buildEquivocationProof(operator, real.address, real.chainId, id, slot, ethers.id(`x${m.steps}`), ethers.id(`y${m.steps}`));
+      const evidence = await buildEquivocationProof(
+        operator,
+        real.address,
+        real.chainId,
+        id,
+        slot,
+        ethers.id(`x${m.steps}`),
+        ethers.id(`y${m.steps}`),
+      );
       // What the operator and its accomplice hold: own stake (bonded and exiting) and both withdrawable balances.
       const holdings = async () =>
         (await real.r.getSequencer(id)).stake +
@@ -352,6 +361,7 @@ describe(`Registry invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`
     const parameters = await r.getParameters();
     const real: Real = {
       r,
+      lens: suite.lens,
       address: await r.getAddress(),
       governance,
       operators,

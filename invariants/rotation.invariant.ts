@@ -84,7 +84,7 @@ describe(`Rotation draw invariants (fast-check, ${Math.max(10, Math.floor(RUNS /
       ),
       fc.tuple(who, sid).map(([w, id]) =>
         step(`undelegate(out${w} from #${id})`, async () => {
-          const [shares] = await registry.delegationOf(id, outsiders[w].address);
+          const [shares] = await f.lens.delegationOf(id, outsiders[w].address);
           await send(() => registry.connect(outsiders[w]).undelegate(id, shares));
         }),
       ),

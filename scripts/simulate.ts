@@ -46,6 +46,7 @@ import {
 } from "../sdk";
 import type {
   SequencerRegistry,
+  RegistryLens,
   SelectionMechanisms,
   VRFBeacon,
   MEVMitigation,
@@ -58,6 +59,7 @@ type Behaviour = "honest" | "slow" | "offline" | "equivocating" | "censoring";
 
 interface Sim {
   registry: SequencerRegistry;
+  lens: RegistryLens;
   selection: SelectionMechanisms;
   beacon: VRFBeacon;
   mev: MEVMitigation;
@@ -166,6 +168,7 @@ async function obtainSuite(): Promise<Sim> {
         throw new Error("the simulation drives the sequencers' VRF beacon; this deployment uses Chainlink VRF");
       return {
         registry: await at("SequencerRegistry"),
+        lens: await at("RegistryLens"),
         selection: await at("SelectionMechanisms"),
         beacon: await at("VRFBeacon"),
         mev: await at("MEVMitigation"),
@@ -567,7 +570,7 @@ async function main() {
 }
 
 async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: number, chainId: string) {
-  const { registry } = sim;
+  const { registry, lens } = sim;
   const slashed = new Map<bigint, bigint>();
   for (const log of await registry.queryFilter(registry.filters.SequencerSlashed(), firstBlock)) {
     slashed.set(log.args.sequencerId, (slashed.get(log.args.sequencerId) ?? 0n) + log.args.amount);
@@ -576,14 +579,14 @@ async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: num
   const rows = [];
   for (const s of sequencers) {
     const info = await registry.getSequencer(s.id);
-    const pool = await registry.getPool(s.id);
+    const pool = await lens.getPool(s.id);
     rows.push({
       id: Number(s.id),
       behaviour: s.behaviour,
       stakeLux: Number(ethers.formatEther(s.stake)),
       poolLux: Number(ethers.formatEther(pool.bondedStake)),
       status: SequencerStatus[Number(info.status)],
-      score: Number(await registry.decayedPerformance(s.id)),
+      score: Number(await lens.decayedPerformance(s.id)),
       slashedLux: Number(ethers.formatEther(slashed.get(s.id) ?? 0n)),
       selected: s.selected,
       stakeShare: Math.round((s.weightShare ?? 0) * 100) / 100,

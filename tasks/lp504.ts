@@ -11,6 +11,7 @@ import {
 } from "ethers";
 import type {
   SequencerRegistry,
+  RegistryLens,
   SelectionMechanisms,
   VRFBeacon,
   MEVMitigation,
@@ -30,6 +31,7 @@ export const PLUGIN = "lp504";
 export interface AttachedSuite {
   record: DeploymentRecord;
   registry: SequencerRegistry;
+  lens: RegistryLens;
   selection: SelectionMechanisms;
   beacon?: VRFBeacon;
   mev: MEVMitigation;
@@ -89,6 +91,7 @@ export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signe
   return {
     record,
     registry: await at<SequencerRegistry>("SequencerRegistry"),
+    lens: await at<RegistryLens>("RegistryLens"),
     selection: await at<SelectionMechanisms>("SelectionMechanisms"),
     beacon: record.contracts.VRFBeacon ? await at<VRFBeacon>("VRFBeacon") : undefined,
     mev: await at<MEVMitigation>("MEVMitigation"),

@@ -75,9 +75,9 @@ lp504
   .addParam("amount", "LUX to delegate")
   .addOptionalParam("from", FROM)
   .setAction(async (a: { id: string; amount: string; from?: string }, hre) =>
-    operate(hre, "delegateStake", a.from, async ({ registry }, signer) => {
+    operate(hre, "delegateStake", a.from, async ({ registry, lens }, signer) => {
       await sent(`delegated to #${a.id}`, registry.delegateStake(a.id, { value: lux(hre, a.amount) }));
-      const [shares, value] = await registry.delegationOf(a.id, await signer.getAddress());
+      const [shares, value] = await lens.delegationOf(a.id, await signer.getAddress());
       console.log(`delegation: ${shares} shares worth ${fmtLux(value)}`);
     }),
   );
@@ -88,8 +88,8 @@ lp504
   .addOptionalParam("shares", "Shares to undelegate (default: all)")
   .addOptionalParam("from", FROM)
   .setAction(async (a: { id: string; shares?: string; from?: string }, hre) =>
-    operate(hre, "undelegate", a.from, async ({ registry }, signer) => {
-      const shares = a.shares !== undefined ? BigInt(a.shares) : (await registry.delegationOf(a.id, await signer.getAddress()))[0];
+    operate(hre, "undelegate", a.from, async ({ registry, lens }, signer) => {
+      const shares = a.shares !== undefined ? BigInt(a.shares) : (await lens.delegationOf(a.id, await signer.getAddress()))[0];
       const receipt = await sent(`undelegated ${shares} shares from #${a.id}`, registry.undelegate(a.id, shares));
       const queued = receipt.logs.map((l) => registry.interface.parseLog(l)).find((l) => l?.name === "UndelegationQueued");
       if (queued)
@@ -133,7 +133,7 @@ lp504
   .addOptionalParam("limit", "How many", 50, types.int)
   .setAction(async (a: { start: number; limit: number }, hre) =>
     withDecodedErrors(hre, "status", async () => {
-      const { registry } = await attachSuite(hre);
+      const { registry, lens } = await attachSuite(hre);
       const [total, active, current, config, count, insurance] = await Promise.all([
         registry.totalSequencers(),
         registry.getActiveSequencer(),
@@ -145,7 +145,7 @@ lp504
       const rows = [];
       const end = Math.min(Number(total), a.start + a.limit - 1);
       for (let id = a.start; id <= end; id++) {
-        const [s, pool, score] = await Promise.all([registry.getSequencer(id), registry.getPool(id), registry.decayedPerformance(id)]);
+        const [s, pool, score] = await Promise.all([registry.getSequencer(id), lens.getPool(id), lens.decayedPerformance(id)]);
         rows.push({
           id,
           " ": BigInt(id) === current ? "▶" : "",
@@ -307,9 +307,7 @@ lp504
         return false;
       }
       console.log(`equivocation proven: #${a.id} slashed and suspended`);
-      const proven = receipt.logs
-        .map((l) => registry.interface.parseLog(l))
-        .find((l) => l?.name === "EquivocationProven");
+      const proven = receipt.logs.map((l) => registry.interface.parseLog(l)).find((l) => l?.name === "EquivocationProven");
       console.log(
         `reporter reward ${fmtLux(proven!.args.reporterReward)} credited: balance ${fmtLux(await registry.withdrawableBalance(await signer.getAddress()))} (\`lp504 withdraw\`)`,
       );

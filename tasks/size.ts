@@ -5,13 +5,55 @@ import { CONTRACT_NAMES } from "../deploy/record";
 
 /** EIP-170: the deployed code of a contract may not exceed 24,576 bytes on Lux C-Chain (or any EVM chain). */
 export const MAX_DEPLOYED_SIZE = 24_576;
+/** Room every deployed contract of the suite keeps for the next feature: 1.5 KiB. */
+export const MIN_HEADROOM = 1_536;
+
+/**
+ * Errors and events declared in `contracts/` (mocks aside) that no `revert` or `emit` there uses: a declared
+ * error is part of the ABI a client decodes, so an unused one promises a failure that cannot happen.
+ */
+export function unusedDeclarations(root: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "mocks") walk(full);
+      } else if (entry.name.endsWith(".sol")) files.push(full);
+    }
+  };
+  walk(path.join(root, "contracts"));
+  const sources = files.map((f) =>
+    fs
+      .readFileSync(f, "utf8")
+      .replace(/\/\/.*$/gm, "")
+      .replace(/\/\*[\s\S]*?\*\//g, ""),
+  );
+  const all = sources.join("\n");
+  const unused: string[] = [];
+  for (const [kind, verb] of [
+    ["error", "revert"],
+    ["event", "emit"],
+  ] as const) {
+    for (const m of all.matchAll(new RegExp(`\\b${kind}\\s+([A-Za-z0-9_]+)\\s*\\(`, "g"))) {
+      const used = new RegExp(`\\b${verb}\\s+(?:[A-Za-z0-9_]+\\.)?${m[1]}\\s*\\(`).test(all);
+      if (!used) unused.push(`${kind} ${m[1]}`);
+    }
+  }
+  return [...new Set(unused)];
+}
 
 lp504
-  .task("size", "Prints deployed bytecode sizes of the project's contracts; fails above 24 KiB or on any compiler warning")
+  .task(
+    "size",
+    "Prints deployed bytecode sizes; fails above 24 KiB, with under 1.5 KiB of headroom in a deployed contract, on a declared but unused error or event, or on any compiler warning",
+  )
   .setAction(async (_args, hre) => {
     await hre.run("compile", { quiet: true });
     const names = await hre.artifacts.getAllFullyQualifiedNames();
     let failed = false;
+    const suite = new Set<string>(CONTRACT_NAMES);
+    const tight: string[] = [];
     const rows: { contract: string; bytes: number; headroom: number }[] = [];
     for (const fqn of names) {
       if (!fqn.startsWith("contracts/") || fqn.startsWith("contracts/interfaces/")) continue;
@@ -20,9 +62,14 @@ lp504
       if (bytes === 0) continue;
       rows.push({ contract: fqn.split(":")[1], bytes, headroom: MAX_DEPLOYED_SIZE - bytes });
       if (bytes > MAX_DEPLOYED_SIZE) failed = true;
+      const name = fqn.split(":")[1];
+      if (suite.has(name) && MAX_DEPLOYED_SIZE - bytes < MIN_HEADROOM) tight.push(`${name} (${MAX_DEPLOYED_SIZE - bytes} bytes)`);
     }
     console.table(rows);
     if (failed) throw new Error(`a contract exceeds ${MAX_DEPLOYED_SIZE} bytes`);
+    if (tight.length) throw new Error(`less than ${MIN_HEADROOM} bytes of headroom under 24 KiB: ${tight.join(", ")}`);
+    const unused = unusedDeclarations(hre.config.paths.root);
+    if (unused.length) throw new Error(`declared but never raised or emitted: ${unused.join(", ")}`);
 
     // Compiler warnings fail the build too: every build-info kept for the current artifacts holds its solc
     // output, warnings included (also when this run compiled nothing).

@@ -202,8 +202,8 @@ describe("AIScheduler: edge cases", () => {
     const q = await f.submit();
     await f.s.scheduleJob(q, 1);
     await time.increase(3601);
-    const before = await f.registry.getPool(1);
+    const before = await f.lens.getPool(1);
     await expect(f.s.timeoutJob(q)).to.not.emit(f.registry, "SequencerSlashed");
-    expect((await f.registry.getPool(1)).bondedStake).to.equal(before.bondedStake);
+    expect((await f.lens.getPool(1)).bondedStake).to.equal(before.bondedStake);
   });
 });

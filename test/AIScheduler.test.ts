@@ -143,11 +143,11 @@ describe("AIScheduler", () => {
       await expect(f.s.timeoutJob(queued)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed").withArgs(queued, startDeadline);
       await time.increaseTo(startDeadline + 1n);
       await expect(f.s.timeoutJob(queued)).to.emit(f.s, "JobRefunded").withArgs(queued, f.alice.address, 100n, STATUS.Expired);
-      const pool1 = (await f.registry.getPool(1)).bondedStake;
+      const pool1 = (await f.lens.getPool(1)).bondedStake;
       await expect(f.s.connect(f.accounts[20]).timeoutJob(scheduled))
         .to.emit(f.s, "SequencerPenalized")
         .withArgs(1n, scheduled, ethers.parseEther("1"));
-      expect((await f.registry.getPool(1)).bondedStake).to.equal(pool1 - ethers.parseEther("1"));
+      expect((await f.lens.getPool(1)).bondedStake).to.equal(pool1 - ethers.parseEther("1"));
       await expect(f.s.timeoutJob(running)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await time.increaseTo(f.now + 5001);
       await expect(f.s.timeoutJob(running)).to.emit(f.s, "JobRefunded").withArgs(running, f.carol.address, 300n, STATUS.Failed);

@@ -96,9 +96,9 @@ describe("PerformanceMonitor: edge cases", () => {
       .to.be.revertedWithCustomError(f.monitor, "MonitorViolationsMismatch")
       .withArgs(1n);
     await f.monitor.setParameters({ ...(await params(f)), slaPenaltyBps: 0 });
-    const before = (await f.registry.getPool(1)).bondedStake;
+    const before = (await f.lens.getPool(1)).bondedStake;
     await expect(f.monitor.penalizeSLAViolation(1, violations)).to.emit(f.monitor, "SLAPenaltyApplied").withArgs(1n, 0n, false);
-    expect((await f.registry.getPool(1)).bondedStake).to.equal(before);
+    expect((await f.lens.getPool(1)).bondedStake).to.equal(before);
   });
 
   it("forced inclusion: needs a current sequencer, a known id, marking in time; a zero penalty and a departed sequencer are handled", async () => {
@@ -129,10 +129,10 @@ describe("PerformanceMonitor: edge cases", () => {
       .to.be.revertedWithCustomError(f.monitor, "MonitorInclusionDeadlineNotPassed")
       .withArgs(1n, dutyDeadline);
     await time.increaseTo(dutyDeadline + 1n);
-    const stake = (await f.registry.getPool(1)).bondedStake;
+    const stake = (await f.lens.getPool(1)).bondedStake;
     await expect(f.monitor.proveMissedInclusion(1)).to.emit(f.monitor, "InclusionMissed").withArgs(1n, current, 0n);
     expect(await f.registry.currentSequencerId()).to.not.equal(current);
-    expect((await f.registry.getPool(1)).bondedStake).to.equal(stake);
+    expect((await f.lens.getPool(1)).bondedStake).to.equal(stake);
     await expect(f.monitor.connect(f.accounts[9]).withdraw()).to.be.revertedWithCustomError(f.monitor, "MonitorNothingToWithdraw");
   });
 

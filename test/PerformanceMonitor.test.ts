@@ -91,11 +91,11 @@ describe("PerformanceMonitor", () => {
       .to.be.revertedWithCustomError(f.monitor, "MonitorPeriodNotOver")
       .withArgs(period1, period1);
     await time.increase(DAY);
-    const poolBefore = await f.registry.getPool(1);
+    const poolBefore = await f.lens.getPool(1);
     await expect(f.monitor.connect(f.accounts[12]).penalizeSLAViolation(1, violations))
       .to.emit(f.monitor, "SLAPenaltyApplied")
       .withArgs(1n, E(10), false); // 1% of the 1,000-LUX pool
-    expect((await f.registry.getPool(1)).bondedStake).to.equal(poolBefore.bondedStake - E(10));
+    expect((await f.lens.getPool(1)).bondedStake).to.equal(poolBefore.bondedStake - E(10));
     await expect(f.monitor.penalizeSLAViolation(1, violations))
       .to.be.revertedWithCustomError(f.monitor, "MonitorViolationAlreadyPenalized")
       .withArgs(1n, period1);
@@ -235,7 +235,7 @@ describe("PerformanceMonitor", () => {
         .withArgs(1n, 1n, E(50)) // 5% of 1,000
         .and.to.emit(f.registry, "SequencerRotated");
       expect(await f.registry.currentSequencerId()).to.equal(2n);
-      expect((await f.registry.getPool(1)).bondedStake).to.equal(E(950));
+      expect((await f.lens.getPool(1)).bondedStake).to.equal(E(950));
       await expect(f.monitor.connect(user).withdraw()).to.changeEtherBalance(user, fee);
       await expect(f.monitor.proveMissedInclusion(1)).to.be.revertedWithCustomError(f.monitor, "MonitorForcedTxSettled");
       expect(await ethers.provider.getBalance(await f.monitor.getAddress())).to.equal(await f.monitor.totalOwed());
@@ -250,7 +250,7 @@ describe("PerformanceMonitor", () => {
       await expect(f.monitor.connect(f.accounts[0]).markIncluded(1)).to.emit(f.monitor, "InclusionMarked").withArgs(1n, 1n);
       await time.increase(3601);
       await expect(f.monitor.proveMissedInclusion(1)).to.be.revertedWithCustomError(f.monitor, "MonitorForcedTxSettled");
-      expect((await f.registry.getPool(1)).bondedStake).to.equal(E(1000));
+      expect((await f.lens.getPool(1)).bondedStake).to.equal(E(1000));
       await expect(f.monitor.connect(f.accounts[0]).withdraw()).to.changeEtherBalance(f.accounts[0], E("0.01"));
       await expect(f.monitor.connect(f.accounts[16]).forceInclusion(ethers.id("cheap"), { value: 1n }))
         .to.be.revertedWithCustomError(f.monitor, "MonitorFeeTooLow")

@@ -141,8 +141,8 @@ describe("SelectionMechanisms", () => {
       const f = await loadFixture(scored);
       // 100 bp per day: after 20 days every score has lost 2,000 bp; only 3, 7 (7,000) and 6 (6,000) qualify.
       await time.increase(20 * 86400);
-      expect(await f.registry.decayedPerformance(3)).to.equal(7000n);
-      expect(await f.registry.decayedPerformance(5)).to.equal(2000n);
+      expect(await f.lens.decayedPerformance(3)).to.equal(7000n);
+      expect(await f.lens.decayedPerformance(5)).to.equal(2000n);
       // A fresh report for 5 puts it on top.
       await f.registry.connect(f.governanceSigner).updatePerformance(5, 9500);
       expect(await rotate(f)).to.equal(5n);

@@ -8,27 +8,27 @@ import { PoolModel } from "./helpers/poolModel";
 const E = (n: string) => ethers.parseEther(n);
 
 async function expectPool(f: RegistryFixture, id: bigint, m: PoolModel, holders: string[]) {
-  const pool = await f.registry.getPool(id);
+  const pool = await f.lens.getPool(id);
   expect(pool.bondedStake, "bondedStake").to.equal(m.bondedStake);
   expect(pool.bondedShares, "bondedShares").to.equal(m.bondedShares);
   expect(pool.unbondingStake, "unbondingStake").to.equal(m.unbondingStake);
   expect(pool.unbondingShares, "unbondingShares").to.equal(m.unbondingShares);
   expect(await f.registry.insuranceFund(), "insurance").to.equal(m.insurance);
-  expect(await f.registry.rewardsOutstanding(), "outstanding").to.equal(m.outstanding);
+  expect(await f.lens.rewardsOutstanding(), "outstanding").to.equal(m.outstanding);
   for (const h of holders) {
-    const [shares, value] = await f.registry.delegationOf(id, h);
+    const [shares, value] = await f.lens.delegationOf(id, h);
     expect(shares, `shares of ${h}`).to.equal(m.shares.get(h) ?? 0n);
     expect(value, `value of ${h}`).to.equal(m.value(h));
-    expect(await f.registry.pendingRewards(id, h), `pending of ${h}`).to.equal(m.accrued(h));
+    expect(await f.lens.pendingRewards(id, h), `pending of ${h}`).to.equal(m.accrued(h));
     expect(await f.registry.withdrawableBalance(h), `balance of ${h}`).to.equal(m.balances.get(h) ?? 0n);
   }
 }
 
 /** Contract balance = pools + balances + insurance + unsettled rewards. */
 async function expectSolvent(f: RegistryFixture, ids: bigint[], accounts: string[]) {
-  let owed = (await f.registry.insuranceFund()) + (await f.registry.rewardsOutstanding());
+  let owed = (await f.registry.insuranceFund()) + (await f.lens.rewardsOutstanding());
   for (const id of ids) {
-    const p = await f.registry.getPool(id);
+    const p = await f.lens.getPool(id);
     owed += p.bondedStake + p.unbondingStake;
   }
   for (const a of accounts) owed += await f.registry.withdrawableBalance(a);
@@ -48,7 +48,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
         const info = await f.registry.getSequencer(1);
         expect(info.stake).to.equal(E("1000"));
         expect(info.delegatedStake).to.equal(E("500"));
-        expect(await f.registry.delegationOf(1, d.address)).to.deep.equal([E("500"), E("500")]);
+        expect(await f.lens.delegationOf(1, d.address)).to.deep.equal([E("500"), E("500")]);
         expect(await f.registry.weightOf(1)).to.equal(E("1500") / (await f.registry.WEIGHT_UNIT()));
       });
     });
@@ -92,11 +92,11 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       const tx = f.registry.connect(d).undelegate(1, E("200"));
       await expect(tx).to.emit(f.registry, "UndelegationQueued").withArgs(1n, 1n, d.address, E("200"), release);
       expect(await f.registry.weightOf(1)).to.equal(E("1300") / (await f.registry.WEIGHT_UNIT()));
-      expect(await f.registry.getUnbonding(1)).to.deep.equal([1n, d.address, E("200"), release]);
+      expect(await f.lens.getUnbonding(1)).to.deep.equal([1n, d.address, E("200"), release]);
 
       // Still slashable: a 150-LUX slash of the 1,500 pool takes 200 × 150 / 1500 from the queued part.
       await f.registry.connect(f.governanceSigner).slash(1, E("150"));
-      const pool = await f.registry.getPool(1);
+      const pool = await f.lens.getPool(1);
       expect(pool.unbondingStake).to.equal(E("200") - (E("150") * E("200")) / E("1500"));
 
       const before = await snapshotState(f, [1n], [d.address]);
@@ -243,8 +243,8 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       await expect(f.registry.connect(payer).distributeRewards(1, { value: E("101") }))
         .to.emit(f.registry, "RewardsDistributed")
         .withArgs(1n, payer.address, E("101"), E("1.01"), E("9.999"), E("89.991"));
-      expect(await f.registry.pendingRewards(1, op.address)).to.equal(E("59.994"));
-      expect(await f.registry.pendingRewards(1, d.address)).to.equal(E("29.997"));
+      expect(await f.lens.pendingRewards(1, op.address)).to.equal(E("59.994"));
+      expect(await f.lens.pendingRewards(1, d.address)).to.equal(E("29.997"));
       expect(await f.registry.withdrawableBalance(op.address)).to.equal(E("9.999"));
       expect(await f.registry.insuranceFund()).to.equal(E("1.01"));
 
@@ -278,7 +278,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       await expect(f.registry.connect(f.accounts[1]).setCommission(1, 0))
         .to.be.revertedWithCustomError(f.registry, "RegistryNotOperator")
         .withArgs(1n, f.accounts[1].address);
-      expect((await f.registry.getPool(1)).commissionBps).to.equal(5000n);
+      expect((await f.lens.getPool(1)).commissionBps).to.equal(5000n);
     });
   });
 
@@ -331,7 +331,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       await expectPool(f, 1n, m, holders);
 
       for (const h of [op, a, b, c]) {
-        if ((await f.registry.pendingRewards(1, h.address)) > 0n) {
+        if ((await f.lens.pendingRewards(1, h.address)) > 0n) {
           await f.registry.connect(h).claimRewards(1);
           m.settle(h.address);
           m.debt.set(h.address, ((m.shares.get(h.address) ?? 0n) * m.acc + 10n ** 36n - 1n) / 10n ** 36n);

@@ -216,8 +216,8 @@ describe("SequencerRegistry: governance", () => {
     it("should reject views of unknown sequencers and unbondings", async () => {
       const f = await loadFixture(registryFixture);
       await expect(f.registry.getSequencer(0)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownSequencer").withArgs(0n);
-      await expect(f.registry.getPool(1)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownSequencer").withArgs(1n);
-      await expect(f.registry.getUnbonding(1)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownUnbonding").withArgs(1n);
+      await expect(f.lens.getPool(1)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownSequencer").withArgs(1n);
+      await expect(f.lens.getUnbonding(1)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownUnbonding").withArgs(1n);
       expect(await f.registry.weightOf(0)).to.equal(0n);
     });
   });

@@ -213,7 +213,7 @@ describe("SequencerRegistry: performance and slashing", () => {
       await expect(f.registry.connect(f.governanceSigner).slash(1, E("1003")))
         .to.emit(f.registry, "SequencerSlashed")
         .withArgs(1n, E("1003"));
-      const pool = await f.registry.getPool(1);
+      const pool = await f.lens.getPool(1);
       expect(pool.unbondingStake).to.equal(E("99"));
       expect(pool.bondedStake).to.equal(E("100200") - E("1002"));
       expect(await f.registry.insuranceFund()).to.equal(E("1003"));

@@ -81,7 +81,6 @@ interface IAIWorkloadScheduler {
     error SchedulerNotSequencerOperator(uint256 sequencerId, address caller);
     error SchedulerCapabilitiesNotRegistered(uint256 sequencerId);
     error SchedulerCapabilitiesAlreadyRegistered(uint256 sequencerId);
-    error SchedulerRequirementsNotMet(bytes32 jobId, uint256 sequencerId);
     error SchedulerInsufficientCapacity(bytes32 jobId, uint256 sequencerId);
     error SchedulerPriorityNotHigher(bytes32 lowPriorityJob, bytes32 highPriorityJob);
     error SchedulerNothingToWithdraw(address account);

@@ -38,7 +38,6 @@ interface IMEVMitigation {
 
     event ThresholdConfigured(uint256 threshold, uint256 validatorCount);
     event KeyShareAccepted(bytes32 indexed txId, address indexed validator);
-    event KeyShareRejected(bytes32 indexed txId, address indexed validator);
     event TimelockedTxSubmitted(bytes32 indexed txId, address sender, uint256 squarings);
     event TimeElapsedProven(bytes32 indexed txId);
     event TransactionExpired(bytes32 indexed txId);
@@ -47,7 +46,6 @@ interface IMEVMitigation {
     error MEVPayloadTooLarge(uint256 length, uint256 maxLength);
     error MEVZeroCommitment();
     error MEVUnknownTransaction(bytes32 txId);
-    error MEVAlreadyRevealed(bytes32 txId);
     error MEVRevealMismatch(bytes32 txId);
     error MEVDeadlinePassed(bytes32 txId, uint256 deadline);
     error MEVInvalidThreshold(uint256 threshold, uint256 validatorCount);

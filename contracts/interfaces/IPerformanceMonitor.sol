@@ -116,9 +116,3 @@ interface IPerformanceMonitor {
 
     function getReputation(uint256 sequencerId) external view returns (uint256);
 }
-
-/// @notice The registry's fallback-mode view, which {ISequencerRegistry} does not declare (yet).
-interface IRegistryFallbackMode {
-    /// @notice Whether the L1 fallback sequences now (before activation or below the minimum Active set).
-    function isFallbackMode() external view returns (bool);
-}

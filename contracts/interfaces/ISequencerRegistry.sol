@@ -206,12 +206,13 @@ interface ISequencerRegistry {
     error RegistryInsuranceInsufficient(uint256 requested, uint256 available);
     error RegistryZeroAddress();
     error RegistryFieldTooLong(bytes32 field, uint256 length, uint256 maxLength);
-    error RegistryStakeWeightOverflow(uint256 sequencerId);
     /// @notice Equivocation evidence for a slot outside the sequencer's last period in the Active set
     /// (`[dutyFromSlot, dutyEndSlot)`): it did not hold the duty it is accused of breaking.
     error RegistryEvidenceOutsideDuty(uint256 sequencerId, uint256 slot, uint256 dutyFromSlot, uint256 dutyEndSlot);
     /// @notice Equivocation evidence arrived while no equivocation module is wired.
     error RegistryNoEquivocationModule();
+    /// @notice A share slash above 100% (`bps` > `maxBps`).
+    error RegistrySlashShareTooHigh(uint256 bps, uint256 maxBps);
     /// @notice Only the selection module may open or close a stake snapshot.
     error RegistryNotSelectionModule(address caller);
 
@@ -318,6 +319,11 @@ interface ISequencerRegistry {
     /// @notice Slasher role: slashes `amount` from the pool (bonded and unbonding, pro rata) to insurance.
     function slash(uint256 sequencerId, uint256 amount) external;
 
+    /// @notice Slasher role: slashes `bps` basis points of the whole pool (bonded and unbonding) to insurance, and
+    /// returns the amount (0 when it rounds to nothing: then nothing changes). The seam for penalties defined as
+    /// a share of the stake (the monitor's SLA and censorship penalties, the scheduler's deadline penalty).
+    function slashShare(uint256 sequencerId, uint256 bps) external returns (uint256 amount);
+
     // ─────────────────────────────────────────── governance ──────────────────────────────────────────
 
     /// @notice Governance role: sets a parameter within its hard bounds (see the implementation's table).
@@ -358,16 +364,6 @@ interface ISequencerRegistry {
 
     /// @notice Id of the live sequencer operated by `operator`, 0 if none.
     function sequencerIdOf(address operator) external view returns (uint256);
-
-    function getPool(uint256 sequencerId) external view returns (PoolInfo memory);
-
-    function getUnbonding(uint256 requestId) external view returns (Unbonding memory);
-
-    /// @notice Bonded shares held by `account` in a sequencer's pool, and their current value.
-    function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value);
-
-    /// @notice Rewards accrued to `account` in a pool and not yet claimed.
-    function pendingRewards(uint256 sequencerId, address account) external view returns (uint256);
 
     function withdrawableBalance(address account) external view returns (uint256);
 
@@ -417,9 +413,6 @@ interface ISequencerRegistry {
     /// awaiting {pruneSequencer}: check its status.
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
 
-    /// @notice A sequencer's performance score after linear decay since its last update, in basis points.
-    function decayedPerformance(uint256 sequencerId) external view returns (uint256);
-
     /// @notice The operator of a sequencer (address(0) for an unknown id).
     function operatorOf(uint256 sequencerId) external view returns (address);
 
@@ -438,10 +431,10 @@ interface ISequencerRegistry {
     /// @notice The registry's slot clock used by block commitments: `(timestamp - genesis) / slotDuration`.
     function currentSlot() external view returns (uint256);
 
-    /// @notice EIP-712 digest of `BlockCommitment(uint256 sequencerId,uint256 slot,bytes32 blockHash)`.
-    function blockCommitmentDigest(
-        uint256 sequencerId,
-        uint256 slot,
-        bytes32 blockHash
-    ) external view returns (bytes32);
+    /// @notice Whether `getActiveSequencer()` returns the L1 fallback now (before `activationBlock`, or with
+    /// fewer than `minActiveSequencers` Active): no sequencer holds the duty to sequence then.
+    function isFallbackMode() external view returns (bool);
+
+    /// @notice Earliest time at which `rotateSequencer()` succeeds.
+    function nextRotationTime() external view returns (uint256);
 }

@@ -52,7 +52,6 @@ interface ISequencerSelection {
     error SelectionInvalidWeights();
     error SelectionUnauthorizedRandomnessSource(address caller);
     error SelectionUnknownRandomnessRequest(uint256 requestId);
-    error SelectionRandomnessAlreadyFulfilled(uint256 requestId);
 
     /// @notice Next sequencer after the current one in the active set's rotation order.
     function selectRoundRobin() external returns (address);

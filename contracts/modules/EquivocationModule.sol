@@ -62,8 +62,17 @@ contract EquivocationModule is IEquivocationModule {
         return _punishedThrough[sequencerId];
     }
 
+    /// @notice The EIP-712 domain separator of block commitments (the registry's domain, on this chain).
+    function domainSeparator() external view returns (bytes32) {
+        return EquivocationLib.domainSeparator(registry);
+    }
+
     /// @notice The EIP-712 digest a sequencer signs for a block commitment (the registry's domain).
-    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) external view returns (bytes32) {
+    function blockCommitmentDigest(
+        uint256 sequencerId,
+        uint256 slot,
+        bytes32 blockHash
+    ) external view returns (bytes32) {
         return EquivocationLib.digest(EquivocationLib.domainSeparator(registry), sequencerId, slot, blockHash);
     }
 }

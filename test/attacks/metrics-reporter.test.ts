@@ -33,7 +33,7 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
     ...over,
   });
   const attesters = (f: F) => [0, 1, 2, 3, 4].map((i) => f.accounts[i]);
-  const stake = async (f: F, id: bigint) => (await f.registry.getPool(id)).bondedStake;
+  const stake = async (f: F, id: bigint) => (await f.lens.getPool(id)).bondedStake;
 
   it("a front-runner cannot fail a sequencer's throughput SLA by recording its attested block first with txCount = 0", async () => {
     const f = await loadFixture(monitored);

@@ -36,11 +36,11 @@ describe("Attacks by an operator", () => {
   /** What an address owns in the registry, in wei: withdrawable balance + bonded value + pending unbonding. */
   async function holdings(f: RegistryFixture, account: string, requestIds: bigint[] = []) {
     let total = await f.registry.withdrawableBalance(account);
-    total += (await f.registry.delegationOf(1, account))[1];
+    total += (await f.lens.delegationOf(1, account))[1];
     for (const r of requestIds) {
-      const u = await f.registry.getUnbonding(r).catch(() => undefined);
+      const u = await f.lens.getUnbonding(r).catch(() => undefined);
       if (!u) continue;
-      const pool = await f.registry.getPool(u.sequencerId);
+      const pool = await f.lens.getPool(u.sequencerId);
       total += (u.shares * pool.unbondingStake) / pool.unbondingShares;
     }
     return total;
@@ -64,7 +64,7 @@ describe("Attacks by an operator", () => {
   it("an operator cannot drain a delegator who undelegates right after the first report", async () => {
     const { f, op, second, delegator } = await loadFixture(delegatedPool);
     expect(await tryReport(f, op, 1n, second)).to.equal(true);
-    const shares = (await f.registry.delegationOf(1, delegator.address))[0];
+    const shares = (await f.lens.delegationOf(1, delegator.address))[0];
     const receipt = await (await f.registry.connect(delegator).undelegate(1, shares)).wait();
     const requestId = receipt!.logs.map((l) => f.registry.interface.parseLog(l)).find((l) => l?.name === "UndelegationQueued")!.args
       .requestId;
@@ -91,16 +91,16 @@ describe("Attacks by an operator", () => {
     const { f, op, second, delegator } = await loadFixture(delegatedPool);
     await f.registry.connect(op).initiateExit(1);
     await time.increase(24);
-    const before = await f.registry.getPool(1);
+    const before = await f.lens.getPool(1);
     const evidence = await equivocationProof(f, op, 1n);
     const slot = await f.registry.currentSlot();
     await expect(f.registry.connect(second).reportMisbehavior(1, evidence)).to.be.revertedWithCustomError(
       f.registry,
       "RegistryEvidenceOutsideDuty",
     );
-    expect(await f.registry.getPool(1)).to.deep.equal(before);
+    expect(await f.lens.getPool(1)).to.deep.equal(before);
     expect(slot).to.be.gt(0n);
-    expect((await f.registry.delegationOf(1, delegator.address))[1]).to.equal(E(1000));
+    expect((await f.lens.delegationOf(1, delegator.address))[1]).to.equal(E(1000));
   });
 
   it("an operator cannot escape the punishment of an offence by leaving the set after it", async () => {

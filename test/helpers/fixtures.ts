@@ -56,13 +56,13 @@ export async function snapshotState(f: RegistryFixture, ids: bigint[] = [], acco
     await r.currentSequencerId(),
     await r.lastRotationTime(),
     await r.insuranceFund(),
-    await r.rewardsOutstanding(),
+    await f.lens.rewardsOutstanding(),
     await r.totalActiveWeight(),
     await r.getSequencerSet(),
   ];
   for (const id of ids) {
-    out.push((await r.getSequencer(id)).toString(), (await r.getPool(id)).toString());
-    for (const a of accounts) out.push((await r.delegationOf(id, a)).toString());
+    out.push((await r.getSequencer(id)).toString(), (await f.lens.getPool(id)).toString());
+    for (const a of accounts) out.push((await f.lens.delegationOf(id, a)).toString());
   }
   for (const a of accounts) out.push(await r.withdrawableBalance(a));
   return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));

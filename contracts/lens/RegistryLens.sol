@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IExtsload} from "../interfaces/IExtsload.sol";
+import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
+
+/**
+ * @title RegistryLens
+ * @notice Convenience views of a {SequencerRegistry} that the specification does not name: pools, positions,
+ * unbonding requests, pending rewards, decayed scores. It reads the registry's storage through `extsload`, at the
+ * slots of the registry's storage layout (the constants below; a test checks them against the compiler's layout),
+ * so the core's bytecode keeps to what moves money and the set. Stateless: deploy one per registry, or none.
+ */
+contract RegistryLens {
+    /// @dev Storage slots of the registry's variables (its inheritance order puts `_operators` at 0).
+    uint256 public constant PARAMS_SLOT = 3;
+    uint256 public constant SEQUENCERS_SLOT = 7;
+    uint256 public constant POSITIONS_SLOT = 8;
+    uint256 public constant UNBONDINGS_SLOT = 9;
+    uint256 public constant REWARDS_OUTSTANDING_SLOT = 18;
+    /// @dev Word offsets inside a `Sequencer` record.
+    uint256 internal constant SEQ_IDENTITY = 0; // operator, status, commissionBps (bits 168..183), list links
+    uint256 internal constant SEQ_BONDED = 1; // bondedStake, bondedShares
+    uint256 internal constant SEQ_UNBONDING = 2; // unbondingStake, unbondingShares
+    uint256 internal constant SEQ_ACC = 3; // accRewardPerShare
+    uint256 internal constant SEQ_PERFORMANCE = 5; // performanceScore, performanceUpdatedAt
+    uint256 private constant REWARD_PRECISION = 1e36;
+
+    IExtsload public immutable registry;
+    uint256 private immutable _genesisTime;
+
+    constructor(address registry_) {
+        if (registry_ == address(0)) revert ISequencerRegistry.RegistryZeroAddress();
+        registry = IExtsload(registry_);
+        _genesisTime = ISequencerRegistry(registry_).GENESIS_TIME();
+    }
+
+    /// @notice A sequencer's pool: both parts, the operator's shares and the commission.
+    function getPool(uint256 sequencerId) external view returns (ISequencerRegistry.PoolInfo memory pool) {
+        bytes32[] memory w = registry.extsload(bytes32(_sequencer(sequencerId)), 3);
+        address operator = address(uint160(uint256(w[SEQ_IDENTITY])));
+        if (operator == address(0)) revert ISequencerRegistry.RegistryUnknownSequencer(sequencerId);
+        (pool.bondedStake, pool.bondedShares) = _pair(w[SEQ_BONDED]);
+        (pool.unbondingStake, pool.unbondingShares) = _pair(w[SEQ_UNBONDING]);
+        pool.commissionBps = uint16(uint256(w[SEQ_IDENTITY]) >> 168);
+        (pool.operatorShares, ) = _position(sequencerId, operator);
+    }
+
+    /// @notice An unbonding request (reverts for an unknown or withdrawn one).
+    function getUnbonding(uint256 requestId) external view returns (ISequencerRegistry.Unbonding memory u) {
+        bytes32[] memory w = registry.extsload(keccak256(abi.encode(requestId, UNBONDINGS_SLOT)), 2);
+        u.owner = address(uint160(uint256(w[0])));
+        if (u.owner == address(0)) revert ISequencerRegistry.RegistryUnknownUnbonding(requestId);
+        u.sequencerId = uint64(uint256(w[0]) >> 160);
+        u.shares = uint128(uint256(w[1]));
+        u.releaseTime = uint64(uint256(w[1]) >> 128);
+    }
+
+    /// @notice `account`'s bonded shares in `sequencerId`'s pool and their value (rounded down).
+    function delegationOf(uint256 sequencerId, address account) external view returns (uint256 shares, uint256 value) {
+        (shares, ) = _position(sequencerId, account);
+        (uint256 stake, uint256 totalShares) = _pair(registry.extsload(bytes32(_sequencer(sequencerId) + SEQ_BONDED)));
+        if (totalShares != 0) value = Math.mulDiv(shares, stake, totalShares);
+    }
+
+    /// @notice Rewards `account` can claim from `sequencerId`'s pool now.
+    function pendingRewards(uint256 sequencerId, address account) external view returns (uint256) {
+        (uint256 shares, uint256 debt) = _position(sequencerId, account);
+        uint256 acc = uint256(registry.extsload(bytes32(_sequencer(sequencerId) + SEQ_ACC)));
+        uint256 entitled = Math.mulDiv(shares, acc, REWARD_PRECISION);
+        return entitled > debt ? entitled - debt : 0;
+    }
+
+    /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
+    function rewardsOutstanding() external view returns (uint256) {
+        return uint256(registry.extsload(bytes32(REWARDS_OUTSTANDING_SLOT)));
+    }
+
+    /// @notice A sequencer's performance score after linear decay since its last update.
+    function decayedPerformance(uint256 sequencerId) external view returns (uint256) {
+        uint256 base = _sequencer(sequencerId);
+        if (uint256(registry.extsload(bytes32(base + SEQ_IDENTITY))) == 0) {
+            revert ISequencerRegistry.RegistryUnknownSequencer(sequencerId);
+        }
+        uint256 word = uint256(registry.extsload(bytes32(base + SEQ_PERFORMANCE)));
+        uint256 score = uint64(word);
+        uint256 updatedAt = Math.max(uint64(word >> 64), _genesisTime);
+        // scoreDecayRate: the params' second word, bits 232..247.
+        uint256 rate = uint16(uint256(registry.extsload(bytes32(PARAMS_SLOT + 1))) >> 232);
+        uint256 decay = (rate * (block.timestamp - updatedAt)) / 1 days;
+        return score > decay ? score - decay : 0;
+    }
+
+    function _sequencer(uint256 sequencerId) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(sequencerId, SEQUENCERS_SLOT)));
+    }
+
+    function _position(uint256 sequencerId, address account) private view returns (uint256 shares, uint256 debt) {
+        bytes32 inner = keccak256(abi.encode(sequencerId, POSITIONS_SLOT));
+        (shares, debt) = _pair(registry.extsload(keccak256(abi.encode(account, inner))));
+    }
+
+    /// @dev The two 128-bit halves of a word, low half first.
+    function _pair(bytes32 word) private pure returns (uint128 low, uint128 high) {
+        return (uint128(uint256(word)), uint128(uint256(word) >> 128));
+    }
+}
