@@ -801,14 +801,14 @@ contract SequencerRegistry is
         uint256 slot = module.judge(
             sequencerId,
             s.operator,
-            s.dutyFromSlot,
-            s.dutyEndSlot,
+            IEquivocationModule.Duty({fromSlot: s.dutyFromSlot, endSlot: s.dutyEndSlot, punished: s.dutyPunished}),
             currentSlot(),
             _params.evidenceWindowSlots,
             evidence
         );
         SequencerStatus status = s.status;
         if (status == SequencerStatus.Active || status == SequencerStatus.Inactive) _suspend(sequencerId, s);
+        s.dutyPunished = true; // one punishment per period of duty (the suspension ended the period)
         uint256 slashingBps = _params.slashingBps;
         uint256 amount = ((uint256(s.bondedStake) + s.unbondingStake) * slashingBps) / BPS;
         // The reward is a share of what the slash takes from the operator's own stake (bonded and exiting), never of
@@ -851,9 +851,10 @@ contract SequencerRegistry is
         if (head == 0) _head = uint32(sequencerId);
         _activeCount = uint32(count + 1);
         _operators[s.operator] = (sequencerId << 1) | 1;
-        s.activationBlock = uint48(block.number);
+        s.activationBlock = uint40(block.number);
         s.dutyFromSlot = uint40(currentSlot());
         s.dutyEndSlot = type(uint40).max;
+        s.dutyPunished = false;
         _refreshWeight(sequencerId, s);
         _refreshPerformanceKey(sequencerId, s);
         if (_currentId == 0) _startTurn(sequencerId, s);
@@ -914,7 +915,7 @@ contract SequencerRegistry is
     function _startTurn(uint256 sequencerId, Sequencer storage s) private {
         _currentId = uint32(sequencerId);
         _lastRotation = uint40(block.timestamp);
-        s.lastActiveBlock = uint48(block.number);
+        s.lastActiveBlock = uint40(block.number);
     }
 
     function _handOver(uint256 nextId) private {

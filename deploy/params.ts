@@ -158,7 +158,7 @@ export function defaultSuiteParams(): SuiteParams {
         scoreDecayRate: 100n, // a performance score loses 100 bp (1%) per day without a new report
       },
       slotDuration: 12n,
-      weightUnit: 10n ** 12n,
+      weightUnit: 10n ** 15n,
     },
     selection: {
       minScore: 5000n,

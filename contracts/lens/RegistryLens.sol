@@ -24,6 +24,7 @@ contract RegistryLens {
     uint256 internal constant SEQ_BONDED = 1; // bondedStake, bondedShares
     uint256 internal constant SEQ_UNBONDING = 2; // unbondingStake, unbondingShares
     uint256 internal constant SEQ_ACC = 3; // accRewardPerShare
+    uint256 internal constant SEQ_LIFECYCLE = 4; // blocks, suspension, exit, duty period (bits 160..247)
     uint256 internal constant SEQ_PERFORMANCE = 5; // performanceScore, performanceUpdatedAt
     uint256 private constant REWARD_PRECISION = 1e36;
 
@@ -75,6 +76,18 @@ contract RegistryLens {
     /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
     function rewardsOutstanding() external view returns (uint256) {
         return uint256(registry.extsload(bytes32(REWARDS_OUTSTANDING_SLOT)));
+    }
+
+    /**
+     * @notice A sequencer's last period of duty (the registry's slots `[fromSlot, endSlot)` in the Active set;
+     * `endSlot` is `type(uint40).max` while Active) and whether an equivocation in it was punished. A watcher checks
+     * this before reporting: evidence outside it, or for a punished period, is refused.
+     */
+    function dutyOf(uint256 sequencerId) external view returns (uint256 fromSlot, uint256 endSlot, bool punished) {
+        uint256 word = uint256(registry.extsload(bytes32(_sequencer(sequencerId) + SEQ_LIFECYCLE)));
+        fromSlot = uint40(word >> 160);
+        endSlot = uint40(word >> 200);
+        punished = uint8(word >> 240) != 0;
     }
 
     /// @notice A sequencer's performance score after linear decay since its last update.

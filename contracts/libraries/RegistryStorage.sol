@@ -26,15 +26,17 @@ struct Sequencer {
     // slot: rewards per bonded share, scaled by REWARD_PRECISION
     uint256 accRewardPerShare;
     // slot: lifecycle and duty (written together when the sequencer joins or leaves the Active set)
-    uint48 activationBlock;
-    uint48 lastActiveBlock;
+    uint40 activationBlock;
+    uint40 lastActiveBlock;
     uint40 suspendedAt;
     uint40 exitRequestId;
     // The registry's slots in which the sequencer last held the duty to sequence: [dutyFromSlot, dutyEndSlot).
     // While Active, dutyEndSlot is type(uint40).max; 0 when it has never been Active. Evidence counts only for
-    // these slots (an equivocation module reads them), so leaving the set ends liability for later slots.
+    // these slots (the equivocation module judges with them), so leaving the set ends liability for later slots,
+    // and `dutyPunished` marks a period whose equivocation was punished: one punishment per period.
     uint40 dutyFromSlot;
     uint40 dutyEndSlot;
+    bool dutyPunished;
     // slot: performance
     uint64 performanceScore;
     uint64 performanceUpdatedAt;

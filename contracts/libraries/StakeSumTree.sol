@@ -5,32 +5,35 @@ pragma solidity ^0.8.24;
  * @title StakeSumTree
  * @notice A 4-ary sum tree over leaf positions 0, 1, 2, … for O(log n) stake-weighted draws.
  *
- * Layout: level 1 holds the leaves, four 64-bit lanes per storage slot (slot `p >> 2`, lane `p & 3`). A slot
+ * Layout: level 1 holds the leaves, four 48-bit lanes per storage slot (slot `p >> 2`, lane `p & 3`), the top
+ * 64 bits of the slot being the node's snapshot version. A slot
  * of level L holds the sums of four consecutive slots of level L − 1. The top level has a single slot, whose
  * four lanes sum to the total. Packing four children per slot means an update writes one slot per level and
  * a draw reads one slot per level: depth ⌈log4 n⌉, i.e. 7 slots at 10,000 leaves against 14 for a binary
  * tree. The depth grows by one level (one slot write) whenever a position beyond the capacity 4^depth is set.
  *
- * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^64 − 1.
+ * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^48 − 1.
  *
  * Storage: node (level, index) lives at slot `keccak256(tree.slot) + (level << 128 | index)`, one hash per
  * call instead of one per node (a mapping would hash every access); the region cannot meet other storage.
  *
  * Snapshot. {openSnapshot} freezes the weights a later draw reads ({drawSnapshot}), whatever is written in
  * between, until {closeSnapshot}: a node's first write after the snapshot opened copies its old value to a shadow
- * slot and tags the node with the snapshot's id (a version slot), and a snapshot read takes the shadow of a
- * tagged node. Copy-on-write, so a snapshot costs nothing to open and writes pay only while one is open (one
- * shadow and one tag per node written, once per snapshot). Levels above the depth at opening are never read
- * by the snapshot, so growth needs no copy.
+ * slot and tags the node with the snapshot's id (in the node's own top bits), and a snapshot read takes the
+ * shadow of a tagged node. Copy-on-write, so a snapshot costs nothing to open, a snapshot read costs one slot per
+ * level like any read, and writes pay only while one is open (one shadow per node written, once per snapshot).
+ * Levels above the depth at opening are never read by the snapshot, so growth needs no copy.
  */
 library StakeSumTree {
-    uint256 private constant LANE_BITS = 64;
-    uint256 private constant LANE_MASK = type(uint64).max;
+    uint256 private constant LANE_BITS = 48;
+    uint256 private constant LANE_MASK = (1 << 48) - 1;
+    /// @dev Bits 192..255 of a node: the id of the snapshot the node was last copied for (see {openSnapshot}).
+    uint256 private constant VERSION_SHIFT = 192;
+    uint256 private constant LANES_MASK = (1 << 192) - 1;
 
-    /// @dev Offsets of a node's shadow (its value when the open snapshot was taken) and version (the id of the
-    /// snapshot it was last copied for) from its own slot; far above any node key (level < 2^8, index < 2^128).
+    /// @dev Offset of a node's shadow (its value when the open snapshot was taken) from its own slot; far above
+    /// any node key (level < 2^8, index < 2^128).
     uint256 private constant SHADOW = 1 << 240;
-    uint256 private constant VERSION = 2 << 240;
 
     struct Tree {
         uint64 depth;
@@ -123,7 +126,7 @@ library StakeSumTree {
         uint256 packed = _load(base, leafKey);
         uint256 old = (packed >> shift) & LANE_MASK;
         if (old == weight) return;
-        if (copyBelow > 1) _copy(base, leafKey, packed, snapshotId);
+        if (copyBelow > 1) packed = _copy(base, leafKey, packed, snapshotId);
         _store(base, leafKey, (packed & ~(LANE_MASK << shift)) | (weight << shift));
 
         bool increase = weight > old;
@@ -146,17 +149,18 @@ library StakeSumTree {
                     lane -= delta;
                 }
             }
-            if (level < copyBelow) _copy(base, key, packed, snapshotId);
+            if (level < copyBelow) packed = _copy(base, key, packed, snapshotId);
             _store(base, key, (packed & ~(LANE_MASK << shift)) | (lane << shift));
             index >>= 2;
         }
     }
 
-    /// @dev Keeps `packed`, the node's value before its first write since snapshot `snapshotId` opened.
-    function _copy(uint256 base, uint256 key, uint256 packed, uint256 snapshotId) private {
-        if (_load(base, key + VERSION) == snapshotId) return;
+    /// @dev Keeps `packed`, the node's value before its first write since snapshot `snapshotId` opened, in its
+    /// shadow; returns the node tagged with the snapshot.
+    function _copy(uint256 base, uint256 key, uint256 packed, uint256 snapshotId) private returns (uint256) {
+        if (packed >> VERSION_SHIFT == snapshotId) return packed;
         _store(base, key + SHADOW, packed);
-        _store(base, key + VERSION, snapshotId);
+        return (packed & LANES_MASK) | (snapshotId << VERSION_SHIFT);
     }
 
     /// @notice Freezes the current weights for {drawSnapshot} until {closeSnapshot} (or the next snapshot).
@@ -206,9 +210,9 @@ library StakeSumTree {
     }
 
     /// @dev A node's value as the snapshot `snapshotId` saw it (0: the current value).
-    function _loadAt(uint256 base, uint256 key, uint256 snapshotId) private view returns (uint256) {
-        if (snapshotId != 0 && _load(base, key + VERSION) == snapshotId) return _load(base, key + SHADOW);
-        return _load(base, key);
+    function _loadAt(uint256 base, uint256 key, uint256 snapshotId) private view returns (uint256 packed) {
+        packed = _load(base, key);
+        if (snapshotId != 0 && packed >> VERSION_SHIFT == snapshotId) packed = _load(base, key + SHADOW);
     }
 
     function _totalAt(uint256 base, uint256 depth, uint256 snapshotId) private view returns (uint256 sum) {
