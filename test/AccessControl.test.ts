@@ -84,6 +84,7 @@ describe("Access-control matrix", () => {
       [monitor, "grantRole", admin],
       [scheduler, "setSchedulingPolicy", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setTiming", await scheduler.GOVERNANCE_ROLE()],
+      [scheduler, "setDisputeTerms", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "grantRole", admin],
     ];
 
@@ -131,6 +132,6 @@ describe("Access-control matrix", () => {
       const source = fs.readFileSync(path.join(__dirname, "..", "contracts", `${file}.sol`), "utf8");
       guards += (source.match(/onlyRole\(/g) ?? []).length;
     }
-    expect(guards).to.equal(27); // the 33 rows above less the 6 inherited grantRole / revokeRole rows
+    expect(guards).to.equal(28); // the 34 rows above less the 6 inherited grantRole / revokeRole rows
   });
 });
