@@ -15,11 +15,28 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * @notice LP-504 AI workload scheduling: sequencers advertise compute; requesters pay for jobs held in escrow;
  * the contract queues, matches, balances and settles them. Value moves by pull (`withdraw`).
  *
- * Lifecycle: Queued → Scheduled (capacity reserved on a sequencer) → Running → ResultSubmitted → Completed
- * (the sequencer's operator is paid), or Cancelled (requester, before running: full refund), Expired (not
- * started by `startDeadline`: refund) or Failed (no result by `deadline`: refund). A scheduled or running job
- * that misses its deadline also slashes `deadlinePenaltyBps` of its sequencer's pool (the registry's `slashShare`).
- * Every exit path releases the reserved capacity. Anyone may trigger a timeout.
+ * Lifecycle: Queued → Offered (capacity reserved on a sequencer that has not accepted) → Scheduled (accepted by
+ * the sequencer's operator: its duty) → Running → ResultSubmitted → Completed (the operator is paid), with a
+ * Disputed detour; or Cancelled (requester, before running: full refund), Expired (not started by
+ * `startDeadline`: refund) or Failed (no result by `deadline`, or a dispute lost in full: refund). Only an
+ * accepted duty (Scheduled, Running) that misses its deadline slashes `deadlinePenaltyBps` of the sequencer's pool (through
+ * the registry's slasher role): nobody is slashed for an offer. Every exit path releases the reserved capacity.
+ * Anyone may trigger a timeout.
+ *
+ * Consent: a sequencer's operator takes a job itself (`scheduleJob` on the queue head, `scheduleNext`), or
+ * accepts an offer (`acceptJob`); either way it gets a full `startWindow` from acceptance (capped by the job's
+ * deadline). The scheduler role, migrations and rebalancing only make offers, which the operator may decline
+ * (back to the head of the queue) or leave to lapse at the job's start deadline (refund, no slash). An accepted
+ * duty moves only by its holder (`migrateJob`, `preemptJob`) or when its sequencer leaves (`requeueJobsOf`).
+ *
+ * Settlement: a result opens a dispute window of `acceptanceWindow` (fixed at submission, at least
+ * MIN_ACCEPTANCE_WINDOW). The requester accepts (pays at once) or disputes with `disputeBond`; undisputed results
+ * pay anyone's `completeJob` after the window. A dispute is decided by an ARBITER_ROLE holder or governance (never
+ * a party to the job), who splits the job's escrow and the bond between executor and requester in basis points;
+ * if nobody decides within `arbitrationWindow`, anyone settles it evenly through `timeoutJob`.
+ *
+ * Boosts: a boost by the requester joins its payment; a boost by anyone else is recorded per payer and, if the
+ * job is refunded (or a dispute refunds part of it), the payer pulls its share back (`claimBoostRefund`).
  *
  * Queue: the configured policy keeps one bucketed queue: a 256-bit map of non-empty buckets and a FIFO per
  * bucket, so enqueue, removal and "next job" are O(1). The bucket of a job by policy (lower runs first):
@@ -36,11 +53,17 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SCHEDULER_ROLE = keccak256("SCHEDULER_ROLE");
+    /// @notice Decides disputed results; appointed by governance (which may also decide).
+    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_MIGRATIONS_PER_CALL = 8;
     uint256 public constant MAX_MODELS = 16;
     uint256 public constant MAX_JOB_SPEC = 1024;
+    /// @notice A requester always has at least this long to dispute a result.
+    uint256 public constant MIN_ACCEPTANCE_WINDOW = 10 minutes;
+    /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
+    uint256 public constant MAX_DEADLINE_PENALTY_BPS = 1_000;
 
     /// @dev Three slots: a submission writes three fresh slots.
     struct Job {
@@ -61,6 +84,15 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint64 memoryRequirement;
         uint128 payment;
         uint64 computeUsed;
+    }
+
+    /// @dev Settlement state of a job, one slot, written at the first third-party boost or at result submission.
+    struct Settlement {
+        uint96 boosts; // third-party boosts inside `Job.payment`
+        uint96 bond; // the requester's dispute bond
+        uint40 settleBy; // ResultSubmitted: end of the dispute window; Disputed: end of the arbitration window
+        uint16 executorBps; // the executor's share set by a dispute (0 otherwise)
+        bool disputed;
     }
 
     /// @dev A requester's submissions, packed in one slot.
@@ -104,6 +136,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     uint256 public constant MEMORY_UNIT = 1 << 20;
     mapping(address requester => RequesterStats) private _requesters;
     mapping(address account => uint256) private _balances;
+    mapping(uint256 index => Settlement) private _settlements;
+    mapping(uint256 index => mapping(address payer => uint256)) private _boosts;
 
     PolicyType private _policy;
     uint256 private _bucketMap;
@@ -120,8 +154,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     uint64 public acceptanceWindow;
     /// @notice Share of the pool (bp) slashed when a sequencer lets a job it accepted miss its deadline.
     uint16 public deadlinePenaltyBps;
-    /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
-    uint256 public constant MAX_DEADLINE_PENALTY_BPS = 1_000;
+    uint128 public disputeBond;
+    uint64 public arbitrationWindow;
 
     event JobStarted(bytes32 indexed jobId, uint256 indexed sequencerId);
     event ResultSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 computeUsed);
@@ -154,6 +188,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
         _setTiming(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
+        _setRoleAdmin(ARBITER_ROLE, GOVERNANCE_ROLE);
+        _setDisputeTerms(0, 7 days);
     }
 
     // ────────────────────────────────────────── capabilities ─────────────────────────────────────────
@@ -216,37 +252,66 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IAIWorkloadScheduler
     function cancelJob(bytes32 jobId) external {
-        (, Job storage j) = _job(jobId);
+        (uint256 index, Job storage j) = _job(jobId);
         if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
         JobStatus status = j.status;
-        if (status != JobStatus.Queued && status != JobStatus.Scheduled)
+        // Not once running: the operator's work in progress is paid or disputed, never cancelled away.
+        if (status != JobStatus.Queued && status != JobStatus.Offered && status != JobStatus.Scheduled)
             revert SchedulerInvalidJobStatus(jobId, status);
         _leave(j);
-        _refund(jobId, j, JobStatus.Cancelled);
+        _refund(jobId, index, j, JobStatus.Cancelled);
         emit JobCancelled(jobId);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
-    /// @dev By the sequencer's operator (accepting work) or the scheduler role. O(1): fit and capacity checks.
+    /// @dev By the sequencer's operator, who takes the job as its duty but only in policy order (the queue head:
+    /// operators cannot cherry-pick the best-paid jobs past the governed policy), or by the scheduler role, the
+    /// matching service, which picks any job but only offers it. O(1): fit and capacity checks.
     function scheduleJob(bytes32 jobId, uint256 sequencerId) external returns (bool) {
         (uint256 index, Job storage j) = _job(jobId);
         if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
-        _checkOperatorOrScheduler(sequencerId);
+        bool accepted = _checkOperatorOrScheduler(sequencerId);
+        if (accepted) {
+            uint256 head = _head();
+            if (head != index) revert SchedulerNotQueueHead(jobId, bytes32(head));
+        }
         _dequeue(j);
-        _assign(jobId, index, j, sequencerId);
+        _assign(jobId, index, j, sequencerId, accepted);
         return true;
     }
 
     /// @notice Schedules the job the policy puts first onto `sequencerId` (reverts if it does not fit: the
-    /// queue is served in policy order, never reordered by fit).
+    /// queue is served in policy order, never reordered by fit): a duty if the operator calls, else an offer.
     function scheduleNext(uint256 sequencerId) external returns (bytes32 jobId) {
-        _checkOperatorOrScheduler(sequencerId);
+        bool accepted = _checkOperatorOrScheduler(sequencerId);
         uint256 index = _head();
         if (index == 0) revert SchedulerQueueEmpty();
         jobId = bytes32(index);
         Job storage j = _jobs[index];
         _dequeue(j);
-        _assign(jobId, index, j, sequencerId);
+        _assign(jobId, index, j, sequencerId, accepted);
+    }
+
+    /// @notice The operator of the sequencer a job is offered to accepts it, before the offer lapses at the job's
+    /// start deadline; from now it has a full `startWindow` (capped by the job's deadline) to start it.
+    function acceptJob(bytes32 jobId) external {
+        (, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Offered) revert SchedulerInvalidJobStatus(jobId, j.status);
+        _checkJobOperator(jobId, j);
+        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        if (!registry.isActiveSequencer(msg.sender)) revert SchedulerSequencerNotActive(j.sequencerId);
+        _accept(jobId, j);
+    }
+
+    /// @notice The operator of the sequencer a job is offered to declines it: the job goes back to the head of
+    /// its queue bucket (it keeps its place) and its capacity is released.
+    function declineJob(bytes32 jobId) external {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Offered) revert SchedulerInvalidJobStatus(jobId, j.status);
+        _checkJobOperator(jobId, j);
+        uint256 sequencerId = j.sequencerId;
+        _requeue(index, j);
+        emit JobDeclined(jobId, sequencerId);
     }
 
     /// @notice The sequencer's operator starts a scheduled job, before its start deadline.
@@ -259,26 +324,28 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         emit JobStarted(jobId, j.sequencerId);
     }
 
-    /// @notice The sequencer's operator submits the result of a running job, before the deadline.
+    /// @notice The sequencer's operator submits the result of a running job, before the deadline. This opens the
+    /// requester's dispute window (`acceptanceWindow` as it stands now: a later change does not shorten it).
     function submitResult(bytes32 jobId, bytes32 resultHash, uint256 computeUsed) external {
-        (, Job storage j) = _job(jobId);
+        (uint256 index, Job storage j) = _job(jobId);
         if (j.status != JobStatus.Running) revert SchedulerInvalidJobStatus(jobId, j.status);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.deadline) revert SchedulerDeadlinePassed(jobId, j.deadline);
         j.computeUsed = uint64(Math.min(computeUsed, type(uint64).max));
         j.resultAt = uint40(block.timestamp);
+        _settlements[index].settleBy = uint40(block.timestamp + acceptanceWindow);
         _setStatus(jobId, j, JobStatus.ResultSubmitted);
         emit ResultSubmitted(jobId, resultHash, computeUsed);
     }
 
     /**
-     * @notice Settles a submitted result: the requester at any time, anyone after `acceptanceWindow`. Pays the
-     * sequencer's operator (withdrawable) and releases the capacity. Once only.
+     * @notice Settles an undisputed result: the requester at any time (accepting it), anyone once the dispute
+     * window has closed. Pays the sequencer's operator (withdrawable) and releases the capacity. Once only.
      */
     function completeJob(bytes32 jobId) external {
-        (, Job storage j) = _job(jobId);
+        (uint256 index, Job storage j) = _job(jobId);
         if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
-        uint256 acceptBy = uint256(j.resultAt) + acceptanceWindow;
+        uint256 acceptBy = _settlements[index].settleBy;
         if (msg.sender != j.requester && block.timestamp <= acceptBy)
             revert SchedulerDeadlineNotPassed(jobId, acceptBy);
         _leave(j);
@@ -291,26 +358,93 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     }
 
     /**
-     * @notice Anyone ends a job that missed a deadline: queued or scheduled past `startDeadline` (Expired), or
-     * running past `deadline` (Failed). The requester is refunded; a sequencer that held the job is slashed.
+     * @notice Anyone ends a job that missed a deadline: queued, offered or scheduled past `startDeadline`
+     * (Expired), or running past `deadline` (Failed). The requester is refunded; only a sequencer that had
+     * accepted the job (Scheduled, Running) is slashed. A dispute nobody decided by the end of its arbitration
+     * window is settled evenly.
      */
     function timeoutJob(bytes32 jobId) external {
-        (, Job storage j) = _job(jobId);
+        (uint256 index, Job storage j) = _job(jobId);
         JobStatus status = j.status;
         uint256 limit;
         JobStatus outcome;
-        if (status == JobStatus.Queued || status == JobStatus.Scheduled) {
+        if (status == JobStatus.Queued || status == JobStatus.Offered || status == JobStatus.Scheduled) {
             (limit, outcome) = (j.startDeadline, JobStatus.Expired);
         } else if (status == JobStatus.Running) {
             (limit, outcome) = (j.deadline, JobStatus.Failed);
+        } else if (status == JobStatus.Disputed) {
+            limit = _settlements[index].settleBy;
+            if (block.timestamp <= limit) revert SchedulerDeadlineNotPassed(jobId, limit);
+            _settleDispute(jobId, index, j, BPS / 2);
+            return;
         } else {
             revert SchedulerInvalidJobStatus(jobId, status);
         }
         if (block.timestamp <= limit) revert SchedulerDeadlineNotPassed(jobId, limit);
-        uint256 sequencerId = status == JobStatus.Queued ? 0 : j.sequencerId;
+        uint256 sequencerId = status == JobStatus.Scheduled || status == JobStatus.Running ? j.sequencerId : 0;
         _leave(j);
-        _refund(jobId, j, outcome);
+        _refund(jobId, index, j, outcome);
         if (sequencerId != 0) _penalize(sequencerId, jobId);
+    }
+
+    /**
+     * @notice The requester disputes a submitted result within its dispute window, escrowing exactly
+     * `disputeBond`. The job's payment stays escrowed until an arbiter decides (or the arbitration window ends).
+     */
+    function disputeResult(bytes32 jobId) external payable {
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
+        if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
+        Settlement storage s = _settlements[index];
+        if (block.timestamp > s.settleBy) revert SchedulerDisputeWindowClosed(jobId, s.settleBy);
+        if (msg.value != disputeBond) revert SchedulerWrongBond(jobId, msg.value, disputeBond);
+        uint40 arbitrateBy = uint40(block.timestamp + arbitrationWindow);
+        s.bond = uint96(msg.value); // disputeBond fits 96 bits (`_setDisputeTerms`)
+        s.settleBy = arbitrateBy;
+        s.disputed = true;
+        _escrow += uint128(msg.value);
+        _setStatus(jobId, j, JobStatus.Disputed);
+        emit ResultDisputed(jobId, msg.sender, msg.value, arbitrateBy);
+    }
+
+    /**
+     * @notice An arbiter (ARBITER_ROLE or governance, not a party to the job) decides a dispute: `executorBps`
+     * of the job's escrow and of the bond go to the executing operator, the rest back to the requester (and to
+     * boost payers, by `claimBoostRefund`).
+     */
+    function resolveDispute(bytes32 jobId, uint256 executorBps) external {
+        if (!hasRole(ARBITER_ROLE, msg.sender) && !hasRole(GOVERNANCE_ROLE, msg.sender))
+            revert SchedulerNotArbiter(msg.sender);
+        (uint256 index, Job storage j) = _job(jobId);
+        if (j.status != JobStatus.Disputed) revert SchedulerInvalidJobStatus(jobId, j.status);
+        if (msg.sender == j.requester || msg.sender == registry.operatorOf(j.sequencerId))
+            revert SchedulerArbiterIsParty(jobId, msg.sender);
+        if (executorBps > BPS) revert SchedulerShareOutOfBounds(executorBps);
+        _settleDispute(jobId, index, j, executorBps);
+    }
+
+    /**
+     * @notice Settles one third-party boost of a job that was refunded (the payer gets it back) or whose dispute
+     * was decided (split like the job's escrow). Anyone may call: it only credits withdrawable balances, so the
+     * executor can collect its share without waiting for the payer. O(1); once per payer.
+     */
+    function settleBoost(bytes32 jobId, address payer) external returns (uint256 refund) {
+        (uint256 index, Job storage j) = _job(jobId);
+        JobStatus status = j.status;
+        Settlement storage s = _settlements[index];
+        // An undisputed completion already paid the whole escrow, boosts included, to the executor.
+        bool refunded = status == JobStatus.Cancelled || status == JobStatus.Expired || status == JobStatus.Failed;
+        if (!refunded && !(status == JobStatus.Completed && s.disputed))
+            revert SchedulerInvalidJobStatus(jobId, status);
+        uint256 boost = _boosts[index][payer];
+        if (boost == 0) revert SchedulerNoBoostToRefund(jobId, payer);
+        delete _boosts[index][payer];
+        refund = (boost * (BPS - s.executorBps)) / BPS;
+        uint256 toExecutor = boost - refund;
+        _escrow -= uint128(boost);
+        if (refund != 0) _credit(payer, refund);
+        if (toExecutor != 0) _credit(registry.operatorOf(j.sequencerId), toExecutor);
+        emit BoostRefunded(jobId, payer, refund, toExecutor);
     }
 
     /// @notice Sends the caller its earnings and refunds.
@@ -327,24 +461,28 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     // ───────────────────────────────────────── load balancing ────────────────────────────────────────
 
     /// @inheritdoc IAIWorkloadScheduler
-    /// @dev By the job's current sequencer operator or the scheduler role. Running jobs restart as Scheduled.
+    /// @dev The holder of an accepted (scheduled or running) job hands it over; the scheduler role redirects an
+    /// offer (never an accepted duty: that is the holder's). Either way the destination gets an offer, keeping the
+    /// job's start deadline, which it may accept (then it has a full start window) or decline; an offer that
+    /// lapses expires without a slash. Running jobs restart.
     function migrateJob(bytes32 jobId, uint256 newSequencerId) external {
         (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Scheduled && j.status != JobStatus.Running)
-            revert SchedulerInvalidJobStatus(jobId, j.status);
-        if (!hasRole(SCHEDULER_ROLE, msg.sender)) _checkJobOperator(jobId, j);
+        JobStatus status = j.status;
+        if (status != JobStatus.Offered && status != JobStatus.Scheduled && status != JobStatus.Running)
+            revert SchedulerInvalidJobStatus(jobId, status);
+        _checkMover(jobId, j, status);
         uint256 from = j.sequencerId;
         if (newSequencerId == from) revert SchedulerSameSequencer(jobId, newSequencerId);
         _leave(j);
-        _assign(jobId, index, j, newSequencerId);
+        _assign(jobId, index, j, newSequencerId, registry.operatorOf(newSequencerId) == msg.sender);
         emit JobMigrated(jobId, from, newSequencerId);
     }
 
     /**
      * @inheritdoc IAIWorkloadScheduler
      * @dev Up to MAX_MIGRATIONS_PER_CALL times: take the most and the least loaded sequencers (O(log n)); move
-     * the first scheduled (not running) job of the former to the latter if it fits and strictly narrows their
-     * load gap. Stops when nothing qualifies; call again to continue.
+     * the first live offer (not accepted: accepted duties stay with whoever accepted them) of the former to the
+     * latter if it fits and strictly narrows their load gap. Stops when nothing qualifies; call again to continue.
      */
     function rebalanceWorkload() external {
         uint256 migrations;
@@ -366,7 +504,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             if (index == 0) break;
             Job storage j = _jobs[index];
             _leave(j);
-            _assign(bytes32(index), index, j, to);
+            _assign(bytes32(index), index, j, to, false); // still an offer: the destination has not accepted
             emit JobMigrated(bytes32(index), from, to);
             ++migrations;
         }
@@ -380,11 +518,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         Capabilities storage cap = _caps[sequencerId];
         for (; moved < maxJobs && cap.headJob != 0; ++moved) {
             uint256 index = cap.headJob;
-            Job storage j = _jobs[index];
-            _leave(j);
-            j.sequencerId = 0;
-            _setStatus(bytes32(index), j, JobStatus.Queued);
-            _enqueue(index, j, j.bucket, true); // back at the head of its bucket: it keeps its place
+            _requeue(index, _jobs[index]);
         }
     }
 
@@ -395,6 +529,16 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         (uint256 index, Job storage j) = _job(jobId);
         if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
         if (msg.value == 0 || amount == 0) revert SchedulerZeroPayment();
+        if (msg.sender != j.requester) {
+            // Someone else's money: recorded per payer so that a refund goes back to it, not to the requester.
+            Settlement storage s = _settlements[index];
+            uint256 boosts = s.boosts + msg.value;
+            if (boosts > type(uint96).max) revert SchedulerPaymentTooLarge(jobId, boosts);
+            s.boosts = uint96(boosts);
+            _boosts[index][msg.sender] += msg.value;
+            emit BoostRecorded(jobId, msg.sender, msg.value);
+        }
+        if (j.payment + msg.value > type(uint128).max) revert SchedulerPaymentTooLarge(jobId, j.payment + msg.value);
         j.priority = uint32(Math.min(uint256(j.priority) + amount, type(uint32).max));
         j.payment += uint128(msg.value);
         _escrow += uint128(msg.value);
@@ -406,23 +550,25 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IAIWorkloadScheduler
-    /// @dev By the sequencer's operator or the scheduler role: `highPriorityJob` (queued) takes the capacity of
-    /// `lowPriorityJob` (scheduled or running there), which goes back to the head of its bucket.
+    /// @dev `highPriorityJob` (queued) takes the capacity of `lowPriorityJob` (offered, scheduled or running),
+    /// which goes back to the head of its bucket. By the sequencer's operator (any of its jobs, for the queue head,
+    /// which it accepts) or the scheduler role (only an offer: it cannot take away work an operator accepted; the new job is
+    /// offered).
     function preemptJob(bytes32 lowPriorityJob, bytes32 highPriorityJob) external {
         (uint256 lowIndex, Job storage low) = _job(lowPriorityJob);
         (uint256 highIndex, Job storage high) = _job(highPriorityJob);
-        if (low.status != JobStatus.Scheduled && low.status != JobStatus.Running)
-            revert SchedulerInvalidJobStatus(lowPriorityJob, low.status);
+        JobStatus lowStatus = low.status;
+        if (lowStatus != JobStatus.Offered && lowStatus != JobStatus.Scheduled && lowStatus != JobStatus.Running)
+            revert SchedulerInvalidJobStatus(lowPriorityJob, lowStatus);
         if (high.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(highPriorityJob, high.status);
         if (high.priority <= low.priority) revert SchedulerPriorityNotHigher(lowPriorityJob, highPriorityJob);
         uint256 sequencerId = low.sequencerId;
-        _checkOperatorOrScheduler(sequencerId);
-        _leave(low);
-        low.sequencerId = 0;
-        _setStatus(lowPriorityJob, low, JobStatus.Queued);
-        _enqueue(lowIndex, low, low.bucket, true);
+        bool byOperator = _checkMover(lowPriorityJob, low, lowStatus);
+        // Else an operator could take a decoy job of its own and preempt it with any job it fancies.
+        if (byOperator && _head() != highIndex) revert SchedulerNotQueueHead(highPriorityJob, bytes32(_head()));
+        _requeue(lowIndex, low);
         _dequeue(high);
-        _assign(highPriorityJob, highIndex, high, sequencerId);
+        _assign(highPriorityJob, highIndex, high, sequencerId, byOperator);
         emit JobPreempted(lowPriorityJob, highPriorityJob);
     }
 
@@ -441,6 +587,11 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 deadlinePenaltyBps_
     ) external onlyRole(GOVERNANCE_ROLE) {
         _setTiming(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
+    }
+
+    /// @notice Governance: the requester's dispute bond and how long an arbiter has before a dispute splits evenly.
+    function setDisputeTerms(uint256 bond, uint256 arbitrationWindow_) external onlyRole(GOVERNANCE_ROLE) {
+        _setDisputeTerms(bond, arbitrationWindow_);
     }
 
     // ───────────────────────────────────────────── views ─────────────────────────────────────────────
@@ -536,6 +687,16 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         return (_jobs[uint256(jobId)], _specs[uint256(jobId)]);
     }
 
+    /// @notice A job's third-party boosts, dispute bond, dispute or arbitration deadline, and ruling.
+    function getSettlement(bytes32 jobId) external view returns (Settlement memory) {
+        return _settlements[uint256(jobId)];
+    }
+
+    /// @notice The unsettled boost `payer` put on a job.
+    function boostOf(bytes32 jobId, address payer) external view returns (uint256) {
+        return _boosts[uint256(jobId)][payer];
+    }
+
     function getCapabilities(
         uint256 sequencerId
     ) external view returns (Capabilities memory caps, Capacity memory capacity, string[] memory models) {
@@ -583,7 +744,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         emit CapabilitiesUpdated(sequencerId);
     }
 
-    function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId) private {
+    /// @param accepted the sequencer's operator consents (a duty) rather than only receiving an offer
+    function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId, bool accepted) private {
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
@@ -603,8 +765,47 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         else _jobs[cap.tailJob].next = uint40(index);
         cap.tailJob = uint40(index);
         _refreshLoad(sequencerId, k);
-        _setStatus(jobId, j, JobStatus.Scheduled);
+        _setStatus(jobId, j, JobStatus.Offered);
         emit JobScheduled(jobId, sequencerId);
+        if (accepted) _accept(jobId, j);
+    }
+
+    /// @dev An offer becomes the operator's duty, with a full start window from now (capped by the deadline).
+    function _accept(bytes32 jobId, Job storage j) private {
+        uint40 startBy = uint40(Math.min(j.deadline, block.timestamp + startWindow));
+        j.startDeadline = startBy;
+        _setStatus(jobId, j, JobStatus.Scheduled);
+        emit JobAccepted(jobId, j.sequencerId, startBy);
+    }
+
+    /// @dev Takes a job off its sequencer and back to the head of its queue bucket (it keeps its place).
+    function _requeue(uint256 index, Job storage j) private {
+        _leave(j);
+        j.sequencerId = 0;
+        _setStatus(bytes32(index), j, JobStatus.Queued);
+        _enqueue(index, j, j.bucket, true);
+    }
+
+    /**
+     * @dev Settles a dispute: `executorBps` of the requester's own escrow and of its bond to the executor, the
+     * rest to the requester; third-party boosts are split the same way by `settleBoost`. Rounding favours the
+     * requester (the executor's share rounds down).
+     */
+    function _settleDispute(bytes32 jobId, uint256 index, Job storage j, uint256 executorBps) private {
+        Settlement storage s = _settlements[index];
+        s.executorBps = uint16(executorBps);
+        uint256 own = j.payment - s.boosts;
+        uint256 bond = s.bond;
+        uint256 toExecutor = (own * executorBps) / BPS + (bond * executorBps) / BPS;
+        uint256 toRequester = own + bond - toExecutor;
+        address operator = registry.operatorOf(j.sequencerId);
+        _leave(j);
+        _escrow -= uint128(own + bond);
+        if (toExecutor != 0) _credit(operator, toExecutor);
+        if (toRequester != 0) _credit(j.requester, toRequester);
+        _setStatus(jobId, j, executorBps == 0 ? JobStatus.Failed : JobStatus.Completed);
+        emit DisputeResolved(jobId, msg.sender, executorBps, toExecutor, toRequester);
+        if (executorBps != 0) emit JobCompleted(jobId, j.computeUsed);
     }
 
     /// @dev Takes a job out of wherever it is (queue, or a sequencer's list and its capacity).
@@ -628,12 +829,13 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         _refreshLoad(sequencerId, k);
     }
 
-    function _refund(bytes32 jobId, Job storage j, JobStatus outcome) private {
-        uint128 payment = j.payment;
-        _escrow -= payment;
-        _credit(j.requester, payment);
+    /// @dev Refunds the requester's own payment; third-party boosts wait for their payers (`settleBoost`).
+    function _refund(bytes32 jobId, uint256 index, Job storage j, JobStatus outcome) private {
+        uint256 own = j.payment - _settlements[index].boosts;
+        _escrow -= uint128(own);
+        _credit(j.requester, own);
         _setStatus(jobId, j, outcome);
-        emit JobRefunded(jobId, j.requester, payment, outcome);
+        emit JobRefunded(jobId, j.requester, own, outcome);
     }
 
     function _penalize(uint256 sequencerId, bytes32 jobId) private {
@@ -653,7 +855,8 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         ) {
             ++checked;
             Job storage j = _jobs[index];
-            if (j.status != JobStatus.Scheduled) continue;
+            // Only live offers: an accepted duty is its operator's, and a lapsed offer cannot be re-offered.
+            if (j.status != JobStatus.Offered || block.timestamp > j.startDeadline) continue;
             uint256 units = _flopsUnits(j);
             if (dst.reservedFlops + units > dst.availableFlops) continue;
             if (dst.reservedMemory + _memoryUnits(j) > dst.availableMemory) continue;
@@ -800,17 +1003,29 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (registry.operatorOf(j.sequencerId) != msg.sender) revert SchedulerNotJobSequencer(jobId, msg.sender);
     }
 
-    function _checkOperatorOrScheduler(uint256 sequencerId) private view {
+    /// @return isOperator the caller is the sequencer's operator (its acts are its consent)
+    function _checkOperatorOrScheduler(uint256 sequencerId) private view returns (bool isOperator) {
         address operator = registry.operatorOf(sequencerId);
         if (operator == address(0)) revert SchedulerUnknownSequencer(sequencerId);
-        if (operator != msg.sender && !hasRole(SCHEDULER_ROLE, msg.sender))
+        isOperator = operator == msg.sender;
+        if (!isOperator && !hasRole(SCHEDULER_ROLE, msg.sender))
             revert SchedulerNotSequencerOperator(sequencerId, msg.sender);
+    }
+
+    /// @dev Who may move a job off its sequencer: the holder of an accepted job (or of an offer to it, which it
+    /// could decline anyway), the scheduler role only an offer.
+    /// @return byOperator the caller is the operator of the job's sequencer
+    function _checkMover(bytes32 jobId, Job storage j, JobStatus status) private view returns (bool byOperator) {
+        byOperator = registry.operatorOf(j.sequencerId) == msg.sender;
+        if (!byOperator && (status != JobStatus.Offered || !hasRole(SCHEDULER_ROLE, msg.sender)))
+            revert SchedulerNoConsent(jobId, msg.sender, status);
     }
 
     function _setTiming(uint256 startWindow_, uint256 acceptanceWindow_, uint256 deadlinePenaltyBps_) private {
         if (
             startWindow_ == 0 ||
             startWindow_ > 30 days ||
+            acceptanceWindow_ < MIN_ACCEPTANCE_WINDOW ||
             acceptanceWindow_ > 30 days ||
             deadlinePenaltyBps_ > MAX_DEADLINE_PENALTY_BPS
         ) {
@@ -820,5 +1035,13 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         acceptanceWindow = uint64(acceptanceWindow_);
         deadlinePenaltyBps = uint16(deadlinePenaltyBps_);
         emit TimingUpdated(startWindow_, acceptanceWindow_, deadlinePenaltyBps_);
+    }
+
+    function _setDisputeTerms(uint256 bond, uint256 arbitrationWindow_) private {
+        if (bond > type(uint96).max || arbitrationWindow_ < 1 hours || arbitrationWindow_ > 90 days)
+            revert SchedulerParameterOutOfBounds();
+        disputeBond = uint128(bond);
+        arbitrationWindow = uint64(arbitrationWindow_);
+        emit DisputeTermsUpdated(bond, arbitrationWindow_);
     }
 }

@@ -198,6 +198,8 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
           if (!j) return;
           const [info] = await scheduler.getJob(j.id);
           const operator = operators[Number(info.sequencerId) - 1] ?? operators[0];
+          // Governance's scheduling only offers the job: the operator accepts it before it is its duty.
+          count(await outcome(scheduler.connect(operator).acceptJob(j.id)));
           count(await outcome(scheduler.connect(operator).startJob(j.id)));
           count(await outcome(scheduler.connect(operator).submitResult(j.id, ethers.id(j.id), 1000)));
         }),
@@ -206,6 +208,14 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
         step(`complete(job ${k}, ${byRequester ? "requester" : "anyone"})`, async () => {
           const j = job(k);
           if (j) count(await outcome(scheduler.connect(byRequester ? j.requester : others[3]).completeJob(j.id)));
+        }),
+      ),
+      fc.tuple(fc.nat(), fc.integer({ min: 0, max: 10_000 })).map(([k, bps]) =>
+        step(`dispute+resolve(job ${k}, ${bps} bp to the executor)`, async () => {
+          const j = job(k);
+          if (!j) return;
+          count(await outcome(scheduler.connect(j.requester).disputeResult(j.id)));
+          count(await outcome(scheduler.connect(governance).resolveDispute(j.id, bps)));
         }),
       ),
       fc.nat().map((k) =>
@@ -228,7 +238,7 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
       ),
       fc.integer({ min: 1, max: 8000 }).map((s) => step(`time +${s}s`, () => jump(s))),
     ];
-    const weights = [4, 3, 3, 2, 1, 1, 2, 1];
+    const weights = [4, 3, 3, 2, 1, 1, 1, 2, 1];
 
     await assertSequences(
       steps,

@@ -493,7 +493,7 @@ async function main() {
     };
     const id = await scheduler.connect(requester).submitComputeJob.staticCall(job, { value: ethers.parseEther("0.5") });
     await tx("scheduler.submitComputeJob", scheduler.connect(requester).submitComputeJob(job, { value: ethers.parseEther("0.5") }));
-    // Everything lands on one worker first: the imbalance the rebalancer fixes.
+    // Everything is offered to one worker first: the imbalance the rebalancer fixes (it moves offers only).
     await tx("scheduler.scheduleJob", scheduler.connect(gov).scheduleJob(id, workers[0].id));
     jobIds.push(id);
   }
@@ -505,6 +505,8 @@ async function main() {
   for (const id of jobIds.slice(0, 4)) {
     const [job] = await scheduler.getJob(id);
     const worker = byId.get(BigInt(job.sequencerId))!;
+    // An offer becomes the worker's duty (and slashable) only once it accepts it.
+    await tx("scheduler.acceptJob", scheduler.connect(worker.signer).acceptJob(id));
     await tx("scheduler.startJob", scheduler.connect(worker.signer).startJob(id));
     await tx("scheduler.submitResult", scheduler.connect(worker.signer).submitResult(id, ethers.id(`result ${id}`), 1_000_000));
     await tx("scheduler.completeJob", scheduler.connect(requester).completeJob(id));

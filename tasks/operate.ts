@@ -344,7 +344,19 @@ lp504
       }),
   );
 
-const JOB_STATUS = ["None", "Queued", "Scheduled", "Running", "ResultSubmitted", "Completed", "Cancelled", "Expired", "Failed"];
+const JOB_STATUS = [
+  "None",
+  "Queued",
+  "Scheduled",
+  "Running",
+  "ResultSubmitted",
+  "Completed",
+  "Cancelled",
+  "Expired",
+  "Failed",
+  "Offered",
+  "Disputed",
+];
 
 lp504
   .task("job", "Inspects a compute job")

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { schedulerFixture, capabilities, computeJob, TFLOPS, GB } from "./helpers/scheduler";
 
-const STATUS = { Queued: 1n, Scheduled: 2n, Running: 3n };
+const STATUS = { Queued: 1n, Scheduled: 2n, Running: 3n, Offered: 9n };
 
 /** Every refusal of the scheduler that the main suite does not reach, and the less travelled branches. */
 describe("AIScheduler: edge cases", () => {
@@ -59,8 +59,8 @@ describe("AIScheduler: edge cases", () => {
     const f = await loadFixture(ready);
     await expect(f.s.scheduleNext(1)).to.be.revertedWithCustomError(f.s, "SchedulerQueueEmpty");
     const a = await f.submit();
-    await f.s.scheduleJob(a, 1);
-    await expect(f.s.scheduleJob(a, 2)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(a, STATUS.Scheduled);
+    await f.s.scheduleJob(a, 1); // by the scheduler role: an offer
+    await expect(f.s.scheduleJob(a, 2)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(a, STATUS.Offered);
     const b = await f.submit();
     await expect(f.s.scheduleJob(b, 3)).to.be.revertedWithCustomError(f.s, "SchedulerCapabilitiesNotRegistered").withArgs(3n);
     await expect(f.s.scheduleJob(b, 1n)).to.not.be.reverted;
@@ -77,6 +77,8 @@ describe("AIScheduler: edge cases", () => {
     const q = await f.submit();
     await expect(f.s.connect(op).startJob(q)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(q, STATUS.Queued);
     await f.s.scheduleJob(q, 1);
+    await expect(f.s.connect(op).startJob(q)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(q, STATUS.Offered);
+    await f.s.connect(op).acceptJob(q);
     await expect(f.s.connect(op).submitResult(q, ethers.ZeroHash, 1))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
       .withArgs(q, STATUS.Scheduled);
@@ -85,22 +87,32 @@ describe("AIScheduler: edge cases", () => {
 
     const r = await f.submit(TFLOPS, GB, (await time.latest()) + 600);
     await f.s.scheduleJob(r, 1);
+    await f.s.connect(op).acceptJob(r);
     await f.s.connect(op).startJob(r);
     await time.increase(601);
     await expect(f.s.connect(op).submitResult(r, ethers.ZeroHash, 1)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlinePassed");
     await expect(f.s.connect(f.accounts[9]).withdraw()).to.be.revertedWithCustomError(f.s, "SchedulerNothingToWithdraw");
   });
 
-  it("migrates only scheduled or running jobs, by the scheduler role or the job's operator, to another sequencer", async () => {
+  it("migrates only offered, scheduled or running jobs: offers by the scheduler role, accepted jobs by their holder", async () => {
     const f = await loadFixture(ready);
     const q = await f.submit();
     await expect(f.s.migrateJob(q, 2)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(q, STATUS.Queued);
-    await f.s.scheduleJob(q, 1);
+    await f.s.scheduleJob(q, 1); // offered to 1
     await expect(f.s.migrateJob(q, 1)).to.be.revertedWithCustomError(f.s, "SchedulerSameSequencer").withArgs(q, 1n);
-    await expect(f.s.connect(f.accounts[1]).migrateJob(q, 2)).to.be.revertedWithCustomError(f.s, "SchedulerNotJobSequencer");
-    await f.s.connect(f.accounts[0]).migrateJob(q, 2); // its operator
-    await f.s.migrateJob(q, 1); // the scheduler role
-    expect((await f.s.getJob(q))[0].sequencerId).to.equal(1n);
+    await expect(f.s.connect(f.accounts[1]).migrateJob(q, 2))
+      .to.be.revertedWithCustomError(f.s, "SchedulerNoConsent")
+      .withArgs(q, f.accounts[1].address, STATUS.Offered);
+    await f.s.migrateJob(q, 2); // the scheduler role redirects the offer
+    expect((await f.s.getJob(q))[0].status).to.equal(STATUS.Offered);
+    await f.s.connect(f.accounts[1]).acceptJob(q);
+    // Accepted: the scheduler role can no longer take it away; its holder can hand it on, as an offer.
+    await expect(f.s.migrateJob(q, 1))
+      .to.be.revertedWithCustomError(f.s, "SchedulerNoConsent")
+      .withArgs(q, await f.governanceSigner.getAddress(), STATUS.Scheduled);
+    await f.s.connect(f.accounts[1]).migrateJob(q, 1);
+    const [job] = await f.s.getJob(q);
+    expect([job.sequencerId, job.status]).to.deep.equal([1n, STATUS.Offered]);
   });
 
   it("rebalancing stops when there is nothing to move, and skips sequencers that cannot take work", async () => {
@@ -112,6 +124,7 @@ describe("AIScheduler: edge cases", () => {
     await f.registry.connect(f.accounts[1]).initiateExit(2);
     await expect(f.s.rebalanceWorkload()).to.emit(f.s, "WorkloadRebalanced").withArgs(0n);
     // A running job is never moved.
+    await f.s.connect(f.accounts[0]).acceptJob(a);
     await f.s.connect(f.accounts[0]).startJob(a);
     await f.s.registerCapabilities(3, capabilities(3, 100n * TFLOPS, 100n * GB));
     await expect(f.s.rebalanceWorkload()).to.emit(f.s, "WorkloadRebalanced").withArgs(0n);
@@ -157,7 +170,7 @@ describe("AIScheduler: edge cases", () => {
     await f.s.scheduleJob(low, 1);
     await expect(f.s.boostPriority(low, 1, { value: 1 }))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
-      .withArgs(low, STATUS.Scheduled);
+      .withArgs(low, STATUS.Offered);
   });
 
   it("preempts only a scheduled or running job for a queued one", async () => {
@@ -167,7 +180,7 @@ describe("AIScheduler: edge cases", () => {
     await expect(f.s.preemptJob(a, b)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(a, STATUS.Queued);
     await f.s.scheduleJob(a, 1);
     await f.s.scheduleJob(b, 2);
-    await expect(f.s.preemptJob(a, b)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(b, STATUS.Scheduled);
+    await expect(f.s.preemptJob(a, b)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus").withArgs(b, STATUS.Offered);
   });
 
   it("the optimal sequencer skips departed sequencers and those without room", async () => {
@@ -198,9 +211,11 @@ describe("AIScheduler: edge cases", () => {
     await expect(f.s.setTiming(31 * 86400, 3600, 0)).to.be.revertedWithCustomError(f.s, "SchedulerParameterOutOfBounds");
     await expect(f.s.setTiming(3600, 31 * 86400, 0)).to.be.revertedWithCustomError(f.s, "SchedulerParameterOutOfBounds");
     await expect(f.s.setTiming(3600, 3600, 2n ** 128n)).to.be.revertedWithCustomError(f.s, "SchedulerParameterOutOfBounds");
+    await expect(f.s.setTiming(3600, 599, 0)).to.be.revertedWithCustomError(f.s, "SchedulerParameterOutOfBounds"); // < 10 min to dispute
     await f.s.setTiming(3600, 3600, 0);
     const q = await f.submit();
     await f.s.scheduleJob(q, 1);
+    await f.s.connect(f.accounts[0]).acceptJob(q);
     await time.increase(3601);
     const before = await f.lens.getPool(1);
     await expect(f.s.timeoutJob(q)).to.not.emit(f.registry, "SequencerSlashed");

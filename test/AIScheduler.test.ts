@@ -3,7 +3,18 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { schedulerFixture, capabilities, computeJob, TFLOPS as T, GB } from "./helpers/scheduler";
 
-const STATUS = { Queued: 1n, Scheduled: 2n, Running: 3n, ResultSubmitted: 4n, Completed: 5n, Cancelled: 6n, Expired: 7n, Failed: 8n };
+const STATUS = {
+  Queued: 1n,
+  Scheduled: 2n,
+  Running: 3n,
+  ResultSubmitted: 4n,
+  Completed: 5n,
+  Cancelled: 6n,
+  Expired: 7n,
+  Failed: 8n,
+  Offered: 9n,
+  Disputed: 10n,
+};
 const POLICY = { FIFO: 0, Priority: 1, SJF: 2, RoundRobin: 3, Fair: 4 };
 
 describe("AIScheduler", () => {
@@ -131,23 +142,31 @@ describe("AIScheduler", () => {
       await f.accounting();
     });
 
-    it("should expire a job nobody started and fail one that overran, refunding the payer and slashing the sequencer", async () => {
+    it("should expire a job nobody started and fail one that overran, refunding the payer and slashing the sequencer that accepted it", async () => {
       const f = await loadFixture(ready);
       const queued = await f.submit(f.alice, 1n, 0, 100n);
       const scheduled = await f.submit(f.bob, 1n, 0, 200n);
       const running = await f.submit(f.carol, 1n, 0, 300n, f.now + 5000);
       await f.s.scheduleJob(scheduled, 1);
+      await f.s.connect(f.accounts[0]).acceptJob(scheduled);
       await f.s.scheduleJob(running, 2);
+      await f.s.connect(f.accounts[1]).acceptJob(running);
       await f.s.connect(f.accounts[1]).startJob(running);
       const startDeadline = (await f.s.getJob(queued)).job.startDeadline;
       await expect(f.s.timeoutJob(queued)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed").withArgs(queued, startDeadline);
       await time.increaseTo(startDeadline + 1n);
       await expect(f.s.timeoutJob(queued)).to.emit(f.s, "JobRefunded").withArgs(queued, f.alice.address, 100n, STATUS.Expired);
-      const pool1 = (await f.lens.getPool(1)).bondedStake;
+      // The accepted job got a full start window from its acceptance.
+      const acceptedBy = (await f.s.getJob(scheduled)).job.startDeadline;
+      await expect(f.s.timeoutJob(scheduled))
+        .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed")
+        .withArgs(scheduled, acceptedBy);
+      await time.increaseTo(acceptedBy + 1n);
+      const pool1 = (await f.registry.getPool(1)).bondedStake;
       await expect(f.s.connect(f.accounts[20]).timeoutJob(scheduled))
         .to.emit(f.s, "SequencerPenalized")
         .withArgs(1n, scheduled, ethers.parseEther("1"));
-      expect((await f.lens.getPool(1)).bondedStake).to.equal(pool1 - ethers.parseEther("1"));
+      expect((await f.registry.getPool(1)).bondedStake).to.equal(pool1 - ethers.parseEther("1"));
       await expect(f.s.timeoutJob(running)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await time.increaseTo(f.now + 5001);
       await expect(f.s.timeoutJob(running)).to.emit(f.s, "JobRefunded").withArgs(running, f.carol.address, 300n, STATUS.Failed);

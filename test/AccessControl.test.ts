@@ -85,6 +85,7 @@ describe("Access-control matrix", () => {
       [monitor, "grantRole", admin],
       [scheduler, "setSchedulingPolicy", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setTiming", await scheduler.GOVERNANCE_ROLE()],
+      [scheduler, "setDisputeTerms", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "grantRole", admin],
     ];
 

@@ -36,3 +36,53 @@ export async function schedulerFixture() {
   }
   return f;
 }
+
+export const JOB_STATUS = {
+  Queued: 1n,
+  Scheduled: 2n,
+  Running: 3n,
+  ResultSubmitted: 4n,
+  Completed: 5n,
+  Cancelled: 6n,
+  Expired: 7n,
+  Failed: 8n,
+  Offered: 9n,
+  Disputed: 10n,
+};
+
+/**
+ * A compute market for the attack tests: sequencers 1–3 (operators accounts 0–2) advertise 100 TFLOPS and
+ * 128 GiB each; a scheduling service (accounts 20) holds SCHEDULER_ROLE and an arbiter (accounts 21) ARBITER_ROLE;
+ * requesters are accounts 10–12. `submit` returns the job id; `books` asserts that the contract holds exactly
+ * its escrow plus what it owes.
+ */
+export async function schedulerMarketFixture() {
+  const f = await schedulerFixture();
+  const s = f.scheduler;
+  for (let i = 1; i <= 3; i++) await s.registerCapabilities(i, capabilities(i, 100n * TFLOPS, 128n * GB));
+  const [op1, op2, op3] = f.accounts;
+  const [alice, bob, carol] = [f.accounts[10], f.accounts[11], f.accounts[12]];
+  const service = f.accounts[20];
+  const arbiter = f.accounts[21];
+  await s.grantRole(await s.SCHEDULER_ROLE(), service.address);
+  await s.grantRole(await s.ARBITER_ROLE(), arbiter.address);
+  const submit = async (who = alice, pay = ethers.parseEther("1"), flops = 10n * TFLOPS, ttl = 7200, priority = 0) => {
+    const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+    const job = computeJob(flops, GB, now + ttl, priority);
+    const id = await s.connect(who).submitComputeJob.staticCall(job, { value: pay });
+    await s.connect(who).submitComputeJob(job, { value: pay });
+    return id;
+  };
+  const books = async () => {
+    const [escrow, withdrawable] = await s.accounting();
+    const balance = await ethers.provider.getBalance(await s.getAddress());
+    if (balance !== escrow + withdrawable) throw new Error(`books: balance ${balance} != ${escrow} + ${withdrawable}`);
+    return { escrow, withdrawable };
+  };
+  const stake = async (id: number) => {
+    const pool = await f.registry.getPool(id);
+    return pool.bondedStake + pool.unbondingStake;
+  };
+  const status = async (id: string) => (await s.getJob(id)).job.status;
+  return { ...f, s, op1, op2, op3, alice, bob, carol, service, arbiter, submit, books, stake, status };
+}
