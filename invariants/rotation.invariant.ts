@@ -13,6 +13,7 @@ import { ethers } from "hardhat";
 import { SelectionMode } from "../deploy";
 import { commitRound } from "../sdk";
 import { withSequencers, setMode, type SelectionFixture } from "../test/helpers/selection";
+import { modelDraw } from "../test/helpers/draw";
 import { params, snapshot, revertTo, jump, outcome, eq, ok, step, sequences, Outcomes, RUNS } from "./helpers";
 
 const STAKES = [100, 400, 300, 500, 350, 450, 250, 300];
@@ -20,29 +21,6 @@ const abi = ethers.AbiCoder.defaultAbiCoder();
 
 interface Model {
   frozen?: bigint[]; // weights by position (id − 1) when the pending request was made
-}
-
-/** The contract's draw over `weights`, excluding position `excluded` (−1: none); −1 if nobody else has weight. */
-export function modelDraw(weights: bigint[], seed: bigint, excluded: number): number {
-  const sum = weights.reduce((a, b) => a + b, 0n);
-  if (sum === 0n) return -1;
-  const find = (point: bigint) => {
-    for (let p = 0; p < weights.length; p++) {
-      if (point < weights[p]) return p;
-      point -= weights[p];
-    }
-    throw new Error("point beyond the total");
-  };
-  for (let i = 0n; i < 3n; i++) {
-    const p = find(BigInt(ethers.keccak256(abi.encode(["uint256", "uint256"], [seed, i]))) % sum);
-    if (p !== excluded) return p;
-  }
-  const own = excluded >= 0 ? weights[excluded] : 0n;
-  if (sum <= own) return -1;
-  const before = weights.slice(0, Math.max(excluded, 0)).reduce((a, b) => a + b, 0n);
-  let point = BigInt(ethers.keccak256(abi.encode(["uint256", "uint256"], [seed, 3n]))) % (sum - own);
-  if (point >= before) point += own;
-  return find(point);
 }
 
 describe(`Rotation draw invariants (fast-check, ${Math.max(10, Math.floor(RUNS / 5))} sequences)`, function () {

@@ -55,6 +55,7 @@ describe("Access-control matrix", () => {
       [registry, "forceRotation", await registry.MONITOR_ROLE()],
       [registry, "updatePerformance", await registry.MONITOR_ROLE()],
       [registry, "slash", await registry.SLASHER_ROLE()],
+      [registry, "slashShare", await registry.SLASHER_ROLE()],
       [registry, "suspendSequencer", await registry.SLASHER_ROLE()],
       [registry, "setParameter", await registry.GOVERNANCE_ROLE()],
       [registry, "setFallbackSequencer", await registry.GOVERNANCE_ROLE()],
@@ -133,6 +134,6 @@ describe("Access-control matrix", () => {
       const source = fs.readFileSync(path.join(__dirname, "..", "contracts", `${file}.sol`), "utf8");
       guards += (source.match(/onlyRole\(/g) ?? []).length;
     }
-    expect(guards).to.equal(28); // the 34 rows above less the 6 inherited grantRole / revokeRole rows
+    expect(guards).to.equal(30); // the 36 rows above less the 6 inherited grantRole / revokeRole rows
   });
 });

@@ -156,12 +156,12 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         "RegistryIndexLib",
         "SequencerRegistry",
         "EquivocationModule",
-        "SelectionMechanisms",
+        "RegistryLens",
       ]);
 
       const resumed = await deploySuite(hre, params, deployer, { resume: partial, save: (r) => writeDeployment(r) });
       expect(await resumed.registry.getAddress()).to.equal(partial.contracts.SequencerRegistry!.address);
-      expect(await resumed.selection.getAddress()).to.equal(partial.contracts.SelectionMechanisms!.address);
+      expect(await resumed.lens.getAddress()).to.equal(partial.contracts.RegistryLens!.address);
       expect(resumed.transactions).to.be.greaterThan(5);
       const record = readDeployment(31337)!;
       expect(record.complete).to.equal(true);
@@ -282,18 +282,26 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(await beacon.lastOutput()).to.not.equal(before);
       expect((await beacon.roundState())[3]).to.equal(false); // the round is closed: committed
 
+      // Weighted mode: each rotation consumes the draw made for its turn and opens the next round itself (while a
+      // draw waits for its rotation nobody may request another: its committer would keep the better of two).
+      const registry = await ethers.getContractAt("SequencerRegistry", record.contracts.SequencerRegistry!.address);
+      await (await registry.setParameter(4, 1)).wait(); // SelectionMode.WeightedRandom
+      const rotate = async () => {
+        await ethers.provider.send("evm_increaseTime", [3600]);
+        await run({ scope: "lp504", task: "rotate" }, { from: "3" });
+      };
+      await rotate();
       // A key registered during an open round is not in effect for it: the task says so and sends no commit.
-      const selection = await ethers.getContractAt("SelectionMechanisms", record.contracts.SelectionMechanisms!.address);
-      await (await selection.requestRandomness()).wait();
       const committed = await beacon.lastOutput();
       await expect(
         run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's new vrf secret", register: true, from: "1" }),
       ).to.be.rejectedWith(/takes effect for rounds requested after it: wait for the next round/);
       expect([(await beacon.roundState())[3], await beacon.lastOutput()]).to.deep.equal([true, committed]);
-      // The key in effect at the request still commits round 2; the new key commits round 3, which it opens.
+      // The key in effect at the request still commits round 2; the new key commits round 3 (opened by a rotation).
       await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's vrf secret", register: false, from: "1" });
       const round2 = await beacon.lastOutput();
       expect(round2).to.not.equal(committed);
+      await rotate();
       await run({ scope: "lp504", task: "vrf-commit" }, { secret: "alice's new vrf secret", register: false, from: "1" });
       const [requestBlock] = await beacon.roundRequest();
       const seed = beaconSeed(round2, 3n, (await ethers.provider.getBlock(requestBlock))!.hash!);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { modelDraw } from "./helpers/draw";
 
 /** A small deterministic PRNG (mulberry32) so the test is reproducible. */
 function rng(seed: number) {
@@ -47,9 +48,9 @@ describe("StakeSumTree", () => {
     await expect(tree.find(total)).to.be.revertedWithCustomError(tree, "StakeSumTreePointOutOfRange").withArgs(total, total);
   });
 
-  it("should reject lanes beyond 2^64 − 1", async () => {
+  it("should reject lanes beyond 2^48 − 1", async () => {
     const tree = await loadFixture(harness);
-    const max = 2n ** 64n - 1n;
+    const max = 2n ** 48n - 1n;
     await expect(tree.set(2, max + 1n)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await tree.set(0, max);
     await tree.set(1, 1); // four leaf lanes may sum past a lane: the top level's total is a uint256
@@ -57,8 +58,8 @@ describe("StakeSumTree", () => {
     // Growing would store that total in one parent lane: rejected.
     await expect(tree.set(4, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await tree.set(1, 0);
-    await tree.set(4, 0); // grows the tree: total 2^64 − 1 still fits a lane
-    // Leaves 0–3 now share one parent lane, which would pass 2^64 − 1.
+    await tree.set(4, 0); // grows the tree: total 2^48 − 1 still fits a lane
+    // Leaves 0–3 now share one parent lane, which would pass 2^48 − 1.
     await expect(tree.set(1, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await tree.set(5, 1); // another parent lane: fine
     expect(await tree.total()).to.equal(max + 1n);
@@ -70,5 +71,49 @@ describe("StakeSumTree", () => {
     await tree.set(5, 0);
     expect(await tree.depth()).to.equal(0n);
     await expect(tree.find(0)).to.be.revertedWithCustomError(tree, "StakeSumTreePointOutOfRange");
+  });
+
+  describe("snapshots", () => {
+    /** Deterministic pseudo-random numbers (a 32-bit LCG), so a failure reproduces. */
+    function lcg(seed: number) {
+      let x = seed >>> 0;
+      return (n: number) => {
+        x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+        return x % n;
+      };
+    }
+
+    it("should draw from the weights frozen at opening, whatever is written (and grown) before closing", async () => {
+      const tree = await loadFixture(harness);
+      const next = lcg(504);
+      const weights: bigint[] = Array.from({ length: 40 }, () => BigInt(next(1000)));
+      for (let p = 0; p < weights.length; p++) if (weights[p] !== 0n) await tree.set(p, weights[p]);
+      for (let round = 0; round < 3; round++) {
+        await tree.openSnapshot();
+        const frozen = Array.from(weights, (w) => w ?? 0n);
+        // Writes of every kind: raises, cuts to zero, new positions beyond the depth (growth), the same node twice.
+        for (let k = 0; k < 25; k++) {
+          const p = next(5) === 0 ? 40 + next(200) : next(40);
+          const w = next(3) === 0 ? 0n : BigInt(next(5000));
+          await tree.set(p, w);
+          weights[p] = w;
+        }
+        for (let i = 0; i < 12; i++) {
+          const seed = BigInt(ethers.id(`round ${round} draw ${i}`));
+          const excluded = next(4) === 0 ? 2n ** 200n : BigInt(next(40));
+          const expected = modelDraw(frozen, seed, excluded >= 2n ** 128n ? -1 : Number(excluded));
+          const [found, position] = await tree.drawSnapshot(seed, excluded);
+          expect([found, found ? Number(position) : -1]).to.deep.equal([expected >= 0, expected]);
+        }
+        await tree.closeSnapshot();
+        // Closed: draws read the current weights.
+        const current = Array.from(weights, (w) => w ?? 0n);
+        for (let i = 0; i < 6; i++) {
+          const seed = BigInt(ethers.id(`round ${round} after ${i}`));
+          const [, position] = await tree.drawSnapshot(seed, 2n ** 200n);
+          expect(Number(position)).to.equal(modelDraw(current, seed, -1));
+        }
+      }
+    });
   });
 });

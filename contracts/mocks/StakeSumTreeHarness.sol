@@ -28,4 +28,16 @@ contract StakeSumTreeHarness {
     function depth() external view returns (uint256) {
         return _tree.depth;
     }
+
+    function openSnapshot() external {
+        _tree.openSnapshot();
+    }
+
+    function closeSnapshot() external {
+        _tree.closeSnapshot();
+    }
+
+    function drawSnapshot(uint256 seed, uint256 excluded) external view returns (bool found, uint256 position) {
+        return _tree.drawSnapshot(seed, excluded);
+    }
 }

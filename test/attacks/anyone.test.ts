@@ -63,7 +63,7 @@ describe("Attacks on the rotation draw", () => {
       await f.registry.connect(f.signerOf.get(1n)!).increaseStake(1, { value: E(5000) });
       await f.registry.connect(f.accounts[30]).delegateStake(1, { value: E(40000) });
       for (const other of [2n, 3n, 4n]) {
-        if (other !== drawnId && other !== forId) await f.registry.connect(f.accounts[31]).delegateStake(other, { value: E(1000) });
+        if (other !== drawnId && other !== forId) await f.registry.connect(f.accounts[31]).delegateStake(other, { value: E(500) });
       }
       expect(await rotateNow(f)).to.equal(untouched);
       expect(untouched).to.equal(drawnId);

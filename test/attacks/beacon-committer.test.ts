@@ -47,7 +47,7 @@ async function expectRoundStillOpen(f: SelectionFixture, round: bigint, lastOutp
   const [r, , , open] = await f.beacon!.roundState();
   expect([r, open]).to.deep.equal([round, true]);
   expect(await f.beacon!.lastOutput()).to.equal(lastOutput);
-  const [, , pendingRequest] = await f.selection.randomnessState();
+  const [, pendingRequest] = await f.selection.randomnessState();
   expect(pendingRequest).to.equal(round); // the consumer still waits for this round
 }
 
@@ -187,6 +187,9 @@ describe("Attacks: the VRF beacon's committers", () => {
 
     // In the request's block itself no seed exists: round 2 requested and committed in one block (with the best
     // guess a committer has then, the zero hash) is refused, and the view reads 0 until the block is sealed.
+    // (A rotation first: round 1's draw was made for this turn, and no second request is taken while it waits.)
+    await time.increase(3600);
+    await (await f.registry.rotateSequencer()).wait();
     const op2 = f.signerOf.get(2n)!;
     const guess = proofTuple(proveVRF(f.keys.get(2n)!.sk, beaconSeed(outputB, 2n, ethers.ZeroHash)));
     await ethers.provider.send("evm_setAutomine", [false]);
@@ -265,7 +268,9 @@ describe("Attacks: the VRF beacon's committers", () => {
       .to.emit(f.selection, "RandomnessFulfilled")
       .withArgs(1n, expected);
     expect((await f.selection.randomnessState()).randomness).to.equal(expected & LOW160);
-    // The next round opens normally after it.
+    // The next round opens normally after it, with the rotation that consumes this round's draw.
+    await time.increase(3600);
+    await (await f.registry.rotateSequencer()).wait();
     await (await f.selection.requestRandomness()).wait();
     expect((await f.beacon!.roundState()).slice(0, 2)).to.deep.equal([2n, 3n]);
   });
