@@ -19,7 +19,8 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator } from "./network";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
-const OUT = path.join(__dirname, "results.json");
+// BENCH_OUT: where to write (the fast profile of `npm run bench:check` writes a scratch file and compares it).
+const OUT = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(__dirname, "results.json");
 
 type Results = { gas: Record<string, Record<string, number>>; ms: Record<string, Record<string, number>> };
 const results: Results = { gas: {}, ms: {} };

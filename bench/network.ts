@@ -41,15 +41,17 @@ export function sampledOperator(operators: Wallet[], n: number): Wallet {
 }
 
 /**
- * Registers sequencers until `target` exist: stakes vary 100–595 LUX; every 7th pool also gets a delegation
- * and a fee payment, so pools have several holders and the insurance fund is live, as on a running chain.
+ * Registers sequencers until `target` exist: stakes vary 100–595 LUX; every 7th pool also gets a delegation,
+ * a fee payment and a performance score, so pools have several holders, the insurance fund is live and the
+ * performance index holds entries, as on a running chain.
  */
 export async function growTo(suite: Suite, operators: Wallet[], target: number) {
   const registry = suite.registry;
   const batch = 200;
   const extras: string[] = []; // operators whose pools get a delegation and fees (ids follow mining order)
-  const delegator = (await ethers.getSigners())[1];
+  const [monitor, delegator] = await ethers.getSigners(); // the suite must give signer 0 the monitor role
   let nonce = await ethers.provider.getTransactionCount(delegator.address);
+  let monitorNonce = await ethers.provider.getTransactionCount(monitor.address);
   await network.provider.send("evm_setAutomine", [false]);
   try {
     while (operators.length < target) {
@@ -77,6 +79,9 @@ export async function growTo(suite: Suite, operators: Wallet[], target: number) 
         pending.push(
           registry.connect(delegator).distributeRewards(id, { value: ethers.parseEther("1"), nonce: nonce++, gasLimit: 500_000 }),
         );
+        // And a performance score, as the monitor reports for sequencers that have served.
+        const score = 5000 + Number((id * 37n) % 50n) * 100;
+        pending.push(registry.connect(monitor).updatePerformance(id, score, { nonce: monitorNonce++, gasLimit: 500_000 }));
       }
       await Promise.all(pending);
       while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0) {

@@ -390,8 +390,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     // ──────────────────────────────────────── forced inclusion ───────────────────────────────────────
 
     /**
-     * @notice Queues `txHash` for forced inclusion with `msg.value` as its fee (spec "Forced Inclusion",
-     * DESIGN.md decision 12). The active sequencer must mark it included within `inclusionWindow`; it earns
+     * @notice Queues `txHash` for forced inclusion with `msg.value` as its fee (spec "Forced Inclusion").
+     * The active sequencer must mark it included within `inclusionWindow`; it earns
      * the fee then. If its turn ends first, the duty passes to the next turn, with a fresh window from that
      * turn's start. Once the sequencer on duty has let a whole window pass, anyone may prove the miss.
      * Refused while the L1 fallback sequences: no sequencer holds the duty, users submit on L1 directly.

@@ -159,9 +159,13 @@ contract SequencerRegistry is
         s.operator = msg.sender;
         s.status = SequencerStatus.Inactive;
         s.commissionBps = _params.defaultCommissionBps;
-        s.endpoint = endpoint;
-        s.publicKey = publicKey;
-        s.metadata = metadata;
+        s.descriptor = abi.encodePacked(
+            uint16(bytes(endpoint).length),
+            uint16(publicKey.length),
+            endpoint,
+            publicKey,
+            metadata
+        );
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
         s.bondedStake = amount;
@@ -439,7 +443,7 @@ contract SequencerRegistry is
         }
         _selectionModule = ISelectionModule(module);
         _designatedNextId = 0; // a successor chosen by the old module is void
-        RegistryIndexLib.closeSnapshot(_weights); // and so is a snapshot it opened
+        _weights.closeSnapshot(); // and so is a snapshot it opened
         emit SelectionModuleUpdated(module);
     }
 
@@ -474,15 +478,18 @@ contract SequencerRegistry is
         Sequencer storage s = _existing(sequencerId);
         uint256 ownBonded = _ownBondedStake(sequencerId, s);
         info.operator = s.operator;
-        info.endpoint = s.endpoint;
-        info.publicKey = s.publicKey;
+        bytes memory d = s.descriptor;
+        uint256 endpointEnd = 4 + ((uint256(uint8(d[0])) << 8) | uint8(d[1]));
+        uint256 publicKeyEnd = endpointEnd + ((uint256(uint8(d[2])) << 8) | uint8(d[3]));
+        info.endpoint = string(_slice(d, 4, endpointEnd));
+        info.publicKey = _slice(d, endpointEnd, publicKeyEnd);
+        info.metadata = _slice(d, publicKeyEnd, d.length);
         info.stake = _ownStake(sequencerId, s);
         info.delegatedStake = uint256(s.bondedStake) - ownBonded;
         info.status = s.status;
         info.activationBlock = s.activationBlock;
         info.lastActiveBlock = s.lastActiveBlock;
         info.performanceScore = s.performanceScore;
-        info.metadata = s.metadata;
     }
 
     /// @inheritdoc IExtsload
@@ -574,14 +581,13 @@ contract SequencerRegistry is
     /// @inheritdoc ISequencerRegistry
     function openStakeSnapshot() external {
         if (msg.sender != address(_selectionModule)) revert RegistryNotSelectionModule(msg.sender);
-        uint256 snapshotId = RegistryIndexLib.openSnapshot(_weights);
-        emit StakeSnapshotOpened(snapshotId);
+        _weights.openSnapshot();
     }
 
     /// @inheritdoc ISequencerRegistry
     function closeStakeSnapshot() external {
         if (msg.sender != address(_selectionModule)) revert RegistryNotSelectionModule(msg.sender);
-        RegistryIndexLib.closeSnapshot(_weights);
+        _weights.closeSnapshot();
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -856,7 +862,8 @@ contract SequencerRegistry is
         s.dutyEndSlot = type(uint40).max;
         s.dutyPunished = false;
         _refreshWeight(sequencerId, s);
-        _refreshPerformanceKey(sequencerId, s);
+        // A zero score has no lane in the performance index (it can never rank): a newcomer indexes nothing there.
+        if (s.performanceScore != 0) _refreshPerformanceKey(sequencerId, s);
         if (_currentId == 0) _startTurn(sequencerId, s);
         _syncFallback();
     }
@@ -900,7 +907,8 @@ contract SequencerRegistry is
      */
     function _refreshPerformanceKey(uint256 sequencerId, Sequencer storage s) private {
         uint256 since = Math.max(s.performanceUpdatedAt, GENESIS_TIME) - GENESIS_TIME;
-        uint256 key = uint256(s.performanceScore) * 1 days + uint256(_params.scoreDecayRate) * since;
+        uint256 score = s.performanceScore;
+        uint256 key = score == 0 ? 0 : score * 1 days + uint256(_params.scoreDecayRate) * since;
         RegistryIndexLib.setPerformanceKey(_performance, sequencerId - 1, key);
     }
 
@@ -973,6 +981,12 @@ contract SequencerRegistry is
     function _operatorSequencer(uint256 sequencerId) private view returns (Sequencer storage s) {
         s = _existing(sequencerId);
         if (s.operator != msg.sender) revert RegistryNotOperator(sequencerId, msg.sender);
+    }
+
+    /// @dev `d[from:to]` as a new bytes (views only).
+    function _slice(bytes memory d, uint256 from, uint256 to) private pure returns (bytes memory out) {
+        out = new bytes(to - from);
+        for (uint256 i = from; i < to; ++i) out[i - from] = d[i];
     }
 
     function _checkLength(bytes32 field, uint256 length, uint256 maxLength) private pure {

@@ -1,6 +1,6 @@
 import { AbiCoder, type Signer, type TypedDataDomain, Signature } from "ethers";
 
-/** EIP-712 domain of a registry (DESIGN.md decision 9). */
+/** EIP-712 domain of a registry's block commitments: name "LP504 SequencerRegistry", version "1", chain id, registry. */
 export function registryDomain(registry: string, chainId: bigint | number): TypedDataDomain {
   return { name: "LP504 SequencerRegistry", version: "1", chainId, verifyingContract: registry };
 }

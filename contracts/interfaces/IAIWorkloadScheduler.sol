@@ -33,7 +33,7 @@ enum JobStatus {
  * @notice LP-504 AI workload scheduling: sequencers advertise compute capabilities, requesters pay for jobs
  * held in escrow, and the contract matches, queues, balances and settles them.
  *
- * Adaptations (DESIGN.md section 4): `PolicyType` is at file level; `submitComputeJob` is payable (the job's
+ * Adaptations (docs/ADAPTATIONS.md): `PolicyType` is at file level; `submitComputeJob` is payable (the job's
  * payment is escrowed) and assigns `jobId` and `requester` itself, ignoring the caller's values.
  */
 interface IAIWorkloadScheduler {

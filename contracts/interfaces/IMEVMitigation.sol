@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
  * can read them), then revealed (commit-reveal), decrypted by a threshold of validators, or unlocked by a
  * verifiable delay function.
  *
- * Adaptations (DESIGN.md section 4): `ThresholdDecryption` keeps its mapping in storage only;
+ * Adaptations (docs/ADAPTATIONS.md): `ThresholdDecryption` keeps its mapping in storage only;
  * `decryptTransaction` stays non-view and also stores the plaintext, readable with `getDecrypted`.
  */
 interface IMEVMitigation {

@@ -166,8 +166,6 @@ interface ISequencerRegistry {
     event SelectionModuleUpdated(address indexed module);
     event InsuranceFunded(address indexed from, uint256 amount);
     event EquivocationModuleUpdated(address indexed module);
-    /// @notice The selection module froze the stake weights for its next draw.
-    event StakeSnapshotOpened(uint256 indexed snapshotId);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
 

@@ -17,7 +17,7 @@ interface ISelectionModule {
  * @notice LP-504 selection mechanisms: round-robin, stake-weighted random, auction, performance and hybrid,
  * with a pluggable randomness source.
  *
- * Adaptation (DESIGN.md decision 6): the spec passes `storage` structs to external functions, which Solidity
+ * Adaptation (docs/ADAPTATIONS.md): the spec passes `storage` structs to external functions, which Solidity
  * forbids; selection state lives in the implementing contract, so those parameters are dropped. Each
  * selection emits {SequencerSelected}, so callers of these non-view functions can read the result.
  */

@@ -6,7 +6,7 @@ pragma solidity ^0.8.24;
  * @notice LP-504 distributed training over registered sequencers: clusters, data shards, gradient rounds,
  * aggregation, failover and checkpoints.
  *
- * Adaptation (DESIGN.md section 4): adds `getCluster` so callers can read a cluster with its members.
+ * Adaptation (docs/ADAPTATIONS.md): adds `getCluster` so callers can read a cluster with its members.
  */
 interface ITrainingCoordination {
     struct TrainingCluster {

@@ -7,7 +7,7 @@ import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
 
 /**
  * @title EquivocationLib
- * @notice Checks an equivocation proof (DESIGN.md decision 9): two EIP-712 `BlockCommitment`s signed by the
+ * @notice Checks an equivocation proof: two EIP-712 `BlockCommitment`s signed by the
  * same operator for the same sequencer and slot, with different block hashes.
  * @dev Internal: {EquivocationModule} verifies evidence with it; the registry only builds digests for its view.
  */
@@ -58,7 +58,8 @@ library EquivocationLib {
     /**
      * @notice Returns the proof's slot if both commitments are signed by `operator` and differ; reverts with the
      * registry's `RegistryInvalidEquivocationProof` otherwise. Digests, never signature bytes, decide
-     * (malleability). Requires {isCanonical} evidence.
+     * (malleability: OpenZeppelin's recovery also refuses high-s signatures). Requires {isCanonical} evidence, whose
+     * fields then sit at fixed offsets: the signatures are read in place, without decoding them into memory.
      */
     function verify(
         bytes calldata evidence,
@@ -66,20 +67,24 @@ library EquivocationLib {
         address operator,
         bytes32 domain
     ) internal pure returns (uint256 slot) {
-        bytes32 hashA;
-        bytes32 hashB;
-        bytes memory sigA;
-        bytes memory sigB;
-        (slot, hashA, sigA, hashB, sigB) = abi.decode(evidence, (uint256, bytes32, bytes, bytes32, bytes));
+        slot = uint256(bytes32(evidence[0:32]));
+        bytes32 hashA = bytes32(evidence[32:64]);
+        bytes32 hashB = bytes32(evidence[96:128]);
         if (
             hashA == hashB ||
-            !_signedBy(operator, digest(domain, sequencerId, slot, hashA), sigA) ||
-            !_signedBy(operator, digest(domain, sequencerId, slot, hashB), sigB)
+            !_signedBy(operator, digest(domain, sequencerId, slot, hashA), evidence[192:257]) ||
+            !_signedBy(operator, digest(domain, sequencerId, slot, hashB), evidence[320:385])
         ) revert ISequencerRegistry.RegistryInvalidEquivocationProof(sequencerId);
     }
 
-    function _signedBy(address signer, bytes32 hash, bytes memory signature) private pure returns (bool) {
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
+    /// @dev Whether the 65-byte `signature` (r, s, v) over `hash` recovers to `signer`.
+    function _signedBy(address signer, bytes32 hash, bytes calldata signature) private pure returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
+            hash,
+            uint8(signature[64]),
+            bytes32(signature[0:32]),
+            bytes32(signature[32:64])
+        );
         return err == ECDSA.RecoverError.NoError && recovered == signer;
     }
 }

@@ -34,19 +34,11 @@ library RegistryIndexLib {
         return found ? position + 1 : 0;
     }
 
-    /// @notice Freezes the stake index's weights for {draw} (copy-on-write).
-    function openSnapshot(StakeSumTree.Tree storage weights) external returns (uint256) {
-        return weights.openSnapshot();
-    }
-
-    /// @notice Ends the open snapshot.
-    function closeSnapshot(StakeSumTree.Tree storage weights) external {
-        weights.closeSnapshot();
-    }
-
-    /// @notice Sets the performance-index entry at `position`, ranked by `key`.
+    /// @notice Sets the performance-index entry at `position`, ranked by `key`; key 0 (a zero score, which never
+    /// ranks) leaves the position out of the index.
     function setPerformanceKey(MaxTree.Tree storage performance, uint256 position, uint256 key) external {
-        performance.set(position, MaxTree.encode(position, key, PERFORMANCE_FIELD_BITS), PERFORMANCE_FIELD_BITS);
+        uint256 lane = key == 0 ? 0 : MaxTree.encode(position, key, PERFORMANCE_FIELD_BITS);
+        performance.set(position, lane, PERFORMANCE_FIELD_BITS);
     }
 
     /// @notice The position with the highest performance key, excluding sequencer `excludedId`'s (0: none).

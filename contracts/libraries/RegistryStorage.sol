@@ -40,9 +40,9 @@ struct Sequencer {
     // slot: performance
     uint64 performanceScore;
     uint64 performanceUpdatedAt;
-    string endpoint;
-    bytes publicKey;
-    bytes metadata;
+    // The operator's descriptor, packed: uint16 endpoint length, uint16 public-key length, endpoint, public key,
+    // metadata. One `bytes` instead of three saves two length slots at registration; {getSequencer} unpacks it.
+    bytes descriptor;
 }
 
 struct Position {
