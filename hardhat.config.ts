@@ -44,15 +44,9 @@ const COMPILER_SETTINGS = {
 const config: HardhatUserConfig = {
   solidity: {
     // Every contract at the default 200 optimizer runs: `lp504 size` keeps 1.5 KiB of headroom under 24 KiB.
+    // No per-file overrides: every contract, the scheduler included (its convenience views are in SchedulerLens),
+    // fits with the legacy pipeline.
     compilers: [{ version: SOLC_VERSION, settings: COMPILER_SETTINGS }],
-    overrides: {
-      // The scheduler is past 24 KiB with the legacy pipeline since offers, disputes and per-payer boost refunds;
-      // the IR pipeline brings it under the limit at the default runs (still short of the 1.5 KiB headroom).
-      "contracts/AIScheduler.sol": {
-        version: SOLC_VERSION,
-        settings: { ...COMPILER_SETTINGS, viaIR: true },
-      },
-    },
   },
   networks: {
     hardhat: {

@@ -20,6 +20,7 @@ import {
   TrainingCoordinator__factory,
   PerformanceMonitor__factory,
   AIScheduler__factory,
+  SchedulerLens__factory,
 } from "./typechain-types";
 import type { DeploymentRecord } from "./deploy/record";
 
@@ -48,5 +49,7 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
     training: TrainingCoordinator__factory.connect(address("TrainingCoordinator"), runner),
     monitor: PerformanceMonitor__factory.connect(address("PerformanceMonitor"), runner),
     scheduler: AIScheduler__factory.connect(address("AIScheduler"), runner),
+    /** The scheduler's views the specification does not name: jobs, settlements, boosts, balances, accounting. */
+    schedulerLens: SchedulerLens__factory.connect(address("SchedulerLens"), runner),
   };
 }

@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IAIWorkloadScheduler, PolicyType, JobStatus} from "./interfaces/IAIWorkloadScheduler.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {IExtsload} from "./interfaces/IExtsload.sol";
 import {MaxTree} from "./libraries/MaxTree.sol";
 import {LoadIndex} from "./libraries/LoadIndex.sol";
 
@@ -36,7 +37,7 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * if nobody decides within `arbitrationWindow`, anyone settles it evenly through `timeoutJob`.
  *
  * Boosts: a boost by the requester joins its payment; a boost by anyone else is recorded per payer and, if the
- * job is refunded (or a dispute refunds part of it), the payer pulls its share back (`claimBoostRefund`).
+ * job is refunded (or a dispute refunds part of it), the payer pulls its share back (`settleBoost`).
  *
  * Queue: the configured policy keeps one bucketed queue: a 256-bit map of non-empty buckets and a FIFO per
  * bucket, so enqueue, removal and "next job" are O(1). The bucket of a job by policy (lower runs first):
@@ -47,8 +48,13 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * Load: reserved flops over advertised flops, in basis points. A {LoadIndex} tree gives the most and least
  * loaded sequencers in O(log n) for `rebalanceWorkload`, which moves at most
  * `MAX_MIGRATIONS_PER_CALL` scheduled jobs per call and can be called again to continue.
+ *
+ * Views: the core keeps the specification's (`getOptimalSequencer`, `getSequencerLoad`) and its governed
+ * parameters; jobs, settlements, boosts, capabilities, balances, the queue head and the accounting are read by
+ * {SchedulerLens} through `extsload`, at the slots of this contract's storage layout (a test checks them against
+ * the compiler's), so the bytecode keeps to what moves jobs and money.
  */
-contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
+contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, ReentrancyGuard {
     using LoadIndex for MaxTree.Tree;
 
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
@@ -65,7 +71,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
     uint256 public constant MAX_DEADLINE_PENALTY_BPS = 1_000;
 
-    /// @dev Three slots: a submission writes three fresh slots.
+    /// @dev Three slots: a submission writes three fresh slots. {SchedulerLens} decodes them: keep it in step.
     struct Job {
         // slot
         address requester;
@@ -268,8 +274,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// operators cannot cherry-pick the best-paid jobs past the governed policy), or by the scheduler role, the
     /// matching service, which picks any job but only offers it. O(1): fit and capacity checks.
     function scheduleJob(bytes32 jobId, uint256 sequencerId) external returns (bool) {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Queued);
         bool accepted = _checkOperatorOrScheduler(sequencerId);
         if (accepted) {
             uint256 head = _head();
@@ -295,8 +300,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @notice The operator of the sequencer a job is offered to accepts it, before the offer lapses at the job's
     /// start deadline; from now it has a full `startWindow` (capped by the job's deadline) to start it.
     function acceptJob(bytes32 jobId) external {
-        (, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Offered) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (, Job storage j) = _jobIn(jobId, JobStatus.Offered);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         if (!registry.isActiveSequencer(msg.sender)) revert SchedulerSequencerNotActive(j.sequencerId);
@@ -306,8 +310,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @notice The operator of the sequencer a job is offered to declines it: the job goes back to the head of
     /// its queue bucket (it keeps its place) and its capacity is released.
     function declineJob(bytes32 jobId) external {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Offered) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Offered);
         _checkJobOperator(jobId, j);
         uint256 sequencerId = j.sequencerId;
         _requeue(index, j);
@@ -316,8 +319,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @notice The sequencer's operator starts a scheduled job, before its start deadline.
     function startJob(bytes32 jobId) external {
-        (, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Scheduled) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (, Job storage j) = _jobIn(jobId, JobStatus.Scheduled);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         _setStatus(jobId, j, JobStatus.Running);
@@ -327,8 +329,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// @notice The sequencer's operator submits the result of a running job, before the deadline. This opens the
     /// requester's dispute window (`acceptanceWindow` as it stands now: a later change does not shorten it).
     function submitResult(bytes32 jobId, bytes32 resultHash, uint256 computeUsed) external {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Running) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Running);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.deadline) revert SchedulerDeadlinePassed(jobId, j.deadline);
         j.computeUsed = uint64(Math.min(computeUsed, type(uint64).max));
@@ -343,13 +344,12 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
      * window has closed. Pays the sequencer's operator (withdrawable) and releases the capacity. Once only.
      */
     function completeJob(bytes32 jobId) external {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.ResultSubmitted);
         uint256 acceptBy = _settlements[index].settleBy;
         if (msg.sender != j.requester && block.timestamp <= acceptBy)
             revert SchedulerDeadlineNotPassed(jobId, acceptBy);
         _leave(j);
-        address operator = registry.operatorOf(j.sequencerId);
+        address operator = _operatorOf(j.sequencerId);
         uint128 payment = j.payment;
         _escrow -= payment;
         _credit(operator, payment);
@@ -392,8 +392,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
      * `disputeBond`. The job's payment stays escrowed until an arbiter decides (or the arbitration window ends).
      */
     function disputeResult(bytes32 jobId) external payable {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.ResultSubmitted) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.ResultSubmitted);
         if (j.requester != msg.sender) revert SchedulerNotRequester(jobId, msg.sender);
         Settlement storage s = _settlements[index];
         if (block.timestamp > s.settleBy) revert SchedulerDisputeWindowClosed(jobId, s.settleBy);
@@ -410,14 +409,13 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /**
      * @notice An arbiter (ARBITER_ROLE or governance, not a party to the job) decides a dispute: `executorBps`
      * of the job's escrow and of the bond go to the executing operator, the rest back to the requester (and to
-     * boost payers, by `claimBoostRefund`).
+     * boost payers, by `settleBoost`).
      */
     function resolveDispute(bytes32 jobId, uint256 executorBps) external {
         if (!hasRole(ARBITER_ROLE, msg.sender) && !hasRole(GOVERNANCE_ROLE, msg.sender))
             revert SchedulerNotArbiter(msg.sender);
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Disputed) revert SchedulerInvalidJobStatus(jobId, j.status);
-        if (msg.sender == j.requester || msg.sender == registry.operatorOf(j.sequencerId))
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Disputed);
+        if (msg.sender == j.requester || msg.sender == _operatorOf(j.sequencerId))
             revert SchedulerArbiterIsParty(jobId, msg.sender);
         if (executorBps > BPS) revert SchedulerShareOutOfBounds(executorBps);
         _settleDispute(jobId, index, j, executorBps);
@@ -443,7 +441,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 toExecutor = boost - refund;
         _escrow -= uint128(boost);
         if (refund != 0) _credit(payer, refund);
-        if (toExecutor != 0) _credit(registry.operatorOf(j.sequencerId), toExecutor);
+        if (toExecutor != 0) _credit(_operatorOf(j.sequencerId), toExecutor);
         emit BoostRefunded(jobId, payer, refund, toExecutor);
     }
 
@@ -474,7 +472,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 from = j.sequencerId;
         if (newSequencerId == from) revert SchedulerSameSequencer(jobId, newSequencerId);
         _leave(j);
-        _assign(jobId, index, j, newSequencerId, registry.operatorOf(newSequencerId) == msg.sender);
+        _assign(jobId, index, j, newSequencerId, _operatorOf(newSequencerId) == msg.sender);
         emit JobMigrated(jobId, from, newSequencerId);
     }
 
@@ -493,7 +491,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
             if (!foundTo) break;
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
-            if (!registry.isActiveSequencer(registry.operatorOf(to))) {
+            if (!_isActive(to)) {
                 if (_caps[to].headJob == 0)
                     _loads.set(toPos, 0, false); // cannot receive work; back at its next update
                 else break; // it still holds jobs: requeueJobsOf first
@@ -513,8 +511,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
-        if (registry.isActiveSequencer(registry.operatorOf(sequencerId)))
-            revert SchedulerSequencerStillActive(sequencerId);
+        if (_isActive(sequencerId)) revert SchedulerSequencerStillActive(sequencerId);
         Capabilities storage cap = _caps[sequencerId];
         for (; moved < maxJobs && cap.headJob != 0; ++moved) {
             uint256 index = cap.headJob;
@@ -526,8 +523,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
 
     /// @inheritdoc IAIWorkloadScheduler
     function boostPriority(bytes32 jobId, uint256 amount) external payable {
-        (uint256 index, Job storage j) = _job(jobId);
-        if (j.status != JobStatus.Queued) revert SchedulerInvalidJobStatus(jobId, j.status);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Queued);
         if (msg.value == 0 || amount == 0) revert SchedulerZeroPayment();
         if (msg.sender != j.requester) {
             // Someone else's money: recorded per payer so that a refund goes back to it, not to the requester.
@@ -604,8 +600,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 needMemory = Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT);
         best = _fastScan(needFlops, needMemory);
         // The fast scan ignores the registry; if its winner has left the Active set, scan with the checks.
-        if (best != 0 && !registry.isActiveSequencer(registry.operatorOf(best)))
-            best = _checkedScan(needFlops, needMemory);
+        if (best != 0 && !_isActive(best)) best = _checkedScan(needFlops, needMemory);
     }
 
     /**
@@ -667,7 +662,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
                 needMemory
             );
             if (!fits || load > bestLoad || (load == bestLoad && slack >= bestSlack)) continue;
-            if (!registry.isActiveSequencer(registry.operatorOf(id))) continue;
+            if (!_isActive(id)) continue;
             (best, bestLoad, bestSlack) = (id, load, slack);
         }
     }
@@ -678,43 +673,24 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         return _load(_capacity(_caps[sequencerId]));
     }
 
-    /// @notice The job the policy runs next (0 if the queue is empty).
-    function nextQueuedJob() external view returns (bytes32) {
-        return bytes32(_head());
+    /// @inheritdoc IExtsload
+    function extsload(bytes32 slot) external view returns (bytes32 value) {
+        assembly ("memory-safe") {
+            value := sload(slot)
+        }
     }
 
-    function getJob(bytes32 jobId) external view returns (Job memory job, bytes memory spec) {
-        return (_jobs[uint256(jobId)], _specs[uint256(jobId)]);
-    }
-
-    /// @notice A job's third-party boosts, dispute bond, dispute or arbitration deadline, and ruling.
-    function getSettlement(bytes32 jobId) external view returns (Settlement memory) {
-        return _settlements[uint256(jobId)];
-    }
-
-    /// @notice The unsettled boost `payer` put on a job.
-    function boostOf(bytes32 jobId, address payer) external view returns (uint256) {
-        return _boosts[uint256(jobId)][payer];
-    }
-
-    function getCapabilities(
-        uint256 sequencerId
-    ) external view returns (Capabilities memory caps, Capacity memory capacity, string[] memory models) {
-        Capabilities storage c = _caps[sequencerId];
-        return (c, _capacity(c), _models[sequencerId]);
-    }
-
-    function schedulingPolicy() external view returns (PolicyType) {
-        return _policy;
-    }
-
-    function balanceOf(address account) external view returns (uint256) {
-        return _balances[account];
-    }
-
-    /// @notice (escrowed payments of open jobs, withdrawable balances): their sum is the contract's balance.
-    function accounting() external view returns (uint256 escrow, uint256 withdrawable) {
-        return (_escrow, _owed);
+    /// @inheritdoc IExtsload
+    function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values) {
+        values = new bytes32[](nSlots);
+        for (uint256 i; i < nSlots; ++i) {
+            bytes32 slot = bytes32(uint256(startSlot) + i);
+            bytes32 value;
+            assembly ("memory-safe") {
+                value := sload(slot)
+            }
+            values[i] = value;
+        }
     }
 
     // ──────────────────────────────────────────── internals ──────────────────────────────────────────
@@ -749,8 +725,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
-        if (!registry.isActiveSequencer(registry.operatorOf(sequencerId)))
-            revert SchedulerSequencerNotActive(sequencerId);
+        if (!_isActive(sequencerId)) revert SchedulerSequencerNotActive(sequencerId);
         Capacity memory k = _capacity(cap);
         k.reservedFlops += _flopsUnits(j);
         k.reservedMemory += _memoryUnits(j);
@@ -798,7 +773,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         uint256 bond = s.bond;
         uint256 toExecutor = (own * executorBps) / BPS + (bond * executorBps) / BPS;
         uint256 toRequester = own + bond - toExecutor;
-        address operator = registry.operatorOf(j.sequencerId);
+        address operator = _operatorOf(j.sequencerId);
         _leave(j);
         _escrow -= uint128(own + bond);
         if (toExecutor != 0) _credit(operator, toExecutor);
@@ -993,19 +968,35 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
         _owed += amount;
     }
 
+    /// @dev The registry's answers through one call site each: an inlined external call costs ~130 bytes of code
+    /// per use, and the scheduler asks at a dozen places.
+    function _operatorOf(uint256 sequencerId) private view returns (address) {
+        return registry.operatorOf(sequencerId);
+    }
+
+    function _isActive(uint256 sequencerId) private view returns (bool) {
+        return registry.isActiveSequencer(_operatorOf(sequencerId));
+    }
+
     function _job(bytes32 jobId) private view returns (uint256 index, Job storage j) {
         index = uint256(jobId);
         j = _jobs[index];
         if (j.status == JobStatus.None) revert SchedulerUnknownJob(jobId);
     }
 
+    /// @dev `_job`, and the job must be in `status`.
+    function _jobIn(bytes32 jobId, JobStatus status) private view returns (uint256 index, Job storage j) {
+        (index, j) = _job(jobId);
+        if (j.status != status) revert SchedulerInvalidJobStatus(jobId, j.status);
+    }
+
     function _checkJobOperator(bytes32 jobId, Job storage j) private view {
-        if (registry.operatorOf(j.sequencerId) != msg.sender) revert SchedulerNotJobSequencer(jobId, msg.sender);
+        if (_operatorOf(j.sequencerId) != msg.sender) revert SchedulerNotJobSequencer(jobId, msg.sender);
     }
 
     /// @return isOperator the caller is the sequencer's operator (its acts are its consent)
     function _checkOperatorOrScheduler(uint256 sequencerId) private view returns (bool isOperator) {
-        address operator = registry.operatorOf(sequencerId);
+        address operator = _operatorOf(sequencerId);
         if (operator == address(0)) revert SchedulerUnknownSequencer(sequencerId);
         isOperator = operator == msg.sender;
         if (!isOperator && !hasRole(SCHEDULER_ROLE, msg.sender))
@@ -1016,7 +1007,7 @@ contract AIScheduler is IAIWorkloadScheduler, AccessControl, ReentrancyGuard {
     /// could decline anyway), the scheduler role only an offer.
     /// @return byOperator the caller is the operator of the job's sequencer
     function _checkMover(bytes32 jobId, Job storage j, JobStatus status) private view returns (bool byOperator) {
-        byOperator = registry.operatorOf(j.sequencerId) == msg.sender;
+        byOperator = _operatorOf(j.sequencerId) == msg.sender;
         if (!byOperator && (status != JobStatus.Offered || !hasRole(SCHEDULER_ROLE, msg.sender)))
             revert SchedulerNoConsent(jobId, msg.sender, status);
     }

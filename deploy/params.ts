@@ -105,9 +105,12 @@ export interface SchedulerParams {
   startWindow: bigint;
   /** After a result, the requester has this long to settle before anyone may. */
   acceptanceWindow: bigint;
-  /** Slashed from a sequencer that lets a job it holds miss a deadline, in wei. */
   /** Share of the pool (bp, ≤ 1,000) slashed per job that misses its deadline. */
   deadlinePenaltyBps: bigint;
+  /** Wei a requester escrows to dispute a result (≤ 2^96 − 1); split by the ruling like the job's escrow. */
+  disputeBond: bigint;
+  /** Seconds an arbiter has to decide a dispute (1 hour – 90 days) before anyone may settle it evenly. */
+  arbitrationWindow: bigint;
 }
 
 export interface SuiteParams {
@@ -182,7 +185,13 @@ export function defaultSuiteParams(): SuiteParams {
       minInclusionFee: 10n ** 15n,
       sla: { minThroughput: 1n, minUptime: 9000n, maxLatency: 1000n, maxMissedSlots: 50n },
     },
-    scheduler: { startWindow: 3600n, acceptanceWindow: 3600n, deadlinePenaltyBps: 100n },
+    scheduler: {
+      startWindow: 3600n,
+      acceptanceWindow: 3600n,
+      deadlinePenaltyBps: 100n,
+      disputeBond: ether("0.1"),
+      arbitrationWindow: 7n * 86400n,
+    },
   };
 }
 

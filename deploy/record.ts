@@ -15,6 +15,7 @@ export const CONTRACT_NAMES = [
   "TrainingCoordinator",
   "PerformanceMonitor",
   "AIScheduler",
+  "SchedulerLens",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 

@@ -13,6 +13,7 @@ import type {
   TrainingCoordinator,
   PerformanceMonitor,
   AIScheduler,
+  SchedulerLens,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams, Parameter } from "./params";
 
@@ -35,6 +36,8 @@ export interface Suite {
   training: TrainingCoordinator;
   monitor: PerformanceMonitor;
   scheduler: AIScheduler;
+  /** The scheduler's convenience views (jobs, settlements, boosts, capabilities, balances, accounting). */
+  schedulerLens: SchedulerLens;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -237,6 +240,7 @@ export async function deploySuite(
     params.scheduler.deadlinePenaltyBps,
   ]);
   const schedulerAddress = await address(scheduler);
+  const schedulerLens = await contract<SchedulerLens>("SchedulerLens", [schedulerAddress]);
 
   // ── wiring: every step reads the chain first, so a rerun only does what is missing ──
   await step(
@@ -274,6 +278,13 @@ export async function deploySuite(
     `scheduler: scheduler role to ${governance}`,
     () => scheduler.hasRole(schedulerRole, governance),
     () => scheduler.grantRole(schedulerRole, governance),
+  );
+  // The constructor starts with no bond and a 7-day arbitration window; the parameters set the chain's terms.
+  const { disputeBond, arbitrationWindow } = params.scheduler;
+  await step(
+    `scheduler: dispute bond ${disputeBond} wei, arbitration window ${arbitrationWindow} s`,
+    async () => (await scheduler.disputeBond()) === disputeBond && (await scheduler.arbitrationWindow()) === arbitrationWindow,
+    () => scheduler.setDisputeTerms(disputeBond, arbitrationWindow),
   );
 
   const roles = {
@@ -352,6 +363,7 @@ export async function deploySuite(
     training,
     monitor,
     scheduler,
+    schedulerLens,
     governance,
     deployer: signer,
     params,

@@ -118,8 +118,10 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
 
   it("compute jobs: escrow plus withdrawable is the balance, and every settled job is paid exactly once", async () => {
     const { suite, governance, operators, others } = await setup();
-    const { scheduler } = suite;
+    const { scheduler, schedulerLens } = suite;
     const address = await scheduler.getAddress();
+    // The deployed dispute bond (0.1 LUX by default): escrowed with the job it disputes and paid out with it.
+    const bond = await scheduler.disputeBond();
     const TFLOPS = 10n ** 12n;
     for (let i = 0; i < operators.length; i++) {
       await scheduler.connect(operators[i]).registerCapabilities(i + 1, {
@@ -144,13 +146,13 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
 
     const check = async () => {
       const balance = await ethers.provider.getBalance(address);
-      const [escrow, withdrawable] = await scheduler.accounting();
+      const [escrow, withdrawable] = await schedulerLens.accounting();
       eq("balance = value in − value out", balance, ethIn - ethOut);
       eq("balance = escrow + withdrawable", balance, escrow + withdrawable);
       let open = 0n;
       let settled = 0n;
       for (const j of jobs) {
-        const [info] = await scheduler.getJob(j.id);
+        const [info] = await schedulerLens.getJob(j.id);
         const status = BigInt(info.status);
         if (j.terminal !== undefined) eq(`settled job ${j.id.slice(0, 10)} never changes again`, status, j.terminal);
         if (TERMINAL.has(status)) {
@@ -196,7 +198,7 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
         step(`start+result(job ${k})`, async () => {
           const j = job(k);
           if (!j) return;
-          const [info] = await scheduler.getJob(j.id);
+          const [info] = await schedulerLens.getJob(j.id);
           const operator = operators[Number(info.sequencerId) - 1] ?? operators[0];
           // Governance's scheduling only offers the job: the operator accepts it before it is its duty.
           count(await outcome(scheduler.connect(operator).acceptJob(j.id)));
@@ -214,7 +216,12 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
         step(`dispute+resolve(job ${k}, ${bps} bp to the executor)`, async () => {
           const j = job(k);
           if (!j) return;
-          count(await outcome(scheduler.connect(j.requester).disputeResult(j.id)));
+          const err = await outcome(scheduler.connect(j.requester).disputeResult(j.id, { value: bond }));
+          count(err);
+          if (!err) {
+            ethIn += bond;
+            j.payment += bond; // from now the job's escrow, and what its settlement pays out, include the bond
+          }
           count(await outcome(scheduler.connect(governance).resolveDispute(j.id, bps)));
         }),
       ),
@@ -233,7 +240,11 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
       fc.integer({ min: 0, max: 4 }).map((a) =>
         step(`withdraw(account ${a})`, async () => {
           const signer = accounts[a];
-          ethOut += await checkedWithdraw(await scheduler.balanceOf(signer.address), () => scheduler.connect(signer).withdraw(), outcomes);
+          ethOut += await checkedWithdraw(
+            await schedulerLens.balanceOf(signer.address),
+            () => scheduler.connect(signer).withdraw(),
+            outcomes,
+          );
         }),
       ),
       fc.integer({ min: 1, max: 8000 }).map((s) => step(`time +${s}s`, () => jump(s))),

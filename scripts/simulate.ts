@@ -52,6 +52,7 @@ import type {
   MEVMitigation,
   PerformanceMonitor,
   AIScheduler,
+  SchedulerLens,
   TrainingCoordinator,
 } from "../typechain-types";
 
@@ -65,6 +66,7 @@ interface Sim {
   mev: MEVMitigation;
   monitor: PerformanceMonitor;
   scheduler: AIScheduler;
+  schedulerLens: SchedulerLens;
   training: TrainingCoordinator;
   gov: Signer;
   origin: string;
@@ -174,6 +176,7 @@ async function obtainSuite(): Promise<Sim> {
         mev: await at("MEVMitigation"),
         monitor: await at("PerformanceMonitor"),
         scheduler: await at("AIScheduler"),
+        schedulerLens: await at("SchedulerLens"),
         training: await at("TrainingCoordinator"),
         gov: await governanceSigner(record),
         origin: `fork of chain ${chainId} at block ${block}, deployment of ${record.updatedAt}`,
@@ -196,7 +199,7 @@ async function obtainSuite(): Promise<Sim> {
 
 async function main() {
   const sim = await obtainSuite();
-  const { registry, selection, beacon, mev, monitor, scheduler, training, gov } = sim;
+  const { registry, selection, beacon, mev, monitor, scheduler, schedulerLens, training, gov } = sim;
   const { chainId } = await ethers.provider.getNetwork();
   const registryAddress = await registry.getAddress();
   const config = await registry.getConfig();
@@ -503,7 +506,7 @@ async function main() {
   note(`rebalanced: loads ${loadBefore.join("/")} → ${loadAfter.join("/")} (bp of capacity)`);
   let settled = 0;
   for (const id of jobIds.slice(0, 4)) {
-    const [job] = await scheduler.getJob(id);
+    const [job] = await schedulerLens.getJob(id);
     const worker = byId.get(BigInt(job.sequencerId))!;
     // An offer becomes the worker's duty (and slashable) only once it accepts it.
     await tx("scheduler.acceptJob", scheduler.connect(worker.signer).acceptJob(id));

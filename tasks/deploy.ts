@@ -106,6 +106,7 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   ] as const) {
     expect(`${name} → registry`, eq(await c.registry(), addr("SequencerRegistry")));
   }
+  expect("scheduler lens → scheduler", eq(await suite.schedulerLens.scheduler(), addr("AIScheduler")));
 
   const governance = record.governance;
   const deployer = record.deployer;
@@ -132,6 +133,10 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   await role("registry monitor", registry, r.monitor, addr("PerformanceMonitor"), true);
   await role("registry slasher", registry, r.slasher, addr("AIScheduler"), true);
   await role("scheduler scheduler-role", scheduler, await scheduler.SCHEDULER_ROLE(), governance, true);
+  expect(
+    "scheduler arbiter role administered by governance",
+    (await scheduler.getRoleAdmin(await scheduler.ARBITER_ROLE())) === (await scheduler.GOVERNANCE_ROLE()),
+  );
   const params = record.params as { slashers?: string[]; monitors?: string[]; monitor?: { reporters?: string[] } };
   for (const a of params.slashers ?? []) await role("registry slasher", registry, r.slasher, a, true);
   for (const a of params.monitors ?? []) await role("registry monitor", registry, r.monitor, a, true);
@@ -162,6 +167,7 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   const p = record.params as {
     registry: { config: Record<string, string>; parameters: Record<string, string> };
     selection: Record<string, string | number[]>;
+    scheduler: Record<string, string>;
   };
   const config = await registry.getConfig();
   for (const key of Object.keys(p.registry.config)) {
@@ -181,6 +187,16 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   for (const key of ["minScore", "auctionWinners", "turnsPerAuction", "minBid"]) {
     const onChain = (sel as unknown as Record<string, bigint>)[key];
     expect(`selection ${key} = ${p.selection[key]}`, String(onChain) === String(p.selection[key]), `on chain ${onChain}`);
+  }
+  const schedulerParams = {
+    startWindow: await scheduler.startWindow(),
+    acceptanceWindow: await scheduler.acceptanceWindow(),
+    deadlinePenaltyBps: await scheduler.deadlinePenaltyBps(),
+    disputeBond: await scheduler.disputeBond(),
+    arbitrationWindow: await scheduler.arbitrationWindow(),
+  };
+  for (const [key, onChain] of Object.entries(schedulerParams)) {
+    expect(`scheduler ${key} = ${p.scheduler[key]}`, String(onChain) === String(p.scheduler[key]), `on chain ${onChain}`);
   }
   return checks;
 }

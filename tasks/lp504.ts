@@ -18,6 +18,7 @@ import type {
   TrainingCoordinator,
   PerformanceMonitor,
   AIScheduler,
+  SchedulerLens,
 } from "../typechain-types";
 import { readDeployment, deploymentPath, recordsDir, type DeploymentRecord } from "../deploy/record";
 import { detectChainKind, type ChainKind } from "../deploy/chain";
@@ -38,6 +39,7 @@ export interface AttachedSuite {
   training: TrainingCoordinator;
   monitor: PerformanceMonitor;
   scheduler: AIScheduler;
+  schedulerLens: SchedulerLens;
 }
 
 export async function chainIdOf(hre: HardhatRuntimeEnvironment): Promise<number> {
@@ -98,6 +100,7 @@ export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signe
     training: await at<TrainingCoordinator>("TrainingCoordinator"),
     monitor: await at<PerformanceMonitor>("PerformanceMonitor"),
     scheduler: await at<AIScheduler>("AIScheduler"),
+    schedulerLens: await at<SchedulerLens>("SchedulerLens"),
   };
 }
 

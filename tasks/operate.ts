@@ -363,8 +363,8 @@ lp504
   .addParam("id", "Job id")
   .setAction(async (a: { id: string }, hre) =>
     withDecodedErrors(hre, "getJob", async () => {
-      const { scheduler } = await attachSuite(hre);
-      const [job] = await scheduler.getJob(a.id);
+      const { schedulerLens } = await attachSuite(hre);
+      const [job] = await schedulerLens.getJob(a.id);
       if (Number(job.status) === 0) throw new HardhatPluginError(PLUGIN, `no job ${a.id}`);
       console.table([
         {

@@ -44,7 +44,7 @@ describe("AIScheduler: edge cases", () => {
     await expect(f.s.registerCapabilities(3, tooMany)).to.be.revertedWithCustomError(f.s, "SchedulerTooManyModels").withArgs(17n, 16n);
     // An update rewrites the model list.
     await f.s.updateCapabilities(1, { ...capabilities(1, 100n * TFLOPS, 100n * GB), supportedModels: ["a", "b"] });
-    expect((await f.s.getCapabilities(1))[2]).to.deep.equal(["a", "b"]);
+    expect((await f.schedulerLens.getCapabilities(1))[2]).to.deep.equal(["a", "b"]);
   });
 
   it("refuses jobs whose requirements or deadline do not fit the packed fields", async () => {
@@ -104,14 +104,14 @@ describe("AIScheduler: edge cases", () => {
       .to.be.revertedWithCustomError(f.s, "SchedulerNoConsent")
       .withArgs(q, f.accounts[1].address, STATUS.Offered);
     await f.s.migrateJob(q, 2); // the scheduler role redirects the offer
-    expect((await f.s.getJob(q))[0].status).to.equal(STATUS.Offered);
+    expect((await f.schedulerLens.getJob(q))[0].status).to.equal(STATUS.Offered);
     await f.s.connect(f.accounts[1]).acceptJob(q);
     // Accepted: the scheduler role can no longer take it away; its holder can hand it on, as an offer.
     await expect(f.s.migrateJob(q, 1))
       .to.be.revertedWithCustomError(f.s, "SchedulerNoConsent")
       .withArgs(q, await f.governanceSigner.getAddress(), STATUS.Scheduled);
     await f.s.connect(f.accounts[1]).migrateJob(q, 1);
-    const [job] = await f.s.getJob(q);
+    const [job] = await f.schedulerLens.getJob(q);
     expect([job.sequencerId, job.status]).to.deep.equal([1n, STATUS.Offered]);
   });
 
@@ -128,7 +128,7 @@ describe("AIScheduler: edge cases", () => {
     await f.s.connect(f.accounts[0]).startJob(a);
     await f.s.registerCapabilities(3, capabilities(3, 100n * TFLOPS, 100n * GB));
     await expect(f.s.rebalanceWorkload()).to.emit(f.s, "WorkloadRebalanced").withArgs(0n);
-    expect((await f.s.getJob(a))[0].sequencerId).to.equal(1n);
+    expect((await f.schedulerLens.getJob(a))[0].sequencerId).to.equal(1n);
   });
 
   it("rebalancing stops at a departed sequencer that still holds jobs, until they are re-queued", async () => {
@@ -140,7 +140,7 @@ describe("AIScheduler: edge cases", () => {
     await f.registry.connect(f.accounts[1]).initiateExit(2);
     await expect(f.s.rebalanceWorkload()).to.emit(f.s, "WorkloadRebalanced").withArgs(0n);
     await f.s.requeueJobsOf(2, 10);
-    expect((await f.s.getJob(a))[0].status).to.equal(STATUS.Queued);
+    expect((await f.schedulerLens.getJob(a))[0].status).to.equal(STATUS.Queued);
   });
 
   it("rebalancing skips jobs the least loaded sequencer cannot hold", async () => {
@@ -159,14 +159,14 @@ describe("AIScheduler: edge cases", () => {
     await expect(f.s.boostPriority(q, 5)).to.be.revertedWithCustomError(f.s, "SchedulerZeroPayment");
     await expect(f.s.boostPriority(q, 0, { value: 1 })).to.be.revertedWithCustomError(f.s, "SchedulerZeroPayment");
     await f.s.boostPriority(q, 5, { value: 1 }); // FIFO: priority recorded, queue position unchanged
-    expect((await f.s.getJob(q))[0].priority).to.equal(5n);
+    expect((await f.schedulerLens.getJob(q))[0].priority).to.equal(5n);
     await f.s.connect(f.accounts[5]).cancelJob(q); // the policy changes only on an empty queue
     await f.s.setSchedulingPolicy({ policyType: 1, policyParams: "0x" }); // Priority
     const low = await f.submit();
     await expect(f.s.boostPriority(low, 50, { value: 1 }))
       .to.emit(f.s, "PriorityBoosted")
       .withArgs(low, 50n, 1n);
-    expect(await f.s.nextQueuedJob()).to.equal(low);
+    expect(await f.schedulerLens.nextQueuedJob()).to.equal(low);
     await f.s.scheduleJob(low, 1);
     await expect(f.s.boostPriority(low, 1, { value: 1 }))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")

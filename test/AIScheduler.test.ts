@@ -32,7 +32,7 @@ describe("AIScheduler", () => {
       return id;
     };
     const accounting = async () => {
-      const [escrow, withdrawable] = await s.accounting();
+      const [escrow, withdrawable] = await f.schedulerLens.accounting();
       expect(await ethers.provider.getBalance(await s.getAddress())).to.equal(escrow + withdrawable);
       return { escrow, withdrawable };
     };
@@ -42,10 +42,10 @@ describe("AIScheduler", () => {
   describe("queue policies", () => {
     async function drain(f: Awaited<ReturnType<typeof ready>>) {
       const order: string[] = [];
-      for (let id = await f.s.nextQueuedJob(); id !== ethers.ZeroHash; id = await f.s.nextQueuedJob()) {
+      for (let id = await f.schedulerLens.nextQueuedJob(); id !== ethers.ZeroHash; id = await f.schedulerLens.nextQueuedJob()) {
         order.push(id);
         await f.s.cancelJob.staticCall(id).catch(() => undefined);
-        const job = (await f.s.getJob(id)).job;
+        const job = (await f.schedulerLens.getJob(id)).job;
         const owner = [f.alice, f.bob, f.carol].find((a) => a.address === job.requester)!;
         await f.s.connect(owner).cancelJob(id);
       }
@@ -118,7 +118,7 @@ describe("AIScheduler", () => {
       await expect(f.s.connect(f.bob).completeJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await expect(f.s.connect(f.alice).completeJob(id)).to.emit(f.s, "JobCompleted").withArgs(id, 123n);
       expect(await f.s.getSequencerLoad(1)).to.equal(0n);
-      expect(await f.s.balanceOf(f.accounts[0].address)).to.equal(ethers.parseEther("2"));
+      expect(await f.schedulerLens.balanceOf(f.accounts[0].address)).to.equal(ethers.parseEther("2"));
       await expect(f.s.connect(f.alice).completeJob(id))
         .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
         .withArgs(id, STATUS.Completed);
@@ -138,7 +138,7 @@ describe("AIScheduler", () => {
         .withArgs(id, f.bob.address);
       await expect(f.s.connect(f.alice).cancelJob(id)).to.emit(f.s, "JobRefunded").withArgs(id, f.alice.address, 5000n, STATUS.Cancelled);
       expect(await f.s.getSequencerLoad(1)).to.equal(0n);
-      expect(await f.s.balanceOf(f.alice.address)).to.equal(5000n);
+      expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(5000n);
       await f.accounting();
     });
 
@@ -152,26 +152,25 @@ describe("AIScheduler", () => {
       await f.s.scheduleJob(running, 2);
       await f.s.connect(f.accounts[1]).acceptJob(running);
       await f.s.connect(f.accounts[1]).startJob(running);
-      const startDeadline = (await f.s.getJob(queued)).job.startDeadline;
+      const startDeadline = (await f.schedulerLens.getJob(queued)).job.startDeadline;
       await expect(f.s.timeoutJob(queued)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed").withArgs(queued, startDeadline);
       await time.increaseTo(startDeadline + 1n);
       await expect(f.s.timeoutJob(queued)).to.emit(f.s, "JobRefunded").withArgs(queued, f.alice.address, 100n, STATUS.Expired);
       // The accepted job got a full start window from its acceptance.
-      const acceptedBy = (await f.s.getJob(scheduled)).job.startDeadline;
+      const acceptedBy = (await f.schedulerLens.getJob(scheduled)).job.startDeadline;
       await expect(f.s.timeoutJob(scheduled))
         .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed")
         .withArgs(scheduled, acceptedBy);
       await time.increaseTo(acceptedBy + 1n);
-      const pool1 = (await f.registry.getPool(1)).bondedStake;
-      await expect(f.s.connect(f.accounts[20]).timeoutJob(scheduled))
-        .to.emit(f.s, "SequencerPenalized")
-        .withArgs(1n, scheduled, ethers.parseEther("1"));
-      expect((await f.registry.getPool(1)).bondedStake).to.equal(pool1 - ethers.parseEther("1"));
+      const pool1 = (await f.lens.getPool(1)).bondedStake;
+      const penalty = (pool1 * (await f.s.deadlinePenaltyBps())) / 10_000n; // its share of the pool (nothing unbonding)
+      await expect(f.s.connect(f.accounts[20]).timeoutJob(scheduled)).to.emit(f.s, "SequencerPenalized").withArgs(1n, scheduled, penalty);
+      expect((await f.lens.getPool(1)).bondedStake).to.equal(pool1 - penalty);
       await expect(f.s.timeoutJob(running)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await time.increaseTo(f.now + 5001);
       await expect(f.s.timeoutJob(running)).to.emit(f.s, "JobRefunded").withArgs(running, f.carol.address, 300n, STATUS.Failed);
       expect(await f.s.getSequencerLoad(2)).to.equal(0n);
-      expect(await f.s.balanceOf(f.bob.address)).to.equal(200n);
+      expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal(200n);
       await f.accounting();
     });
   });
@@ -182,20 +181,20 @@ describe("AIScheduler", () => {
       await f.s.connect(f.governanceSigner).setSchedulingPolicy({ policyType: POLICY.Priority, policyParams: "0x" });
       const a = await f.submit(f.alice, 60n, 1);
       const b = await f.submit(f.bob, 60n, 2);
-      expect(await f.s.nextQueuedJob()).to.equal(b);
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(b);
       await expect(f.s.connect(f.alice).boostPriority(a, 5, { value: 50n }))
         .to.emit(f.s, "PriorityBoosted")
         .withArgs(a, 6n, 50n);
-      expect(await f.s.nextQueuedJob()).to.equal(a);
-      expect((await f.s.getJob(a)).job.payment).to.equal(1050n);
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(a);
+      expect((await f.schedulerLens.getJob(a)).job.payment).to.equal(1050n);
       await f.s.scheduleNext(1); // a (60 TFLOPS of 100)
       await expect(f.s.scheduleJob(b, 1)).to.be.revertedWithCustomError(f.s, "SchedulerInsufficientCapacity");
       await expect(f.s.preemptJob(a, b)).to.be.revertedWithCustomError(f.s, "SchedulerPriorityNotHigher").withArgs(a, b);
       await f.s.connect(f.bob).boostPriority(b, 10, { value: 1n });
       await expect(f.s.preemptJob(a, b)).to.emit(f.s, "JobPreempted").withArgs(a, b);
-      expect((await f.s.getJob(a)).job.status).to.equal(STATUS.Queued);
-      expect((await f.s.getJob(b)).job.sequencerId).to.equal(1n);
-      expect(await f.s.nextQueuedJob()).to.equal(a); // back in the queue, at its place
+      expect((await f.schedulerLens.getJob(a)).job.status).to.equal(STATUS.Queued);
+      expect((await f.schedulerLens.getJob(b)).job.sequencerId).to.equal(1n);
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(a); // back in the queue, at its place
       await f.accounting();
     });
   });
@@ -219,7 +218,7 @@ describe("AIScheduler", () => {
         .to.be.revertedWithCustomError(f.s, "SchedulerSequencerNotActive")
         .withArgs(2n);
       await f.s.requeueJobsOf(2, 10);
-      expect((await f.s.getJob(j1)).job.status).to.equal(STATUS.Queued);
+      expect((await f.schedulerLens.getJob(j1)).job.status).to.equal(STATUS.Queued);
       expect(await f.s.getSequencerLoad(2)).to.equal(0n);
       await f.accounting();
     });

@@ -130,7 +130,7 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
       await expect(f.scheduler.submitComputeJob(job, { value: 1n }))
         .to.be.revertedWithCustomError(f.scheduler, "SchedulerSpecTooLong")
         .withArgs(max + 1n, max);
-      expect(await f.scheduler.accounting()).to.deep.equal([0n, 0n]);
+      expect(await f.schedulerLens.accounting()).to.deep.equal([0n, 0n]);
     });
 
     it("many tiny delegations: dust is refused, and a hundred delegators do not change the cost of a slash or a reward", async () => {

@@ -135,6 +135,12 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         expect(checks.length).to.be.greaterThan(50);
         const config = await suite.registry.getConfig();
         expect(config.minStake).to.equal(paramsFromJson(json).registry.config.minStake);
+        // The scheduler's dispute terms come from the file (a wiring step), not the constructor's defaults.
+        const { disputeBond, arbitrationWindow } = paramsFromJson(json).scheduler;
+        expect([await suite.scheduler.disputeBond(), await suite.scheduler.arbitrationWindow()]).to.deep.equal([
+          disputeBond,
+          arbitrationWindow,
+        ]);
       });
     }
   });

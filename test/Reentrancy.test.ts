@@ -65,8 +65,8 @@ describe("Reentrancy on every withdraw path", () => {
       0n,
       f.scheduler.interface.encodeFunctionData("cancelJob", [ethers.zeroPadValue("0x01", 32)]),
     );
-    await expectGuarded(attacker, 5000n, () => f.scheduler.balanceOf(attackerAddress), f.scheduler, "SchedulerTransferFailed");
-    const [escrow, withdrawable] = await f.scheduler.accounting();
+    await expectGuarded(attacker, 5000n, () => f.schedulerLens.balanceOf(attackerAddress), f.scheduler, "SchedulerTransferFailed");
+    const [escrow, withdrawable] = await f.schedulerLens.accounting();
     expect(await ethers.provider.getBalance(await f.scheduler.getAddress())).to.equal(escrow + withdrawable);
   });
 });

@@ -126,7 +126,7 @@ interface IAIWorkloadScheduler {
     function submitComputeJob(ComputeJob calldata job) external payable returns (bytes32);
 
     /// @notice The requester cancels a job that is not running yet, for a full refund (by pull) of what it paid;
-    /// third-party priority boosts go back to their payers (`claimBoostRefund`).
+    /// third-party priority boosts go back to their payers (`settleBoost`).
     function cancelJob(bytes32 jobId) external;
 
     /// @notice The sequencer's operator (or the scheduler admin) advertises its resources.

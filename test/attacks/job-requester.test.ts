@@ -35,8 +35,8 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await expect(f.s.connect(f.alice).timeoutJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
     await time.increase(3601);
     await f.s.connect(f.op1).completeJob(id);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(ONE);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
   });
 
   it("a requester cannot time out a running job before its deadline to get a refund", async () => {
@@ -44,14 +44,14 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     const id = await f.submit(f.alice, ONE, 10n * TFLOPS, 7200);
     await f.s.connect(f.op1).scheduleNext(1);
     await f.s.connect(f.op1).startJob(id);
-    const { deadline } = (await f.s.getJob(id)).job;
+    const { deadline } = (await f.schedulerLens.getJob(id)).job;
     await time.increaseTo(deadline - 2n); // the next transaction is mined at deadline - 1
     await expect(f.s.connect(f.alice).timeoutJob(id))
       .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed")
       .withArgs(id, deadline);
     await f.s.connect(f.op1).submitResult(id, ethers.id("result"), 1000); // at the deadline: in time
     expect(await f.status(id)).to.equal(S.ResultSubmitted);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
   });
 
   it("a requester cannot dispute after its window, without the bond, or someone else's job", async () => {
@@ -63,14 +63,14 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await expect(f.s.connect(f.bob).disputeResult(f.id, { value: BOND }))
       .to.be.revertedWithCustomError(f.s, "SchedulerNotRequester")
       .withArgs(f.id, f.bob.address);
-    const { settleBy } = await f.s.getSettlement(f.id);
+    const { settleBy } = await f.schedulerLens.getSettlement(f.id);
     await time.increaseTo(settleBy + 1n);
     await expect(f.s.connect(f.alice).disputeResult(f.id, { value: BOND }))
       .to.be.revertedWithCustomError(f.s, "SchedulerDisputeWindowClosed")
       .withArgs(f.id, settleBy);
     expect(await f.books()).to.deep.equal(before);
     await f.s.connect(f.carol).completeJob(f.id); // anyone settles an undisputed result after the window
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE);
   });
 
   it("a requester that loses its dispute pays the executor and forfeits the bond", async () => {
@@ -78,8 +78,8 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await f.s.connect(f.alice).disputeResult(f.id, { value: BOND });
     await f.s.connect(f.arbiter).resolveDispute(f.id, 10_000);
     expect(await f.status(f.id)).to.equal(S.Completed);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(ONE + BOND);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE + BOND);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
     expect((await f.books()).escrow).to.equal(0n);
   });
 
@@ -87,8 +87,8 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     const f = await resultSubmitted();
     await f.s.connect(f.alice).disputeResult(f.id, { value: BOND });
     await f.s.resolveDispute(f.id, 6000); // governance decides too
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(((ONE + BOND) * 6000n) / 10_000n);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(((ONE + BOND) * 4000n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + BOND) * 6000n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(((ONE + BOND) * 4000n) / 10_000n);
     await expect(f.s.connect(f.arbiter).resolveDispute(f.id, 0))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
       .withArgs(f.id, S.Completed);
@@ -97,14 +97,14 @@ describe("Attacks by a job requester (AIScheduler)", () => {
   it("a requester cannot gain more than an even split from an arbiter that never decides", async () => {
     const f = await resultSubmitted();
     await f.s.connect(f.alice).disputeResult(f.id, { value: BOND });
-    const { settleBy } = await f.s.getSettlement(f.id);
+    const { settleBy } = await f.schedulerLens.getSettlement(f.id);
     await expect(f.s.connect(f.alice).timeoutJob(f.id))
       .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed")
       .withArgs(f.id, settleBy);
     await time.increaseTo(settleBy + 1n);
     await f.s.connect(f.alice).timeoutJob(f.id);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal((ONE + BOND) / 2n);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal((ONE + BOND) / 2n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal((ONE + BOND) / 2n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal((ONE + BOND) / 2n);
     expect((await f.books()).escrow).to.equal(0n);
   });
 
@@ -119,13 +119,13 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await expect(f.s.connect(f.alice).cancelJob(id))
       .to.emit(f.s, "JobRefunded")
       .withArgs(id, f.alice.address, ONE + 7n, S.Cancelled);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(ONE + 7n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE + 7n);
     await expect(f.s.settleBoost(id, f.alice.address))
       .to.be.revertedWithCustomError(f.s, "SchedulerNoBoostToRefund")
       .withArgs(id, f.alice.address);
     await f.s.connect(f.carol).settleBoost(id, f.bob.address); // anyone may push it; the money goes to Bob
-    expect(await f.s.balanceOf(f.bob.address)).to.equal(boost);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(ONE + 7n);
+    expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal(boost);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE + 7n);
     await expect(f.s.settleBoost(id, f.bob.address)).to.be.revertedWithCustomError(f.s, "SchedulerNoBoostToRefund");
     expect(await f.books()).to.deep.equal({ escrow: 0n, withdrawable: ONE + 7n + boost });
   });
@@ -144,16 +144,16 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     }
     await f.s.connect(f.alice).disputeResult(disputed);
     await f.s.connect(f.arbiter).resolveDispute(disputed, 2500);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal((ONE * 7500n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal((ONE * 7500n) / 10_000n);
     await f.s.settleBoost(disputed, f.bob.address);
-    expect(await f.s.balanceOf(f.bob.address)).to.equal((boost * 7500n) / 10_000n);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal((boost * 7500n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n);
     // Undisputed: the executor earned the whole escrow, boosts included; nothing flows back.
     await f.s.connect(f.alice).completeJob(paid);
     await expect(f.s.settleBoost(paid, f.bob.address))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
       .withArgs(paid, S.Completed);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n + ONE + boost);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n + ONE + boost);
     expect((await f.books()).escrow).to.equal(0n);
   });
 
@@ -162,11 +162,11 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     const id = await f.submit(f.alice, ONE);
     await f.s.connect(f.service).scheduleJob(id, 1); // an offer
     const before = await f.stake(1);
-    const { startDeadline } = (await f.s.getJob(id)).job;
+    const { startDeadline } = (await f.schedulerLens.getJob(id)).job;
     await time.increaseTo(startDeadline + 1n);
     await expect(f.s.connect(f.alice).timeoutJob(id)).to.not.emit(f.s, "SequencerPenalized");
     expect(await f.stake(1)).to.equal(before);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE);
     expect(await f.s.getSequencerLoad(1)).to.equal(0n);
   });
 
@@ -200,7 +200,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await attacker.act(to, 0, f.s.interface.encodeFunctionData("disputeResult", [id]));
     await f.s.connect(f.arbiter).resolveDispute(id, 0);
     await expect(attacker.attack()).to.be.revertedWithCustomError(f.s, "SchedulerTransferFailed");
-    expect(await f.s.balanceOf(at)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(at)).to.equal(ONE);
     await attacker.setReenter(false);
     await expect(attacker.attack()).to.changeEtherBalance(attacker, ONE);
     expect(await f.status(other)).to.equal(S.Queued);

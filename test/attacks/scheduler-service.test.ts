@@ -20,8 +20,8 @@ describe("Attacks by the scheduling service (AIScheduler)", () => {
     await time.increase(3601);
     for (const id of ids) await expect(f.s.timeoutJob(id)).to.not.emit(f.s, "SequencerPenalized");
     expect([await f.stake(2), await f.stake(3)]).to.deep.equal(stakes);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(ONE);
-    expect(await f.s.balanceOf(f.bob.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal(ONE);
   });
 
   it("the scheduling service cannot take away work an operator accepted", async () => {
@@ -41,11 +41,11 @@ describe("Attacks by the scheduling service (AIScheduler)", () => {
       .to.be.revertedWithCustomError(f.s, "SchedulerNoConsent")
       .withArgs(accepted, f.service.address, S.Running);
     await expect(f.s.connect(f.service).rebalanceWorkload()).to.emit(f.s, "WorkloadRebalanced").withArgs(0n);
-    const [job] = await f.s.getJob(accepted);
+    const [job] = await f.schedulerLens.getJob(accepted);
     expect([job.sequencerId, job.status]).to.deep.equal([1n, S.Running]);
     await f.s.connect(f.op1).submitResult(accepted, ethers.id("r"), 1);
     await f.s.connect(f.alice).completeJob(accepted);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE);
   });
 
   it("the scheduling service cannot force an offer on an operator that declines it", async () => {
@@ -58,7 +58,7 @@ describe("Attacks by the scheduling service (AIScheduler)", () => {
     await expect(f.s.connect(f.op2).declineJob(first)).to.emit(f.s, "JobDeclined").withArgs(first, 2n);
     expect(await f.status(first)).to.equal(S.Queued);
     expect(await f.s.getSequencerLoad(2)).to.equal(0n);
-    expect(await f.s.nextQueuedJob()).to.equal(first); // it kept its place ahead of `second`
+    expect(await f.schedulerLens.nextQueuedJob()).to.equal(first); // it kept its place ahead of `second`
     await expect(f.s.connect(f.op2).acceptJob(first))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
       .withArgs(first, S.Queued);
@@ -71,7 +71,7 @@ describe("Attacks by the scheduling service (AIScheduler)", () => {
     await f.s.connect(f.op1).scheduleNext(1);
     await f.s.connect(f.op1).startJob(id);
     await f.s.connect(f.op1).submitResult(id, ethers.id("r"), 1);
-    const { settleBy } = await f.s.getSettlement(id);
+    const { settleBy } = await f.schedulerLens.getSettlement(id);
     await expect(f.s.connect(f.service).completeJob(id))
       .to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed")
       .withArgs(id, settleBy);
@@ -81,8 +81,8 @@ describe("Attacks by the scheduling service (AIScheduler)", () => {
       .withArgs(f.service.address);
     await expect(f.s.connect(f.service).timeoutJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
     expect(await f.status(id)).to.equal(S.Disputed);
-    expect(await f.s.balanceOf(f.service.address)).to.equal(0n);
-    expect(await f.s.balanceOf(f.alice.address)).to.equal(0n);
-    expect(await f.s.balanceOf(f.op1.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.service.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(0n);
   });
 });

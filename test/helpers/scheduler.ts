@@ -1,4 +1,5 @@
 import { ethers } from "hardhat";
+import { suiteParams } from "../../deploy";
 import { deployRegistryFixture } from "./fixtures";
 
 export const TFLOPS = 10n ** 12n;
@@ -28,9 +29,9 @@ export function computeJob(flops: bigint, memory: bigint, deadline: number | big
   };
 }
 
-/** Four sequencers (1–4, operated by accounts 0–3). */
-export async function schedulerFixture() {
-  const f = await deployRegistryFixture();
+/** Four sequencers (1–4, operated by accounts 0–3); the suite's default parameters unless `params` are given. */
+export async function schedulerFixture(params = suiteParams()) {
+  const f = await deployRegistryFixture(params);
   for (let i = 0; i < 4; i++) {
     await f.registry.connect(f.accounts[i]).registerSequencer(`enode://s${i}`, "0x02", "0x", { value: ethers.parseEther("1000") });
   }
@@ -53,11 +54,11 @@ export const JOB_STATUS = {
 /**
  * A compute market for the attack tests: sequencers 1–3 (operators accounts 0–2) advertise 100 TFLOPS and
  * 128 GiB each; a scheduling service (accounts 20) holds SCHEDULER_ROLE and an arbiter (accounts 21) ARBITER_ROLE;
- * requesters are accounts 10–12. `submit` returns the job id; `books` asserts that the contract holds exactly
- * its escrow plus what it owes.
+ * requesters are accounts 10–12. Disputes are bond-free (a test that needs a bond sets its terms); `submit`
+ * returns the job id; `books` asserts that the contract holds exactly its escrow plus what it owes.
  */
 export async function schedulerMarketFixture() {
-  const f = await schedulerFixture();
+  const f = await schedulerFixture(suiteParams({ scheduler: { disputeBond: 0n } }));
   const s = f.scheduler;
   for (let i = 1; i <= 3; i++) await s.registerCapabilities(i, capabilities(i, 100n * TFLOPS, 128n * GB));
   const [op1, op2, op3] = f.accounts;
@@ -74,15 +75,15 @@ export async function schedulerMarketFixture() {
     return id;
   };
   const books = async () => {
-    const [escrow, withdrawable] = await s.accounting();
+    const [escrow, withdrawable] = await f.schedulerLens.accounting();
     const balance = await ethers.provider.getBalance(await s.getAddress());
     if (balance !== escrow + withdrawable) throw new Error(`books: balance ${balance} != ${escrow} + ${withdrawable}`);
     return { escrow, withdrawable };
   };
   const stake = async (id: number) => {
-    const pool = await f.registry.getPool(id);
+    const pool = await f.lens.getPool(id);
     return pool.bondedStake + pool.unbondingStake;
   };
-  const status = async (id: string) => (await s.getJob(id)).job.status;
+  const status = async (id: string) => (await f.schedulerLens.getJob(id)).job.status;
   return { ...f, s, op1, op2, op3, alice, bob, carol, service, arbiter, submit, books, stake, status };
 }
