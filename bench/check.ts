@@ -75,7 +75,8 @@ function main() {
     for (const [n, before] of Object.entries(byN)) {
       const now = current.gas[op]?.[n];
       if (now === undefined) failures.push(`${op} at n=${n}: no longer measured`);
-      else if (now > before * (1 + TOLERANCE)) failures.push(`${op} at n=${n}: ${before} → ${now} (+${(((now - before) / before) * 100).toFixed(1)}%)`);
+      else if (now > before * (1 + TOLERANCE))
+        failures.push(`${op} at n=${n}: ${before} → ${now} (+${(((now - before) / before) * 100).toFixed(1)}%)`);
     }
   }
   for (const [op, target] of Object.entries(TARGETS)) {
@@ -85,7 +86,8 @@ function main() {
   for (const [op, byN] of Object.entries(current.gas)) {
     const small = byN["10"];
     const large = byN["1000"];
-    if (RATIO_GATED.test(op) && small && large && large / small > MAX_RATIO) failures.push(`${op}: gas(1000)/gas(10) = ${(large / small).toFixed(2)} > ${MAX_RATIO}`);
+    if (RATIO_GATED.test(op) && small && large && large / small > MAX_RATIO)
+      failures.push(`${op}: gas(1000)/gas(10) = ${(large / small).toFixed(2)} > ${MAX_RATIO}`);
   }
   for (const [name, before] of Object.entries(old?.sizes ?? {})) {
     const now = current.sizes[name];

@@ -60,7 +60,8 @@ function labeller(layout: Layout, operators: Wallet[], targetId: bigint, operato
     const who = id === targetId ? "reported sequencer" : "neighbouring sequencers";
     for (const [k, f] of fields) names.set(base + k, `${who} (${joined(f)})`);
   }
-  for (const w of operators) names.set(mappingKey(w.address, slotOf("_operators"), "address"), "operator record (id, Active bit: the prover view)");
+  for (const w of operators)
+    names.set(mappingKey(w.address, slotOf("_operators"), "address"), "operator record (id, Active bit: the prover view)");
   names.set(mappingKey(reporter, slotOf("_balances"), "address"), "reporter's withdrawable balance");
   const position = mappingKey(operator, mappingKey(targetId, slotOf("_positions"), "uint256"), "address");
   names.set(position, "operator's position (ejection check)");

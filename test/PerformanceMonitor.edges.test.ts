@@ -59,7 +59,11 @@ describe("PerformanceMonitor: edge cases", () => {
 
   it("accepts attestations only for the current or previous slot", async () => {
     const f = await loadFixture(monitored);
-    const slot = await f.registry.currentSlot();
+    // The slot of the next block (one second on): where the monitor judges the transaction sent next.
+    const genesis = await f.registry.GENESIS_TIME();
+    const slotDuration = await f.registry.SLOT_DURATION();
+    const nextSlot = async () => (BigInt(await time.latest()) + 1n - genesis) / slotDuration;
+    const slot = await nextSlot();
     const hash = ethers.id("b");
     const att = (s: bigint): BlockAttestation => ({ sequencerId: 1n, slot: s, blockNumber: 7n, blockHash: hash, gasUsed: 1n, txCount: 1n });
     const monitor = await f.monitor.getAddress();
@@ -68,7 +72,7 @@ describe("PerformanceMonitor: edge cases", () => {
       .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
       .withArgs(slot + 1n, slot);
     await time.increase(3 * 12);
-    const now = await f.registry.currentSlot();
+    const now = await nextSlot();
     await expect(f.monitor.recordAttestedBlock(att(slot), [await sig(slot, 0)]))
       .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
       .withArgs(slot, now);

@@ -1,21 +1,14 @@
 import { expect } from "chai";
-import fs from "node:fs";
-import path from "node:path";
+import { storageLayoutOf } from "./helpers/layout";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { registryFixture, register } from "./helpers/fixtures";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 
-/** The registry's storage layout as the compiler reports it (the build info keeps it: see hardhat.config.ts). */
+/** The registry's storage layout as the compiler reports it for the current artifact. */
 function registryLayout(): Map<string, number> {
-  const dir = path.join(__dirname, "..", "artifacts", "build-info");
-  for (const file of fs.readdirSync(dir)) {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
-    const layout = info.output.contracts?.["contracts/SequencerRegistry.sol"]?.SequencerRegistry?.storageLayout;
-    if (layout) return new Map(layout.storage.map((s: { label: string; slot: string }) => [s.label, Number(s.slot)]));
-  }
-  throw new Error("no storage layout for SequencerRegistry in artifacts/build-info");
+  return new Map(storageLayoutOf("contracts/SequencerRegistry.sol", "SequencerRegistry").storage.map((s) => [s.label, Number(s.slot)]));
 }
 
 describe("RegistryLens", () => {

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import fs from "node:fs";
-import path from "node:path";
+import { storageLayoutOf } from "./helpers/layout";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { schedulerMarketFixture, JOB_STATUS as S, TFLOPS, GB, computeJob } from "./helpers/scheduler";
@@ -13,21 +12,13 @@ interface Layout {
 
 /** The scheduler's storage layout as the compiler reports it (the build info keeps it: see hardhat.config.ts). */
 function schedulerLayout(): Layout {
-  const dir = path.join(__dirname, "..", "artifacts", "build-info");
-  for (const file of fs.readdirSync(dir)) {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
-    const layout = info.output.contracts?.["contracts/AIScheduler.sol"]?.AIScheduler?.storageLayout;
-    if (!layout) continue;
-    const members = new Map<string, [number, number]>();
-    for (const [type, t] of Object.entries(
-      layout.types as Record<string, { label: string; members?: { label: string; slot: string; offset: number }[] }>,
-    )) {
-      const struct = /^t_struct\((\w+)\)\d+_storage$/.exec(type)?.[1];
-      if (struct && t.members) for (const m of t.members) members.set(`${struct}.${m.label}`, [Number(m.slot), m.offset]);
-    }
-    return { slots: new Map(layout.storage.map((s: { label: string; slot: string }) => [s.label, Number(s.slot)])), members };
+  const layout = storageLayoutOf("contracts/AIScheduler.sol", "AIScheduler");
+  const members = new Map<string, [number, number]>();
+  for (const [type, t] of Object.entries(layout.types)) {
+    const struct = /^t_struct\((\w+)\)\d+_storage$/.exec(type)?.[1];
+    if (struct && t.members) for (const m of t.members) members.set(`${struct}.${m.label}`, [Number(m.slot), m.offset]);
   }
-  throw new Error("no storage layout for AIScheduler in artifacts/build-info");
+  return { slots: new Map(layout.storage.map((s) => [s.label, Number(s.slot)])), members };
 }
 
 /** Where SchedulerLens's decoders read each field: [slot within the record, byte offset] (bit shift / 8). */

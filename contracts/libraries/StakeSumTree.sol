@@ -105,14 +105,7 @@ library StakeSumTree {
             depth = 1;
             tree.depth = 1;
         }
-        // Grow until the position fits: the new top slot's first lane takes the old total.
-        while (position >> (2 * depth) != 0) {
-            uint256 oldTotal = _total(base, depth);
-            if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
-            depth += 1;
-            _store(base, _key(depth, 0), oldTotal);
-            tree.depth = uint64(depth);
-        }
+        if (position >> (2 * depth) != 0) depth = _grow(tree, base, depth, position);
         // Copy-on-write below this level while a snapshot is open (0: none open).
         uint256 copyBelow;
         uint256 snapshotId;
@@ -153,6 +146,18 @@ library StakeSumTree {
             _store(base, key, (packed & ~(LANE_MASK << shift)) | (lane << shift));
             index >>= 2;
         }
+    }
+
+    /// @dev Grows the tree until `position` fits: each new top slot's first lane takes the old total.
+    function _grow(Tree storage tree, uint256 base, uint256 depth, uint256 position) private returns (uint256) {
+        while (position >> (2 * depth) != 0) {
+            uint256 oldTotal = _total(base, depth);
+            if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
+            depth += 1;
+            _store(base, _key(depth, 0), oldTotal);
+        }
+        tree.depth = uint64(depth);
+        return depth;
     }
 
     /// @dev Keeps `packed`, the node's value before its first write since snapshot `snapshotId` opened, in its
@@ -237,7 +242,7 @@ library StakeSumTree {
                 uint256 packed = _loadAt(base, _key(level, index >> 2), snapshotId);
                 uint256 lane = index & 3;
                 if (level == 1) own = _lane(packed, lane);
-                for (uint256 l; l < lane; ++l) sum += _lane(packed, l);
+                for (uint256 before; before < lane; ++before) sum += _lane(packed, before);
                 index >>= 2;
             }
         }

@@ -53,7 +53,11 @@ contract EquivocationModule is IEquivocationModule {
     }
 
     /// @notice The EIP-712 digest a sequencer signs for a block commitment (the registry's domain).
-    function blockCommitmentDigest(uint256 sequencerId, uint256 slot, bytes32 blockHash) external view returns (bytes32) {
+    function blockCommitmentDigest(
+        uint256 sequencerId,
+        uint256 slot,
+        bytes32 blockHash
+    ) external view returns (bytes32) {
         return EquivocationLib.digest(EquivocationLib.domainSeparator(registry), sequencerId, slot, blockHash);
     }
 }
