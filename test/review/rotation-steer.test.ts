@@ -77,3 +77,46 @@ describe("Review: round-robin successor locks in its turn before the draw exists
     expect(turns, `attacker's sequencer held ${turns}/${N} turns`).to.be.lte(3);
   });
 });
+
+/**
+ * Finding: `forceRotation` (the monitor's liveness and censorship paths) ignores the successor fixed by
+ * `selectNextSequencer` and asks the module again; the draw was already consumed, so the turn goes to the
+ * round-robin successor. The current sequencer's operator, if it also runs (or favours) its round-robin
+ * successor, stops producing for `livenessTimeout` once the drawn successor is announced, and the turn the draw
+ * gave to X goes to its own second sequencer instead.
+ */
+describe("Review: a liveness rotation overrides the announced successor", () => {
+  async function weighted() {
+    const f = await withSequencers([100, 400, 300, 500, 350, 450, 250, 300]);
+    await setMode(f, SelectionMode.WeightedRandom);
+    return f;
+  }
+
+  it("a forced rotation hands the turn to the successor that selectNextSequencer announced", async () => {
+    const f = await loadFixture(weighted);
+    let checked = 0;
+    let overridden = 0;
+    for (let round = 0; round < 6; round++) {
+      const [, , deadline, open] = await f.beacon!.roundState();
+      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      if (open && now >= deadline) await (await f.beacon!.skipCommitter()).wait(); // the round opened before the silence
+      if ((await f.selection.randomnessState()).pendingRequestId === 0n) await f.selection.requestRandomness().catch(() => undefined);
+      if ((await f.selection.randomnessState()).pendingRequestId !== 0n) await deliverRandomness(f);
+      const current = await f.registry.currentSequencerId();
+      const rrNext = await f.registry.nextActiveSequencer(current);
+      const announced = await f.registry.selectNextSequencer.staticCall();
+      await (await f.registry.selectNextSequencer()).wait();
+      const announcedId = await f.registry.sequencerIdOf(announced);
+      // The current sequencer goes silent for livenessTimeout; anyone triggers the failover.
+      await time.increase(121);
+      await (await f.monitor.rotateOnLivenessFailure()).wait();
+      const next = await f.registry.currentSequencerId();
+      if (announcedId !== rrNext) {
+        checked++;
+        if (next !== announcedId) overridden++;
+      }
+    }
+    expect(checked).to.be.gt(0);
+    expect(overridden, `${overridden}/${checked} announced successors replaced by the round-robin one`).to.equal(0);
+  });
+});
