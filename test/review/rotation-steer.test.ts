@@ -1,0 +1,122 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { SelectionMode } from "../../deploy";
+import { withSequencers, deliverRandomness, setMode, type SelectionFixture } from "../helpers/selection";
+
+/**
+ * Finding: `selectNextSequencer()` is public and fixes the successor once per turn. Called after a rotation but
+ * before that turn's randomness is fulfilled, the module finds no draw for the turn and answers 0, so the registry
+ * designates its round-robin successor and keeps it: the draw that arrives later is ignored by `rotateSequencer`.
+ * The round-robin successor of the current sequencer is public, so that sequencer's operator (or anyone who
+ * favours it) takes the turn whatever the stake-weighted draw says.
+ */
+describe("Review: round-robin successor locks in its turn before the draw exists", () => {
+  async function weighted() {
+    // The attacker's sequencer holds a small stake (100 of 2,750 LUX).
+    const f = await withSequencers([100, 400, 300, 500, 350, 450, 250, 300]);
+    await setMode(f, SelectionMode.WeightedRandom);
+    return f;
+  }
+
+  async function rotateNow(f: SelectionFixture) {
+    const due = await f.registry.nextRotationTime();
+    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    if (now < due) await time.increaseTo(due);
+    await (await f.registry.rotateSequencer()).wait();
+    return f.registry.currentSequencerId();
+  }
+
+  it("a rotation names the sequencer drawn for it, even if someone called selectNextSequencer before the randomness arrived", async () => {
+    const f = await loadFixture(weighted);
+    await deliverRandomness(f);
+    await rotateNow(f); // this rotation opened the request for the next turn's draw
+    let steered = 0;
+    let rounds = 0;
+    for (let round = 0; round < 8; round++) {
+      const current = await f.registry.currentSequencerId();
+      const rrNext = await f.registry.nextActiveSequencer(current);
+      const attacker = f.signerOf.get(rrNext)!;
+      // The round-robin successor acts between the request and its fulfilment (at least one block).
+      await (await f.registry.connect(attacker).selectNextSequencer()).wait();
+      await deliverRandomness(f);
+      const draw = await f.selection.rotationDraw();
+      expect(draw.forId).to.equal(current); // a valid draw exists for this very turn
+      const next = await rotateNow(f);
+      if (draw.drawnId !== rrNext) {
+        rounds++;
+        if (next === rrNext) steered++;
+      }
+      // keep the rotation/draw cycle going: the designated rotation did not request randomness for the next turn
+      if ((await f.selection.randomnessState()).pendingRequestId === 0n) {
+        await f.selection.requestRandomness().catch(() => undefined);
+      }
+    }
+    expect(rounds).to.be.gt(0);
+    // Sound: every rotation follows its draw. Vulnerable: the attacker took every turn the draw gave to someone else.
+    expect(steered, `${steered}/${rounds} draws overridden by the round-robin successor`).to.equal(0);
+  });
+
+  it("a small-stake sequencer gets no more turns than its stake share by calling selectNextSequencer early", async () => {
+    const f = await loadFixture(weighted);
+    const attackerId = 1n; // 100 of 2,750 LUX: ≈3.6% of the stake (≈4% of draws excluding the current)
+    const attacker = f.signerOf.get(attackerId)!;
+    await deliverRandomness(f);
+    await rotateNow(f);
+    let turns = 0;
+    const N = 40;
+    for (let round = 0; round < N; round++) {
+      // Every turn, right after the rotation: lock the round-robin successor (the list order is 1..8, so
+      // the attacker's sequencer comes up once every eight turns instead of ~once every 27).
+      await (await f.registry.connect(attacker).selectNextSequencer()).wait();
+      if ((await f.selection.randomnessState()).pendingRequestId === 0n) await f.selection.requestRandomness().catch(() => undefined);
+      if ((await f.selection.randomnessState()).pendingRequestId !== 0n) await deliverRandomness(f);
+      if ((await rotateNow(f)) === attackerId) turns++;
+    }
+    // Fair share over 40 turns is about 1.5 turns; forced round-robin gives it five.
+    expect(turns, `attacker's sequencer held ${turns}/${N} turns`).to.be.lte(3);
+  });
+});
+
+/**
+ * Finding: `forceRotation` (the monitor's liveness and censorship paths) ignores the successor fixed by
+ * `selectNextSequencer` and asks the module again; the draw was already consumed, so the turn goes to the
+ * round-robin successor. The current sequencer's operator, if it also runs (or favours) its round-robin
+ * successor, stops producing for `livenessTimeout` once the drawn successor is announced, and the turn the draw
+ * gave to X goes to its own second sequencer instead.
+ */
+describe("Review: a liveness rotation overrides the announced successor", () => {
+  async function weighted() {
+    const f = await withSequencers([100, 400, 300, 500, 350, 450, 250, 300]);
+    await setMode(f, SelectionMode.WeightedRandom);
+    return f;
+  }
+
+  it("a forced rotation hands the turn to the successor that selectNextSequencer announced", async () => {
+    const f = await loadFixture(weighted);
+    let checked = 0;
+    let overridden = 0;
+    for (let round = 0; round < 6; round++) {
+      const [, , deadline, open] = await f.beacon!.roundState();
+      const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      if (open && now >= deadline) await (await f.beacon!.skipCommitter()).wait(); // the round opened before the silence
+      if ((await f.selection.randomnessState()).pendingRequestId === 0n) await f.selection.requestRandomness().catch(() => undefined);
+      if ((await f.selection.randomnessState()).pendingRequestId !== 0n) await deliverRandomness(f);
+      const current = await f.registry.currentSequencerId();
+      const rrNext = await f.registry.nextActiveSequencer(current);
+      const announced = await f.registry.selectNextSequencer.staticCall();
+      await (await f.registry.selectNextSequencer()).wait();
+      const announcedId = await f.registry.sequencerIdOf(announced);
+      // The current sequencer goes silent for livenessTimeout; anyone triggers the failover.
+      await time.increase(121);
+      await (await f.monitor.rotateOnLivenessFailure()).wait();
+      const next = await f.registry.currentSequencerId();
+      if (announcedId !== rrNext) {
+        checked++;
+        if (next !== announcedId) overridden++;
+      }
+    }
+    expect(checked).to.be.gt(0);
+    expect(overridden, `${overridden}/${checked} announced successors replaced by the round-robin one`).to.equal(0);
+  });
+});
