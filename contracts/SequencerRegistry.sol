@@ -14,7 +14,6 @@ import {Sequencer, Position, UnbondingRequest, PoolMath} from "./libraries/Regis
 import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
 import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
-import {IExtsload} from "./interfaces/IExtsload.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
@@ -51,13 +50,7 @@ abstract contract ProverReadableSequencerSet {
  * reward). The reward is a share of what the slash takes from the operator's own stake, never of its delegators',
  * so reporting one's own sequencer from another address never pays.
  */
-contract SequencerRegistry is
-    ProverReadableSequencerSet,
-    ISequencerRegistry,
-    IExtsload,
-    AccessControl,
-    ReentrancyGuard
-{
+contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, AccessControl, ReentrancyGuard {
     using StakeSumTree for StakeSumTree.Tree;
     using PoolMath for Sequencer;
     using SafeCast for uint256;
@@ -269,7 +262,7 @@ contract SequencerRegistry is
 
         uint256 toInsurance = (msg.value * _params.insuranceFeeBps) / BPS;
         uint256 afterInsurance = msg.value - toInsurance;
-        uint256 toCommission = (afterInsurance * s.commissionBps) / BPS;
+        uint256 toCommission = (afterInsurance * _commission(sequencerId, s)) / BPS;
         uint256 toPool = afterInsurance - toCommission;
 
         uint256 increment = Math.mulDiv(toPool, REWARD_PRECISION, totalShares);
@@ -298,8 +291,20 @@ contract SequencerRegistry is
         if (commissionBps > _params.maxCommissionBps) {
             revert RegistryCommissionTooHigh(commissionBps, _params.maxCommissionBps);
         }
-        s.commissionBps = uint16(commissionBps);
-        emit CommissionChanged(sequencerId, commissionBps);
+        uint256 current = _commission(sequencerId, s);
+        if (commissionBps > current) {
+            // An increase waits `exitDelay`: delegators who object can leave before it applies, and an operator
+            // cannot raise its cut for one payment it sees coming.
+            uint256 effectiveAt = block.timestamp + _params.exitDelay;
+            s.pendingCommissionBps = uint16(commissionBps);
+            s.commissionEffectiveAt = uint40(effectiveAt);
+            emit CommissionIncreaseQueued(sequencerId, commissionBps, effectiveAt);
+        } else {
+            // A cut applies at once and cancels a pending increase.
+            s.commissionBps = uint16(commissionBps);
+            s.commissionEffectiveAt = 0;
+            emit CommissionChanged(sequencerId, commissionBps);
+        }
     }
 
     // ───────────────────────────────────── selection and rotation ────────────────────────────────────
@@ -308,9 +313,14 @@ contract SequencerRegistry is
     function selectNextSequencer() external returns (address) {
         uint256 nextId = _designatedNext();
         if (nextId == 0) {
-            nextId = _pickSuccessor();
-            _designatedNextId = uint32(nextId);
-            emit NextSequencerSelected(nextId, _sequencers[nextId].operator, _nextRotationTime());
+            bool decided;
+            (nextId, decided) = _pickSuccessor();
+            // A random mode's answer before its draw exists is a preview, not a decision: fixing the round-robin
+            // successor then would let anyone override the draw by calling early.
+            if (decided) {
+                _designatedNextId = uint32(nextId);
+                emit NextSequencerSelected(nextId, _sequencers[nextId].operator, _nextRotationTime());
+            }
         }
         return _sequencers[nextId].operator;
     }
@@ -320,14 +330,17 @@ contract SequencerRegistry is
         uint256 due = _nextRotationTime();
         if (block.timestamp < due) revert RegistryRotationNotDue(due);
         uint256 nextId = _designatedNext();
-        if (nextId == 0) nextId = _pickSuccessor();
+        if (nextId == 0) (nextId, ) = _pickSuccessor();
         _handOver(nextId);
         _syncFallback();
     }
 
     /// @inheritdoc ISequencerRegistry
     function forceRotation() external onlyRole(MONITOR_ROLE) {
-        _handOver(_pickSuccessor());
+        // The announced successor keeps its turn: a forced hand-over must not re-roll it.
+        uint256 nextId = _designatedNext();
+        if (nextId == 0) (nextId, ) = _pickSuccessor();
+        _handOver(nextId);
         _syncFallback();
     }
 
@@ -355,8 +368,8 @@ contract SequencerRegistry is
     function updatePerformance(uint256 sequencerId, uint256 score) external onlyRole(MONITOR_ROLE) {
         Sequencer storage s = _existing(sequencerId);
         if (score > MAX_SCORE) revert RegistryScoreOutOfRange(score, MAX_SCORE);
-        s.performanceScore = uint64(score);
-        s.performanceUpdatedAt = uint64(block.timestamp);
+        s.performanceScore = uint16(score);
+        s.performanceUpdatedAt = uint40(block.timestamp);
         if (s.status == SequencerStatus.Active) _refreshPerformanceKey(sequencerId, s);
         emit PerformanceUpdated(sequencerId, score);
     }
@@ -492,23 +505,10 @@ contract SequencerRegistry is
         info.performanceScore = s.performanceScore;
     }
 
-    /// @inheritdoc IExtsload
+    /// @inheritdoc ISequencerRegistry
     function extsload(bytes32 slot) external view returns (bytes32 value) {
         assembly ("memory-safe") {
             value := sload(slot)
-        }
-    }
-
-    /// @inheritdoc IExtsload
-    function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values) {
-        values = new bytes32[](nSlots);
-        for (uint256 i; i < nSlots; ++i) {
-            bytes32 slot = bytes32(uint256(startSlot) + i);
-            bytes32 value;
-            assembly ("memory-safe") {
-                value := sload(slot)
-            }
-            values[i] = value;
         }
     }
 
@@ -560,17 +560,6 @@ contract SequencerRegistry is
     /// @inheritdoc ISequencerRegistry
     function totalSequencers() external view returns (uint256) {
         return _totalSequencers;
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function totalActiveWeight() external view returns (uint256) {
-        return _weights.total();
-    }
-
-    /// @inheritdoc ISequencerRegistry
-    function weightOf(uint256 sequencerId) external view returns (uint256) {
-        if (sequencerId == 0) return 0;
-        return _weights.get(sequencerId - 1);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -766,6 +755,18 @@ contract SequencerRegistry is
         return s.bondedValue(_positions[sequencerId][s.operator].shares);
     }
 
+    /// @dev The commission in force: a queued increase once its time has come (applied here, on the next payment).
+    function _commission(uint256 sequencerId, Sequencer storage s) private returns (uint256 bps) {
+        bps = s.commissionBps;
+        uint256 effectiveAt = s.commissionEffectiveAt;
+        if (effectiveAt != 0 && block.timestamp >= effectiveAt) {
+            bps = s.pendingCommissionBps;
+            s.commissionBps = uint16(bps);
+            s.commissionEffectiveAt = 0;
+            emit CommissionChanged(sequencerId, bps);
+        }
+    }
+
     /// @dev The operator's own stake: bonded, plus what its pending exit still holds (slashable until withdrawn).
     function _ownStake(uint256 sequencerId, Sequencer storage s) private view returns (uint256 own) {
         own = _ownBondedStake(sequencerId, s);
@@ -858,9 +859,15 @@ contract SequencerRegistry is
         _activeCount = uint32(count + 1);
         _operators[s.operator] = (sequencerId << 1) | 1;
         s.activationBlock = uint40(block.number);
-        s.dutyFromSlot = uint40(currentSlot());
+        // A period of duty that ended less than an evidence window ago continues, unless it was punished: leaving
+        // the set (e.g. dropping below minStake) and coming back cannot wipe out the liability for an offence in it.
+        uint256 nowSlot = currentSlot();
+        uint256 end = s.dutyEndSlot;
+        if (end == 0 || s.dutyPunished || nowSlot >= end + _params.evidenceWindowSlots) {
+            s.dutyFromSlot = uint40(nowSlot);
+            s.dutyPunished = false;
+        }
         s.dutyEndSlot = type(uint40).max;
-        s.dutyPunished = false;
         _refreshWeight(sequencerId, s);
         // A zero score has no lane in the performance index (it can never rank): a newcomer indexes nothing there.
         if (s.performanceScore != 0) _refreshPerformanceKey(sequencerId, s);
@@ -944,15 +951,19 @@ contract SequencerRegistry is
     /// @dev The successor under the configured selection mode. The module's answer is used only if it names an
     /// Active sequencer other than the current one; otherwise (or in round-robin mode) the next sequencer in
     /// the circular list takes over, which differs from the current one whenever two or more are Active.
-    function _pickSuccessor() private returns (uint256) {
+    function _pickSuccessor() private returns (uint256 id, bool decided) {
         if (_activeCount == 0) revert RegistryNoEligibleSequencer();
         uint256 current = _currentId;
         SelectionMode mode = _params.selectionMode;
+        // Round-robin, auction and performance answers are decisions; a random mode's round-robin fallback is not.
+        decided = mode != SelectionMode.WeightedRandom && mode != SelectionMode.Hybrid;
         if (mode != SelectionMode.RoundRobin) {
             uint256 chosen = _selectionModule.nextSequencer(mode, current);
-            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) return chosen;
+            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) {
+                return (chosen, true);
+            }
         }
-        return current == 0 ? _head : _sequencers[current].next;
+        id = current == 0 ? _head : _sequencers[current].next;
     }
 
     function _nextRotationTime() private view returns (uint256) {

@@ -35,7 +35,7 @@ describe(`Rotation draw invariants (fast-check, ${Math.max(10, Math.floor(RUNS /
     const outcomes = new Outcomes();
     let model: Model = {};
 
-    const weights = () => Promise.all(ids.map((id) => registry.weightOf(id)));
+    const weights = () => Promise.all(ids.map((id) => f.lens.weightOf(id)));
     /** Sends a call; records the weights if it opened a randomness request. */
     async function send(p: () => Promise<{ wait(): Promise<unknown> }>) {
       const pendingBefore = (await selection.randomnessState()).pendingRequestId;

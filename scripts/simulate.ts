@@ -331,8 +331,8 @@ async function main() {
   await setMode(SelectionMode.RoundRobin);
   await rotateIn("roundRobin", OTHER_ROTATIONS, false);
   await setMode(SelectionMode.WeightedRandom);
-  const totalWeight = await registry.totalActiveWeight();
-  for (const s of sequencers) s.weightShare = Number(((await registry.weightOf(s.id)) * 1_000_000n) / totalWeight) / 10_000;
+  const totalWeight = await sim.lens.totalActiveWeight();
+  for (const s of sequencers) s.weightShare = Number(((await sim.lens.weightOf(s.id)) * 1_000_000n) / totalWeight) / 10_000;
   await rotateIn("weightedRandom", WR_ROTATIONS, true);
   await setMode(SelectionMode.Performance);
   await rotateIn("performance", OTHER_ROTATIONS, false);

@@ -153,7 +153,7 @@ lp504
           status: SequencerStatus[Number(s.status)],
           "own stake": fmtLux(s.stake),
           "pool value": fmtLux(pool.bondedStake),
-          weight: (await registry.weightOf(id)).toString(),
+          weight: (await lens.weightOf(id)).toString(),
           "score (bp)": score.toString(),
         });
       }

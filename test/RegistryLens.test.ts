@@ -20,6 +20,7 @@ describe("RegistryLens", () => {
     expect(await f.lens.POSITIONS_SLOT()).to.equal(BigInt(layout.get("_positions")!));
     expect(await f.lens.UNBONDINGS_SLOT()).to.equal(BigInt(layout.get("_unbondings")!));
     expect(await f.lens.REWARDS_OUTSTANDING_SLOT()).to.equal(BigInt(layout.get("_rewardsOutstanding")!));
+    expect(await f.lens.WEIGHTS_SLOT()).to.equal(BigInt(layout.get("_weights")!));
     expect(layout.get("_operators")).to.equal(0); // the prover's slot (seed 004)
   });
 
@@ -56,6 +57,13 @@ describe("RegistryLens", () => {
     expect(await f.lens.rewardsOutstanding()).to.be.gte(pending[0] + pending[1] + pending[2]);
     await f.registry.connect(d1).claimRewards(1);
     expect(await f.lens.pendingRewards(1, d1.address)).to.equal(0n);
+
+    // The stake index: bonded stake in weight units, and its total.
+    const unit = await f.registry.WEIGHT_UNIT();
+    expect(await f.lens.weightOf(1)).to.equal(pool.bondedStake / unit);
+    expect(await f.lens.totalActiveWeight()).to.equal(pool.bondedStake / unit);
+    expect(await f.lens.weightOf(0)).to.equal(0n);
+    expect(await f.lens.weightOf(5000)).to.equal(0n); // beyond the tree
 
     // Scores decay by scoreDecayRate (100 bp) per day.
     await f.registry.grantRole(await f.registry.MONITOR_ROLE(), f.governanceSigner.address);

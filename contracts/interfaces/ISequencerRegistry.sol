@@ -149,6 +149,8 @@ interface ISequencerRegistry {
     event RewardsClaimed(uint256 indexed sequencerId, address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event CommissionChanged(uint256 indexed sequencerId, uint256 commissionBps);
+    /// @notice A commission increase that applies from `effectiveAt` (`exitDelay` later: delegators can leave first).
+    event CommissionIncreaseQueued(uint256 indexed sequencerId, uint256 commissionBps, uint256 effectiveAt);
     event PerformanceUpdated(uint256 indexed sequencerId, uint256 score);
     event MisbehaviorReported(uint256 indexed sequencerId, address indexed reporter, bytes32 evidenceHash);
     event EquivocationProven(
@@ -268,7 +270,9 @@ interface ISequencerRegistry {
     /// @notice Moves the caller's accrued pool rewards to its withdrawable balance.
     function claimRewards(uint256 sequencerId) external returns (uint256 amount);
 
-    /// @notice Sets the operator's commission, at most `maxCommissionBps`.
+    /// @notice Sets the operator's commission, at most `maxCommissionBps`. A cut applies at once (and cancels a
+    /// pending increase); an increase applies `exitDelay` later ({CommissionIncreaseQueued}), so delegators can
+    /// leave before it, and no payment seen in the mempool can be sandwiched by a raise.
     function setCommission(uint256 sequencerId, uint256 commissionBps) external;
 
     // ───────────────────────────────────── selection and rotation ────────────────────────────────────
@@ -380,12 +384,6 @@ interface ISequencerRegistry {
 
     function totalSequencers() external view returns (uint256);
 
-    /// @notice Sum of the Active sequencers' weights in the stake index (bonded stake in weight units).
-    function totalActiveWeight() external view returns (uint256);
-
-    /// @notice Selection weight of a sequencer: bonded stake / `WEIGHT_UNIT` when Active, else 0.
-    function weightOf(uint256 sequencerId) external view returns (uint256);
-
     /**
      * @notice A stake-weighted draw: the sequencer whose range of the stake index contains a point derived from
      * `seed`, each sequencer other than `excludedId` (0: none) drawn with probability weight / (total − weight of
@@ -419,6 +417,10 @@ interface ISequencerRegistry {
 
     /// @notice The equivocation module (0 if none).
     function equivocationModule() external view returns (address);
+
+    /// @notice The word at storage slot `slot` (the `extsload` pattern): the door through which {RegistryLens} and
+    /// indexers read the records whose slots the compiler's storage layout gives.
+    function extsload(bytes32 slot) external view returns (bytes32 value);
 
     /// @notice Start of slot 0 of the registry's slot clock.
     function GENESIS_TIME() external view returns (uint256);

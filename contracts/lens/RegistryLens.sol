@@ -19,13 +19,14 @@ contract RegistryLens {
     uint256 public constant POSITIONS_SLOT = 8;
     uint256 public constant UNBONDINGS_SLOT = 9;
     uint256 public constant REWARDS_OUTSTANDING_SLOT = 18;
+    uint256 public constant WEIGHTS_SLOT = 11;
     /// @dev Word offsets inside a `Sequencer` record.
     uint256 internal constant SEQ_IDENTITY = 0; // operator, status, commissionBps (bits 168..183), list links
     uint256 internal constant SEQ_BONDED = 1; // bondedStake, bondedShares
     uint256 internal constant SEQ_UNBONDING = 2; // unbondingStake, unbondingShares
     uint256 internal constant SEQ_ACC = 3; // accRewardPerShare
     uint256 internal constant SEQ_LIFECYCLE = 4; // blocks, suspension, exit, duty period (bits 160..247)
-    uint256 internal constant SEQ_PERFORMANCE = 5; // performanceScore, performanceUpdatedAt
+    uint256 internal constant SEQ_PERFORMANCE = 5; // score (bits 0..15), updatedAt (16..55), pending commission (56..71), its time (72..111)
     uint256 private constant REWARD_PRECISION = 1e36;
 
     IExtsload public immutable registry;
@@ -39,23 +40,30 @@ contract RegistryLens {
 
     /// @notice A sequencer's pool: both parts, the operator's shares and the commission.
     function getPool(uint256 sequencerId) external view returns (ISequencerRegistry.PoolInfo memory pool) {
-        bytes32[] memory w = registry.extsload(bytes32(_sequencer(sequencerId)), 3);
-        address operator = address(uint160(uint256(w[SEQ_IDENTITY])));
+        uint256 base = _sequencer(sequencerId);
+        uint256 identity = uint256(registry.extsload(bytes32(base + SEQ_IDENTITY)));
+        address operator = address(uint160(identity));
         if (operator == address(0)) revert ISequencerRegistry.RegistryUnknownSequencer(sequencerId);
-        (pool.bondedStake, pool.bondedShares) = _pair(w[SEQ_BONDED]);
-        (pool.unbondingStake, pool.unbondingShares) = _pair(w[SEQ_UNBONDING]);
-        pool.commissionBps = uint16(uint256(w[SEQ_IDENTITY]) >> 168);
+        (pool.bondedStake, pool.bondedShares) = _pair(registry.extsload(bytes32(base + SEQ_BONDED)));
+        (pool.unbondingStake, pool.unbondingShares) = _pair(registry.extsload(bytes32(base + SEQ_UNBONDING)));
+        pool.commissionBps = uint16(identity >> 168);
+        // A queued increase whose time has come is in force (the registry stores it at the next payment).
+        uint256 performance = uint256(registry.extsload(bytes32(base + SEQ_PERFORMANCE)));
+        uint256 effectiveAt = uint40(performance >> 72);
+        if (effectiveAt != 0 && block.timestamp >= effectiveAt) pool.commissionBps = uint16(performance >> 56);
         (pool.operatorShares, ) = _position(sequencerId, operator);
     }
 
     /// @notice An unbonding request (reverts for an unknown or withdrawn one).
     function getUnbonding(uint256 requestId) external view returns (ISequencerRegistry.Unbonding memory u) {
-        bytes32[] memory w = registry.extsload(keccak256(abi.encode(requestId, UNBONDINGS_SLOT)), 2);
-        u.owner = address(uint160(uint256(w[0])));
+        uint256 slot = uint256(keccak256(abi.encode(requestId, UNBONDINGS_SLOT)));
+        uint256 head = uint256(registry.extsload(bytes32(slot)));
+        uint256 tail = uint256(registry.extsload(bytes32(slot + 1)));
+        u.owner = address(uint160(head));
         if (u.owner == address(0)) revert ISequencerRegistry.RegistryUnknownUnbonding(requestId);
-        u.sequencerId = uint64(uint256(w[0]) >> 160);
-        u.shares = uint128(uint256(w[1]));
-        u.releaseTime = uint64(uint256(w[1]) >> 128);
+        u.sequencerId = uint64(head >> 160);
+        u.shares = uint128(tail);
+        u.releaseTime = uint64(tail >> 128);
     }
 
     /// @notice `account`'s bonded shares in `sequencerId`'s pool and their value (rounded down).
@@ -71,6 +79,22 @@ contract RegistryLens {
         uint256 acc = uint256(registry.extsload(bytes32(_sequencer(sequencerId) + SEQ_ACC)));
         uint256 entitled = Math.mulDiv(shares, acc, REWARD_PRECISION);
         return entitled > debt ? entitled - debt : 0;
+    }
+
+    /// @notice A sequencer's selection weight in the stake index (bonded stake / `WEIGHT_UNIT` while Active, else 0).
+    function weightOf(uint256 sequencerId) external view returns (uint256) {
+        if (sequencerId == 0) return 0;
+        uint256 position = sequencerId - 1;
+        if (position >> (2 * _weightsDepth()) != 0) return 0;
+        return _lane(uint256(registry.extsload(bytes32(_weightsNode(1, position >> 2)))), position & 3);
+    }
+
+    /// @notice The sum of the Active sequencers' weights (the stake index's total).
+    function totalActiveWeight() external view returns (uint256 sum) {
+        uint256 depth = _weightsDepth();
+        if (depth == 0) return 0;
+        uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, 0))));
+        for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
     }
 
     /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
@@ -97,12 +121,26 @@ contract RegistryLens {
             revert ISequencerRegistry.RegistryUnknownSequencer(sequencerId);
         }
         uint256 word = uint256(registry.extsload(bytes32(base + SEQ_PERFORMANCE)));
-        uint256 score = uint64(word);
-        uint256 updatedAt = Math.max(uint64(word >> 64), _genesisTime);
+        uint256 score = uint16(word);
+        uint256 updatedAt = Math.max(uint40(word >> 16), _genesisTime);
         // scoreDecayRate: the params' second word, bits 232..247.
         uint256 rate = uint16(uint256(registry.extsload(bytes32(PARAMS_SLOT + 1))) >> 232);
         uint256 decay = (rate * (block.timestamp - updatedAt)) / 1 days;
         return score > decay ? score - decay : 0;
+    }
+
+    /// @dev The stake index (StakeSumTree): depth in the low 64 bits of its slot; node (level, index) at
+    /// keccak256(slot) + (level << 128 | index); four 48-bit lanes per node.
+    function _weightsDepth() private view returns (uint256) {
+        return uint64(uint256(registry.extsload(bytes32(WEIGHTS_SLOT))));
+    }
+
+    function _weightsNode(uint256 level, uint256 index) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(WEIGHTS_SLOT))) + ((level << 128) | index);
+    }
+
+    function _lane(uint256 packed, uint256 lane) private pure returns (uint256) {
+        return (packed >> (lane * 48)) & ((1 << 48) - 1);
     }
 
     function _sequencer(uint256 sequencerId) private pure returns (uint256) {

@@ -37,9 +37,11 @@ struct Sequencer {
     uint40 dutyFromSlot;
     uint40 dutyEndSlot;
     bool dutyPunished;
-    // slot: performance
-    uint64 performanceScore;
-    uint64 performanceUpdatedAt;
+    // slot: performance, and a commission increase waiting for its effective time
+    uint16 performanceScore;
+    uint40 performanceUpdatedAt;
+    uint16 pendingCommissionBps;
+    uint40 commissionEffectiveAt; // 0: no increase pending
     // The operator's descriptor, packed: uint16 endpoint length, uint16 public-key length, endpoint, public key,
     // metadata. One `bytes` instead of three saves two length slots at registration; {getSequencer} unpacks it.
     bytes descriptor;

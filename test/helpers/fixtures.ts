@@ -57,7 +57,7 @@ export async function snapshotState(f: RegistryFixture, ids: bigint[] = [], acco
     await r.lastRotationTime(),
     await r.insuranceFund(),
     await f.lens.rewardsOutstanding(),
-    await r.totalActiveWeight(),
+    await f.lens.totalActiveWeight(),
     await r.getSequencerSet(),
   ];
   for (const id of ids) {
