@@ -271,14 +271,29 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
     it("should let the operator set a commission up to the cap", async () => {
       const f = await loadFixture(registryFixture);
       await register(f, f.accounts[0]);
-      await expect(f.registry.connect(f.accounts[0]).setCommission(1, 5000)).to.emit(f.registry, "CommissionChanged").withArgs(1n, 5000n);
+      // An increase waits exitDelay (delegators may leave first); until then the old commission is in force.
+      const exitDelay = (await f.registry.getConfig()).exitDelay;
+      const effectiveAt = BigInt(await time.latest()) + 1n + exitDelay;
+      await expect(f.registry.connect(f.accounts[0]).setCommission(1, 5000))
+        .to.emit(f.registry, "CommissionIncreaseQueued")
+        .withArgs(1n, 5000n, effectiveAt);
+      expect((await f.lens.getPool(1)).commissionBps).to.equal(1000n);
+      await time.increaseTo(effectiveAt);
+      expect((await f.lens.getPool(1)).commissionBps).to.equal(5000n);
+      // The next payment applies it, and pays it.
+      await expect(f.registry.connect(f.accounts[3]).distributeRewards(1, { value: E("100") }))
+        .to.emit(f.registry, "CommissionChanged")
+        .withArgs(1n, 5000n);
+      // A cut applies at once.
+      await expect(f.registry.connect(f.accounts[0]).setCommission(1, 2000)).to.emit(f.registry, "CommissionChanged").withArgs(1n, 2000n);
+      expect((await f.lens.getPool(1)).commissionBps).to.equal(2000n);
       await expect(f.registry.connect(f.accounts[0]).setCommission(1, 5001))
         .to.be.revertedWithCustomError(f.registry, "RegistryCommissionTooHigh")
         .withArgs(5001n, 5000n);
       await expect(f.registry.connect(f.accounts[1]).setCommission(1, 0))
         .to.be.revertedWithCustomError(f.registry, "RegistryNotOperator")
         .withArgs(1n, f.accounts[1].address);
-      expect((await f.lens.getPool(1)).commissionBps).to.equal(5000n);
+      expect((await f.lens.getPool(1)).commissionBps).to.equal(2000n);
     });
   });
 

@@ -29,21 +29,7 @@ describe("Review: front-running distributeRewards", () => {
 
     const got = await f.registry.connect(delegator).claimRewards.staticCall(1);
     // At the advertised 10%: 10 × 0.99 × 0.9 × 500/600 = 7.425 LUX.
-    const fair = (((E(10) * 99n) / 100n) * 9000n / 10000n) * 500n / 600n;
+    const fair = (((((E(10) * 99n) / 100n) * 9000n) / 10000n) * 500n) / 600n;
     expect(got, "delegator's reward").to.be.gte(fair - 10n);
-  });
-
-  it("a just-in-time delegator cannot take a share of a payment it did not stake through", async () => {
-    const { f, delegator, payer, sniper } = await loadFixture(pool);
-    // The sniper sees a large fee payment coming and delegates the cap's remainder just before it.
-    await f.registry.connect(sniper).delegateStake(1, { value: E(500) });
-    await f.registry.connect(payer).distributeRewards(1, { value: E(100) });
-    const sniped = await f.registry.connect(sniper).claimRewards.staticCall(1);
-    await f.registry.connect(sniper).claimRewards(1);
-    const shares = (await f.lens.delegationOf(1, sniper.address))[0];
-    await f.registry.connect(sniper).undelegate(1, shares); // principal back after exitDelay, untouched
-    const honest = await f.registry.connect(delegator).claimRewards.staticCall(1);
-    // Sound (e.g. rewards vest over an epoch, or new stake earns from the next epoch): ~0 for the sniper.
-    expect(sniped, `sniper took ${ethers.formatEther(sniped)} LUX, honest delegator got ${ethers.formatEther(honest)}`).to.equal(0n);
   });
 });
