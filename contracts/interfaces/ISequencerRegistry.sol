@@ -405,8 +405,8 @@ interface ISequencerRegistry {
     function nextActiveSequencer(uint256 sequencerId) external view returns (uint256);
 
     /// @notice The sequencer with the highest decayed performance score in the performance index other than
-    /// `excludedId` (ties: the lower id), with that score; (0, 0) if there is none. It can be a stale sequencer
-    /// awaiting {pruneSequencer}: check its status.
+    /// `excludedId` (ties: the lower id), with that score; (0, 0) if there is none. Only Active sequencers with a
+    /// non-zero score are in the index.
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
 
     /// @notice The operator of a sequencer (address(0) for an unknown id).
