@@ -17,6 +17,15 @@ import { CONTRACT_NAMES } from "../deploy/record";
 const SNAPSHOT = path.join(__dirname, "snapshot.json");
 const SCRATCH = path.join(__dirname, ".snapshot.current.json");
 const TOLERANCE = 0.01; // 1%: the figures are deterministic; this absorbs an unrelated path's jitter
+/**
+ * Operations whose gas depends on the randomness itself, which binds a block hash (and so the wall-clock timestamps of
+ * the bench's blocks): the beacon commit's hash-to-curve tries (a mean of 16 rounds), and the hybrid rotation, whose
+ * cost is the method its randomness drew. Their tolerance covers the spread between methods and tries.
+ */
+const NOISY: Record<string, number> = {
+  "randomness.commitVRF": 0.05,
+  "registry.rotateSequencer.hybrid": 0.25,
+};
 const SIZE_SLACK = 64;
 
 /**
@@ -78,7 +87,7 @@ function main() {
     for (const [n, before] of Object.entries(byN)) {
       const now = current.gas[op]?.[n];
       if (now === undefined) failures.push(`${op} at n=${n}: no longer measured`);
-      else if (now > before * (1 + TOLERANCE))
+      else if (now > before * (1 + (NOISY[op] ?? TOLERANCE)))
         failures.push(`${op} at n=${n}: ${before} → ${now} (+${(((now - before) / before) * 100).toFixed(1)}%)`);
     }
   }
