@@ -157,7 +157,8 @@ describe("SequencerRegistry: performance and slashing", () => {
 
     it("should reject evidence for a slot that has not started (no buying immunity for future slots)", async () => {
       const f = await loadFixture(twoSequencers);
-      const now = await f.registry.currentSlot();
+      // The slot of the report's block (the next one, one second on), which the evidence is judged against.
+      const now = (BigInt(await time.latest()) + 1n - (await f.registry.GENESIS_TIME())) / (await f.registry.SLOT_DURATION());
       const future = await equivocationProof(f, f.accounts[0], 1n, now + 1000n);
       await expect(f.registry.reportMisbehavior(1, future))
         .to.be.revertedWithCustomError(f.registry, "RegistryEvidenceNotYetValid")
