@@ -157,7 +157,7 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
     });
   });
 
-  it("every benchmarked operation at 10,000 sequencers stays far below the block gas limit", () => {
+  it("every benchmarked operation, at the largest set measured, stays far below the block gas limit", () => {
     // bench/results.json is written by `npm run bench` (committed); this keeps its worst case in view.
     const results = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "bench", "results.json"), "utf8")) as {
       gas: Record<string, Record<string, number>>;
@@ -165,7 +165,9 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
     const BLOCK_GAS_LIMIT = 15_000_000; // Lux C-Chain's target block gas, half the Hardhat network's 30M
     let worst = 0;
     for (const [operation, byN] of Object.entries(results.gas)) {
-      const gas = byN["10000"] ?? byN["1"];
+      // The largest set size the committed file holds (10,000 after a full `npm run bench`).
+      const largest = Object.keys(byN).sort((a, b) => Number(b) - Number(a))[0];
+      const gas = byN[largest];
       expect(gas, operation).to.be.a("number");
       worst = Math.max(worst, gas);
     }
