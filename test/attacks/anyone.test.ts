@@ -3,7 +3,7 @@ import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { SelectionMode } from "../../deploy";
 import { commitRound } from "../../sdk";
-import { withSequencers, deliverRandomness, setMode, type SelectionFixture } from "../helpers/selection";
+import { withSequencers, deliverRandomness, setMode, type SelectionFixture, rotateWhenDue } from "../helpers/selection";
 
 const E = (n: number | string) => ethers.parseEther(String(n));
 
@@ -25,13 +25,6 @@ describe("Attacks on the rotation draw", () => {
   async function revert(id: string) {
     await network.provider.send("evm_revert", [id]);
   }
-  async function rotateNow(f: SelectionFixture) {
-    const due = await f.registry.nextRotationTime();
-    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    if (now < due) await time.increaseTo(due);
-    await (await f.registry.rotateSequencer()).wait();
-    return f.registry.currentSequencerId();
-  }
 
   it("anyone calling every public selection function between the randomness and the rotation cannot move the successor", async () => {
     const f = await loadFixture(weighted);
@@ -47,7 +40,7 @@ describe("Attacks on the rotation draw", () => {
         await f.selection.selectByPerformance().catch(() => undefined);
         await f.selection.requestRandomness().catch(() => undefined);
       }
-      expect(await rotateNow(f)).to.equal(drawnId);
+      expect(await rotateWhenDue(f)).to.equal(drawnId);
     }
   });
 
@@ -57,7 +50,7 @@ describe("Attacks on the rotation draw", () => {
       await deliverRandomness(f);
       const { drawnId, forId } = await f.selection.rotationDraw();
       const id = await snapshot();
-      const untouched = await rotateNow(f);
+      const untouched = await rotateWhenDue(f);
       await revert(id);
       // The attacker pours stake into its own sequencer and delegates to another it favours.
       await f.registry.connect(f.signerOf.get(1n)!).increaseStake(1, { value: E(5000) });
@@ -65,7 +58,7 @@ describe("Attacks on the rotation draw", () => {
       for (const other of [2n, 3n, 4n]) {
         if (other !== drawnId && other !== forId) await f.registry.connect(f.accounts[31]).delegateStake(other, { value: E(500) });
       }
-      expect(await rotateNow(f)).to.equal(untouched);
+      expect(await rotateWhenDue(f)).to.equal(untouched);
       expect(untouched).to.equal(drawnId);
     }
   });
@@ -75,10 +68,10 @@ describe("Attacks on the rotation draw", () => {
     for (let round = 0; round < 4; round++) {
       await deliverRandomness(f);
       const id = await snapshot();
-      const onTime = await rotateNow(f);
+      const onTime = await rotateWhenDue(f);
       await revert(id);
       await time.increase(10 * 3600);
-      expect(await rotateNow(f)).to.equal(onTime);
+      expect(await rotateWhenDue(f)).to.equal(onTime);
     }
   });
 
@@ -109,7 +102,7 @@ describe("Attacks on the rotation draw", () => {
       // Without the snapshot (today's weights, same seed) the draw would often have named someone else.
       const seed = BigInt(ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [output, draw.requestId])));
       if ((await f.registry.drawByStake(seed, current)) !== honest) wouldHaveMoved++;
-      await rotateNow(f);
+      await rotateWhenDue(f);
     }
     expect(wouldHaveMoved).to.be.gt(0);
   });
@@ -119,6 +112,6 @@ describe("Attacks on the rotation draw", () => {
     await deliverRandomness(f);
     const draw = await f.selection.rotationDraw();
     await expect(f.selection.requestRandomness()).to.be.revertedWithCustomError(f.selection, "SelectionDrawReady").withArgs(draw.forId);
-    expect(await rotateNow(f)).to.equal(draw.drawnId);
+    expect(await rotateWhenDue(f)).to.equal(draw.drawnId);
   });
 });

@@ -48,3 +48,12 @@ export async function rotate(f: SelectionFixture): Promise<bigint> {
   await (await f.registry.rotateSequencer()).wait();
   return f.registry.currentSequencerId();
 }
+
+/** Rotates as soon as it is due (no waiting past it); returns the new active sequencer's id. */
+export async function rotateWhenDue(f: SelectionFixture): Promise<bigint> {
+  const due = await f.registry.nextRotationTime();
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  if (now < due) await time.increaseTo(due);
+  await (await f.registry.rotateSequencer()).wait();
+  return f.registry.currentSequencerId();
+}

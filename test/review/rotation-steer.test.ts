@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { SelectionMode } from "../../deploy";
-import { withSequencers, deliverRandomness, setMode, type SelectionFixture } from "../helpers/selection";
+import { withSequencers, deliverRandomness, setMode, type SelectionFixture, rotateWhenDue } from "../helpers/selection";
 
 /**
  * Finding: `selectNextSequencer()` is public and fixes the successor once per turn. Called after a rotation but
@@ -19,18 +19,10 @@ describe("Review: round-robin successor locks in its turn before the draw exists
     return f;
   }
 
-  async function rotateNow(f: SelectionFixture) {
-    const due = await f.registry.nextRotationTime();
-    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    if (now < due) await time.increaseTo(due);
-    await (await f.registry.rotateSequencer()).wait();
-    return f.registry.currentSequencerId();
-  }
-
   it("a rotation names the sequencer drawn for it, even if someone called selectNextSequencer before the randomness arrived", async () => {
     const f = await loadFixture(weighted);
     await deliverRandomness(f);
-    await rotateNow(f); // this rotation opened the request for the next turn's draw
+    await rotateWhenDue(f); // this rotation opened the request for the next turn's draw
     let steered = 0;
     let rounds = 0;
     for (let round = 0; round < 8; round++) {
@@ -42,7 +34,7 @@ describe("Review: round-robin successor locks in its turn before the draw exists
       await deliverRandomness(f);
       const draw = await f.selection.rotationDraw();
       expect(draw.forId).to.equal(current); // a valid draw exists for this very turn
-      const next = await rotateNow(f);
+      const next = await rotateWhenDue(f);
       if (draw.drawnId !== rrNext) {
         rounds++;
         if (next === rrNext) steered++;
