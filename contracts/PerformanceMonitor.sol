@@ -26,8 +26,9 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  * transaction is charged to the sequencer whose current, uninterrupted turn has covered a whole inclusion window
  * while the transaction waited, never to one that was rotated away before its window ran out.
  *
- * Periods: `period = (timestamp − genesis) / periodDuration`; every record is O(1) and lands in its period,
- * so past periods are answered without scanning.
+ * Periods run on the registry's slot clock: `period = registry slot / (periodDuration / SLOT_DURATION)`, so a
+ * period is a whole number of the registry's slots counted from the registry's genesis; every record is O(1) and
+ * lands in its period, so past periods are answered without scanning.
  *
  * Scores (basis points, over one period):
  * - throughput = min(1, TPS / targetTps), TPS = transactions / seconds elapsed in the period;
@@ -76,11 +77,6 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         uint128 latencySum; // ms
     }
 
-    struct Reputation {
-        uint64 score; // bp
-        uint64 updatedAt;
-    }
-
     struct ForcedTx {
         address requester;
         uint64 deadline; // of the turn it was queued in; a later turn gets its own window
@@ -105,7 +101,9 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     }
 
     ISequencerRegistry public immutable registry;
+    /// @notice The registry's genesis and slot length (its immutables, read once): the monitor's only clock.
     uint256 public immutable GENESIS_TIME;
+    uint256 public immutable SLOT_DURATION;
 
     Params private _params;
     SLAConfig private _sla;
@@ -118,7 +116,6 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     mapping(uint256 sequencerId => uint256 slot) private _lastMissedSlot; // + 1; 0: none
     mapping(uint256 sequencerId => mapping(uint256 period => bool)) private _penalized;
     mapping(uint256 sequencerId => uint256 count) private _breaches;
-    mapping(uint256 sequencerId => Reputation) private _reputation;
     mapping(uint256 id => ForcedTx) private _forced;
     mapping(address account => uint256 amount) private _balances;
     uint256 private _forcedCount;
@@ -154,7 +151,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         SLAConfig memory sla
     ) EIP712("LP504 PerformanceMonitor", "1") {
         registry = registry_;
-        GENESIS_TIME = block.timestamp;
+        GENESIS_TIME = registry_.GENESIS_TIME();
+        SLOT_DURATION = registry_.SLOT_DURATION();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GOVERNANCE_ROLE, admin);
         _setParams(params);
@@ -340,28 +338,26 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     /**
      * @inheritdoc IPerformanceMonitor
-     * @dev Reporter role. Applies `change` to the decayed reputation, clamps to [0, 10,000] and pushes the result
-     * to the registry as the sequencer's performance score, which Performance and Hybrid selection rank by.
+     * @dev Reporter role. The reputation is the registry's performance score (one home: Performance and Hybrid
+     * selection rank by it): `change` applies to its decayed value, clamped to [0, 10,000], and the result is
+     * written back to the registry.
      */
     function updateReputation(uint256 sequencerId, int256 change) external onlyRole(REPORTER_ROLE) {
-        _checkKnown(sequencerId);
         if (change > int256(MAX_REPUTATION) || change < -int256(MAX_REPUTATION))
             revert MonitorReputationChangeOutOfRange(change);
         int256 next = int256(getReputation(sequencerId)) + change;
         if (next < 0) next = 0;
         if (next > int256(MAX_REPUTATION)) next = int256(MAX_REPUTATION);
         uint256 score = uint256(next);
-        _reputation[sequencerId] = Reputation({score: uint64(score), updatedAt: uint64(block.timestamp)});
         registry.updatePerformance(sequencerId, score);
         emit ReputationUpdated(sequencerId, score);
     }
 
     /// @inheritdoc IPerformanceMonitor
-    /// @dev Decays linearly at the registry's `scoreDecayRate` (bp per day) since the last update.
+    /// @dev The registry's performance score after its linear decay (`scoreDecayRate` bp per day).
     function getReputation(uint256 sequencerId) public view returns (uint256) {
-        Reputation memory r = _reputation[sequencerId];
-        uint256 decay = (registry.getParameters().scoreDecayRate * (block.timestamp - r.updatedAt)) / 1 days;
-        return r.score > decay ? r.score - decay : 0;
+        _checkKnown(sequencerId);
+        return registry.performanceOf(sequencerId);
     }
 
     // ──────────────────────────────────────────── liveness ───────────────────────────────────────────
@@ -377,7 +373,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         uint256 turnStart = registry.lastRotationTime();
         uint256 missed = _lastMissedSlot[current];
         // A missed slot counts against the turn if it ended after the turn began (missed − 1 is the slot number).
-        bool missedSlot = missed != 0 && missed * _slotDuration() + _genesisSlotTime() > turnStart;
+        bool missedSlot = missed != 0 && missed * SLOT_DURATION + GENESIS_TIME > turnStart;
         if (!missedSlot) {
             uint256 since = _lastBlockAt[current] > turnStart ? _lastBlockAt[current] : turnStart;
             uint256 deadline = since + _params.livenessTimeout;
@@ -628,19 +624,15 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         if (registry.operatorOf(sequencerId) == address(0)) revert MonitorUnknownSequencer(sequencerId);
     }
 
-    function _slotDuration() private view returns (uint256) {
-        return registry.SLOT_DURATION();
-    }
-
-    function _genesisSlotTime() private view returns (uint256) {
-        return registry.GENESIS_TIME();
-    }
-
     function _setParams(Params memory p) private {
-        // Periods are indexed from genesis by their length: changing it would re-label recorded periods (one
-        // span of time penalizable twice, an unfinished period "over"), so it is fixed at deployment.
-        if (p.periodDuration == 0 || (_params.periodDuration != 0 && p.periodDuration != _params.periodDuration))
-            revert MonitorParameterOutOfBounds("periodDuration");
+        // Periods are whole runs of the registry's slots, indexed from its genesis by their length: changing it
+        // would re-label recorded periods (one span of time penalizable twice, an unfinished period "over"), so it
+        // is fixed at deployment.
+        if (
+            p.periodDuration == 0 ||
+            p.periodDuration % SLOT_DURATION != 0 ||
+            (_params.periodDuration != 0 && p.periodDuration != _params.periodDuration)
+        ) revert MonitorParameterOutOfBounds("periodDuration");
         if (p.livenessTimeout == 0) revert MonitorParameterOutOfBounds("livenessTimeout");
         if (p.inclusionWindow == 0) revert MonitorParameterOutOfBounds("inclusionWindow");
         if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS)

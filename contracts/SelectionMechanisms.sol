@@ -100,7 +100,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         uint8 turnsPerAuction;
         uint128 minBid;
         uint16[4] hybridWeights; // RoundRobin, WeightedRandom, Auction, Performance
-        address rewardsRecipient; // receives auction proceeds after the insurance fee
+        address rewardsRecipient; // receives auction proceeds after the insurance fee (in the registry)
     }
 
     /// @dev Storage form of {Params}: the hybrid weights share the first slot with `minScore`, so a hybrid
@@ -297,8 +297,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
 
     /**
      * @inheritdoc ISequencerSelection
-     * @dev The winners' bids are the proceeds: the registry's insurance fee goes to its insurance fund, the rest
-     * to `rewardsRecipient` (withdrawable). Returns the highest bidder (address(0) without bids).
+     * @dev The winners' bids are the proceeds, paid to the registry's `depositFees`, which splits them by the
+     * protocol's one fee rule: the insurance fee to its fund, the rest to `rewardsRecipient`'s withdrawable
+     * balance there. Returns the highest bidder (address(0) without bids).
      */
     function finalizeAuction(uint256 auctionId) external nonReentrant returns (address winner) {
         Auction storage a = _existingAuction(auctionId);
@@ -324,12 +325,10 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         emit AuctionFinalized(auctionId, winner, bids[0]);
         emit AuctionScheduled(auctionId, a.scheduleLength);
 
-        uint256 toInsurance = (proceeds * registry.getParameters().insuranceFeeBps) / BPS;
-        _credit(_params.rewardsRecipient, proceeds - toInsurance);
-        if (toInsurance != 0) registry.fundInsurance{value: toInsurance}();
+        registry.depositFees{value: proceeds}(_params.rewardsRecipient);
     }
 
-    /// @notice Sends the caller its outbid bids and, for the rewards recipient, auction proceeds.
+    /// @notice Sends the caller its outbid bids (auction proceeds are withdrawn from the registry).
     function withdraw() external nonReentrant returns (uint256 amount) {
         amount = _pendingReturns[msg.sender];
         if (amount == 0) revert SelectionNothingToWithdraw(msg.sender);

@@ -260,7 +260,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 totalShares = s.bondedShares;
         if (totalShares == 0) revert RegistryNoRewardShares(sequencerId);
 
-        uint256 toInsurance = (msg.value * _params.insuranceFeeBps) / BPS;
+        uint256 toInsurance = _insuranceFee(msg.value);
         uint256 afterInsurance = msg.value - toInsurance;
         uint256 toCommission = (afterInsurance * _commission(sequencerId, s)) / BPS;
         uint256 toPool = afterInsurance - toCommission;
@@ -474,6 +474,16 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function depositFees(address beneficiary) external payable {
+        if (beneficiary == address(0)) revert RegistryZeroAddress();
+        if (msg.value == 0) revert RegistryZeroAmount();
+        uint256 toInsurance = _insuranceFee(msg.value);
+        _insuranceFund += toInsurance;
+        _balances[beneficiary] += msg.value - toInsurance;
+        emit FeesDeposited(msg.sender, beneficiary, msg.value, toInsurance);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function payInsurance(address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
         if (to == address(0)) revert RegistryZeroAddress();
         if (amount == 0) revert RegistryZeroAmount();
@@ -593,6 +603,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (!found) return (0, 0);
         sequencerId = position + 1;
         score = _decayedScore(_sequencers[sequencerId]);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function performanceOf(uint256 sequencerId) external view returns (uint256) {
+        return _decayedScore(_existing(sequencerId));
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -917,6 +932,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 score = s.performanceScore;
         uint256 key = score == 0 ? 0 : score * 1 days + uint256(_params.scoreDecayRate) * since;
         RegistryIndexLib.setPerformanceKey(_performance, sequencerId - 1, key);
+    }
+
+    /// @dev The protocol's one fee rule: the insurance fund's share of every payment (rewards, auction proceeds).
+    function _insuranceFee(uint256 amount) private view returns (uint256) {
+        return (amount * _params.insuranceFeeBps) / BPS;
     }
 
     function _decayedScore(Sequencer storage s) private view returns (uint256) {

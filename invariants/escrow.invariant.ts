@@ -84,10 +84,19 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
         step(`finalizeAuction(${k})`, async () => {
           const n = await selection.auctionCount();
           if (n === 0n) return;
+          const recipient = (await selection.getParameters()).rewardsRecipient;
           const fundBefore = await registry.insuranceFund();
+          const creditedBefore = await registry.withdrawableBalance(recipient);
           const err = await outcome(selection.finalizeAuction((BigInt(k) % n) + 1n));
           count(err);
-          if (!err) ethOut += (await registry.insuranceFund()) - fundBefore; // the insurance fee leaves for the registry
+          if (!err) {
+            // The proceeds leave for the registry, which splits them by its fee rule.
+            const toFund = (await registry.insuranceFund()) - fundBefore;
+            const toRecipient = (await registry.withdrawableBalance(recipient)) - creditedBefore;
+            const fee = (await registry.getParameters()).insuranceFeeBps;
+            eq("proceeds split by the registry's fee rule", toFund, ((toFund + toRecipient) * fee) / 10_000n);
+            ethOut += toFund + toRecipient;
+          }
         }),
       ),
       fc.integer({ min: 0, max: 4 }).map((a) =>

@@ -593,7 +593,7 @@ async function writeReport(sim: Sim, sequencers: SimSequencer[], firstBlock: num
       stakeLux: Number(ethers.formatEther(s.stake)),
       poolLux: Number(ethers.formatEther(pool.bondedStake)),
       status: SequencerStatus[Number(info.status)],
-      score: Number(await lens.decayedPerformance(s.id)),
+      score: Number(await registry.performanceOf(s.id)),
       slashedLux: Number(ethers.formatEther(slashed.get(s.id) ?? 0n)),
       selected: s.selected,
       stakeShare: Math.round((s.weightShare ?? 0) * 100) / 100,

@@ -145,7 +145,7 @@ lp504
       const rows = [];
       const end = Math.min(Number(total), a.start + a.limit - 1);
       for (let id = a.start; id <= end; id++) {
-        const [s, pool, score] = await Promise.all([registry.getSequencer(id), lens.getPool(id), lens.decayedPerformance(id)]);
+        const [s, pool, score] = await Promise.all([registry.getSequencer(id), lens.getPool(id), registry.performanceOf(id)]);
         rows.push({
           id,
           " ": BigInt(id) === current ? "▶" : "",

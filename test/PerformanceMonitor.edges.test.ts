@@ -34,6 +34,46 @@ describe("PerformanceMonitor: edge cases", () => {
     };
   }
 
+  it("runs its periods on the registry's slot clock, whenever it was deployed", async () => {
+    const f = await loadFixture(monitored);
+    const p = await params(f);
+    const genesis = await f.registry.GENESIS_TIME();
+    const slotDuration = await f.registry.SLOT_DURATION();
+    expect(await f.monitor.GENESIS_TIME()).to.equal(genesis);
+    expect(await f.monitor.SLOT_DURATION()).to.equal(slotDuration);
+    const factory = await ethers.getContractFactory("PerformanceMonitor");
+    const sla = (await f.monitor.getSLA()).toObject();
+    // A period must be whole slots.
+    await expect(factory.deploy(f.governance, f.registryAddress, { ...p, periodDuration: slotDuration * 100n + 1n }, sla))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorParameterOutOfBounds")
+      .withArgs(ethers.encodeBytes32String("periodDuration"));
+    // A monitor deployed a day and a half later counts the same periods as the first one.
+    await time.increase(DAY + DAY / 2);
+    const later = await factory.deploy(f.governance, f.registryAddress, p, sla);
+    await later.waitForDeployment();
+    const slot = await f.registry.currentSlot();
+    expect(await later.currentPeriod()).to.equal(await f.monitor.currentPeriod());
+    expect(await f.monitor.currentPeriod()).to.equal(slot / (p.periodDuration / slotDuration));
+  });
+
+  it("keeps reputation in the registry only: the monitor reads and changes the registry's decayed score", async () => {
+    const f = await loadFixture(monitored);
+    const m = f.monitor.connect(f.reporter);
+    await m.updateReputation(1, 5000);
+    expect(await f.registry.performanceOf(1)).to.equal(5000n);
+    // Governance's own monitor-role account sets the score directly: the monitor sees it, and builds on it.
+    await f.registry.grantRole(await f.registry.MONITOR_ROLE(), f.governance);
+    await f.registry.updatePerformance(1, 9000);
+    expect(await f.monitor.getReputation(1)).to.equal(9000n);
+    await time.increase(2 * DAY); // decay: 100 bp per day
+    expect(await f.monitor.getReputation(1)).to.equal(8800n);
+    await expect(m.updateReputation(1, -800)).to.emit(f.monitor, "ReputationUpdated").withArgs(1n, 8000n);
+    expect(await f.registry.performanceOf(1)).to.equal(8000n);
+    expect((await f.registry.getSequencer(1)).performanceScore).to.equal(8000n);
+    await expect(f.monitor.getReputation(99)).to.be.revertedWithCustomError(f.monitor, "MonitorUnknownSequencer").withArgs(99n);
+    await expect(f.registry.performanceOf(99)).to.be.revertedWithCustomError(f.registry, "RegistryUnknownSequencer").withArgs(99n);
+  });
+
   it("refuses reorg depths of zero or beyond 32 bits, and reputation changes beyond the scale", async () => {
     const f = await loadFixture(monitored);
     const m = f.monitor.connect(f.reporter);

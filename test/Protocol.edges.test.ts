@@ -258,7 +258,7 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
       const fund = await f.registry.insuranceFund();
       await f.selection.finalizeAuction(1);
       expect(await f.registry.insuranceFund()).to.equal(fund);
-      expect(await f.selection.pendingReturns(f.governance)).to.equal(E(2));
+      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E(2));
     });
 
     it("performance selection needs the minimum score; below it, round-robin decides", async () => {

@@ -26,18 +26,41 @@ describe("Reentrancy on every withdraw path", () => {
     expect(await balanceOf()).to.equal(0n);
   }
 
-  it("SelectionMechanisms: auction proceeds to a re-entering rewards recipient", async () => {
+  it("SequencerRegistry: auction proceeds, paid into the registry, to a re-entering rewards recipient", async () => {
     const f = await deployRegistryFixture();
-    const { attacker, attackerAddress } = await attackerFor(await f.selection.getAddress());
+    const { attacker, attackerAddress } = await attackerFor(f.registryAddress);
     await f.selection.connect(f.governanceSigner).setRewardsRecipient(attackerAddress);
     await f.registry.connect(f.accounts[0]).registerSequencer("e", "0x02", "0x", { value: ethers.parseEther("100") });
     await f.selection.initAuction(60);
     await f.selection.connect(f.accounts[0]).placeBid(1, { value: ethers.parseEther("10") });
     await time.increase(61);
     await f.selection.finalizeAuction(1);
-    const owed = await f.selection.pendingReturns(attackerAddress);
+    const owed = await f.registry.withdrawableBalance(attackerAddress);
     expect(owed).to.equal(ethers.parseEther("9.9"));
-    await expectGuarded(attacker, owed, () => f.selection.pendingReturns(attackerAddress), f.selection, "SelectionTransferFailed");
+    await expectGuarded(attacker, owed, () => f.registry.withdrawableBalance(attackerAddress), f.registry, "RegistryTransferFailed");
+  });
+
+  it("SelectionMechanisms: an outbid bid to a re-entering bidder", async () => {
+    const f = await deployRegistryFixture();
+    const selection = await f.selection.getAddress();
+    const { attacker, attackerAddress } = await attackerFor(selection);
+    const stake = ethers.parseEther("100");
+    const register = f.registry.interface.encodeFunctionData("registerSequencer", ["e", "0x02", "0x"]);
+    await attacker.act(f.registryAddress, stake, register, { value: stake });
+    await f.selection.initAuction(600);
+    const bid = ethers.parseEther("1");
+    const attackerId = await f.registry.sequencerIdOf(attackerAddress);
+    await attacker.act(selection, bid, f.selection.interface.encodeFunctionData("placeBid", [1]), { value: bid });
+    expect(attackerId).to.not.equal(0n);
+    // Enough higher bidders to push the attacker out of the winners.
+    const winners = (await f.selection.getParameters()).auctionWinners;
+    for (let i = 0n; i < winners; i++) {
+      const who = f.accounts[Number(i)];
+      await f.registry.connect(who).registerSequencer(`e${i}`, "0x02", "0x", { value: stake });
+      await f.selection.connect(who).placeBid(1, { value: ethers.parseEther("2") });
+    }
+    expect(await f.selection.pendingReturns(attackerAddress)).to.equal(bid);
+    await expectGuarded(attacker, bid, () => f.selection.pendingReturns(attackerAddress), f.selection, "SelectionTransferFailed");
   });
 
   it("PerformanceMonitor: a forced-inclusion refund to a re-entering requester", async () => {

@@ -141,8 +141,8 @@ describe("SelectionMechanisms", () => {
       const f = await loadFixture(scored);
       // 100 bp per day: after 20 days every score has lost 2,000 bp; only 3, 7 (7,000) and 6 (6,000) qualify.
       await time.increase(20 * 86400);
-      expect(await f.lens.decayedPerformance(3)).to.equal(7000n);
-      expect(await f.lens.decayedPerformance(5)).to.equal(2000n);
+      expect(await f.registry.performanceOf(3)).to.equal(7000n);
+      expect(await f.registry.performanceOf(5)).to.equal(2000n);
       // A fresh report for 5 puts it on top.
       await f.registry.connect(f.governanceSigner).updatePerformance(5, 9500);
       expect(await rotate(f)).to.equal(5n);
@@ -195,7 +195,7 @@ describe("SelectionMechanisms", () => {
       expect(fromAuction).to.be.gte(12);
     });
 
-    it("should route the proceeds: insurance fee to the registry, the rest to the rewards recipient", async () => {
+    it("should route the proceeds through the registry's fee rule: insurance fee to the fund, the rest to the rewards recipient", async () => {
       const f = await loadFixture(eight);
       const s = f.selection;
       await s.initAuction(600);
@@ -203,11 +203,16 @@ describe("SelectionMechanisms", () => {
       await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(150) });
       await time.increase(601);
       const insuranceBefore = await f.registry.insuranceFund();
-      await expect(s.finalizeAuction(1)).to.emit(s, "AuctionFinalized").withArgs(1n, f.signerOf.get(2n)!.address, E(150));
+      await expect(s.finalizeAuction(1))
+        .to.emit(s, "AuctionFinalized")
+        .withArgs(1n, f.signerOf.get(2n)!.address, E(150))
+        .and.to.emit(f.registry, "FeesDeposited")
+        .withArgs(await s.getAddress(), f.governance, E(250), E("2.5"));
       expect((await f.registry.insuranceFund()) - insuranceBefore).to.equal(E("2.5")); // 1% of 250
-      expect(await s.pendingReturns(f.governance)).to.equal(E("247.5"));
+      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E("247.5"));
+      expect(await s.pendingReturns(f.governance)).to.equal(0n);
       await expectSolvent(f);
-      await expect(s.connect(f.governanceSigner).withdraw()).to.changeEtherBalance(f.governanceSigner, E("247.5"));
+      await expect(f.registry.connect(f.governanceSigner).withdraw()).to.changeEtherBalance(f.governanceSigner, E("247.5"));
       await expectSolvent(f);
     });
 

@@ -93,6 +93,11 @@ describe("SequencerRegistry: edge cases", () => {
       .to.be.revertedWithCustomError(f.registry, "RegistryInvalidStatus")
       .withArgs(2n, SequencerStatus.Ejected);
     await expect(f.registry.fundInsurance()).to.be.revertedWithCustomError(f.registry, "RegistryZeroAmount");
+    await expect(f.registry.depositFees(f.governance)).to.be.revertedWithCustomError(f.registry, "RegistryZeroAmount");
+    await expect(f.registry.depositFees(ethers.ZeroAddress, { value: 1n })).to.be.revertedWithCustomError(
+      f.registry,
+      "RegistryZeroAddress",
+    );
   });
 
   it("slashes an exiting sequencer's unbonding stake without touching its status", async () => {

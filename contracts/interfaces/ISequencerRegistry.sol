@@ -167,6 +167,7 @@ interface ISequencerRegistry {
     event FallbackSequencerUpdated(address indexed fallbackSequencer);
     event SelectionModuleUpdated(address indexed module);
     event InsuranceFunded(address indexed from, uint256 amount);
+    event FeesDeposited(address indexed payer, address indexed beneficiary, uint256 amount, uint256 toInsurance);
     event EquivocationModuleUpdated(address indexed module);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
@@ -350,8 +351,12 @@ interface ISequencerRegistry {
     /// @notice Governance role: sets the module that judges equivocation evidence ({IEquivocationModule}).
     function setEquivocationModule(address module) external;
 
-    /// @notice Anyone adds `msg.value` to the insurance fund (auction proceeds, donations).
+    /// @notice Anyone adds `msg.value` to the insurance fund (donations).
     function fundInsurance() external payable;
+
+    /// @notice Pays `msg.value` in protocol fees (the selection module's auction proceeds) under the same rule as
+    /// `distributeRewards`: the insurance fee to the fund, the rest to `beneficiary`'s withdrawable balance.
+    function depositFees(address beneficiary) external payable;
 
     /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
     function payInsurance(address to, uint256 amount) external;
@@ -408,6 +413,10 @@ interface ISequencerRegistry {
     /// `excludedId` (ties: the lower id), with that score; (0, 0) if there is none. Only Active sequencers with a
     /// non-zero score are in the index.
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
+
+    /// @notice A sequencer's performance score (its reputation, basis points) after linear decay at
+    /// `scoreDecayRate` bp per day since the monitor last set it.
+    function performanceOf(uint256 sequencerId) external view returns (uint256);
 
     /// @notice The operator of a sequencer (address(0) for an unknown id).
     function operatorOf(uint256 sequencerId) external view returns (address);

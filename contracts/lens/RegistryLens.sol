@@ -8,13 +8,12 @@ import {ISequencerRegistry} from "../interfaces/ISequencerRegistry.sol";
 /**
  * @title RegistryLens
  * @notice Convenience views of a {SequencerRegistry} that the specification does not name: pools, positions,
- * unbonding requests, pending rewards, decayed scores. It reads the registry's storage through `extsload`, at the
+ * unbonding requests, pending rewards, duty periods, stake weights. It reads the registry's storage through `extsload`, at the
  * slots of the registry's storage layout (the constants below; a test checks them against the compiler's layout),
  * so the core's bytecode keeps to what moves money and the set. Stateless: deploy one per registry, or none.
  */
 contract RegistryLens {
     /// @dev Storage slots of the registry's variables (its inheritance order puts `_operators` at 0).
-    uint256 public constant PARAMS_SLOT = 3;
     uint256 public constant SEQUENCERS_SLOT = 7;
     uint256 public constant POSITIONS_SLOT = 8;
     uint256 public constant UNBONDINGS_SLOT = 9;
@@ -30,12 +29,10 @@ contract RegistryLens {
     uint256 private constant REWARD_PRECISION = 1e36;
 
     IExtsload public immutable registry;
-    uint256 private immutable _genesisTime;
 
     constructor(address registry_) {
         if (registry_ == address(0)) revert ISequencerRegistry.RegistryZeroAddress();
         registry = IExtsload(registry_);
-        _genesisTime = ISequencerRegistry(registry_).GENESIS_TIME();
     }
 
     /// @notice A sequencer's pool: both parts, the operator's shares and the commission.
@@ -112,21 +109,6 @@ contract RegistryLens {
         fromSlot = uint40(word >> 160);
         endSlot = uint40(word >> 200);
         punished = uint8(word >> 240) != 0;
-    }
-
-    /// @notice A sequencer's performance score after linear decay since its last update.
-    function decayedPerformance(uint256 sequencerId) external view returns (uint256) {
-        uint256 base = _sequencer(sequencerId);
-        if (uint256(registry.extsload(bytes32(base + SEQ_IDENTITY))) == 0) {
-            revert ISequencerRegistry.RegistryUnknownSequencer(sequencerId);
-        }
-        uint256 word = uint256(registry.extsload(bytes32(base + SEQ_PERFORMANCE)));
-        uint256 score = uint16(word);
-        uint256 updatedAt = Math.max(uint40(word >> 16), _genesisTime);
-        // scoreDecayRate: the params' second word, bits 232..247.
-        uint256 rate = uint16(uint256(registry.extsload(bytes32(PARAMS_SLOT + 1))) >> 232);
-        uint256 decay = (rate * (block.timestamp - updatedAt)) / 1 days;
-        return score > decay ? score - decay : 0;
     }
 
     /// @dev The stake index (StakeSumTree): depth in the low 64 bits of its slot; node (level, index) at
