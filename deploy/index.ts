@@ -2,3 +2,4 @@ export * from "./params";
 export * from "./suite";
 export * from "./record";
 export * from "./chain";
+export * from "./wiring";

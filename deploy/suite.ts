@@ -1,5 +1,5 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { BaseContract, ContractTransactionResponse, Signer } from "ethers";
+import type { BaseContract, Signer } from "ethers";
 import type {
   SequencerRegistry,
   RegistryParametersLib,
@@ -15,10 +15,9 @@ import type {
   AIScheduler,
   SchedulerLens,
 } from "../typechain-types";
-import { type SuiteParams, defaultSuiteParams, Parameter } from "./params";
-
-const SELECTION_MODE_PARAMETER = Parameter.SelectionMode;
+import { type SuiteParams, defaultSuiteParams } from "./params";
 import { type ContractName, type DeploymentRecord, toJson } from "./record";
+import { wiringTable } from "./wiring";
 
 export interface Suite {
   registry: SequencerRegistry;
@@ -62,13 +61,15 @@ export interface DeployOptions {
  * Deploys and wires the LP-504 suite from a parameter object and returns the contract handles. Tests, the
  * demo, the benchmark and the tasks all deploy through this function, so users run exactly what is tested.
  *
- * Wiring: governance (default: the deployer) is admin and governance of every contract; the slasher role goes
- * to governance, the monitor, the scheduler and `params.slashers`, the monitor role to the monitor and
- * `params.monitors`; when governance is not the deployer, the deployer renounces every role at the end.
+ * Wiring: the facts of `wiringTable` (deploy/wiring.ts), which `lp504 check` reads back: governance (default: the
+ * deployer) is admin and governance of every contract; the slasher role goes to governance, the monitor, the
+ * scheduler and `params.slashers`, the monitor role to the monitor and `params.monitors`; when governance is not
+ * the deployer, the deployer renounces every role at the end.
  *
  * Resumable and idempotent: with `options.resume`, contracts recorded there (and holding code) are reused,
- * and every wiring step first reads the chain and sends a transaction only if the state is not yet right.
- * Rerunning a complete deployment therefore sends nothing.
+ * and every wiring fact is first read from the chain and its transaction sent only if it does not hold.
+ * Rerunning a complete deployment therefore sends nothing. The renunciations are facts about the recorded
+ * deployer; another account may resume a complete deployment (governance, to restore a fact only it may set).
  */
 export async function deploySuite(
   hre: HardhatRuntimeEnvironment,
@@ -79,7 +80,8 @@ export async function deploySuite(
   const { ethers } = hre;
   const signer = deployer ?? (await ethers.getSigners())[0];
   const deployerAddress = await signer.getAddress();
-  const governance = params.governance ?? deployerAddress;
+  // A resumed deployment keeps its governance, whoever resumes it.
+  const governance = params.governance ?? options.resume?.governance ?? deployerAddress;
   const log = options.log ?? (() => {});
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
   const paramsJson = toJson(params);
@@ -132,16 +134,7 @@ export async function deploySuite(
     return deployed as unknown as T;
   }
 
-  /** Sends `tx()` unless `done()` already holds on chain. */
-  async function step(what: string, done: () => Promise<boolean>, tx: () => Promise<ContractTransactionResponse>) {
-    if (await done()) return;
-    await (await tx()).wait();
-    transactions += 1;
-    log(`  ${what}`);
-  }
-
   const address = (c: BaseContract) => c.getAddress();
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   // Linked libraries: they exist only to keep the registry under the 24 KiB contract size limit.
   const registryParametersLib = await contract<RegistryParametersLib>("RegistryParametersLib", []);
@@ -169,7 +162,6 @@ export async function deploySuite(
   );
   const registryAddress = await address(registry);
   const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
-  const equivocationModuleAddress = await address(equivocationModule);
   const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
 
   const sp = params.selection;
@@ -202,7 +194,6 @@ export async function deploySuite(
       rp.requestConfirmations,
     ]);
   }
-  const sourceAddress = await address((beacon ?? chainlinkAdapter)!);
 
   const mev = await contract<MEVMitigation>("MEVMitigation", [
     deployerAddress,
@@ -230,7 +221,6 @@ export async function deploySuite(
     },
     mp.sla,
   ]);
-  const monitorAddress = await address(monitor);
 
   const scheduler = await contract<AIScheduler>("AIScheduler", [
     deployerAddress,
@@ -239,113 +229,30 @@ export async function deploySuite(
     params.scheduler.acceptanceWindow,
     params.scheduler.deadlinePenaltyBps,
   ]);
-  const schedulerAddress = await address(scheduler);
-  const schedulerLens = await contract<SchedulerLens>("SchedulerLens", [schedulerAddress]);
+  const schedulerLens = await contract<SchedulerLens>("SchedulerLens", [await address(scheduler)]);
 
-  // ── wiring: every step reads the chain first, so a rerun only does what is missing ──
-  await step(
-    `selection: randomness source ${sourceAddress}`,
-    async () => same(await selection.randomnessSource(), sourceAddress),
-    () => selection.setRandomnessSource(sourceAddress),
-  );
-  await step(
-    `registry: selection module ${selectionAddress}`,
-    async () => same(await registry.selectionModule(), selectionAddress),
-    () => registry.setSelectionModule(selectionAddress),
-  );
-  await step(
-    `registry: equivocation module ${equivocationModuleAddress}`,
-    async () => same(await registry.equivocationModule(), equivocationModuleAddress),
-    () => registry.setEquivocationModule(equivocationModuleAddress),
-  );
-  const mode = BigInt(r.config.selectionMode);
-  await step(
-    `registry: selection mode ${mode}`,
-    async () => (await registry.getConfig()).selectionMode === mode,
-    () => registry.setParameter(SELECTION_MODE_PARAMETER, mode),
-  );
-  const reporterRole = await monitor.REPORTER_ROLE();
-  for (const reporter of mp.reporters ?? []) {
-    await step(
-      `monitor: reporter ${reporter}`,
-      () => monitor.hasRole(reporterRole, reporter),
-      () => monitor.grantRole(reporterRole, reporter),
-    );
-  }
-  // Governance also acts as the scheduler's scheduler (capabilities, scheduling) until it appoints services.
-  const schedulerRole = await scheduler.SCHEDULER_ROLE();
-  await step(
-    `scheduler: scheduler role to ${governance}`,
-    () => scheduler.hasRole(schedulerRole, governance),
-    () => scheduler.grantRole(schedulerRole, governance),
-  );
-  // The constructor starts with no bond and a 7-day arbitration window; the parameters set the chain's terms.
-  const { disputeBond, arbitrationWindow } = params.scheduler;
-  await step(
-    `scheduler: dispute bond ${disputeBond} wei, arbitration window ${arbitrationWindow} s`,
-    async () => (await scheduler.disputeBond()) === disputeBond && (await scheduler.arbitrationWindow()) === arbitrationWindow,
-    () => scheduler.setDisputeTerms(disputeBond, arbitrationWindow),
-  );
-
-  const roles = {
-    admin: await registry.DEFAULT_ADMIN_ROLE(),
-    governance: await registry.GOVERNANCE_ROLE(),
-    slasher: await registry.SLASHER_ROLE(),
-    monitor: await registry.MONITOR_ROLE(),
+  // ── wiring: every fact of the table is read from the chain first, so a rerun only sends what is missing ──
+  const contracts = {
+    registry,
+    equivocationModule,
+    lens,
+    selection,
+    beacon,
+    chainlinkAdapter,
+    mev,
+    training,
+    monitor,
+    scheduler,
+    schedulerLens,
   };
-  const grants: [string, string, string][] = [
-    ["slasher", roles.slasher, governance],
-    // The monitor slashes SLA breaches and censorship, suspends repeat offenders, pushes reputation as the
-    // performance score, and forces rotation on liveness failures.
-    ["slasher", roles.slasher, monitorAddress],
-    ["monitor", roles.monitor, monitorAddress],
-    // The scheduler slashes sequencers that let jobs miss their deadlines.
-    ["slasher", roles.slasher, schedulerAddress],
-    ...(params.slashers ?? []).map((a): [string, string, string] => ["slasher", roles.slasher, a]),
-    ...(params.monitors ?? []).map((a): [string, string, string] => ["monitor", roles.monitor, a]),
-  ];
-  const handOver = !same(governance, deployerAddress);
-  if (handOver) grants.push(["admin", roles.admin, governance], ["governance", roles.governance, governance]);
-  for (const [name, role, account] of grants) {
-    await step(
-      `registry: ${name} role to ${account}`,
-      () => registry.hasRole(role, account),
-      () => registry.grantRole(role, account),
-    );
-  }
-  if (handOver) {
-    const auctioneer = await selection.AUCTIONEER_ROLE();
-    const handed: [string, SelectionMechanisms | MEVMitigation | PerformanceMonitor | AIScheduler, string[]][] = [
-      ["selection", selection, [auctioneer, roles.governance, roles.admin]],
-      ["mev", mev, [roles.governance, roles.admin]],
-      ["monitor", monitor, [roles.governance, roles.admin]],
-      ["scheduler", scheduler, [roles.governance, roles.admin]],
-    ];
-    // Grants first, renunciations after (the admin role last): a crash in between leaves the deployer able to finish.
-    for (const [name, c, list] of handed) {
-      for (const role of list)
-        await step(
-          `${name}: role ${role.slice(0, 10)} to ${governance}`,
-          () => c.hasRole(role, governance),
-          () => c.grantRole(role, governance),
-        );
-    }
-    for (const [name, c, list] of handed) {
-      for (const role of list) {
-        await step(
-          `${name}: deployer renounces ${role.slice(0, 10)}`,
-          async () => !(await c.hasRole(role, deployerAddress)),
-          () => c.renounceRole(role, deployerAddress),
-        );
-      }
-    }
-    for (const role of [roles.governance, roles.admin]) {
-      await step(
-        `registry: deployer renounces ${role.slice(0, 10)}`,
-        async () => !(await registry.hasRole(role, deployerAddress)),
-        () => registry.renounceRole(role, deployerAddress),
-      );
-    }
+  for (const fact of await wiringTable(contracts, { governance, deployer: record.deployer, params })) {
+    const { ok, detail } = await fact.holds();
+    if (ok) continue;
+    if (!fact.apply)
+      throw new Error(`the deployment cannot be wired: "${fact.label}" does not hold (${detail}) and no transaction makes it hold`);
+    await (await fact.apply()).wait();
+    transactions += 1;
+    log(`  ${fact.label}`);
   }
   record.complete = true;
   save();

@@ -4,9 +4,10 @@ import { types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { deploySuite } from "../deploy/suite";
+import { wiringTable } from "../deploy/wiring";
 import { paramsFromJson, type SuiteParams } from "../deploy/params";
 import { readDeployment, writeDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
-import { lp504, PLUGIN, chainTarget, attachSuite, signerFrom, withDecodedErrors } from "./lp504";
+import { lp504, PLUGIN, chainTarget, attachRecord, signerFrom, withDecodedErrors } from "./lp504";
 
 /** The parameter file of a network: `deploy/params/<network>.json` unless `--params` names another. */
 export function loadParams(hre: HardhatRuntimeEnvironment, file?: string): { params: SuiteParams; file: string } {
@@ -75,128 +76,78 @@ lp504
     return { transactions: suite.transactions, record: out };
   });
 
-interface Check {
+export interface Check {
+  /** Code at a recorded address, an entry of the wiring table, a deployed parameter, or a fact of the record. */
+  kind: "code" | "wiring" | "parameter" | "record";
   what: string;
   ok: boolean;
   detail?: string;
 }
 
-/** Every wiring fact of a deployment, read back from the chain. */
+/** A deployment read back from the chain: code at every address, every entry of the wiring table, the parameters. */
 export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: DeploymentRecord): Promise<Check[]> {
   const checks: Check[] = [];
-  const expect = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, detail });
   const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   for (const [name, entry] of Object.entries(record.contracts)) {
     const code = await hre.ethers.provider.getCode(entry!.address);
-    expect(`${name} has code at ${entry!.address}`, code !== "0x");
+    checks.push({ kind: "code", what: `${name} has code at ${entry!.address}`, ok: code !== "0x" });
   }
-  const suite = await attachSuite(hre);
-  const { registry, selection, mev, training, monitor, scheduler } = suite;
-  const addr = (name: keyof DeploymentRecord["contracts"]) => record.contracts[name]!.address;
-  const source = record.contracts.VRFBeacon ?? record.contracts.ChainlinkVRFAdapter;
-  expect("registry → selection module", eq(await registry.selectionModule(), addr("SelectionMechanisms")));
-  expect("selection → randomness source", !!source && eq(await selection.randomnessSource(), source.address));
-  expect("selection → registry", eq(await selection.registry(), addr("SequencerRegistry")));
-  if (suite.beacon) expect("beacon → registry", eq(await suite.beacon.registry(), addr("SequencerRegistry")));
-  for (const [name, c] of [
-    ["mev", mev],
-    ["training", training],
-    ["monitor", monitor],
-    ["scheduler", scheduler],
-  ] as const) {
-    expect(`${name} → registry`, eq(await c.registry(), addr("SequencerRegistry")));
-  }
-  expect("scheduler lens → scheduler", eq(await suite.schedulerLens.scheduler(), addr("AIScheduler")));
-
   const governance = record.governance;
   const deployer = record.deployer;
-  const handedOver = !eq(governance, deployer);
-  // A record the deploy task made on a live chain: the deployer must have handed over (and renounced, below).
-  if (record.development === false) expect(`live chain: governance ${governance} is not the deployer ${deployer}`, handedOver);
-  const r = {
-    admin: await registry.DEFAULT_ADMIN_ROLE(),
-    governance: await registry.GOVERNANCE_ROLE(),
-    slasher: await registry.SLASHER_ROLE(),
-    monitor: await registry.MONITOR_ROLE(),
-  };
-  const role = async (
-    label: string,
-    c: { hasRole(role: string, a: string): Promise<boolean> },
-    roleId: string,
-    who: string,
-    want: boolean,
-  ) => expect(`${label} ${want ? "held by" : "not held by"} ${who}`, (await c.hasRole(roleId, who)) === want);
-  await role("registry admin", registry, r.admin, governance, true);
-  await role("registry governance", registry, r.governance, governance, true);
-  await role("registry slasher", registry, r.slasher, governance, true);
-  await role("registry slasher", registry, r.slasher, addr("PerformanceMonitor"), true);
-  await role("registry monitor", registry, r.monitor, addr("PerformanceMonitor"), true);
-  await role("registry slasher", registry, r.slasher, addr("AIScheduler"), true);
-  await role("scheduler scheduler-role", scheduler, await scheduler.SCHEDULER_ROLE(), governance, true);
-  expect(
-    "scheduler arbiter role administered by governance",
-    (await scheduler.getRoleAdmin(await scheduler.ARBITER_ROLE())) === (await scheduler.GOVERNANCE_ROLE()),
-  );
-  const params = record.params as { slashers?: string[]; monitors?: string[]; monitor?: { reporters?: string[] } };
-  for (const a of params.slashers ?? []) await role("registry slasher", registry, r.slasher, a, true);
-  for (const a of params.monitors ?? []) await role("registry monitor", registry, r.monitor, a, true);
-  for (const a of params.monitor?.reporters ?? []) await role("monitor reporter", monitor, await monitor.REPORTER_ROLE(), a, true);
-  for (const [name, c] of [
-    ["selection", selection],
-    ["mev", mev],
-    ["monitor", monitor],
-    ["scheduler", scheduler],
-  ] as const) {
-    await role(`${name} admin`, c, r.admin, governance, true);
-    await role(`${name} governance`, c, r.governance, governance, true);
+  // A record the deploy task made on a live chain: the deployer must have handed over (and renounced, in the table).
+  if (record.development === false) {
+    checks.push({
+      kind: "record",
+      what: `live chain: governance ${governance} is not the deployer ${deployer}`,
+      ok: !eq(governance, deployer),
+    });
   }
-  if (handedOver) {
-    for (const [name, c] of [
-      ["registry", registry],
-      ["selection", selection],
-      ["mev", mev],
-      ["monitor", monitor],
-      ["scheduler", scheduler],
-    ] as const) {
-      await role(`${name} admin`, c, r.admin, deployer, false);
-      await role(`${name} governance`, c, r.governance, deployer, false);
-    }
+  const suite = await attachRecord(hre, record);
+  const { registry, selection, scheduler } = suite;
+  const suiteParams = paramsFromJson(record.params as Record<string, unknown>);
+  for (const fact of await wiringTable(suite, { governance, deployer, params: suiteParams })) {
+    const { ok, detail } = await fact.holds();
+    checks.push({ kind: "wiring", what: fact.label, ok, detail });
   }
 
-  // Parameters: what the chain holds against what the record says was deployed.
+  // Parameters: what the chain holds against what the record says was deployed (the selection mode and the
+  // dispute terms are set by wiring transactions, so they are entries of the table above).
+  const parameter = (what: string, ok: boolean, detail?: string) => checks.push({ kind: "parameter", what, ok, detail });
   const p = record.params as {
     registry: { config: Record<string, string>; parameters: Record<string, string> };
     selection: Record<string, string | number[]>;
     scheduler: Record<string, string>;
   };
   const config = await registry.getConfig();
-  for (const key of Object.keys(p.registry.config)) {
+  for (const key of Object.keys(p.registry.config).filter((k) => k !== "selectionMode")) {
     const onChain = (config as unknown as Record<string, bigint>)[key];
-    expect(`registry config ${key} = ${p.registry.config[key]}`, String(onChain) === String(p.registry.config[key]), `on chain ${onChain}`);
+    parameter(
+      `registry config ${key} = ${p.registry.config[key]}`,
+      String(onChain) === String(p.registry.config[key]),
+      `on chain ${onChain}`,
+    );
   }
   const parameters = await registry.getParameters();
-  for (const key of Object.keys(p.registry.parameters)) {
+  for (const key of Object.keys(p.registry.parameters).filter((k) => k !== "fallbackSequencer")) {
     const onChain = (parameters as unknown as Record<string, bigint | string>)[key];
     const want = p.registry.parameters[key];
     const ok = typeof onChain === "string" ? eq(onChain, String(want)) : String(onChain) === String(want);
-    expect(`registry parameter ${key} = ${want}`, ok, `on chain ${onChain}`);
+    parameter(`registry parameter ${key} = ${want}`, ok, `on chain ${onChain}`);
   }
   const fallback = (p.registry.parameters as Record<string, string>).fallbackSequencer ?? governance;
-  expect(`registry fallback sequencer = ${fallback}`, eq(parameters.fallbackSequencer, fallback));
+  parameter(`registry fallback sequencer = ${fallback}`, eq(parameters.fallbackSequencer, fallback));
   const sel = await selection.getParameters();
   for (const key of ["minScore", "auctionWinners", "turnsPerAuction", "minBid"]) {
     const onChain = (sel as unknown as Record<string, bigint>)[key];
-    expect(`selection ${key} = ${p.selection[key]}`, String(onChain) === String(p.selection[key]), `on chain ${onChain}`);
+    parameter(`selection ${key} = ${p.selection[key]}`, String(onChain) === String(p.selection[key]), `on chain ${onChain}`);
   }
   const schedulerParams = {
     startWindow: await scheduler.startWindow(),
     acceptanceWindow: await scheduler.acceptanceWindow(),
     deadlinePenaltyBps: await scheduler.deadlinePenaltyBps(),
-    disputeBond: await scheduler.disputeBond(),
-    arbitrationWindow: await scheduler.arbitrationWindow(),
   };
   for (const [key, onChain] of Object.entries(schedulerParams)) {
-    expect(`scheduler ${key} = ${p.scheduler[key]}`, String(onChain) === String(p.scheduler[key]), `on chain ${onChain}`);
+    parameter(`scheduler ${key} = ${p.scheduler[key]}`, String(onChain) === String(p.scheduler[key]), `on chain ${onChain}`);
   }
   return checks;
 }
@@ -213,13 +164,14 @@ lp504
     const checks = await withDecodedErrors(hre, "check", () => checkDeployment(hre, record));
     if (record.development !== undefined) {
       checks.push({
+        kind: "record",
         what: `the record was made on a ${local ? "development node" : "live chain"}, as this chain is`,
         ok: record.development === local,
       });
     }
     for (const c of checks) console.log(`${c.ok ? "ok  " : "FAIL"} ${c.what}${!c.ok && c.detail ? ` (${c.detail})` : ""}`);
     const failed = checks.filter((c) => !c.ok);
-    if (!record.complete) failed.push({ what: "the record is marked complete", ok: false });
+    if (!record.complete) failed.push({ kind: "record", what: "the record is marked complete", ok: false });
     if (failed.length) throw new HardhatPluginError(PLUGIN, `${failed.length} of ${checks.length} checks failed on chain ${chainId}`);
     console.log(`All ${checks.length} checks passed on chain ${chainId}.`);
     return checks.length;

@@ -11,9 +11,11 @@ import {
 } from "ethers";
 import type {
   SequencerRegistry,
+  EquivocationModule,
   RegistryLens,
   SelectionMechanisms,
   VRFBeacon,
+  ChainlinkVRFAdapter,
   MEVMitigation,
   TrainingCoordinator,
   PerformanceMonitor,
@@ -32,9 +34,11 @@ export const PLUGIN = "lp504";
 export interface AttachedSuite {
   record: DeploymentRecord;
   registry: SequencerRegistry;
+  equivocationModule: EquivocationModule;
   lens: RegistryLens;
   selection: SelectionMechanisms;
   beacon?: VRFBeacon;
+  chainlinkAdapter?: ChainlinkVRFAdapter;
   mev: MEVMitigation;
   training: TrainingCoordinator;
   monitor: PerformanceMonitor;
@@ -85,17 +89,24 @@ export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signe
   }
   if (!record.complete)
     throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} is unfinished: rerun \`lp504 deploy\` to complete it`);
+  return attachRecord(hre, record, signer);
+}
+
+/** The contracts of `record`, attached with their TypeChain types (the record need not be complete, its contracts must be there). */
+export async function attachRecord(hre: HardhatRuntimeEnvironment, record: DeploymentRecord, signer?: Signer): Promise<AttachedSuite> {
   const at = async <T>(name: keyof DeploymentRecord["contracts"]): Promise<T> => {
     const entry = record.contracts[name];
-    if (!entry) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} has no ${name}`);
+    if (!entry) throw new HardhatPluginError(PLUGIN, `the deployment on chain ${record.chainId} has no ${name}`);
     return (await hre.ethers.getContractAt(name, entry.address, signer)) as unknown as T;
   };
   return {
     record,
     registry: await at<SequencerRegistry>("SequencerRegistry"),
+    equivocationModule: await at<EquivocationModule>("EquivocationModule"),
     lens: await at<RegistryLens>("RegistryLens"),
     selection: await at<SelectionMechanisms>("SelectionMechanisms"),
     beacon: record.contracts.VRFBeacon ? await at<VRFBeacon>("VRFBeacon") : undefined,
+    chainlinkAdapter: record.contracts.ChainlinkVRFAdapter ? await at<ChainlinkVRFAdapter>("ChainlinkVRFAdapter") : undefined,
     mev: await at<MEVMitigation>("MEVMitigation"),
     training: await at<TrainingCoordinator>("TrainingCoordinator"),
     monitor: await at<PerformanceMonitor>("PerformanceMonitor"),

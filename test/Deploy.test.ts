@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
+import type { Signer } from "ethers";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,9 +13,12 @@ import {
   defaultSuiteParams,
   detectChainKind,
   packageDeploymentsDir,
+  wiringTable,
   type DeploymentRecord,
+  type WiringFact,
 } from "../deploy";
 import { checkDeployment } from "../tasks/deploy";
+import { preflight } from "../tasks/lp504";
 import { beaconSeed, operatorVrfKey, proveVRF, vrfOutput } from "../sdk";
 
 const PARAMS_DIR = path.join(__dirname, "..", "deploy", "params");
@@ -206,6 +210,147 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       await expect(deploySuite(hre, params, undefined, { resume: { ...record, chainId: 96369 } })).to.be.rejectedWith("for chain 96369");
       fs.writeFileSync(path.join(dir, "96368.json"), JSON.stringify({ ...record, chainId: 31337 }));
       expect(() => readDeployment(96368)).to.throw("is for chain 31337");
+    });
+  });
+
+  describe("the wiring table: the facts deploySuite makes hold are the facts lp504 check reads back", () => {
+    /** A recorded deployment with luxTestnet's parameters, handed over to a separate governance account. */
+    async function handedOver() {
+      const signers = await ethers.getSigners();
+      const [deployer, governance] = [signers[0], signers[5]];
+      const params = paramsFromJson({ ...loadFile("luxTestnet"), governance: governance.address });
+      const lines: string[] = [];
+      const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r), log: (line) => lines.push(line) });
+      const table = await wiringTable(suite, { governance: governance.address, deployer: deployer.address, params });
+      return { suite, params, deployer, governance, table, lines };
+    }
+    const check = async () => checkDeployment(hre, readDeployment(31337)!);
+    const failures = async () => (await check()).filter((c) => !c.ok).map((c) => c.what);
+    /** The label of the one entry whose label starts with `start`. */
+    const entry = (table: WiringFact[], start: string) => {
+      const found = table.filter((f) => f.label.startsWith(start)).map((f) => f.label);
+      expect(found, start).to.have.length(1);
+      return found[0];
+    };
+    const renunciation = / not held by the deployer /;
+
+    it("after deploySuite every entry holds, every wiring transaction was an entry, and the check's wiring lines are the entries", async () => {
+      const { suite, table, lines } = await handedOver();
+      const labels = table.map((f) => f.label);
+      expect(new Set(labels).size).to.equal(labels.length);
+      for (const fact of table) expect(await fact.holds(), fact.label).to.deep.include({ ok: true });
+      // deploySuite logs each contract it deploys, then the label of each wiring transaction it sends.
+      const wired = lines.filter((line) => !/ \(block \d+\)$/.test(line)).map((line) => line.trim());
+      expect(wired.length).to.equal(suite.transactions - Object.keys(suite.record.contracts).length);
+      expect(wired.length).to.be.greaterThan(30);
+      for (const line of wired) expect(labels).to.include(line);
+      // The hand-over: every grant before the first renunciation, the registry's admin role renounced last.
+      const first = labels.findIndex((l) => renunciation.test(l));
+      expect(labels.slice(first).every((l) => renunciation.test(l))).to.equal(true);
+      expect(labels.length - first).to.equal(11);
+      expect(labels.at(-1)).to.match(/^registry: DEFAULT_ADMIN_ROLE not held by the deployer /);
+      // The facts the hand-written check lacked are entries too.
+      for (const start of [
+        "registry → equivocation module",
+        "equivocation module → registry",
+        "registry lens → registry",
+        "beacon → selection",
+        "selection: AUCTIONEER_ROLE held by governance",
+      ])
+        entry(table, start);
+
+      const checks = await check();
+      expect(checks.filter((c) => !c.ok).map((c) => c.what)).to.deep.equal([]);
+      expect(checks.filter((c) => c.kind === "wiring").map((c) => c.what)).to.deep.equal(labels);
+    });
+
+    it("a Chainlink deployment its deployer governs: the adapter's link is an entry, nothing is renounced, an account listed twice is one fact", async () => {
+      const [deployer, slasher, reporter] = await ethers.getSigners();
+      const params = paramsFromJson({
+        slashers: [slasher.address, deployer.address, slasher.address.toLowerCase()],
+        monitors: [reporter.address],
+        monitor: { reporters: [reporter.address, reporter.address] },
+        randomness: {
+          kind: "chainlink",
+          coordinator: ethers.Wallet.createRandom().address,
+          subscriptionId: "1",
+          keyHash: ethers.id("lp504-test-key"),
+          callbackGasLimit: 200000,
+          requestConfirmations: 3,
+        },
+      });
+      const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
+      const table = await wiringTable(suite, { governance: deployer.address, deployer: deployer.address, params });
+      const labels = table.map((f) => f.label);
+      entry(table, "chainlink adapter → selection");
+      expect(labels.filter((l) => l.startsWith("beacon"))).to.deep.equal([]);
+      expect(labels.filter((l) => renunciation.test(l))).to.deep.equal([]);
+      // governance, the monitor, the scheduler and the one extra slasher; the reporter once.
+      expect(labels.filter((l) => l.startsWith("registry: SLASHER_ROLE held by"))).to.have.length(4);
+      entry(table, "monitor: REPORTER_ROLE held by");
+      for (const fact of table) expect(await fact.holds(), fact.label).to.deep.include({ ok: true });
+      const checks = await check();
+      expect(checks.filter((c) => !c.ok).map((c) => c.what)).to.deep.equal([]);
+      expect(checks.filter((c) => c.kind === "wiring").map((c) => c.what)).to.deep.equal(labels);
+    });
+
+    it("a broken fact of each kind is the one failure the check reports, and a resumed deploySuite repairs it with one transaction", async () => {
+      const { suite, params, deployer, governance, table } = await handedOver();
+      const registry = suite.registry.connect(governance);
+      const resume = (signer: Signer) =>
+        deploySuite(hre, params, signer, { resume: readDeployment(31337)!, save: (r) => writeDeployment(r) });
+      const cases = [
+        {
+          // An address: only governance may set it now, so governance resumes the deployment.
+          fact: entry(table, "registry → equivocation module"),
+          break: () => registry.setEquivocationModule(ethers.Wallet.createRandom().address),
+          repairer: governance,
+        },
+        {
+          fact: entry(table, "registry: SLASHER_ROLE held by the monitor"),
+          break: async () => registry.revokeRole(await registry.SLASHER_ROLE(), await suite.monitor.getAddress()),
+          repairer: governance,
+        },
+        {
+          // A renunciation: only the deployer can renounce its role.
+          fact: entry(table, "mev: GOVERNANCE_ROLE not held by the deployer"),
+          break: async () => suite.mev.connect(governance).grantRole(await suite.mev.GOVERNANCE_ROLE(), deployer.address),
+          repairer: deployer,
+        },
+      ];
+      for (const c of cases) {
+        await (await c.break()).wait();
+        expect(await failures()).to.deep.equal([c.fact]);
+        const nonce = await ethers.provider.getTransactionCount(c.repairer.address);
+        expect((await resume(c.repairer)).transactions, c.fact).to.equal(1);
+        expect(await ethers.provider.getTransactionCount(c.repairer.address)).to.equal(nonce + 1);
+        expect(await failures()).to.deep.equal([]);
+      }
+      // The deployer, having handed over, cannot restore governance's facts: its attempt (estimated first, as the
+      // deploy task's signer does) reverts, sending nothing.
+      await (await cases[0].break()).wait();
+      const nonce = await ethers.provider.getTransactionCount(deployer.address);
+      await expect(resume(preflight(deployer))).to.be.rejectedWith(/AccessControlUnauthorizedAccount/);
+      expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
+    });
+
+    it("a recorded contract built for another registry fails the check, and deploySuite refuses to wire it, sending nothing", async () => {
+      const { suite, params, deployer } = await handedOver();
+      const stranger = await (await ethers.getContractFactory("EquivocationModule")).deploy(ethers.Wallet.createRandom().address);
+      const strangerAddress = await stranger.getAddress();
+      const record = readDeployment(31337)!;
+      record.contracts.EquivocationModule = { ...record.contracts.EquivocationModule!, address: strangerAddress };
+      writeDeployment(record);
+      const registryAddress = await suite.registry.getAddress();
+      expect(await failures()).to.deep.equal([
+        `equivocation module → registry ${registryAddress}`,
+        `registry → equivocation module ${strangerAddress}`,
+      ]);
+      const nonce = await ethers.provider.getTransactionCount(deployer.address);
+      await expect(deploySuite(hre, params, deployer, { resume: record })).to.be.rejectedWith(
+        `"equivocation module → registry ${registryAddress}" does not hold (on chain `,
+      );
+      expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
     });
   });
 
