@@ -42,7 +42,13 @@ describe("PerformanceMonitor: edge cases", () => {
     expect(await f.monitor.GENESIS_TIME()).to.equal(genesis);
     expect(await f.monitor.SLOT_DURATION()).to.equal(slotDuration);
     const factory = await ethers.getContractFactory("PerformanceMonitor");
-    const sla = (await f.monitor.getSLA()).toObject();
+    const current = await f.monitor.getSLA();
+    const sla = {
+      minThroughput: current.minThroughput,
+      minUptime: current.minUptime,
+      maxLatency: current.maxLatency,
+      maxMissedSlots: current.maxMissedSlots,
+    };
     // A period must be whole slots.
     await expect(factory.deploy(f.governance, f.registryAddress, { ...p, periodDuration: slotDuration * 100n + 1n }, sla))
       .to.be.revertedWithCustomError(f.monitor, "MonitorParameterOutOfBounds")
