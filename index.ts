@@ -21,6 +21,8 @@ import {
   PerformanceMonitor__factory,
   AIScheduler__factory,
   SchedulerLens__factory,
+  RegistryLens__factory,
+  EquivocationModule__factory,
 } from "./typechain-types";
 import type { DeploymentRecord } from "./deploy/record";
 
@@ -40,6 +42,10 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
   };
   return {
     registry: SequencerRegistry__factory.connect(address("SequencerRegistry"), runner),
+    /** The registry's views the specification does not name: pools, positions, unbondings, rewards, duty, weights. */
+    lens: RegistryLens__factory.connect(address("RegistryLens"), runner),
+    /** The judge of equivocation evidence: its EIP-712 domain and the digest a sequencer signs. */
+    equivocationModule: EquivocationModule__factory.connect(address("EquivocationModule"), runner),
     selection: SelectionMechanisms__factory.connect(address("SelectionMechanisms"), runner),
     beacon: record.contracts.VRFBeacon ? VRFBeacon__factory.connect(address("VRFBeacon"), runner) : undefined,
     chainlinkAdapter: record.contracts.ChainlinkVRFAdapter

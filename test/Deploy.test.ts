@@ -18,6 +18,7 @@ import {
   type WiringFact,
 } from "../deploy";
 import { checkDeployment } from "../tasks/deploy";
+import { connectSuite } from "..";
 import { preflight } from "../tasks/lp504";
 import { beaconSeed, operatorVrfKey, proveVRF, vrfOutput } from "../sdk";
 
@@ -95,6 +96,19 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
   });
 
   describe("parameter files", () => {
+    it("connectSuite (the package's attach helper) attaches every deployed contract but the linked libraries", async () => {
+      const suite = await deploySuite(hre, defaultSuiteParams());
+      const attached = connectSuite(suite.record, ethers.provider);
+      const byAddress = new Set<string>();
+      for (const c of Object.values(attached)) if (c) byAddress.add((await c.getAddress()).toLowerCase());
+      for (const [name, entry] of Object.entries(suite.record.contracts)) {
+        if (name.endsWith("Lib")) continue;
+        expect(byAddress.has(entry!.address.toLowerCase()), name).to.equal(true);
+      }
+      expect(await attached.lens.registry()).to.equal(await suite.registry.getAddress());
+      expect(await attached.equivocationModule.domainSeparator()).to.equal(await suite.equivocationModule.domainSeparator());
+    });
+
     it("parses integers, decimal strings and LUX amounts, and rejects the rest", () => {
       expect(parseInteger(12, "x")).to.equal(12n);
       expect(parseInteger("340282366920938463463374607431768211455", "x")).to.equal(2n ** 128n - 1n);
