@@ -95,6 +95,18 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
   record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(() => gasOf(reportEquivocation(suite, op))));
+  // A watcher that has reported before already has a withdrawable balance: its reward adds to a non-zero slot.
+  record(
+    "gas",
+    "registry.reportMisbehavior.equivocation.knownReporter",
+    n,
+    await isolated(async () => {
+      const reporter = await freshWallet();
+      const other = operators.find((w) => w.address !== op.address)!;
+      await (await reportEquivocation(suite, other, reporter)).wait();
+      return gasOf(reportEquivocation(suite, op, reporter));
+    }),
+  );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
