@@ -31,7 +31,8 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  * lands in its period, so past periods are answered without scanning.
  *
  * Scores (basis points, over one period):
- * - throughput = min(1, TPS / targetTps), TPS = transactions / seconds elapsed in the period;
+ * - throughput = min(1, TPS / targetTps), TPS = transactions / seconds of duty observed in the period (a slot per
+ *   block produced or slot missed): a sequencer is never judged over time it did not hold the turn;
  * - availability = produced / (produced + missed slots);
  * - correctness = (produced − reorged blocks) / produced;
  * - timeliness = min(1, targetLatency / mean latency);
@@ -135,7 +136,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         bytes32 indexed txHash,
         uint256 indexed sequencerId,
         uint256 fee,
-        uint256 deadline
+        uint256 deadline,
+        bytes transaction
     );
     event InclusionMarked(uint256 indexed id, uint256 indexed sequencerId);
     event InclusionMissed(uint256 indexed id, uint256 indexed sequencerId, uint256 slashed);
@@ -290,8 +292,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
      * @inheritdoc IPerformanceMonitor
      * @dev Over the current period. `violations` is `abi.encode(uint256 period, Violation[] list)`, with the
      * violated terms in ViolationKind order; empty list when compliant. Throughput is transactions per second
-     * over the whole period (truncated); a period without any slot (not the sequencer's turn) has no throughput
-     * or uptime to judge.
+     * over the sequencer's observed duty in the period (its produced and missed slots, truncated); a period
+     * without any slot (not the sequencer's turn) has no throughput or uptime to judge.
      */
     function checkSLACompliance(
         uint256 sequencerId,
@@ -386,19 +388,24 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     // ──────────────────────────────────────── forced inclusion ───────────────────────────────────────
 
     /**
-     * @notice Queues `txHash` for forced inclusion with `msg.value` as its fee (spec "Forced Inclusion").
-     * The active sequencer must mark it included within `inclusionWindow`; it earns
+     * @notice Queues `transaction` (the raw L2 transaction, named by its keccak256 hash) for forced inclusion with
+     * `msg.value` as its fee (spec "Forced Inclusion"). The bytes are published in `InclusionForced`, so the
+     * sequencer on duty always has what it must include: a requester cannot name a hash no transaction has and
+     * get an honest sequencer slashed for not including it. The active sequencer must mark it included within
+     * `inclusionWindow`; it earns
      * the fee then. If its turn ends first, the duty passes to the next turn, with a fresh window from that
      * turn's start. Once the sequencer on duty has let a whole window pass, anyone may prove the miss.
      * Refused while the L1 fallback sequences: no sequencer holds the duty, users submit on L1 directly.
      */
-    function forceInclusion(bytes32 txHash) external payable returns (uint256 id) {
+    function forceInclusion(bytes calldata transaction) external payable returns (uint256 id) {
+        if (transaction.length == 0) revert MonitorEmptyTransaction();
         if (msg.value < _params.minInclusionFee) revert MonitorFeeTooLow(msg.value, _params.minInclusionFee);
         uint256 responsible = registry.currentSequencerId();
         if (responsible == 0) revert MonitorNotCurrentSequencer(0, 0);
         if (_isFallback()) revert MonitorFallbackMode(responsible);
         id = ++_forcedCount;
         uint256 deadline = block.timestamp + _params.inclusionWindow;
+        bytes32 txHash = keccak256(transaction);
         _forced[id] = ForcedTx({
             requester: msg.sender,
             deadline: uint64(deadline),
@@ -409,7 +416,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
             fee: msg.value
         });
         _owed += msg.value;
-        emit InclusionForced(id, txHash, responsible, msg.value, deadline);
+        emit InclusionForced(id, txHash, responsible, msg.value, deadline, transaction);
     }
 
     /**
@@ -569,11 +576,9 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     function _score(uint256 sequencerId, uint256 period) private view returns (QualityScore memory q) {
         PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
-        uint256 periodStart = GENESIS_TIME + period * _params.periodDuration;
-        uint256 elapsed = block.timestamp > periodStart ? block.timestamp - periodStart : 0;
-        if (elapsed > _params.periodDuration) elapsed = _params.periodDuration;
-        if (elapsed != 0) {
-            uint256 tpsBps = (p.transactionsProcessed * BPS) / (elapsed * _params.targetTps);
+        uint256 dutySeconds = _dutySeconds(p);
+        if (dutySeconds != 0) {
+            uint256 tpsBps = (p.transactionsProcessed * BPS) / (dutySeconds * _params.targetTps);
             q.throughput = tpsBps > BPS ? BPS : tpsBps;
         }
         q.availability = p.uptime;
@@ -586,6 +591,15 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         q.overall = (q.throughput * 2500 + q.availability * 3500 + q.correctness * 2500 + q.timeliness * 1500) / BPS;
     }
 
+    /**
+     * @dev Seconds a sequencer held the turn in a period, as observed: one slot per block produced or slot missed
+     * (the monitor's model: a block per slot of duty). A monitor deployed mid-period, or a sequencer whose turns
+     * cover part of a period, is judged over what it was observed doing, never over time it did not hold the turn.
+     */
+    function _dutySeconds(PerformanceMetrics memory p) private view returns (uint256) {
+        return (p.blocksProduced + p.missedSlots) * SLOT_DURATION;
+    }
+
     function _check(
         uint256 sequencerId,
         uint256 period,
@@ -594,9 +608,11 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         PerformanceMetrics memory p = getPerformanceMetrics(sequencerId, period);
         Violation[] memory found = new Violation[](4);
         uint256 n;
-        // A sequencer without slots in the period (not its turn) has no service to judge.
-        if (p.blocksProduced + p.missedSlots != 0) {
-            uint256 tps = p.transactionsProcessed / _params.periodDuration;
+        // A sequencer without slots in the period (not its turn) has no service to judge; one with slots is judged
+        // over them: the time it held the turn as the monitor observed it, not the whole period.
+        uint256 dutySeconds = _dutySeconds(p);
+        if (dutySeconds != 0) {
+            uint256 tps = p.transactionsProcessed / dutySeconds;
             if (tps < sla.minThroughput) found[n++] = Violation(ViolationKind.Throughput, tps, sla.minThroughput);
             if (p.uptime < sla.minUptime) found[n++] = Violation(ViolationKind.Uptime, p.uptime, sla.minUptime);
         }

@@ -75,6 +75,7 @@ interface IPerformanceMonitor {
     error MonitorPeriodNotOver(uint256 period, uint256 currentPeriod);
     error MonitorLivenessHolds(uint256 sequencerId, uint256 deadline);
     error MonitorFeeTooLow(uint256 fee, uint256 minimum);
+    error MonitorEmptyTransaction();
     error MonitorUnknownForcedTx(uint256 id);
     error MonitorForcedTxSettled(uint256 id);
     error MonitorInclusionDeadlinePassed(uint256 id, uint256 deadline);
