@@ -3,7 +3,15 @@ import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { collectBlockAttestations, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture, type RegistryFixture } from "./helpers/fixtures";
-import { committeeAt, committeeThreshold, drawCommittee, mockRandomness, quorum, quorumSignatures } from "./helpers/committee";
+import {
+  committeeAt,
+  committeeThreshold,
+  drawCommittee,
+  mockRandomness,
+  quorum,
+  quorumSignatures,
+  requestRandomness,
+} from "./helpers/committee";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 
@@ -19,6 +27,7 @@ describe("PerformanceMonitor: attestation committee", () => {
     const source = await mockRandomness(f);
     return { ...f, source };
   }
+  const none = () => withSet(0);
   const six = () => withSet(6);
   const thirtyFive = () => withSet(35);
   type F = Awaited<ReturnType<typeof withSet>>;
@@ -95,6 +104,33 @@ describe("PerformanceMonitor: attestation committee", () => {
     await expect(f.monitor.recordAttestedBlock(late, []))
       .to.be.revertedWithCustomError(f.monitor, "MonitorNoCommittee")
       .withArgs(late.slot);
+  });
+
+  it("draws no committee from randomness that finds no Active stake, and answers views of undrawn epochs with nothing", async () => {
+    const f = await loadFixture(none);
+    const slot = await f.registry.currentSlot();
+    const epoch = await epochOf(f, slot);
+    const id = await requestRandomness(f);
+    await expect(f.source.fulfil(await f.selection.getAddress(), id, 9n)).not.to.emit(f.selection, "CommitteeDrawn");
+    expect(await f.selection.committeeAt(slot)).to.deep.equal([]);
+    expect((await f.selection.committeeOf(epoch))[1]).to.equal(0n);
+    expect(await f.selection.committeeSeatsAt(slot, f.accounts[0].address)).to.equal(0n);
+    // Sequencers join later: the next randomness draws this epoch's committee over them.
+    for (let i = 0; i < 3; i++)
+      await f.registry.connect(f.accounts[i]).registerSequencer(`enode://late${i}`, "0x02", "0x", { value: E(1000) });
+    await drawCommittee(f, f.source, 10n);
+    expect((await f.selection.committeeAt(slot)).length).to.equal(16);
+    // An operator that is not a sequencer holds no seat; the seats of the three add up to 16.
+    expect(await f.selection.committeeSeatsAt(slot, f.accounts[9].address)).to.equal(0n);
+    expect(await seatsOf(f, slot)).to.equal(16n);
+  });
+
+  it("refuses attested blocks when no selection module is wired (round-robin without a module)", async () => {
+    const f = await loadFixture(six);
+    await drawCommittee(f, f.source);
+    await f.registry.connect(f.governanceSigner).setSelectionModule(ethers.ZeroAddress);
+    const a = await attestation(f);
+    await expect(f.monitor.recordAttestedBlock(a, [])).to.be.revertedWithCustomError(f.monitor, "MonitorNoCommittee").withArgs(a.slot);
   });
 
   it("counts seats, not signers: one seat short of ⌊2·size/3⌋ + 1 is refused", async () => {
