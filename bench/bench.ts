@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Wallet } from "ethers";
 import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "../deploy";
-import { operatorVrfKey, registerVrfKey, commitRound, type VrfKey } from "../sdk";
+import { operatorVrfKey, registerVrfKey, commitRound, collectBlockAttestations, type VrfKey } from "../sdk";
 import { encryptForCommittee, encryptTimelocked, openShare, keySharePayload, vdf } from "../sdk";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator } from "./network";
@@ -162,6 +162,7 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
     const [, violations] = await m.slaViolationsAt(id, period);
     record("gas", "monitor.penalizeSLAViolation", n, await gasOf(m.penalizeSLAViolation(id, violations)));
   });
+  await measureCommittee(suite, operators, n);
   record(
     "gas",
     "registry.forceInclusion",
@@ -171,6 +172,71 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
       return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
     }),
   );
+}
+
+/**
+ * The attestation committee at this n: a fresh epoch, whose committee the next randomness draws over this set's
+ * weights (`selection.fulfillRandomness.committee`: the module's fulfilment with the committee draw, from a
+ * test source so the VRF proof's cost is not in it), then a block attested by the fewest members holding more than
+ * two thirds of its seats (`monitor.recordAttestedBlock.committee`; at 10 sequencers members hold several seats
+ * each, so fewer sign than at 100 and above, where nearly every seat is a different member).
+ */
+async function measureCommittee(suite: Suite, operators: Wallet[], n: number) {
+  const r = suite.registry;
+  const s = suite.selection;
+  const [governance] = await ethers.getSigners();
+  await isolated(async () => {
+    const epochSlots = await s.committeeEpochSlots();
+    await network.provider.send("evm_increaseTime", [Number(epochSlots * (await r.SLOT_DURATION()))]);
+    await network.provider.send("evm_mine");
+    const source = await (await ethers.getContractFactory("MockRandomnessSource")).deploy();
+    await (await s.connect(governance).setRandomnessSource(await source.getAddress())).wait();
+    // A draw waiting for the current turn blocks new randomness until that turn ends.
+    const [forId] = await s.rotationDraw();
+    if (forId !== 0n && forId === (await r.currentSequencerId())) await (await r.rotateSequencer()).wait();
+    await (await s.requestRandomness()).wait();
+    const [, requestId] = await s.randomnessState();
+    record(
+      "gas",
+      "selection.fulfillRandomness.committee",
+      n,
+      await gasOf(source.fulfil(await s.getAddress(), requestId, BigInt(ethers.id(`committee ${n}`)))),
+    );
+
+    const slot = await r.currentSlot();
+    const [seatIds] = await s.committeeOf(slot / epochSlots);
+    if (seatIds.length === 0) throw new Error("no committee was drawn");
+    const seats = new Map<string, number>();
+    for (const id of seatIds) {
+      const op = await r.operatorOf(id);
+      seats.set(op, (seats.get(op) ?? 0) + 1);
+    }
+    const byAddress = new Map(operators.map((w) => [w.address, w]));
+    const threshold = Math.floor((2 * seatIds.length) / 3) + 1;
+    const signers: Wallet[] = [];
+    let held = 0;
+    for (const [op, k] of [...seats.entries()].sort((a, b) => b[1] - a[1])) {
+      if (held >= threshold) break;
+      signers.push(byAddress.get(op)!);
+      held += k;
+    }
+    const attestation = {
+      sequencerId: await r.currentSequencerId(),
+      slot,
+      blockNumber: 900_000n + BigInt(n),
+      blockHash: ethers.id(`attested ${n}`),
+      gasUsed: 10_000_000n,
+      txCount: 500n,
+    };
+    const signatures = await collectBlockAttestations(
+      signers,
+      await suite.monitor.getAddress(),
+      (await ethers.provider.getNetwork()).chainId,
+      attestation,
+    );
+    record("gas", "monitor.recordAttestedBlock.committee", n, await gasOf(suite.monitor.recordAttestedBlock(attestation, signatures)));
+    console.log(`n=${n}: committee of ${seatIds.length} seats, ${seats.size} members, ${signers.length} signers hold ${held} seats`);
+  });
 }
 
 /** Capabilities for every sequencer (the scheduler's decision scans them), registered by governance. */

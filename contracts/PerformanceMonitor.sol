@@ -8,6 +8,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IPerformanceMonitor} from "./interfaces/IPerformanceMonitor.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
+import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
 
 /**
  * @title PerformanceMonitor
@@ -17,9 +18,9 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
  *
  * It holds the registry's SLASHER_ROLE (SLA and censorship penalties, suspension) and MONITOR_ROLE (scores,
  * forced rotation). Metrics come from the reporter role (the rollup's inbox or batch poster, or an oracle set),
- * or, without trusting any reporter, from attested blocks: a `BlockAttestation` signed by a threshold of Active
- * sequencers, whose signed struct covers every metric it records (a front-runner cannot swap in its own
- * transaction count). A block number is recorded once, whichever path records it.
+ * or, without trusting any reporter, from attested blocks: a `BlockAttestation` signed by more than two thirds of
+ * the seats of the epoch's attestation committee (drawn by the selection module, {IAttestationCommittee}), whose
+ * signed struct covers every metric it records (a front-runner cannot swap in its own transaction count). A block number is recorded once, whichever path records it.
  *
  * Duty: a sequencer is judged (missed slots, attested blocks, liveness, censorship) only for time in which it
  * held the turn. While the L1 fallback sequences (`registry.isFallbackMode()`), nobody is judged; a forced
@@ -92,7 +93,6 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         uint64 periodDuration;
         uint32 livenessTimeout;
         uint32 inclusionWindow;
-        uint16 attestationThresholdBps; // of the Active set
         uint16 slaPenaltyBps; // of the pool, per penalized period
         uint16 censorshipPenaltyBps; // of the pool, per missed forced transaction
         uint8 suspendAfterBreaches;
@@ -122,7 +122,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
     uint256 private _forcedCount;
     uint256 private _owed; // Σ queued fees + Σ balances
 
-    event BlockAttested(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHash, uint256 signers);
+    /// @notice A block attested by committee members holding `seats` seats.
+    event BlockAttested(uint256 indexed sequencerId, uint256 indexed slot, bytes32 blockHash, uint256 seats);
     event ConflictingAttestation(
         uint256 indexed sequencerId,
         uint256 indexed slot,
@@ -207,10 +208,13 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     /**
      * @notice Records the current sequencer's block without trusting a reporter: `signatures` are EIP-712
-     * `BlockAttestation` signatures (this monitor's domain) by Active sequencers over every field of
-     * `attestation`, metrics included, ordered by signer address (strictly increasing: no duplicates), at least
-     * `attestationThresholdBps` of the Active set. `slot` is the registry's current or previous slot, and the
-     * L1 fallback must not be sequencing. One block per (sequencer, slot) and per block number: the same
+     * `BlockAttestation` signatures (this monitor's domain) over every field of `attestation`, metrics included,
+     * ordered by signer address (strictly increasing: no duplicates), by members of the attestation committee of
+     * `slot`'s epoch who are still Active, holding together at least ⌊2·size/3⌋ + 1 of its seats. The committee is
+     * the registry's selection module's ({IAttestationCommittee}); without one for the epoch the call reverts
+     * (MonitorNoCommittee): the reporter path remains. O(signers) ≤ O(committee): per signer one recovery, one
+     * read of the committee and one of the registry, whatever the size of the Active set. `slot` is the registry's
+     * current or previous slot, and the L1 fallback must not be sequencing. One block per (sequencer, slot) and per block number: the same
      * attestation again reverts with MonitorBlockAlreadyRecorded; a different one for the same (sequencer,
      * slot) (another block hash, or other metrics) means some attesters signed two versions: it is announced
      * (ConflictingAttestation) and not counted.
@@ -223,18 +227,8 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         if (_isFallback()) revert MonitorFallbackMode(sequencerId);
         uint256 nowSlot = registry.currentSlot();
         if (slot > nowSlot || slot + 1 < nowSlot) revert MonitorSlotOutOfWindow(slot, nowSlot);
-        uint256 threshold = (registry.activeSequencerCount() * _params.attestationThresholdBps + BPS - 1) / BPS;
-        if (signatures.length < threshold) revert MonitorNotEnoughAttestations(signatures.length, threshold);
         bytes32 structHash = _attestationStructHash(attestation);
-        bytes32 digest = _hashTypedDataV4(structHash);
-        address previous;
-        for (uint256 i; i < signatures.length; ++i) {
-            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signatures[i]);
-            if (err != ECDSA.RecoverError.NoError || signer <= previous || !registry.isActiveSequencer(signer)) {
-                revert MonitorInvalidAttestation(i, signer);
-            }
-            previous = signer;
-        }
+        uint256 seats = _attestingSeats(slot, _hashTypedDataV4(structHash), signatures);
         bytes32 recorded = _attestation[sequencerId][slot];
         if (recorded == structHash) revert MonitorBlockAlreadyRecorded(sequencerId, attestation.blockNumber);
         if (recorded != bytes32(0)) {
@@ -248,7 +242,7 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         _attestation[sequencerId][slot] = structHash;
         _attested[sequencerId][slot] = attestation.blockHash;
         _recordBlock(sequencerId, attestation.blockNumber, attestation.gasUsed, attestation.txCount);
-        emit BlockAttested(sequencerId, slot, attestation.blockHash, signatures.length);
+        emit BlockAttested(sequencerId, slot, attestation.blockHash, seats);
     }
 
     /// @notice The EIP-712 digest attesters sign for `attestation` (this monitor's domain).
@@ -562,6 +556,43 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
             );
     }
 
+    /**
+     * @dev The committee seats held by the signers of `digest`, reverting unless every signature is valid, by a
+     * distinct member (strictly increasing addresses) of `slot`'s committee who is still Active, and together
+     * they hold at least ⌊2·size/3⌋ + 1 seats. One read of the committee (≤ 32 seat ids), then per signer one
+     * recovery, two registry reads of the same word (its id, whether it is Active) and a scan of the ids in memory.
+     */
+    function _attestingSeats(
+        uint256 slot,
+        bytes32 digest,
+        bytes[] calldata signatures
+    ) private view returns (uint256 seats) {
+        address committee = registry.selectionModule();
+        uint256[] memory seatIds;
+        if (committee != address(0)) seatIds = IAttestationCommittee(committee).committeeAt(slot);
+        if (seatIds.length == 0) revert MonitorNoCommittee(slot);
+        address previous;
+        for (uint256 i; i < signatures.length; ++i) {
+            (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecover(digest, signatures[i]);
+            if (err != ECDSA.RecoverError.NoError || signer <= previous) revert MonitorInvalidAttestation(i, signer);
+            uint256 held = _seatsOf(seatIds, registry.sequencerIdOf(signer));
+            if (held == 0) revert MonitorNotCommitteeMember(i, signer);
+            // Sampled, then left the set (exit, suspension, ejection, equivocation): its seats do not count.
+            if (!registry.isActiveSequencer(signer)) revert MonitorMemberNotActive(i, signer);
+            seats += held;
+            previous = signer;
+        }
+        uint256 threshold = (seatIds.length * 2) / 3 + 1;
+        if (seats < threshold) revert MonitorNotEnoughAttestations(seats, threshold);
+    }
+
+    /// @dev How many of `seatIds` are `id` (0 for id 0, which no seat holds).
+    function _seatsOf(uint256[] memory seatIds, uint256 id) private pure returns (uint256 seats) {
+        unchecked {
+            for (uint256 i; i < seatIds.length; ++i) if (seatIds[i] == id) ++seats;
+        }
+    }
+
     /// @dev The turn is continuous since `lastRotationTime`, so its holder has had the duty since the later
     /// of that and the queuing time; the registry keeps no earlier turns, so nobody else can be charged.
     function _duty(ForcedTx storage f) private view returns (uint256 sequencerId, uint256 deadline) {
@@ -651,8 +682,6 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         ) revert MonitorParameterOutOfBounds("periodDuration");
         if (p.livenessTimeout == 0) revert MonitorParameterOutOfBounds("livenessTimeout");
         if (p.inclusionWindow == 0) revert MonitorParameterOutOfBounds("inclusionWindow");
-        if (p.attestationThresholdBps == 0 || p.attestationThresholdBps > BPS)
-            revert MonitorParameterOutOfBounds("attestationThresholdBps");
         if (p.slaPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("slaPenaltyBps");
         if (p.censorshipPenaltyBps > 2_000) revert MonitorParameterOutOfBounds("censorshipPenaltyBps");
         if (p.suspendAfterBreaches == 0) revert MonitorParameterOutOfBounds("suspendAfterBreaches");

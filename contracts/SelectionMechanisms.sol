@@ -7,6 +7,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 import {ISequencerSelection, ISelectionModule} from "./interfaces/ISequencerSelection.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
+import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
 
 /**
  * @title SelectionMechanisms
@@ -33,13 +34,26 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
  *   `hybridWeights`, drawn with the stake draw from the same randomness, then applies that method (round-robin
  *   when no draw was made for the turn).
  *
+ * Attestation committees ({IAttestationCommittee}): the same fulfilment, over the same frozen weights, draws the
+ * committee of the earliest of (the current epoch, the next one) that has none: `committeeSize` seats, seat i drawn
+ * by stake from `keccak256(seed, "committee", i)` (with replacement: a sequencer may hold several seats). A drawn
+ * committee is never replaced, so further randomness, stake moves and calls change nothing; an epoch whose
+ * committee was never drawn (no randomness arrived before or during it) has none, and attested blocks of its slots
+ * are refused by the monitor.
+ *
  * Trust model of the randomness: the configured source (the ECVRF beacon by default, or the Chainlink VRF
  * adapter) is the only account that can fulfil. The beacon's committer learns its output first and can
  * withhold it (a recorded miss; the turn then goes to round-robin) but cannot choose it, and the weights were
  * frozen before its seed existed. The public selection functions draw from the latest randomness with their
  * caller's entropy and a nonce of their own; they never touch a rotation's draw. Never `prevrandao`.
  */
-contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessControl, ReentrancyGuard {
+contract SelectionMechanisms is
+    ISequencerSelection,
+    ISelectionModule,
+    IAttestationCommittee,
+    AccessControl,
+    ReentrancyGuard
+{
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant AUCTIONEER_ROLE = keccak256("AUCTIONEER_ROLE");
 
@@ -50,8 +64,12 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
+    /// @notice Bound on the committee's seats (their ids pack into four slots; a verification reads ≤ 32 signers).
+    uint256 public constant MAX_COMMITTEE_SIZE = 32;
 
     ISequencerRegistry public immutable registry;
+    uint256 private immutable _committeeSize;
+    uint256 private immutable _committeeEpochSlots;
 
     // ───────────────────────────────────────────── storage ───────────────────────────────────────────
 
@@ -93,6 +111,16 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     }
 
     RotationDraw private _draw;
+
+    /// @dev An epoch's attestation committee: its size (0: not drawn), the request that drew it, and each seat's
+    /// sequencer id, eight 32-bit ids to a word (seat i in word i / 8, bits 32·(i % 8)).
+    struct Committee {
+        uint8 size;
+        uint40 requestId;
+        uint256[MAX_COMMITTEE_SIZE / 8] seatIds;
+    }
+
+    mapping(uint256 epoch => Committee) private _committees;
 
     struct Params {
         uint16 minScore; // bp
@@ -149,11 +177,19 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         uint256 minBid;
         uint16[4] hybridWeights;
         address rewardsRecipient;
+        uint256 committeeSize; // seats of each epoch's attestation committee, 1–32
+        uint256 committeeEpochSlots; // registry slots per committee epoch, ≥ 1
     }
 
     constructor(InitParams memory init) {
         if (init.admin == address(0) || address(init.registry) == address(0)) revert SelectionZeroAddress();
+        if (init.committeeSize == 0 || init.committeeSize > MAX_COMMITTEE_SIZE)
+            revert SelectionParameterOutOfBounds("committeeSize", init.committeeSize, 1, MAX_COMMITTEE_SIZE);
+        if (init.committeeEpochSlots == 0 || init.committeeEpochSlots > type(uint64).max)
+            revert SelectionParameterOutOfBounds("committeeEpochSlots", init.committeeEpochSlots, 1, type(uint64).max);
         registry = init.registry;
+        _committeeSize = init.committeeSize;
+        _committeeEpochSlots = init.committeeEpochSlots;
         _grantRole(DEFAULT_ADMIN_ROLE, init.admin);
         _grantRole(GOVERNANCE_ROLE, init.admin);
         _grantRole(AUCTIONEER_ROLE, init.admin);
@@ -358,7 +394,9 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
     /**
      * @inheritdoc ISequencerSelection
      * @dev Makes the rotation draw: over the stake weights frozen at the request, excluding the sequencer whose
-     * turn it is now, seeded by `keccak256(randomness, requestId)` alone; and the hybrid method from the same seed.
+     * turn it is now, seeded by `keccak256(randomness, requestId)` alone; the hybrid method from the same seed; and,
+     * over the same frozen weights and seed, the attestation committee of the earliest of (current epoch, next
+     * epoch) that has none.
      */
     function fulfillRandomness(uint256 requestId, uint256 randomness) external {
         if (msg.sender != address(_source)) revert SelectionUnauthorizedRandomnessSource(msg.sender);
@@ -370,6 +408,7 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         uint256 seed = uint256(keccak256(abi.encode(randomness, requestId)));
         uint256 forId = registry.currentSequencerId();
         uint256 drawnId = registry.drawByStake(seed, forId);
+        _drawCommittee(seed, requestId);
         registry.closeStakeSnapshot();
         uint256 w = _params.hybridWeights;
         uint256 method = _pickMethod(
@@ -385,6 +424,48 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
             });
         }
         emit RotationDrawn(requestId, forId, drawnId, method);
+    }
+
+    // ───────────────────────────────────────── committees ────────────────────────────────────────────
+
+    /// @inheritdoc IAttestationCommittee
+    function committeeSize() external view returns (uint256) {
+        return _committeeSize;
+    }
+
+    /// @inheritdoc IAttestationCommittee
+    function committeeEpochSlots() external view returns (uint256) {
+        return _committeeEpochSlots;
+    }
+
+    /// @inheritdoc IAttestationCommittee
+    function committeeAt(uint256 slot) external view returns (uint256[] memory seatIds) {
+        (seatIds, ) = committeeOf(slot / _committeeEpochSlots);
+    }
+
+    /// @inheritdoc IAttestationCommittee
+    /// @dev The seats of `member`'s sequencer id: a scan of the packed seat ids (≤ 32, in ≤ 4 slots), so drawing a
+    /// committee writes the same few slots whoever is drawn, and an operator that re-registered under a new id
+    /// holds none of its old id's seats.
+    function committeeSeatsAt(uint256 slot, address member) external view returns (uint256 seats) {
+        Committee storage c = _committees[slot / _committeeEpochSlots];
+        uint256 size = c.size;
+        if (size == 0) return 0;
+        uint256 id = registry.sequencerIdOf(member);
+        if (id == 0) return 0;
+        uint256 word;
+        for (uint256 i; i < size; ++i) {
+            if (i % 8 == 0) word = c.seatIds[i / 8];
+            if ((word >> (32 * (i % 8))) & 0xffffffff == id) ++seats;
+        }
+    }
+
+    /// @inheritdoc IAttestationCommittee
+    function committeeOf(uint256 epoch) public view returns (uint256[] memory seatIds, uint256 requestId) {
+        Committee storage c = _committees[epoch];
+        seatIds = new uint256[](c.size);
+        for (uint256 i; i < seatIds.length; ++i) seatIds[i] = (c.seatIds[i / 8] >> (32 * (i % 8))) & 0xffffffff;
+        requestId = c.requestId;
     }
 
     // ────────────────────────────────────────── governance ───────────────────────────────────────────
@@ -507,6 +588,34 @@ contract SelectionMechanisms is ISequencerSelection, ISelectionModule, AccessCon
         } catch {
             emit RandomnessRequestFailed(address(_source));
         }
+    }
+
+    /**
+     * @dev Draws the committee of the current epoch, or else of the next one, if it has none, over the open snapshot
+     * (the weights frozen at the request). Seat 0's draw fails only when the frozen total is zero (no Active stake):
+     * then nothing is written and the epoch waits for later randomness. O(committeeSize · log n), at most once per
+     * epoch; a drawn committee is never rewritten. Writes: one slot for size and request, ⌈size / 8⌉ for the ids.
+     */
+    function _drawCommittee(uint256 seed, uint256 requestId) private {
+        uint256 epoch = registry.currentSlot() / _committeeEpochSlots;
+        if (_committees[epoch].size != 0) {
+            ++epoch;
+            if (_committees[epoch].size != 0) return;
+        }
+        uint256 size = _committeeSize;
+        uint256[] memory seatIds = new uint256[](size);
+        uint256[MAX_COMMITTEE_SIZE / 8] memory packed;
+        for (uint256 seat; seat < size; ++seat) {
+            uint256 id = registry.drawByStake(uint256(keccak256(abi.encode(seed, "committee", seat))), 0);
+            if (id == 0) return; // no Active stake (seat 0; later seats draw from the same non-zero total)
+            seatIds[seat] = id;
+            packed[seat / 8] |= id << (32 * (seat % 8)); // ids are below 2^32 (the registry's uint32 ids)
+        }
+        Committee storage c = _committees[epoch];
+        c.size = uint8(size);
+        c.requestId = uint40(requestId);
+        for (uint256 w; w * 8 < size; ++w) c.seatIds[w] = packed[w];
+        emit CommitteeDrawn(epoch, requestId, seatIds);
     }
 
     /// @dev A stake-weighted draw from (latest randomness, entropy, nonce), for the public selection functions.

@@ -62,6 +62,10 @@ export interface SelectionParams {
   hybridWeights: [number, number, number, number];
   /** Receives auction proceeds after the insurance fee; defaults to governance. */
   rewardsRecipient?: string;
+  /** Seats of each epoch's attestation committee (1–32; an attested block needs ⌊2·size/3⌋ + 1 of them). */
+  committeeSize: bigint;
+  /** Registry slots per committee epoch (each epoch has its own committee, drawn once). */
+  committeeEpochSlots: bigint;
 }
 
 /** Where randomness comes from: the sequencers' ECVRF beacon (default), or Chainlink VRF v2.5 where it exists. */
@@ -87,7 +91,6 @@ export interface MonitorParams {
   periodDuration: bigint;
   livenessTimeout: bigint;
   inclusionWindow: bigint;
-  attestationThresholdBps: bigint;
   slaPenaltyBps: bigint;
   censorshipPenaltyBps: bigint;
   suspendAfterBreaches: bigint;
@@ -169,6 +172,8 @@ export function defaultSuiteParams(): SuiteParams {
       turnsPerAuction: 12n,
       minBid: ether(1),
       hybridWeights: [25, 50, 0, 25],
+      committeeSize: 16n, // 11 seats attest a block
+      committeeEpochSlots: 7200n, // one day of 12 s slots, the monitor's period
     },
     randomness: { kind: "beacon", roundTimeout: 120n },
     mev: { revealWindow: 600n, squaringsPerSecond: 1_000_000n },
@@ -176,7 +181,6 @@ export function defaultSuiteParams(): SuiteParams {
       periodDuration: 86400n,
       livenessTimeout: 120n, // ten slots without a block
       inclusionWindow: 3600n,
-      attestationThresholdBps: 6667n,
       slaPenaltyBps: 100n, // 1% of the pool per penalized day
       censorshipPenaltyBps: 500n, // 5% per missed forced transaction
       suspendAfterBreaches: 3n,

@@ -175,6 +175,8 @@ export async function deploySuite(
       minBid: sp.minBid,
       hybridWeights: sp.hybridWeights,
       rewardsRecipient: sp.rewardsRecipient ?? governance,
+      committeeSize: sp.committeeSize,
+      committeeEpochSlots: sp.committeeEpochSlots,
     },
   ]);
   const selectionAddress = await address(selection);
@@ -211,7 +213,6 @@ export async function deploySuite(
       periodDuration: mp.periodDuration,
       livenessTimeout: mp.livenessTimeout,
       inclusionWindow: mp.inclusionWindow,
-      attestationThresholdBps: mp.attestationThresholdBps,
       slaPenaltyBps: mp.slaPenaltyBps,
       censorshipPenaltyBps: mp.censorshipPenaltyBps,
       suspendAfterBreaches: mp.suspendAfterBreaches,

@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { signBlockAttestation, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
+import { drawCommittee, mockRandomness } from "./helpers/committee";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const DAY = 86400;
@@ -24,7 +25,6 @@ describe("PerformanceMonitor: edge cases", () => {
       periodDuration: p.periodDuration,
       livenessTimeout: p.livenessTimeout,
       inclusionWindow: p.inclusionWindow,
-      attestationThresholdBps: p.attestationThresholdBps,
       slaPenaltyBps: p.slaPenaltyBps,
       censorshipPenaltyBps: p.censorshipPenaltyBps,
       suspendAfterBreaches: p.suspendAfterBreaches,
@@ -105,6 +105,7 @@ describe("PerformanceMonitor: edge cases", () => {
 
   it("accepts attestations only for the current or previous slot", async () => {
     const f = await loadFixture(monitored);
+    await drawCommittee(f, await mockRandomness(f));
     // The slot of the next block (one second on): where the monitor judges the transaction sent next.
     const genesis = await f.registry.GENESIS_TIME();
     const slotDuration = await f.registry.SLOT_DURATION();
@@ -193,8 +194,6 @@ describe("PerformanceMonitor: edge cases", () => {
       [{ periodDuration: 0n }, "periodDuration"],
       [{ livenessTimeout: 0n }, "livenessTimeout"],
       [{ inclusionWindow: 0n }, "inclusionWindow"],
-      [{ attestationThresholdBps: 0n }, "attestationThresholdBps"],
-      [{ attestationThresholdBps: 10_001n }, "attestationThresholdBps"],
       [{ slaPenaltyBps: 2_001n }, "slaPenaltyBps"],
       [{ censorshipPenaltyBps: 2_001n }, "censorshipPenaltyBps"],
       [{ suspendAfterBreaches: 0n }, "suspendAfterBreaches"],

@@ -5,6 +5,7 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { SequencerStatus } from "../deploy";
 import { collectBlockAttestations, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
+import { committeeAt, drawCommittee, mockRandomness, quorum, quorumSignatures } from "./helpers/committee";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const DAY = 86400;
@@ -146,7 +147,6 @@ describe("PerformanceMonitor", () => {
   });
 
   describe("attested blocks", () => {
-    type F = Awaited<ReturnType<typeof monitored>>;
     const att = (slot: bigint, blockHash: string, over: Partial<BlockAttestation> = {}): BlockAttestation => ({
       sequencerId: 1n,
       slot,
@@ -156,35 +156,31 @@ describe("PerformanceMonitor", () => {
       txCount: 50n,
       ...over,
     });
-    const sigs = async (f: F, signers: number[], a: BlockAttestation) =>
-      collectBlockAttestations(
-        signers.map((i) => f.accounts[i]),
-        await f.monitor.getAddress(),
-        f.chainId,
-        a,
-      );
-
-    it("should record a block attested by a threshold of Active sequencers, without a reporter, once", async () => {
+    it("should record a block attested by more than two thirds of the committee's seats, without a reporter, once", async () => {
       const f = await loadFixture(monitored);
+      await drawCommittee(f, await mockRandomness(f));
       const slot = await f.registry.currentSlot();
       const a = att(slot, ethers.id("block 1"));
-      // 6 Active sequencers, threshold ⌈6 × 0.6667⌉ = 5.
-      const five = await sigs(f, [0, 1, 2, 3, 4], a);
-      await expect(f.monitor.connect(f.accounts[15]).recordAttestedBlock(a, five))
+      // 16 seats among 6 sequencers: a quorum holds ⌊32 / 3⌋ + 1 = 11 of them.
+      const { signatures, seats, signers } = await quorumSignatures(f, f.accounts, a);
+      expect(seats >= 11n).to.equal(true);
+      await expect(f.monitor.connect(f.accounts[15]).recordAttestedBlock(a, signatures))
         .to.emit(f.monitor, "BlockAttested")
-        .withArgs(1n, slot, a.blockHash, 5n);
+        .withArgs(1n, slot, a.blockHash, seats);
       const period = await f.monitor.currentPeriod();
       let metrics = await f.monitor.getPerformanceMetrics(1, period);
       expect(metrics.blocksProduced).to.equal(1n);
       expect(metrics.transactionsProcessed).to.equal(50n);
       expect(await f.monitor.blockProducer(500)).to.equal(1n);
       // The same attestation again (a retried transaction) counts nothing.
-      await expect(f.monitor.recordAttestedBlock(a, five))
+      await expect(f.monitor.recordAttestedBlock(a, signatures))
         .to.be.revertedWithCustomError(f.monitor, "MonitorBlockAlreadyRecorded")
         .withArgs(1n, 500n);
-      // A different block for the same slot: equivocation evidence, announced, not counted.
+      // A different block for the same slot, signed by the same quorum: equivocation evidence, announced, not counted.
       const other = att(slot, ethers.id("block 1'"), { blockNumber: 501n });
-      await expect(f.monitor.recordAttestedBlock(other, await sigs(f, [0, 2, 3, 4, 5], other)))
+      await expect(
+        f.monitor.recordAttestedBlock(other, await collectBlockAttestations(signers, await f.monitor.getAddress(), f.chainId, other)),
+      )
         .to.emit(f.monitor, "ConflictingAttestation")
         .withArgs(1n, slot, a.blockHash, other.blockHash);
       metrics = await f.monitor.getPerformanceMetrics(1, period);
@@ -193,22 +189,30 @@ describe("PerformanceMonitor", () => {
       expect(await f.monitor.blockProducer(501)).to.equal(0n);
     });
 
-    it("should reject a duplicate signer, a non-sequencer signer, too few signatures, and another slot's attestation", async () => {
+    it("should reject a duplicate signer, a non-member signer, too few seats, and another slot's attestation", async () => {
       const f = await loadFixture(monitored);
+      await drawCommittee(f, await mockRandomness(f));
       const slot = await f.registry.currentSlot();
       const a = att(slot, ethers.id("block"));
-      const four = await sigs(f, [0, 1, 2, 3], a);
-      await expect(f.monitor.recordAttestedBlock(a, four))
+      const { signers } = await quorum(f, slot, f.accounts);
+      const monitor = await f.monitor.getAddress();
+      const sign = (who: typeof signers, x: BlockAttestation) => collectBlockAttestations(who, monitor, f.chainId, x);
+      // The quorum minus its member with the fewest seats falls short.
+      const short = signers.slice(0, -1);
+      const shortSeats = (await committeeAt(f, slot)).slice(0, short.length).reduce((t, [, n]) => t + n, 0n);
+      await expect(f.monitor.recordAttestedBlock(a, await sign(short, a)))
         .to.be.revertedWithCustomError(f.monitor, "MonitorNotEnoughAttestations")
-        .withArgs(4n, 5n);
-      await expect(f.monitor.recordAttestedBlock(a, [...four, four[3]]))
+        .withArgs(shortSeats, 11n);
+      const full = await sign(signers, a);
+      const last = full[full.length - 1];
+      await expect(f.monitor.recordAttestedBlock(a, [...full, last]))
         .to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation")
-        .withArgs(4n, ethers.getAddress(ethers.recoverAddress(await f.monitor.attestationDigest(a), four[3])));
-      const outsider = await sigs(f, [0, 1, 2, 3, 25], a);
-      await expect(f.monitor.recordAttestedBlock(a, outsider)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+        .withArgs(BigInt(full.length), ethers.getAddress(ethers.recoverAddress(await f.monitor.attestationDigest(a), last)));
+      const outsider = await sign([...signers, f.accounts[25]], a);
+      await expect(f.monitor.recordAttestedBlock(a, outsider)).to.be.revertedWithCustomError(f.monitor, "MonitorNotCommitteeMember");
       // Signed for the previous slot, submitted for this one: the signers do not recover.
-      const previous = await sigs(f, [0, 1, 2, 3, 4], att(slot - 1n, a.blockHash));
-      await expect(f.monitor.recordAttestedBlock(a, previous)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+      const previous = await sign(signers, att(slot - 1n, a.blockHash));
+      await expect(f.monitor.recordAttestedBlock(a, previous)).to.be.revertedWithCustomError(f.monitor, "MonitorNotCommitteeMember");
       await expect(f.monitor.recordAttestedBlock(att(slot + 5n, a.blockHash), previous))
         .to.be.revertedWithCustomError(f.monitor, "MonitorSlotOutOfWindow")
         .withArgs(slot + 5n, anyValue); // the slot clock may have moved on by the time of the call

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
@@ -221,12 +222,25 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
         minBid: p.minBid,
         hybridWeights: p.hybridWeights,
         rewardsRecipient: f.governance,
+        committeeSize: 16,
+        committeeEpochSlots: 7200,
       };
       await expect(factory.deploy(init)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(factory.deploy({ ...init, admin: f.governance, registry: ethers.ZeroAddress })).to.be.revertedWithCustomError(
         f.selection,
         "SelectionZeroAddress",
       );
+      const valid = { ...init, admin: f.governance };
+      for (const [change, name, value] of [
+        [{ committeeSize: 0 }, "committeeSize", 0n],
+        [{ committeeSize: 33 }, "committeeSize", 33n],
+        [{ committeeEpochSlots: 0 }, "committeeEpochSlots", 0n],
+        [{ committeeEpochSlots: 2n ** 64n }, "committeeEpochSlots", 2n ** 64n],
+      ] as const) {
+        await expect(factory.deploy({ ...valid, ...change }))
+          .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+          .withArgs(ethers.encodeBytes32String(name), value, anyValue, anyValue);
+      }
       const s = f.selection;
       await expect(s.setParameters(p.minScore, 0, 12, p.minBid)).to.be.revertedWithCustomError(s, "SelectionParameterOutOfBounds");
       await expect(s.setParameters(p.minScore, 9, 12, p.minBid)).to.be.revertedWithCustomError(s, "SelectionParameterOutOfBounds");

@@ -356,6 +356,8 @@ describe("SelectionMechanisms", () => {
         minBid: 1,
         hybridWeights: [1, 0, 0, 0],
         rewardsRecipient: f.governance,
+        committeeSize: 16,
+        committeeEpochSlots: 7200,
       });
       await expect(fresh.requestRandomness()).to.be.revertedWithCustomError(fresh, "SelectionNoRandomnessSource");
     });

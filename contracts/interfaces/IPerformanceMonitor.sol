@@ -69,7 +69,14 @@ interface IPerformanceMonitor {
     error MonitorNotCurrentSequencer(uint256 sequencerId, uint256 current);
     error MonitorSlotOutOfWindow(uint256 slot, uint256 currentSlot);
     error MonitorInvalidAttestation(uint256 index, address signer);
-    error MonitorNotEnoughAttestations(uint256 signers, uint256 threshold);
+    /// @notice The signers hold `seats` of the committee's seats; more than two thirds (`threshold`) are needed.
+    error MonitorNotEnoughAttestations(uint256 seats, uint256 threshold);
+    /// @notice No attestation committee was drawn for the epoch of `slot` (or no selection module is wired).
+    error MonitorNoCommittee(uint256 slot);
+    /// @notice Signature `index` recovers to `signer`, who holds no seat in the slot's committee.
+    error MonitorNotCommitteeMember(uint256 index, address signer);
+    /// @notice Signature `index` is by `signer`, a committee member that has left the Active set since the draw.
+    error MonitorMemberNotActive(uint256 index, address signer);
     /// @notice The L1 fallback is sequencing: no sequencer holds the duty the call would judge.
     error MonitorFallbackMode(uint256 sequencerId);
     error MonitorPeriodNotOver(uint256 period, uint256 currentPeriod);

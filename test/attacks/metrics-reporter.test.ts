@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { collectBlockAttestations, signBlockCommitment, type BlockAttestation } from "../../sdk";
 import { deployRegistryFixture } from "../helpers/fixtures";
+import { drawCommittee, mockRandomness, quorum } from "../helpers/committee";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const DAY = 86400;
@@ -18,6 +19,7 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
     await f.monitor.grantRole(await f.monitor.REPORTER_ROLE(), reporter.address);
     for (let i = 0; i < 6; i++)
       await f.registry.connect(f.accounts[i]).registerSequencer(`enode://a${i}`, "0x02", "0x", { value: E(1000) });
+    await drawCommittee(f, await mockRandomness(f)); // this epoch's attestation committee
     const monitorAddress = await f.monitor.getAddress();
     return { ...f, reporter, m: f.monitor.connect(reporter), monitorAddress };
   }
@@ -32,19 +34,21 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
     txCount: 100_000n,
     ...over,
   });
-  const attesters = (f: F) => [0, 1, 2, 3, 4].map((i) => f.accounts[i]);
+  /** A quorum of the current epoch's committee (more than two thirds of its seats). */
+  const attesters = async (f: F) => (await quorum(f, await f.registry.currentSlot(), f.accounts)).signers;
   const stake = async (f: F, id: bigint) => (await f.lens.getPool(id)).bondedStake;
 
   it("a front-runner cannot fail a sequencer's throughput SLA by recording its attested block first with txCount = 0", async () => {
     const f = await loadFixture(monitored);
     const period = await f.monitor.currentPeriod();
     const honest = await attestation(f);
-    const signatures = await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId, honest);
+    const signatures = await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId, honest);
     // The front-runner copies the signatures from the mempool and swaps in a zero transaction count.
     const forged = { ...honest, txCount: 0n, gasUsed: 0n };
+    // The signatures recover to unrelated addresses, none of them on the committee.
     await expect(f.monitor.connect(f.accounts[17]).recordAttestedBlock(forged, signatures)).to.be.revertedWithCustomError(
       f.monitor,
-      "MonitorInvalidAttestation",
+      "MonitorNotCommitteeMember",
     );
     expect((await f.monitor.getPerformanceMetrics(1, period)).blocksProduced).to.equal(0n);
     await f.monitor.recordAttestedBlock(honest, signatures);
@@ -63,18 +67,18 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
   it("an attester set cannot reuse its attestation for another slot, another chain, another monitor, or pass off registry block commitments", async () => {
     const f = await loadFixture(monitored);
     const a = await attestation(f);
-    const otherSlot = await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId, { ...a, slot: a.slot - 1n });
-    const otherChain = await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId + 1n, a);
-    const otherMonitor = await collectBlockAttestations(attesters(f), f.registryAddress, f.chainId, a);
+    const otherSlot = await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId, { ...a, slot: a.slot - 1n });
+    const otherChain = await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId + 1n, a);
+    const otherMonitor = await collectBlockAttestations(await attesters(f), f.registryAddress, f.chainId, a);
     const commitments = [];
-    for (const s of attesters(f))
+    for (const s of await attesters(f))
       commitments.push({
         addr: BigInt(s.address),
         sig: await signBlockCommitment(s, f.registryAddress, f.chainId, { sequencerId: 1n, slot: a.slot, blockHash: a.blockHash }),
       });
     const gossip = commitments.sort((x, y) => (x.addr < y.addr ? -1 : 1)).map((x) => x.sig);
     for (const sigs of [otherSlot, otherChain, otherMonitor, gossip]) {
-      await expect(f.monitor.recordAttestedBlock(a, sigs)).to.be.revertedWithCustomError(f.monitor, "MonitorInvalidAttestation");
+      await expect(f.monitor.recordAttestedBlock(a, sigs)).to.be.revertedWithCustomError(f.monitor, "MonitorNotCommitteeMember");
     }
     expect((await f.monitor.getPerformanceMetrics(1, await f.monitor.currentPeriod())).blocksProduced).to.equal(0n);
     expect(await f.monitor.blockProducer(a.blockNumber)).to.equal(0n);
@@ -93,7 +97,7 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
       .withArgs(2n, 42n);
     // The same block attested by the sequencers is not counted on top of the reporter's record.
     const a = await attestation(f, { txCount: 400n });
-    await expect(f.monitor.recordAttestedBlock(a, await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId, a)))
+    await expect(f.monitor.recordAttestedBlock(a, await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId, a)))
       .to.be.revertedWithCustomError(f.monitor, "MonitorBlockAlreadyRecorded")
       .withArgs(1n, 42n);
     const metrics = await f.monitor.getPerformanceMetrics(1, period);
@@ -106,11 +110,11 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
     const f = await loadFixture(monitored);
     const period = await f.monitor.currentPeriod();
     const a = await attestation(f, { txCount: 10n });
-    await f.monitor.recordAttestedBlock(a, await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId, a));
+    await f.monitor.recordAttestedBlock(a, await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId, a));
     // Colluding attesters sign a second version of the same slot's block with a larger count: announced, not counted.
     const inflated = { ...a, txCount: 1_000_000n, blockNumber: 43n };
     await expect(
-      f.monitor.recordAttestedBlock(inflated, await collectBlockAttestations(attesters(f), f.monitorAddress, f.chainId, inflated)),
+      f.monitor.recordAttestedBlock(inflated, await collectBlockAttestations(await attesters(f), f.monitorAddress, f.chainId, inflated)),
     )
       .to.emit(f.monitor, "ConflictingAttestation")
       .withArgs(1n, a.slot, a.blockHash, a.blockHash);
@@ -187,7 +191,7 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
     await expect(f.m.recordMissedSlot(1, slot)).to.be.revertedWithCustomError(f.monitor, "MonitorFallbackMode").withArgs(1n);
     const a = await attestation(f);
     await expect(
-      f.monitor.recordAttestedBlock(a, await collectBlockAttestations(attesters(f).slice(0, 4), f.monitorAddress, f.chainId, a)),
+      f.monitor.recordAttestedBlock(a, await collectBlockAttestations((await attesters(f)).slice(0, 4), f.monitorAddress, f.chainId, a)),
     ).to.be.revertedWithCustomError(f.monitor, "MonitorFallbackMode");
     await time.increase(3 * DAY);
     await expect(f.monitor.rotateOnLivenessFailure()).to.be.revertedWithCustomError(f.monitor, "MonitorFallbackMode");
@@ -217,7 +221,6 @@ describe("attacks: metrics reporter, attesters and front-runners vs. the Perform
       periodDuration: p.periodDuration / 2n,
       livenessTimeout: p.livenessTimeout,
       inclusionWindow: p.inclusionWindow,
-      attestationThresholdBps: p.attestationThresholdBps,
       slaPenaltyBps: p.slaPenaltyBps,
       censorshipPenaltyBps: p.censorshipPenaltyBps,
       suspendAfterBreaches: p.suspendAfterBreaches,
