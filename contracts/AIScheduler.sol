@@ -45,20 +45,29 @@ import {ClassIndexLib} from "./libraries/ClassIndexLib.sol";
  * ordinal (everyone's first job before anyone's second). Fair: ⌊log2⌋ of the flops the requester had submitted
  * before (light users first). Ties keep submission order. The policy can change only when the queue is empty.
  *
- * Requirements: a job may require a GPU, a TEE, a minimum bandwidth and a model (encoded in `jobSpec`, see
- * {IAIWorkloadScheduler}); `_lacks` checks them in O(1) wherever work is assigned (`_assign`: schedule, offer,
- * migrate, preempt, rebalance) and again at acceptance. A sequencer holding jobs cannot withdraw a capability.
+ * Requirements: a job may require a GPU, a TEE, a minimum bandwidth and a model: `jobSpec` starting with the tag
+ * "LPRQ", then `uint8 needs` (bit 0 GPU, bit 1 TEE), `uint128 minBandwidth`, `bytes32 model` (keccak256 of a
+ * name in `supportedModels`), packed (see {IAIWorkloadScheduler}); untagged specs require nothing more than flops
+ * and memory. GPU and TEE bits live in the job's first slot, bandwidth and model in `_requirements` (written only
+ * when present); `_assign` checks them in O(1) (`ClassIndexLib.lacks`: two flags, a comparison, one mapping
+ * read) on every path that gives a sequencer work (schedule, scheduleNext, offer, migrate, preempt), and
+ * rebalancing skips jobs the destination lacks a capability for. A sequencer holding jobs (offered, scheduled or
+ * running) cannot withdraw a capability (`SchedulerCapabilityInUse`), so an offer stays acceptable until it is
+ * accepted or leaves, and a duty stays the duty of a sequencer that advertises what it needs.
  *
- * Index: the sequencers with capabilities sit in one of four {MaxTree}s by capability class (GPU | TEE << 1),
- * at position id − 1, each lane two fields: its load (reserved over advertised flops, basis points) and its room
- * key (`_roomKey` of its free flops units: exact below 2,048 units, above a float with a 10-bit mantissa,
- * rounded down). One write per assignment updates one path, O(log n). `getOptimalSequencer` returns the eligible
- * sequencer (Active, its class covering the job's, enough free flops and memory, bandwidth, model) with the
- * highest room key, ties to the lower id: a best-first descent of the classes that cover the job's, pruning every
- * subtree whose best room is below the job's need or not above the winner so far. When the roomiest sequencer
- * is eligible that is one path per class, O(log n); sequencers ranked above the winner but failing memory,
- * bandwidth, model or activity are visited too. `rebalanceWorkload` moves offers from the most loaded sequencer
- * to the roomiest (both from the tops of the trees), at most `MAX_MIGRATIONS_PER_CALL` per call.
+ * Index ({ClassIndexLib}, linked): each sequencer with capabilities sits in the {MaxTree} of its capability class
+ * (GPU | TEE << 1) at position id − 1; its lane holds two fields, its load (reserved over advertised flops, in
+ * basis points) and its room key (`ClassIndexLib.roomKey` of its free flops units: exact below 2,048 units, above
+ * a float with a 10-bit mantissa, rounded down, so monotone). Every write of a sequencer's capacity rewrites one
+ * path of one tree: O(log n). Selection rule of `getOptimalSequencer`: among the eligible sequencers (Active,
+ * class covering the job's GPU/TEE needs, enough free flops and memory, the bandwidth, the model) the one with
+ * the highest room key, ties to the lower id; 0 if none. It is a best-first descent of the (at most four)
+ * classes covering the job's needs that prunes every subtree whose best room key is below the job's flops or not
+ * above the winner so far: one path per class, O(log n), when the roomiest candidate is eligible; each sequencer
+ * ranked above the winner that fails what the tree does not summarise (memory, bandwidth, model, activity) adds
+ * at most one path. `rebalanceWorkload` takes the most loaded sequencer and the roomiest other one from the tops of
+ * the trees (O(1) reads per class) and moves at most `MAX_MIGRATIONS_PER_CALL` offers per call; call it again to
+ * continue.
  *
  * Views: the core keeps the specification's (`getOptimalSequencer`, `getSequencerLoad`) and its governed
  * parameters; jobs, settlements, boosts, capabilities, balances, the queue head and the accounting are read by
