@@ -53,7 +53,7 @@ import {ClassIndexLib} from "./libraries/ClassIndexLib.sol";
  * read) on every path that gives a sequencer work (schedule, scheduleNext, offer, migrate, preempt), and
  * rebalancing skips jobs the destination lacks a capability for. A sequencer holding jobs (offered, scheduled or
  * running) cannot withdraw a capability (`SchedulerCapabilityInUse`), so an offer stays acceptable until it is
- * accepted or leaves, and a duty stays the duty of a sequencer that advertises what it needs.
+ * accepted or leaves (`acceptJob` checks again), and a duty stays the duty of a sequencer that advertises what it needs.
  *
  * Index ({ClassIndexLib}, linked): each sequencer with capabilities sits in the {MaxTree} of its capability class
  * (GPU | TEE << 1) at position id − 1; its lane holds two fields, its load (reserved over advertised flops, in
@@ -320,10 +320,12 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @notice The operator of the sequencer a job is offered to accepts it, before the offer lapses at the job's
     /// start deadline; from now it has a full `startWindow` (capped by the job's deadline) to start it.
     function acceptJob(bytes32 jobId) external {
-        (, Job storage j) = _jobIn(jobId, JobStatus.Offered);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Offered);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         if (!registry.isActiveSequencer(msg.sender)) revert SchedulerSequencerNotActive(j.sequencerId);
+        // Holds while the offer stands (capabilities cannot be withdrawn under it); checked again at the duty.
+        _checkRequirements(jobId, index, j, j.sequencerId);
         _accept(jobId, j);
     }
 
