@@ -278,6 +278,38 @@ async function growCapabilities(suite: Suite, operators: Wallet[], n: number) {
   }
 }
 
+/** Fills the scheduler's queue up to `n` waiting jobs (the decision is measured against a full queue). */
+let queued = 0;
+async function queueJobs(suite: Suite, n: number, deadline: number) {
+  const [, requester] = await ethers.getSigners();
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    let nonce = await ethers.provider.getTransactionCount(requester.address);
+    const pending: Promise<unknown>[] = [];
+    for (; queued < n; queued++) {
+      const job = {
+        jobId: ethers.ZeroHash,
+        requiredFlops: BigInt(1 + (queued % 50)) * 10n ** 12n,
+        memoryRequirement: 1n << 30n,
+        deadline,
+        priority: queued % 7,
+        requester: ethers.ZeroAddress,
+        jobSpec: "0x",
+      };
+      pending.push(suite.scheduler.connect(requester).submitComputeJob(job, { value: 1n, nonce: nonce++, gasLimit: 500_000 }));
+      if (pending.length === 150) {
+        await Promise.all(pending.splice(0));
+        await network.provider.send("hardhat_mine", ["0x1"]);
+      }
+    }
+    await Promise.all(pending);
+    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0)
+      await network.provider.send("hardhat_mine", ["0x1"]);
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+}
+
 async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
   const s = suite.scheduler;
   const [governance, requester] = await ethers.getSigners();
@@ -316,6 +348,7 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     record("gas", "scheduler.rebalanceWorkload", n, migrated === 0 ? 0 : Math.round(Number(receipt!.gasUsed) / migrated));
     void b;
   });
+  await queueJobs(suite, n, now + 30 * 86400); // as many queued jobs as sequencers
   record("ms", "scheduler.decision", n, await medianMs(() => s.getOptimalSequencer(job(10n))));
 }
 

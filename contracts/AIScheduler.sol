@@ -9,7 +9,7 @@ import {IAIWorkloadScheduler, PolicyType, JobStatus} from "./interfaces/IAIWorkl
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 import {IExtsload} from "./interfaces/IExtsload.sol";
 import {MaxTree} from "./libraries/MaxTree.sol";
-import {LoadIndex} from "./libraries/LoadIndex.sol";
+import {ClassIndexLib} from "./libraries/ClassIndexLib.sol";
 
 /**
  * @title AIScheduler
@@ -45,9 +45,29 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * ordinal (everyone's first job before anyone's second). Fair: ⌊log2⌋ of the flops the requester had submitted
  * before (light users first). Ties keep submission order. The policy can change only when the queue is empty.
  *
- * Load: reserved flops over advertised flops, in basis points. A {LoadIndex} tree gives the most and least
- * loaded sequencers in O(log n) for `rebalanceWorkload`, which moves at most
- * `MAX_MIGRATIONS_PER_CALL` scheduled jobs per call and can be called again to continue.
+ * Requirements: a job may require a GPU, a TEE, a minimum bandwidth and a model: `jobSpec` starting with the tag
+ * "LPRQ", then `uint8 needs` (bit 0 GPU, bit 1 TEE), `uint128 minBandwidth`, `bytes32 model` (keccak256 of a
+ * name in `supportedModels`), packed (see {IAIWorkloadScheduler}); untagged specs require nothing more than flops
+ * and memory. GPU and TEE bits live in the job's first slot, bandwidth and model in `_requirements` (written only
+ * when present); `_assign` checks them in O(1) (`ClassIndexLib.lacks`: two flags, a comparison, one mapping
+ * read) on every path that gives a sequencer work (schedule, scheduleNext, offer, migrate, preempt), and
+ * rebalancing skips jobs the destination lacks a capability for. A sequencer holding jobs (offered, scheduled or
+ * running) cannot withdraw a capability (`SchedulerCapabilityInUse`), so an offer stays acceptable until it is
+ * accepted or leaves (`acceptJob` checks again), and a duty stays the duty of a sequencer that advertises what it needs.
+ *
+ * Index ({ClassIndexLib}, linked): each sequencer with capabilities sits in the {MaxTree} of its capability class
+ * (GPU | TEE << 1) at position id − 1; its lane holds two fields, its load (reserved over advertised flops, in
+ * basis points) and its room key (`ClassIndexLib.roomKey` of its free flops units: exact below 2,048 units, above
+ * a float with a 10-bit mantissa, rounded down, so monotone). Every write of a sequencer's capacity rewrites one
+ * path of one tree: O(log n). Selection rule of `getOptimalSequencer`: among the eligible sequencers (Active,
+ * class covering the job's GPU/TEE needs, enough free flops and memory, the bandwidth, the model) the one with
+ * the highest room key, ties to the lower id; 0 if none. It is a best-first descent of the (at most four)
+ * classes covering the job's needs that prunes every subtree whose best room key is below the job's flops or not
+ * above the winner so far: one path per class, O(log n), when the roomiest candidate is eligible; each sequencer
+ * ranked above the winner that fails what the tree does not summarise (memory, bandwidth, model, activity) adds
+ * at most one path. `rebalanceWorkload` takes the most loaded sequencer and the roomiest other one from the tops of
+ * the trees (O(1) reads per class) and moves at most `MAX_MIGRATIONS_PER_CALL` offers per call; call it again to
+ * continue.
  *
  * Views: the core keeps the specification's (`getOptimalSequencer`, `getSequencerLoad`) and its governed
  * parameters; jobs, settlements, boosts, capabilities, balances, the queue head and the accounting are read by
@@ -55,7 +75,7 @@ import {LoadIndex} from "./libraries/LoadIndex.sol";
  * the compiler's), so the bytecode keeps to what moves jobs and money.
  */
 contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, ReentrancyGuard {
-    using LoadIndex for MaxTree.Tree;
+    using MaxTree for MaxTree.Tree;
 
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SCHEDULER_ROLE = keccak256("SCHEDULER_ROLE");
@@ -79,6 +99,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint8 bucket;
         uint32 sequencerId;
         uint40 startDeadline;
+        uint8 needs; // NEEDS_GPU | NEEDS_TEE | NEEDS_MORE (a bandwidth or model in `_requirements`)
         // slot
         uint40 deadline;
         uint40 prev; // queue or per-sequencer list links
@@ -101,35 +122,23 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         bool disputed;
     }
 
+    /// @dev A job's bandwidth and model requirements, written only when it has one.
+    struct Requirement {
+        uint128 minBandwidth;
+        bytes32 model;
+    }
+
     /// @dev A requester's submissions, packed in one slot.
     struct RequesterStats {
         uint64 jobs;
         uint192 flops;
     }
 
-    /// @dev Capacity lives in `_hot` (one word per sequencer, scanned by `getOptimalSequencer`); the rest here.
-    struct Capabilities {
-        uint128 networkBandwidth;
-        bool hasTEE;
-        bool hasGPU;
-        uint32 hotIndex; // position in `_hot` plus one; 0: not registered
-        uint40 headJob; // first scheduled-or-running job on this sequencer
-        uint40 tailJob;
-    }
-
-    /// @notice A sequencer's capacity in storage units (FLOPS_UNIT flops, MEMORY_UNIT bytes).
-    struct Capacity {
-        uint256 availableFlops;
-        uint256 availableMemory;
-        uint256 reservedFlops;
-        uint256 reservedMemory;
-    }
-
     ISequencerRegistry public immutable registry;
 
     mapping(uint256 index => Job) private _jobs;
     mapping(uint256 index => bytes) private _specs;
-    mapping(uint256 sequencerId => Capabilities) private _caps;
+    mapping(uint256 sequencerId => ClassIndexLib.Capabilities) private _caps;
     mapping(uint256 sequencerId => string[]) private _models;
     /// @dev Capacity of the sequencers with capabilities, two per word so that the optimal-sequencer scan reads
     /// one slot per two sequencers. A 128-bit lane: availableFlops | availableMemory << 25 | reservedFlops << 50 |
@@ -137,7 +146,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// up to 33 PFLOPS and 32 TiB per sequencer). Reservations round up, advertised capacity rounds down.
     uint256[] private _hot;
     uint256 private _hotCount;
-    uint256 private constant UNIT_MASK = (1 << 25) - 1;
+    uint256 private constant UNIT_MASK = ClassIndexLib.UNIT_MASK;
     uint256 public constant FLOPS_UNIT = 1e9;
     uint256 public constant MEMORY_UNIT = 1 << 20;
     mapping(address requester => RequesterStats) private _requesters;
@@ -154,7 +163,12 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint128 private _escrow;
     uint256 private _owed;
 
-    MaxTree.Tree private _loads;
+    /// @dev One tree per capability class (GPU | TEE << 1), written by {ClassIndexLib}.
+    MaxTree.Tree[4] private _classes;
+    uint256 private constant NEEDS_GPU = ClassIndexLib.NEEDS_GPU;
+    uint256 private constant NEEDS_TEE = ClassIndexLib.NEEDS_TEE;
+    uint256 private constant NEEDS_MORE = 4;
+    bytes4 public constant REQUIREMENTS_TAG = "LPRQ";
 
     uint64 public startWindow;
     uint64 public acceptanceWindow;
@@ -162,6 +176,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint16 public deadlinePenaltyBps;
     uint128 public disputeBond;
     uint64 public arbitrationWindow;
+
+    mapping(uint256 index => Requirement) private _requirements;
+    mapping(uint256 sequencerId => mapping(bytes32 model => bool)) private _supports;
 
     event JobStarted(bytes32 indexed jobId, uint256 indexed sequencerId);
     event ResultSubmitted(bytes32 indexed jobId, bytes32 resultHash, uint256 computeUsed);
@@ -203,7 +220,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @inheritdoc IAIWorkloadScheduler
     function registerCapabilities(uint256 sequencerId, SequencerCapabilities calldata c) external {
         _checkOperatorOrScheduler(sequencerId);
-        Capabilities storage cap = _caps[sequencerId];
+        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex != 0) revert SchedulerCapabilitiesAlreadyRegistered(sequencerId);
         uint256 position = _hotCount++;
         if (position % 2 == 0) _hot.push(0);
@@ -214,7 +231,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @inheritdoc IAIWorkloadScheduler
     function updateCapabilities(uint256 sequencerId, SequencerCapabilities calldata c) external {
         _checkOperatorOrScheduler(sequencerId);
-        Capabilities storage cap = _caps[sequencerId];
+        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
         _writeCapabilities(sequencerId, cap, c);
     }
@@ -234,10 +251,13 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         ) {
             revert SchedulerRequirementsTooLarge();
         }
+        (uint256 needs, uint256 minBandwidth, bytes32 model) = _requirementsOf(job.jobSpec);
         uint256 index = ++_jobCount;
         jobId = bytes32(index);
         Job storage j = _jobs[index];
         j.requester = msg.sender;
+        j.needs = uint8(needs);
+        if (needs & NEEDS_MORE != 0) _requirements[index] = Requirement(uint128(minBandwidth), model);
         j.status = JobStatus.Queued;
         j.startDeadline = uint40(Math.min(job.deadline, block.timestamp + startWindow));
         j.deadline = uint40(job.deadline);
@@ -300,10 +320,12 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @notice The operator of the sequencer a job is offered to accepts it, before the offer lapses at the job's
     /// start deadline; from now it has a full `startWindow` (capped by the job's deadline) to start it.
     function acceptJob(bytes32 jobId) external {
-        (, Job storage j) = _jobIn(jobId, JobStatus.Offered);
+        (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Offered);
         _checkJobOperator(jobId, j);
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
         if (!registry.isActiveSequencer(msg.sender)) revert SchedulerSequencerNotActive(j.sequencerId);
+        // Holds while the offer stands (capabilities cannot be withdrawn under it); checked again at the duty.
+        _checkRequirements(jobId, index, j, j.sequencerId);
         _accept(jobId, j);
     }
 
@@ -478,25 +500,31 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /**
      * @inheritdoc IAIWorkloadScheduler
-     * @dev Up to MAX_MIGRATIONS_PER_CALL times: take the most and the least loaded sequencers (O(log n)); move
-     * the first live offer (not accepted: accepted duties stay with whoever accepted them) of the former to the
-     * latter if it fits and strictly narrows their load gap. Stops when nothing qualifies; call again to continue.
+     * @dev Up to MAX_MIGRATIONS_PER_CALL times: take the most loaded and the roomiest other sequencer (the tops
+     * of the four class trees); move the first live offer (not accepted: accepted duties stay with whoever accepted
+     * them) of the former that the latter meets the requirements of, if it fits and strictly narrows their load
+     * gap. Stops when nothing qualifies; call again to continue.
      */
     function rebalanceWorkload() external {
         uint256 migrations;
         for (uint256 round; round < MAX_MIGRATIONS_PER_CALL; ++round) {
-            (bool found, uint256 fromPos, uint256 fromLoad) = _loads.best(true, type(uint256).max);
+            (bool found, uint256 fromPos, uint256 fromLoad) = ClassIndexLib.top(
+                _classes,
+                ClassIndexLib.LOAD,
+                type(uint256).max
+            );
             if (!found) break;
-            (bool foundTo, uint256 toPos, uint256 toLoad) = _loads.best(false, fromPos);
+            (bool foundTo, uint256 toPos, ) = ClassIndexLib.top(_classes, ClassIndexLib.ROOM, fromPos);
             if (!foundTo) break;
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
             if (!_isActive(to)) {
                 if (_caps[to].headJob == 0)
-                    _loads.set(toPos, 0, false); // cannot receive work; back at its next update
+                    ClassIndexLib.remove(_classes, _classOf(_caps[to]), toPos); // cannot receive work; back at its next update
                 else break; // it still holds jobs: requeueJobsOf first
                 continue;
             }
+            uint256 toLoad = _load(_capacity(_caps[to]));
             if (fromLoad <= toLoad) break;
             uint256 index = _movableJob(from, to, fromLoad - toLoad);
             if (index == 0) break;
@@ -512,7 +540,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
         if (_isActive(sequencerId)) revert SchedulerSequencerStillActive(sequencerId);
-        Capabilities storage cap = _caps[sequencerId];
+        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         for (; moved < maxJobs && cap.headJob != 0; ++moved) {
             uint256 index = cap.headJob;
             _requeue(index, _jobs[index]);
@@ -593,78 +621,19 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     // ───────────────────────────────────────────── views ─────────────────────────────────────────────
 
     /// @inheritdoc IAIWorkloadScheduler
-    /// @dev A scan, for off-chain callers: the Active sequencer with enough free flops and memory and the least
-    /// load; ties to the best fit (least free flops left), then the lower id. 0 if none fits.
-    function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256 best) {
-        uint256 needFlops = Math.ceilDiv(job.requiredFlops, FLOPS_UNIT);
-        uint256 needMemory = Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT);
-        best = _fastScan(needFlops, needMemory);
-        // The fast scan ignores the registry; if its winner has left the Active set, scan with the checks.
-        if (best != 0 && !_isActive(best)) best = _checkedScan(needFlops, needMemory);
-    }
-
-    /**
-     * @dev The best lane by (load, then leftover flops, then position), without asking the registry. In assembly
-     * because the node's `eth_call` time follows the number of opcodes run, and this loop visits every sequencer
-     * with capabilities (measured: ~30 opcodes a sequencer against ~150 in Solidity).
-     */
-    function _fastScan(uint256 needFlops, uint256 needMemory) private view returns (uint256 best) {
-        uint256 count = _hotCount;
-        uint256 base;
-        assembly ("memory-safe") {
-            mstore(0x00, _hot.slot)
-            base := keccak256(0x00, 0x20)
-            let mask := 0x1ffffff // UNIT_MASK
-            let bestLoad := not(0)
-            let bestSlack := not(0)
-            let word := 0
-            for {
-                let i := 0
-            } lt(i, count) {
-                i := add(i, 1)
-            } {
-                if iszero(and(i, 1)) {
-                    word := sload(add(base, shr(1, i)))
-                }
-                let lane := shr(mul(128, and(i, 1)), word)
-                let available := and(lane, mask)
-                let reserved := and(shr(50, lane), mask)
-                if gt(add(reserved, needFlops), available) {
-                    continue
-                }
-                if gt(add(and(shr(75, lane), mask), needMemory), and(shr(25, lane), mask)) {
-                    continue
-                }
-                let load := div(mul(reserved, 10000), available)
-                let slack := sub(sub(available, reserved), needFlops)
-                if gt(load, bestLoad) {
-                    continue
-                }
-                if and(eq(load, bestLoad), iszero(lt(slack, bestSlack))) {
-                    continue
-                }
-                bestLoad := load
-                bestSlack := slack
-                best := and(shr(100, lane), 0xfffffff)
-            }
-        }
-    }
-
-    /// @dev The same ranking, skipping sequencers that are not Active (asked only for would-be winners).
-    function _checkedScan(uint256 needFlops, uint256 needMemory) private view returns (uint256 best) {
-        uint256 bestLoad = type(uint256).max;
-        uint256 bestSlack = type(uint256).max;
-        uint256 count = _hotCount;
-        for (uint256 i; i < count; ++i) {
-            (bool fits, uint256 load, uint256 slack, uint256 id) = _fit(
-                _hot[i / 2] >> (128 * (i % 2)),
-                needFlops,
-                needMemory
-            );
-            if (!fits || load > bestLoad || (load == bestLoad && slack >= bestSlack)) continue;
-            if (!_isActive(id)) continue;
-            (best, bestLoad, bestSlack) = (id, load, slack);
-        }
+    /// @dev The eligible sequencer with the highest room key (free flops), ties to the lower id; see the header.
+    function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256) {
+        (uint256 needs, uint256 minBandwidth, bytes32 model) = _requirementsOf(job.jobSpec);
+        ClassIndexLib.Query memory q = ClassIndexLib.Query({
+            flops: Math.ceilDiv(job.requiredFlops, FLOPS_UNIT),
+            memoryUnits: Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT),
+            needs: needs,
+            minBandwidth: minBandwidth,
+            model: model,
+            floor: 0,
+            best: 0
+        });
+        return ClassIndexLib.optimal(_classes, _caps, _hot, _supports, registry, q);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -697,7 +666,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     function _writeCapabilities(
         uint256 sequencerId,
-        Capabilities storage cap,
+        ClassIndexLib.Capabilities storage cap,
         SequencerCapabilities calldata c
     ) private {
         if (c.availableFlops == 0 || c.availableMemory == 0) revert SchedulerZeroRequirements();
@@ -705,17 +674,35 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 flopsUnits = c.availableFlops / FLOPS_UNIT;
         uint256 memoryUnits = c.availableMemory / MEMORY_UNIT;
         if (flopsUnits == 0 || memoryUnits == 0) revert SchedulerZeroRequirements();
-        if (flopsUnits > UNIT_MASK || memoryUnits > UNIT_MASK) revert SchedulerRequirementsTooLarge();
-        Capacity memory k = _capacity(cap);
+        if (flopsUnits > UNIT_MASK || memoryUnits > UNIT_MASK || c.networkBandwidth > type(uint128).max)
+            revert SchedulerRequirementsTooLarge();
+        // Jobs were matched to what it advertised: while it holds any, it may add capabilities, not withdraw them.
+        bool busy = cap.headJob != 0;
+        if (
+            busy &&
+            ((cap.hasGPU && !c.hasGPU) || (cap.hasTEE && !c.hasTEE) || c.networkBandwidth < cap.networkBandwidth)
+        ) revert SchedulerCapabilityInUse(sequencerId);
+        ClassIndexLib.Capacity memory k = _capacity(cap);
         k.availableFlops = flopsUnits;
         k.availableMemory = memoryUnits;
         _storeCapacity(sequencerId, cap, k);
+        ClassIndexLib.remove(_classes, _classOf(cap), sequencerId - 1); // the class may change
         cap.networkBandwidth = uint128(c.networkBandwidth);
         cap.hasTEE = c.hasTEE;
         cap.hasGPU = c.hasGPU;
         string[] storage models = _models[sequencerId];
-        while (models.length != 0) models.pop(); // ≤ MAX_MODELS entries
-        for (uint256 i; i < c.supportedModels.length; ++i) models.push(c.supportedModels[i]);
+        mapping(bytes32 => bool) storage supported = _supports[sequencerId];
+        // ≤ MAX_MODELS entries each
+        for (uint256 i = models.length; i != 0; --i) {
+            bytes32 model = keccak256(bytes(models[i - 1]));
+            if (busy && !_listed(c.supportedModels, model)) revert SchedulerCapabilityInUse(sequencerId);
+            delete supported[model];
+            models.pop();
+        }
+        for (uint256 i; i < c.supportedModels.length; ++i) {
+            models.push(c.supportedModels[i]);
+            supported[keccak256(bytes(c.supportedModels[i]))] = true;
+        }
         _refreshLoad(sequencerId, k);
         emit CapabilitiesUpdated(sequencerId);
     }
@@ -723,10 +710,11 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @param accepted the sequencer's operator consents (a duty) rather than only receiving an offer
     function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId, bool accepted) private {
         if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
-        Capabilities storage cap = _caps[sequencerId];
+        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
         if (!_isActive(sequencerId)) revert SchedulerSequencerNotActive(sequencerId);
-        Capacity memory k = _capacity(cap);
+        _checkRequirements(jobId, index, j, sequencerId);
+        ClassIndexLib.Capacity memory k = _capacity(cap);
         k.reservedFlops += _flopsUnits(j);
         k.reservedMemory += _memoryUnits(j);
         if (k.reservedFlops > k.availableFlops || k.reservedMemory > k.availableMemory)
@@ -790,8 +778,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
             return;
         }
         uint256 sequencerId = j.sequencerId;
-        Capabilities storage cap = _caps[sequencerId];
-        Capacity memory k = _capacity(cap);
+        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
+        ClassIndexLib.Capacity memory k = _capacity(cap);
         k.reservedFlops -= _flopsUnits(j);
         k.reservedMemory -= _memoryUnits(j);
         _storeCapacity(sequencerId, cap, k);
@@ -820,8 +808,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /// @dev The first scheduled (not running) job of `from` that fits `to` and strictly narrows the load gap.
     function _movableJob(uint256 from, uint256 to, uint256 gap) private view returns (uint256) {
-        Capacity memory src = _capacity(_caps[from]);
-        Capacity memory dst = _capacity(_caps[to]);
+        ClassIndexLib.Capacity memory src = _capacity(_caps[from]);
+        ClassIndexLib.Capacity memory dst = _capacity(_caps[to]);
         uint256 checked;
         for (
             uint256 index = _caps[from].headJob;
@@ -832,6 +820,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
             Job storage j = _jobs[index];
             // Only live offers: an accepted duty is its operator's, and a lapsed offer cannot be re-offered.
             if (j.status != JobStatus.Offered || block.timestamp > j.startDeadline) continue;
+            if (_jobLacks(index, j, to) != 0) continue;
             uint256 units = _flopsUnits(j);
             if (dst.reservedFlops + units > dst.availableFlops) continue;
             if (dst.reservedMemory + _memoryUnits(j) > dst.availableMemory) continue;
@@ -844,26 +833,52 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         return 0;
     }
 
-    function _load(Capacity memory k) private pure returns (uint256) {
+    function _load(ClassIndexLib.Capacity memory k) private pure returns (uint256) {
         if (k.availableFlops == 0) return 0;
         return Math.min(BPS, (k.reservedFlops * BPS) / k.availableFlops);
     }
 
-    function _refreshLoad(uint256 sequencerId, Capacity memory k) private {
-        _loads.set(sequencerId - 1, _load(k), true);
+    /// @dev Writes a sequencer's lane in its class tree: load and room key.
+    function _refreshLoad(uint256 sequencerId, ClassIndexLib.Capacity memory k) private {
+        uint256 room = k.reservedFlops < k.availableFlops ? k.availableFlops - k.reservedFlops : 0;
+        ClassIndexLib.update(_classes, _classOf(_caps[sequencerId]), sequencerId - 1, _load(k), room);
     }
 
-    /// @dev Whether a job needing (flops, memory) units fits a capacity lane; its load, leftover flops and id.
-    function _fit(
-        uint256 lane,
-        uint256 needFlops,
-        uint256 needMemory
-    ) private pure returns (bool fits, uint256 load, uint256 slack, uint256 id) {
-        uint256 available = lane & UNIT_MASK;
-        uint256 reserved = (lane >> 50) & UNIT_MASK;
-        if (reserved + needFlops > available) return (false, 0, 0, 0);
-        if (((lane >> 75) & UNIT_MASK) + needMemory > ((lane >> 25) & UNIT_MASK)) return (false, 0, 0, 0);
-        return (true, (reserved * BPS) / available, available - reserved - needFlops, (lane >> 100) & ((1 << 28) - 1));
+    function _classOf(ClassIndexLib.Capabilities storage cap) private view returns (uint256) {
+        return (cap.hasGPU ? NEEDS_GPU : 0) | (cap.hasTEE ? NEEDS_TEE : 0);
+    }
+
+    /**
+     * @dev A job spec's requirements: `needs` (NEEDS_GPU | NEEDS_TEE, and NEEDS_MORE when a bandwidth or model is
+     * required), the minimum bandwidth and the model hash. Untagged specs require nothing.
+     */
+    function _requirementsOf(
+        bytes calldata spec
+    ) private pure returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
+        if (spec.length < 4 || bytes4(spec[:4]) != REQUIREMENTS_TAG) return (0, 0, 0);
+        if (spec.length < 53 || uint8(spec[4]) > (NEEDS_GPU | NEEDS_TEE)) revert SchedulerMalformedRequirements();
+        needs = uint8(spec[4]);
+        minBandwidth = uint128(bytes16(spec[5:21]));
+        model = bytes32(spec[21:53]);
+        if (minBandwidth != 0 || model != 0) needs |= NEEDS_MORE;
+    }
+
+    function _jobLacks(uint256 index, Job storage j, uint256 sequencerId) private view returns (uint256) {
+        uint256 needs = j.needs;
+        if (needs == 0) return 0;
+        Requirement memory r;
+        if (needs & NEEDS_MORE != 0) r = _requirements[index];
+        return ClassIndexLib.lacks(_caps[sequencerId], _supports[sequencerId], needs, r.minBandwidth, r.model);
+    }
+
+    function _checkRequirements(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId) private view {
+        uint256 missing = _jobLacks(index, j, sequencerId);
+        if (missing != 0) revert SchedulerLacksCapability(jobId, sequencerId, missing);
+    }
+
+    function _listed(string[] calldata names, bytes32 model) private pure returns (bool) {
+        for (uint256 i; i < names.length; ++i) if (keccak256(bytes(names[i])) == model) return true;
+        return false;
     }
 
     function _flopsUnits(Job storage j) private view returns (uint256) {
@@ -874,17 +889,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         return Math.ceilDiv(j.memoryRequirement, MEMORY_UNIT);
     }
 
-    function _capacity(Capabilities storage cap) private view returns (Capacity memory k) {
-        if (cap.hotIndex == 0) return k;
-        uint256 position = cap.hotIndex - 1;
-        uint256 lane = _hot[position / 2] >> (128 * (position % 2));
-        k.availableFlops = lane & UNIT_MASK;
-        k.availableMemory = (lane >> 25) & UNIT_MASK;
-        k.reservedFlops = (lane >> 50) & UNIT_MASK;
-        k.reservedMemory = (lane >> 75) & UNIT_MASK;
+    function _capacity(ClassIndexLib.Capabilities storage cap) private view returns (ClassIndexLib.Capacity memory) {
+        return ClassIndexLib.capacity(_hot, cap);
     }
 
-    function _storeCapacity(uint256 sequencerId, Capabilities storage cap, Capacity memory k) private {
+    function _storeCapacity(
+        uint256 sequencerId,
+        ClassIndexLib.Capabilities storage cap,
+        ClassIndexLib.Capacity memory k
+    ) private {
         if (k.reservedFlops > UNIT_MASK || k.reservedMemory > UNIT_MASK) revert SchedulerRequirementsTooLarge();
         uint256 position = cap.hotIndex - 1;
         uint256 shift = 128 * (position % 2);

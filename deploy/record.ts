@@ -14,6 +14,7 @@ export const CONTRACT_NAMES = [
   "MEVMitigation",
   "TrainingCoordinator",
   "PerformanceMonitor",
+  "ClassIndexLib",
   "AIScheduler",
   "SchedulerLens",
 ] as const;

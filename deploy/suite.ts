@@ -6,6 +6,7 @@ import type {
   EquivocationModule,
   RegistryLens,
   RegistryIndexLib,
+  ClassIndexLib,
   SelectionMechanisms,
   VRFBeacon,
   ChainlinkVRFAdapter,
@@ -27,6 +28,8 @@ export interface Suite {
   /** The registry's convenience views (pools, positions, unbonding requests, pending rewards). */
   lens: RegistryLens;
   registryIndexLib: RegistryIndexLib;
+  /** The scheduler's capability index and search (a linked library). */
+  classIndexLib: ClassIndexLib;
   selection: SelectionMechanisms;
   /** The randomness source: the ECVRF beacon, or the Chainlink adapter. */
   beacon?: VRFBeacon;
@@ -223,13 +226,19 @@ export async function deploySuite(
     mp.sla,
   ]);
 
-  const scheduler = await contract<AIScheduler>("AIScheduler", [
-    deployerAddress,
-    registryAddress,
-    params.scheduler.startWindow,
-    params.scheduler.acceptanceWindow,
-    params.scheduler.deadlinePenaltyBps,
-  ]);
+  // Linked for the same reason: the scheduler's capability index and search.
+  const classIndexLib = await contract<ClassIndexLib>("ClassIndexLib", []);
+  const scheduler = await contract<AIScheduler>(
+    "AIScheduler",
+    [
+      deployerAddress,
+      registryAddress,
+      params.scheduler.startWindow,
+      params.scheduler.acceptanceWindow,
+      params.scheduler.deadlinePenaltyBps,
+    ],
+    { "contracts/libraries/ClassIndexLib.sol:ClassIndexLib": await address(classIndexLib) },
+  );
   const schedulerLens = await contract<SchedulerLens>("SchedulerLens", [await address(scheduler)]);
 
   // ── wiring: every fact of the table is read from the chain first, so a rerun only sends what is missing ──
@@ -264,6 +273,7 @@ export async function deploySuite(
     equivocationModule,
     lens,
     registryIndexLib,
+    classIndexLib,
     selection,
     beacon,
     chainlinkAdapter,

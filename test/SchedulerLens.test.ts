@@ -28,6 +28,7 @@ const DECODED: Record<string, [number, number]> = {
   "Job.bucket": [0, 21],
   "Job.sequencerId": [0, 22],
   "Job.startDeadline": [0, 26],
+  "Job.needs": [0, 31],
   "Job.deadline": [1, 0],
   "Job.prev": [1, 5],
   "Job.next": [1, 10],

@@ -102,13 +102,14 @@ describe("SequencerRegistry: edge cases", () => {
 
   it("slashes an exiting sequencer's unbonding stake without touching its status", async () => {
     const f = await loadFixture(three);
+    const dutySlot = await f.registry.currentSlot(); // evidence from its duty, whatever slot the exit lands in
     await f.registry.connect(f.accounts[0]).initiateExit(1);
     const before = await f.lens.getPool(1);
     await f.registry.slash(1, E(900)); // far below the ejection floor: an exiting stake stays exiting
     expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Exiting);
     expect((await f.lens.getPool(1)).unbondingStake).to.equal(before.unbondingStake - E(900));
     // An equivocation by the exiting sequencer slashes too, and does not suspend it.
-    const proof = await equivocationProof(f, f.accounts[0], 1n);
+    const proof = await equivocationProof(f, f.accounts[0], 1n, dutySlot);
     await expect(f.registry.connect(f.accounts[9]).reportMisbehavior(1, proof)).to.emit(f.registry, "EquivocationProven");
     expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Exiting);
   });

@@ -35,6 +35,13 @@ enum JobStatus {
  *
  * Adaptations (docs/ADAPTATIONS.md): `PolicyType` is at file level; `submitComputeJob` is payable (the job's
  * payment is escrowed) and assigns `jobId` and `requester` itself, ignoring the caller's values.
+ *
+ * Capability requirements ride in `ComputeJob.jobSpec`: a spec that starts with the tag `"LPRQ"` (0x4c505251)
+ * continues with `uint8 needs` (bit 0: a GPU, bit 1: a TEE; other bits must be 0), `uint128 minBandwidth`
+ * (big-endian, compared with `networkBandwidth`; 0: none) and `bytes32 model` (keccak256 of a model's name as
+ * listed in `supportedModels`; 0: none), 53 bytes in all (`abi.encodePacked`); whatever follows is free-form. A
+ * spec without the tag requires nothing beyond flops and memory. A job is never offered to, scheduled on or
+ * moved to a sequencer lacking what it requires (`SchedulerLacksCapability`: 1 GPU, 2 TEE, 3 bandwidth, 4 model).
  */
 interface IAIWorkloadScheduler {
     struct ComputeJob {
@@ -119,6 +126,12 @@ interface IAIWorkloadScheduler {
     error SchedulerShareOutOfBounds(uint256 executorBps);
     /// @notice `payer` has no refundable boost on the job (none paid, or the executor earned it).
     error SchedulerNoBoostToRefund(bytes32 jobId, address payer);
+    /// @notice `sequencerId` lacks a capability the job requires: 1 GPU, 2 TEE, 3 bandwidth, 4 model.
+    error SchedulerLacksCapability(bytes32 jobId, uint256 sequencerId, uint256 capability);
+    /// @notice A sequencer holding jobs may not withdraw a capability (GPU, TEE, a model, bandwidth).
+    error SchedulerCapabilityInUse(uint256 sequencerId);
+    /// @notice A `jobSpec` tagged "LPRQ" shorter than 53 bytes or with unknown `needs` bits.
+    error SchedulerMalformedRequirements();
     /// @notice A job's escrow would exceed its packed field.
     error SchedulerPaymentTooLarge(bytes32 jobId, uint256 amount);
 
@@ -139,7 +152,7 @@ interface IAIWorkloadScheduler {
     /// operator must accept before it becomes its duty).
     function scheduleJob(bytes32 jobId, uint256 sequencerId) external returns (bool);
 
-    /// @notice Best-fitting sequencer with enough free resources and the least load; 0 if none (view).
+    /// @notice The Active sequencer that meets the job's requirements with the most free flops; 0 if none (view).
     function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256);
 
     /// @notice Moves offered (not yet accepted) jobs from the most to the least loaded sequencers, with bounded

@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IExtsload} from "../interfaces/IExtsload.sol";
 import {PolicyType, JobStatus} from "../interfaces/IAIWorkloadScheduler.sol";
 import {AIScheduler} from "../AIScheduler.sol";
+import {ClassIndexLib} from "../libraries/ClassIndexLib.sol";
 
 /**
  * @title SchedulerLens
@@ -49,6 +50,7 @@ contract SchedulerLens {
         job.bucket = uint8(a >> 168);
         job.sequencerId = uint32(a >> 176);
         job.startDeadline = uint40(a >> 208);
+        job.needs = uint8(a >> 248);
         uint256 b = uint256(w[1]);
         job.deadline = uint40(b);
         job.prev = uint40(b >> 40);
@@ -85,7 +87,7 @@ contract SchedulerLens {
     )
         external
         view
-        returns (AIScheduler.Capabilities memory caps, AIScheduler.Capacity memory capacity, string[] memory models)
+        returns (ClassIndexLib.Capabilities memory caps, ClassIndexLib.Capacity memory capacity, string[] memory models)
     {
         uint256 w = _word(_at(sequencerId, CAPS_SLOT));
         caps.networkBandwidth = uint128(w);

@@ -81,6 +81,11 @@ library MaxTree {
         }
     }
 
+    /// @notice The packed slot holding the four lanes of node `index` at `level` (1: the leaves).
+    function lanes(Tree storage tree, uint256 level, uint256 index) internal view returns (uint256) {
+        return tree.slots[_slotKey(level, index)];
+    }
+
     /**
      * @notice The highest field `field` (0: low bits) over all positions but `excluded` (pass a position beyond
      * the tree, e.g. `type(uint256).max`, to exclude none), as `(found, position, key)`.

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { schedulerMarketFixture, JOB_STATUS as S, TFLOPS } from "../helpers/scheduler";
+import { schedulerMarketFixture, JOB_STATUS as S, TFLOPS, GB, capabilities, computeJob, requirementsSpec } from "../helpers/scheduler";
 
 const ONE = ethers.parseEther("1");
 
@@ -197,5 +197,28 @@ describe("Attacks by a compute operator (AIScheduler)", () => {
     await expect(f.s.connect(f.op1).withdraw()).to.changeEtherBalance(f.op1, ONE);
     await expect(f.s.connect(f.op1).withdraw()).to.be.revertedWithCustomError(f.s, "SchedulerNothingToWithdraw");
     expect(await f.books()).to.deep.equal({ escrow: 0n, withdrawable: 0n });
+  });
+
+  it("an operator cannot advertise a GPU to win GPU jobs, then withdraw it or hand the job on to escape the slash", async () => {
+    const f = await loadFixture(schedulerMarketFixture);
+    const gpu = capabilities(1, 100n * TFLOPS, 128n * GB, { gpu: true });
+    await f.s.connect(f.op1).updateCapabilities(1, gpu); // the only GPU sequencer
+    const job = computeJob(10n * TFLOPS, GB, (await time.latest()) + 7200, 0, requirementsSpec({ gpu: true }));
+    const id = await f.s.connect(f.alice).submitComputeJob.staticCall(job, { value: ONE });
+    await f.s.connect(f.alice).submitComputeJob(job, { value: ONE });
+    expect(await f.s.getOptimalSequencer(job)).to.equal(1n);
+    await f.s.connect(f.op1).scheduleNext(1); // its duty
+    // It cannot stop advertising the GPU while it holds the job, nor dump the job on a sequencer without one.
+    await expect(f.s.connect(f.op1).updateCapabilities(1, { ...gpu, hasGPU: false }))
+      .to.be.revertedWithCustomError(f.s, "SchedulerCapabilityInUse")
+      .withArgs(1n);
+    await expect(f.s.connect(f.op1).migrateJob(id, 2)).to.be.revertedWithCustomError(f.s, "SchedulerLacksCapability").withArgs(id, 2n, 1n);
+    const { startDeadline } = (await f.schedulerLens.getJob(id)).job;
+    await time.increaseTo(startDeadline + 1n);
+    const before = await f.stake(1);
+    const penalty = (before * (await f.s.deadlinePenaltyBps())) / 10_000n;
+    await expect(f.s.timeoutJob(id)).to.emit(f.s, "SequencerPenalized").withArgs(1n, id, penalty);
+    expect(await f.stake(1)).to.equal(before - penalty);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { schedulerMarketFixture, JOB_STATUS as S, computeJob, TFLOPS, GB } from "../helpers/scheduler";
+import { schedulerMarketFixture, JOB_STATUS as S, computeJob, requirementsSpec, TFLOPS, GB } from "../helpers/scheduler";
 
 const ONE = ethers.parseEther("1");
 const BOND = ethers.parseEther("0.5");
@@ -205,5 +205,31 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await expect(attacker.attack()).to.changeEtherBalance(attacker, ONE);
     expect(await f.status(other)).to.equal(S.Queued);
     expect(await f.books()).to.deep.equal({ escrow: ONE, withdrawable: 0n });
+  });
+
+  it("a requester cannot get a job it requires a TEE for made the duty of a sequencer without one, to have it slashed", async () => {
+    const f = await loadFixture(schedulerMarketFixture);
+    // No sequencer has a TEE: whoever schedules the job, nobody can be handed a duty it cannot perform.
+    const job = computeJob(10n * TFLOPS, GB, (await time.latest()) + 7200, 0, requirementsSpec({ tee: true }));
+    const id = await f.s.connect(f.alice).submitComputeJob.staticCall(job, { value: ONE });
+    await f.s.connect(f.alice).submitComputeJob(job, { value: ONE });
+    expect(await f.s.getOptimalSequencer(job)).to.equal(0n);
+    for (const [who, seq] of [
+      [f.op2, 2],
+      [f.service, 2],
+      [f.service, 3],
+    ] as const) {
+      await expect(f.s.connect(who).scheduleJob(id, seq))
+        .to.be.revertedWithCustomError(f.s, "SchedulerLacksCapability")
+        .withArgs(id, BigInt(seq), 2n);
+    }
+    await expect(f.s.connect(f.op2).scheduleNext(2)).to.be.revertedWithCustomError(f.s, "SchedulerLacksCapability");
+    const { startDeadline } = (await f.schedulerLens.getJob(id)).job;
+    await time.increaseTo(startDeadline + 1n);
+    const stake2 = await f.stake(2);
+    await expect(f.s.timeoutJob(id)).to.not.emit(f.s, "SequencerPenalized"); // expires from the queue: a refund
+    expect(await f.stake(2)).to.equal(stake2);
+    expect(await f.status(id)).to.equal(S.Expired);
+    expect(await f.books()).to.deep.equal({ escrow: 0n, withdrawable: ONE });
   });
 });
