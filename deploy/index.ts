@@ -3,3 +3,4 @@ export * from "./suite";
 export * from "./record";
 export * from "./chain";
 export * from "./wiring";
+export * from "./roles";

@@ -43,9 +43,21 @@ export interface Finding {
   detail?: string;
 }
 
+/** A fact about one role of one contract: `account` holds it (`held`), or must not (a renunciation). */
+export interface RoleFact {
+  /** The AccessControl contract's address. */
+  contract: string;
+  /** The role's bytes32 id. */
+  role: string;
+  account: string;
+  held: boolean;
+}
+
 /** One wiring fact of the suite. */
 export interface WiringFact {
   label: string;
+  /** Set on the entries that grant or renounce a role: `lp504 check` reads every other holder as unexpected. */
+  role?: RoleFact;
   /** Reads the chain. */
   holds(): Promise<Finding>;
   /** Sends the transaction that makes the fact hold; absent for facts fixed at construction. */
@@ -64,9 +76,11 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * `lp504 check` reports every entry.
  */
 export async function wiringTable(c: WiredContracts, { governance, deployer, params }: WiringAccounts): Promise<WiringFact[]> {
-  const [registry, selection, source, monitor, scheduler] = await Promise.all(
-    [c.registry, c.selection, randomnessSource(c, params), c.monitor, c.scheduler].map((x) => x.getAddress()),
+  const [registry, selection, source, mev, monitor, scheduler] = await Promise.all(
+    [c.registry, c.selection, randomnessSource(c, params), c.mev, c.monitor, c.scheduler].map((x) => x.getAddress()),
   );
+  const addressOf = { registry, selection, mev, monitor, scheduler };
+  type ControlledName = keyof typeof addressOf;
   const role = {
     DEFAULT_ADMIN_ROLE: await c.registry.DEFAULT_ADMIN_ROLE(),
     GOVERNANCE_ROLE: await c.registry.GOVERNANCE_ROLE(),
@@ -105,15 +119,17 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
       },
       apply,
     });
-  const held = (name: string, contract: AccessControlled, roleName: RoleName, account: string) =>
+  const held = (name: ControlledName, contract: AccessControlled, roleName: RoleName, account: string) =>
     add({
       label: `${name}: ${roleName} held by ${who(account)}`,
+      role: { contract: addressOf[name], role: role[roleName], account: getAddress(account), held: true },
       holds: async () => ({ ok: await contract.hasRole(role[roleName], account), detail: "not held" }),
       apply: () => contract.grantRole(role[roleName], account),
     });
-  const renounced = (name: string, contract: AccessControlled, roleName: RoleName) =>
+  const renounced = (name: ControlledName, contract: AccessControlled, roleName: RoleName) =>
     add({
       label: `${name}: ${roleName} not held by the deployer ${deployer}`,
+      role: { contract: addressOf[name], role: role[roleName], account: getAddress(deployer), held: false },
       holds: async () => ({ ok: !(await contract.hasRole(role[roleName], deployer)), detail: "still held" }),
       apply: () => contract.renounceRole(role[roleName], deployer),
     });
@@ -198,7 +214,7 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
   for (const a of params.monitors ?? []) held("registry", c.registry, "MONITOR_ROLE", a);
 
   // The hand-over: governance holds every administrative role (from construction when it is the deployer)...
-  const handed: [string, AccessControlled, RoleName[]][] = [
+  const handed: [ControlledName, AccessControlled, RoleName[]][] = [
     ["selection", c.selection, ["AUCTIONEER_ROLE", "GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["mev", c.mev, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["monitor", c.monitor, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],

@@ -3,8 +3,10 @@ import path from "node:path";
 import { types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Result } from "ethers";
 import { deploySuite } from "../deploy/suite";
-import { wiringTable } from "../deploy/wiring";
+import { wiringTable, type WiringFact } from "../deploy/wiring";
+import { roleHolders } from "../deploy/roles";
 import { paramsFromJson, type SuiteParams } from "../deploy/params";
 import { readDeployment, writeDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
 import { lp504, PLUGIN, chainTarget, attachRecord, signerFrom, withDecodedErrors } from "./lp504";
@@ -77,14 +79,21 @@ lp504
   });
 
 export interface Check {
-  /** Code at a recorded address, an entry of the wiring table, a deployed parameter, or a fact of the record. */
-  kind: "code" | "wiring" | "parameter" | "record";
+  /**
+   * Code at a recorded address, an entry of the wiring table, the role holders of an AccessControl contract
+   * (read from its logs) against the table's, a deployed parameter, or a fact of the record.
+   */
+  kind: "code" | "wiring" | "role-holders" | "parameter" | "record";
   what: string;
   ok: boolean;
   detail?: string;
 }
 
-/** A deployment read back from the chain: code at every address, every entry of the wiring table, the parameters. */
+/**
+ * A deployment read back from the chain: code at every address, every entry of the wiring table, the holders of
+ * every role of every AccessControl contract (folded from its logs since its deployment block) against the
+ * table's grants, and the parameters against the record's.
+ */
 export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: DeploymentRecord): Promise<Check[]> {
   const checks: Check[] = [];
   const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -105,9 +114,57 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   const suite = await attachRecord(hre, record);
   const { registry, selection, scheduler } = suite;
   const suiteParams = paramsFromJson(record.params as Record<string, unknown>);
-  for (const fact of await wiringTable(suite, { governance, deployer, params: suiteParams })) {
+  const table = await wiringTable(suite, { governance, deployer, params: suiteParams });
+  for (const fact of table) {
     const { ok, detail } = await fact.holds();
     checks.push({ kind: "wiring", what: fact.label, ok, detail });
+  }
+
+  // Role holders: every (role, account) an AccessControl contract of the record grants today, from its logs,
+  // must be one the table grants. A pair the table says must not be held (a renunciation) is its entry's line.
+  const latest = await hre.ethers.provider.getBlockNumber();
+  for (const [name, entry] of Object.entries(record.contracts)) {
+    const contract = await hre.ethers.getContractAt(name, entry!.address);
+    if (!contract.interface.getFunction("hasRole")) continue;
+    // The roles' names, from the contract's `*_ROLE()` constants.
+    const constants: string[] = [];
+    contract.interface.forEachFunction((f) => {
+      if (/_ROLE$/.test(f.name) && f.inputs.length === 0) constants.push(f.name);
+    });
+    const roleName = new Map<string, string>();
+    for (const fn of constants) roleName.set(await contract.getFunction(fn)(), fn);
+    const named = (fact: WiringFact, role: string, account: string) =>
+      !!fact.role && eq(fact.role.contract, entry!.address) && fact.role.role === role && eq(fact.role.account, account);
+    const since = `logs since block ${entry!.blockNumber}`;
+    let holders;
+    try {
+      holders = await roleHolders(contract, entry!.blockNumber, latest);
+    } catch (error) {
+      checks.push({
+        kind: "role-holders",
+        what: `${name}: role holders read from the ${since}`,
+        ok: false,
+        detail: (error as Error).message,
+      });
+      continue;
+    }
+    const unexpected = holders.filter(({ role, account }) => !table.some((fact) => named(fact, role, account)));
+    if (unexpected.length === 0) {
+      checks.push({
+        kind: "role-holders",
+        what: `${name}: every one of the ${holders.length} role holders (${since}) is the wiring table's`,
+        ok: true,
+      });
+    }
+    for (const { role, account } of unexpected) {
+      const whom = eq(account, deployer) ? `the deployer ${account}` : eq(account, governance) ? `governance ${account}` : account;
+      checks.push({
+        kind: "role-holders",
+        what: `${name}: ${roleName.get(role) ?? role} held by ${whom}`,
+        ok: false,
+        detail: "unexpected holder: no entry of the wiring table grants it",
+      });
+    }
   }
 
   // Parameters: what the chain holds against what the record says was deployed (the selection mode and the
@@ -140,6 +197,29 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   for (const key of ["minScore", "auctionWinners", "turnsPerAuction", "minBid"]) {
     const onChain = (sel as unknown as Record<string, bigint>)[key];
     parameter(`selection ${key} = ${p.selection[key]}`, String(onChain) === String(p.selection[key]), `on chain ${onChain}`);
+  }
+  // The auction proceeds' recipient (default governance) and the hybrid weights: set at construction, governed since.
+  const recipient = suiteParams.selection.rewardsRecipient ?? governance;
+  parameter(`selection rewardsRecipient = ${recipient}`, eq(sel.rewardsRecipient, recipient), `on chain ${sel.rewardsRecipient}`);
+  const weights = suiteParams.selection.hybridWeights.join(", ");
+  const weightsOnChain = sel.hybridWeights.join(", ");
+  parameter(`selection hybridWeights = [${weights}]`, weights === weightsOnChain, `on chain [${weightsOnChain}]`);
+  /** Every field of a struct read from the chain against the same-named parameter of the record. */
+  const compare = (section: string, want: object, onChain: Record<string, bigint>) => {
+    for (const [key, value] of Object.entries(onChain)) {
+      const recorded = (want as Record<string, bigint | undefined>)[key];
+      parameter(`${section} ${key} = ${recorded}`, value === recorded, `on chain ${value}`);
+    }
+  };
+  // The monitor's parameters and SLA, and the MEV settings: constructor arguments governance may change since.
+  const fields = (struct: object) => (struct as Result).toObject() as Record<string, bigint>;
+  compare("monitor", suiteParams.monitor, fields(await suite.monitor.getParameters()));
+  compare("monitor SLA", suiteParams.monitor.sla, fields(await suite.monitor.getSLA()));
+  const mev = await suite.mev.configuration();
+  compare("mev", suiteParams.mev, { revealWindow: mev.revealWindow, squaringsPerSecond: mev.squaringsPerSecond });
+  const randomness = suiteParams.randomness;
+  if (randomness.kind === "beacon" && suite.beacon) {
+    compare("beacon", { roundTimeout: randomness.roundTimeout }, { roundTimeout: await suite.beacon.roundTimeout() });
   }
   const schedulerParams = {
     startWindow: await scheduler.startWindow(),

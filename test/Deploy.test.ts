@@ -14,6 +14,7 @@ import {
   detectChainKind,
   packageDeploymentsDir,
   wiringTable,
+  roleHolders,
   type DeploymentRecord,
   type WiringFact,
 } from "../deploy";
@@ -365,6 +366,127 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         `"equivocation module → registry ${registryAddress}" does not hold (on chain `,
       );
       expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
+    });
+  });
+
+  describe("role holders: every role an AccessControl contract grants today, from its logs, is a grant of the wiring table", () => {
+    /** A recorded deployment with luxTestnet's parameters, handed over to a separate governance account. */
+    async function handedOver() {
+      const signers = await ethers.getSigners();
+      const [deployer, governance, stranger] = [signers[0], signers[5], signers[9]];
+      const params = paramsFromJson({ ...loadFile("luxTestnet"), governance: governance.address });
+      const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
+      const table = await wiringTable(suite, { governance: governance.address, deployer: deployer.address, params });
+      return { suite, table, governance, stranger, registry: suite.registry.connect(governance) };
+    }
+    const check = async () => checkDeployment(hre, readDeployment(31337)!);
+    const failures = async () => (await check()).filter((c) => !c.ok).map((c) => c.what);
+
+    it("a correct deployment reports no unexpected holder: each contract's holders, folded from its logs, are the table's grants", async () => {
+      const { suite, table } = await handedOver();
+      const lines = (await check()).filter((c) => c.kind === "role-holders");
+      expect(lines.map((c) => c.what.split(":")[0])).to.deep.equal([
+        "SequencerRegistry",
+        "SelectionMechanisms",
+        "MEVMitigation",
+        "PerformanceMonitor",
+        "AIScheduler",
+      ]);
+      expect(lines.filter((c) => !c.ok)).to.deep.equal([]);
+      const record = readDeployment(31337)!;
+      const latest = await ethers.provider.getBlockNumber();
+      for (const contract of [suite.registry, suite.selection, suite.mev, suite.monitor, suite.scheduler]) {
+        const address = await contract.getAddress();
+        const from = Object.values(record.contracts).find((c) => c!.address === address)!.blockNumber;
+        const fromLogs = await roleHolders(contract, from, latest);
+        const granted = table.filter((f) => f.role?.held && f.role.contract === address).map((f) => `${f.role!.role} ${f.role!.account}`);
+        expect(granted, address).to.not.be.empty;
+        expect(fromLogs.map((h) => `${h.role} ${h.account}`).sort(), address).to.deep.equal(granted.sort());
+        // The constructor's grants to the deployer and their renunciations are in the logs: read one block at a
+        // time (a query per block), the fold gives the same holders.
+        expect(await roleHolders(contract, from, latest, 1), address).to.deep.equal(fromLogs);
+      }
+    });
+
+    it("an account governance grants SLASHER_ROLE outside the table is reported as an unexpected holder", async () => {
+      const { registry, stranger } = await handedOver();
+      await (await registry.grantRole(await registry.SLASHER_ROLE(), stranger.address)).wait();
+      const checks = await check();
+      const failed = checks.filter((c) => !c.ok);
+      expect(failed.map((c) => [c.kind, c.what])).to.deep.equal([
+        ["role-holders", `SequencerRegistry: SLASHER_ROLE held by ${stranger.address}`],
+      ]);
+      expect(failed[0].detail).to.match(/^unexpected holder/);
+      // The registry's other holders are still accounted for: its summary line is gone, the others' remain.
+      expect(checks.filter((c) => c.kind === "role-holders" && c.ok).map((c) => c.what.split(":")[0])).to.deep.equal([
+        "SelectionMechanisms",
+        "MEVMitigation",
+        "PerformanceMonitor",
+        "AIScheduler",
+      ]);
+    });
+
+    it("the fold over the logs respects their order: a revoked role is no holder, a revoked and regranted one is", async () => {
+      const { suite, registry, stranger } = await handedOver();
+      const SLASHER_ROLE = await registry.SLASHER_ROLE();
+      const unexpected = `SequencerRegistry: SLASHER_ROLE held by ${stranger.address}`;
+      await (await registry.grantRole(SLASHER_ROLE, stranger.address)).wait();
+      await (await registry.revokeRole(SLASHER_ROLE, stranger.address)).wait();
+      expect(await failures()).to.deep.equal([]);
+      await (await registry.grantRole(SLASHER_ROLE, stranger.address)).wait();
+      expect(await failures()).to.deep.equal([unexpected]);
+      await (await registry.revokeRole(SLASHER_ROLE, stranger.address)).wait();
+      expect(await failures()).to.deep.equal([]);
+
+      // A holder the table names, revoked then regranted: its table entry fails meanwhile, no holder is unexpected.
+      const monitor = await suite.monitor.getAddress();
+      await (await registry.revokeRole(SLASHER_ROLE, monitor)).wait();
+      expect(await failures()).to.deep.equal([`registry: SLASHER_ROLE held by the monitor ${monitor}`]);
+      await (await registry.grantRole(SLASHER_ROLE, monitor)).wait();
+      expect(await failures()).to.deep.equal([]);
+
+      // Grant, revoke, grant in separate blocks: read one block per query, the order across queries still holds.
+      await (await registry.grantRole(SLASHER_ROLE, stranger.address)).wait();
+      const from = readDeployment(31337)!.contracts.SequencerRegistry!.blockNumber;
+      const latest = await ethers.provider.getBlockNumber();
+      const holders = await roleHolders(registry, from, latest, 1);
+      expect(holders.filter((h) => h.role === SLASHER_ROLE && h.account === stranger.address)).to.have.length(1);
+      expect(holders.filter((h) => h.role === SLASHER_ROLE && h.account === monitor)).to.have.length(1);
+      expect(await roleHolders(registry, from, latest)).to.deep.equal(holders);
+      // Up to the block before the last grant, the stranger held nothing (and hasRole is asked at that block).
+      const before = await roleHolders(registry, from, latest - 1, 1);
+      expect(before.filter((h) => h.account === stranger.address)).to.deep.equal([]);
+    });
+  });
+
+  describe("parameters set at construction and governed since are read back", () => {
+    it("a changed MEV reveal window or monitor SLA is the one parameter line that fails", async () => {
+      const [deployer, , , , , governance] = await ethers.getSigners();
+      const params = paramsFromJson({ ...loadFile("luxTestnet"), governance: governance.address });
+      const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
+      const check = async () => checkDeployment(hre, readDeployment(31337)!);
+      const what = (checks: { kind: string; what: string }[]) => checks.filter((c) => c.kind === "parameter").map((c) => c.what);
+      const checks = await check();
+      expect(checks.filter((c) => !c.ok)).to.deep.equal([]);
+      for (const line of [
+        `mev revealWindow = ${params.mev.revealWindow}`,
+        `mev squaringsPerSecond = ${params.mev.squaringsPerSecond}`,
+        `monitor minInclusionFee = ${params.monitor.minInclusionFee}`,
+        `monitor SLA maxMissedSlots = ${params.monitor.sla.maxMissedSlots}`,
+        `beacon roundTimeout = ${(params.randomness as { roundTimeout: bigint }).roundTimeout}`,
+        `selection rewardsRecipient = ${governance.address}`,
+      ])
+        expect(what(checks)).to.include(line);
+
+      await (await suite.mev.connect(governance).setRevealWindow(params.mev.revealWindow + 1n)).wait();
+      expect((await check()).filter((c) => !c.ok).map((c) => c.what)).to.deep.equal([`mev revealWindow = ${params.mev.revealWindow}`]);
+      await (await suite.mev.connect(governance).setRevealWindow(params.mev.revealWindow)).wait();
+      await (
+        await suite.monitor.connect(governance).setSLA({ ...params.monitor.sla, minUptime: params.monitor.sla.minUptime - 1n })
+      ).wait();
+      expect((await check()).filter((c) => !c.ok).map((c) => c.what)).to.deep.equal([
+        `monitor SLA minUptime = ${params.monitor.sla.minUptime}`,
+      ]);
     });
   });
 
