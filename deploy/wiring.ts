@@ -222,6 +222,20 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
     ["registry", c.registry, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
   ];
   for (const [name, contract, roles] of handed) for (const r of roles) held(name, contract, r, governance);
+  if (c.chainlinkAdapter) {
+    // Chainlink's owner can point the adapter at another coordinator, and so choose the randomness: governance owns
+    // it. The transfer is two-step: the deployer offers it (rerun, it offers again), governance calls
+    // `acceptOwnership()`; until then this fact fails the check.
+    const adapter = c.chainlinkAdapter;
+    add({
+      label: `chainlink adapter: owned by ${who(governance)}`,
+      holds: async () => {
+        const owner = await adapter.owner();
+        return { ok: same(owner, governance), detail: `owner ${owner}` };
+      },
+      apply: () => adapter.transferOwnership(governance),
+    });
+  }
   // ...and a deployer other than governance holds none, renounced after every grant: a run that stops in
   // between leaves the deployer able to finish.
   if (!same(governance, deployer)) for (const [name, contract, roles] of handed) for (const r of roles) renounced(name, contract, r);

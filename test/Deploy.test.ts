@@ -309,6 +309,30 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(checks.filter((c) => c.kind === "wiring").map((c) => c.what)).to.deep.equal(labels);
     });
 
+    it("a handed-over Chainlink deployment: the adapter's ownership is offered to governance, and the check fails until governance accepts it", async () => {
+      const [deployer, governance] = await ethers.getSigners();
+      const params = paramsFromJson({
+        governance: governance.address,
+        randomness: {
+          kind: "chainlink",
+          coordinator: ethers.Wallet.createRandom().address,
+          subscriptionId: "1",
+          keyHash: ethers.id("lp504-test-key"),
+          callbackGasLimit: 200000,
+          requestConfirmations: 3,
+        },
+      });
+      const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
+      const adapter = suite.chainlinkAdapter!;
+      expect(await adapter.owner()).to.equal(deployer.address);
+      const failing = async () => (await check()).filter((c) => !c.ok).map((c) => c.what);
+      expect(await failing()).to.deep.equal([`chainlink adapter: owned by governance ${governance.address}`]);
+      // While the offer waits, the deployer can still act as owner; governance takes over by accepting.
+      await (await adapter.connect(governance).acceptOwnership()).wait();
+      expect(await adapter.owner()).to.equal(governance.address);
+      expect(await failing()).to.deep.equal([]);
+    });
+
     it("a broken fact of each kind is the one failure the check reports, and a resumed deploySuite repairs it with one transaction", async () => {
       const { suite, params, deployer, governance, table } = await handedOver();
       const registry = suite.registry.connect(governance);
