@@ -32,12 +32,13 @@ const NOISY: Record<string, number> = {
 const SIZE_SLACK = 64;
 
 /**
- * Gas targets the suite meets, checked at n = 1,000 (the full bench reports 10,000). The equivocation report's
- * 180k is not met (180.5k at 1,000 with a first-time reporter, whose fresh balance slot is 22.1k of it): it is held
- * by the 1% regression check instead, and docs/GAS.md says where its gas goes.
+ * Gas targets, checked at n = 1,000 (the full bench reports 10,000, where both are above these: see docs/GAS.md).
+ * The equivocation report's 180k is checked for a reporter that already holds a withdrawable balance; a first-time
+ * reporter pays 17.1k more for its fresh balance slot, held by the 1% regression check instead.
  */
 const TARGETS: Record<string, number> = {
   "registry.registerSequencer": 300_000,
+  "registry.reportMisbehavior.equivocation.knownReporter": 180_000,
 };
 /** gas(1,000) / gas(10) may not exceed this for the registry's and selection's per-call operations (the full bench
  * reports 10,000 / 10; the scheduler's and monitor's scaling belongs to their own issue and is reported, not gated). */
