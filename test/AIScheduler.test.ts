@@ -1,20 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { schedulerFixture, capabilities, computeJob, TFLOPS as T, GB } from "./helpers/scheduler";
+import { schedulerFixture, capabilities, computeJob, TFLOPS as T, GB, JOB_STATUS } from "./helpers/scheduler";
 
-const STATUS = {
-  Queued: 1n,
-  Scheduled: 2n,
-  Running: 3n,
-  ResultSubmitted: 4n,
-  Completed: 5n,
-  Cancelled: 6n,
-  Expired: 7n,
-  Failed: 8n,
-  Offered: 9n,
-  Disputed: 10n,
-};
+const STATUS = JOB_STATUS;
 const POLICY = { FIFO: 0, Priority: 1, SJF: 2, RoundRobin: 3, Fair: 4 };
 
 describe("AIScheduler", () => {
