@@ -48,6 +48,9 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_REPUTATION = 10_000;
+    /// @notice The largest forced transaction (128 KiB, an EVM node's transaction size limit): a larger one could not
+    /// enter an L2 block, so no sequencer could be held to including it.
+    uint256 public constant MAX_FORCED_TX_BYTES = 128 * 1024;
 
     /// @notice Kinds of SLA violation, as encoded in `violations`.
     enum ViolationKind {
@@ -386,13 +389,16 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
      * `msg.value` as its fee (spec "Forced Inclusion"). The bytes are published in `InclusionForced`, so the
      * sequencer on duty always has what it must include: a requester cannot name a hash no transaction has and
      * get an honest sequencer slashed for not including it. The active sequencer must mark it included within
-     * `inclusionWindow`; it earns
+     * `inclusionWindow` (included as a rollup inbox includes a message: its bytes placed in the sequence, whatever
+     * their execution does); it earns
      * the fee then. If its turn ends first, the duty passes to the next turn, with a fresh window from that
      * turn's start. Once the sequencer on duty has let a whole window pass, anyone may prove the miss.
      * Refused while the L1 fallback sequences: no sequencer holds the duty, users submit on L1 directly.
      */
     function forceInclusion(bytes calldata transaction) external payable returns (uint256 id) {
         if (transaction.length == 0) revert MonitorEmptyTransaction();
+        if (transaction.length > MAX_FORCED_TX_BYTES)
+            revert MonitorTransactionTooLarge(transaction.length, MAX_FORCED_TX_BYTES);
         if (msg.value < _params.minInclusionFee) revert MonitorFeeTooLow(msg.value, _params.minInclusionFee);
         uint256 responsible = registry.currentSequencerId();
         if (responsible == 0) revert MonitorNotCurrentSequencer(0, 0);

@@ -83,6 +83,7 @@ interface IPerformanceMonitor {
     error MonitorLivenessHolds(uint256 sequencerId, uint256 deadline);
     error MonitorFeeTooLow(uint256 fee, uint256 minimum);
     error MonitorEmptyTransaction();
+    error MonitorTransactionTooLarge(uint256 length, uint256 maximum);
     error MonitorUnknownForcedTx(uint256 id);
     error MonitorForcedTxSettled(uint256 id);
     error MonitorInclusionDeadlinePassed(uint256 id, uint256 deadline);

@@ -199,6 +199,11 @@ describe("Review session 6: a forced-inclusion hash with no transaction behind i
       f.monitor,
       "MonitorEmptyTransaction",
     );
+    // Nor more than a node accepts as one transaction: no sequencer could include it.
+    const max = await f.monitor.MAX_FORCED_TX_BYTES();
+    await expect(f.monitor.connect(attacker).forceInclusion(new Uint8Array(Number(max) + 1), { value: fee }))
+      .to.be.revertedWithCustomError(f.monitor, "MonitorTransactionTooLarge")
+      .withArgs(max + 1n, max);
     // The attacker queues arbitrary bytes (no transaction it ever sent the sequencer). They are published.
     const junk = ethers.hexlify(ethers.randomBytes(48));
     const receipt = (await (await f.monitor.connect(attacker).forceInclusion(junk, { value: fee })).wait())!;
