@@ -17,7 +17,7 @@ import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
 
 /**
- * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (seed 004): an
+ * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (for rollup provers): an
  * operator's record, `sequencerId << 1 | active`. A rollup prover proves whether `operator` is an active sequencer
  * by reading `keccak256(abi.encode(operator, uint256(0)))`: its lowest bit is 1 for an Active sequencer and 0
  * otherwise. One slot per operator holds both its id and its status in the set, so registering, joining and

@@ -8,7 +8,7 @@ import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
 
 /**
  * @title VRFBeacon
- * @notice The default randomness source (seed 001): an ECVRF beacon run by the
+ * @notice The default randomness source: an ECVRF beacon run by the
  * sequencers themselves, for chains without Chainlink VRF (such as Lux C-Chain).
  *
  * Each request opens a round in the request's block `requestBlock`. Its committer is the Active sequencer after

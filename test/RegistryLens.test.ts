@@ -20,7 +20,7 @@ describe("RegistryLens", () => {
     expect(await f.lens.UNBONDINGS_SLOT()).to.equal(BigInt(layout.get("_unbondings")!));
     expect(await f.lens.REWARDS_OUTSTANDING_SLOT()).to.equal(BigInt(layout.get("_rewardsOutstanding")!));
     expect(await f.lens.WEIGHTS_SLOT()).to.equal(BigInt(layout.get("_weights")!));
-    expect(layout.get("_operators")).to.equal(0); // the prover's slot (seed 004)
+    expect(layout.get("_operators")).to.equal(0); // the prover's slot
   });
 
   it("agrees with the registry's own accounting: pools, positions, unbonding, rewards, scores", async () => {

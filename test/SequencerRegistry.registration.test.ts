@@ -209,7 +209,7 @@ describe("SequencerRegistry: registration and own stake", () => {
     });
   });
 
-  describe("prover-readable status (seed 004)", () => {
+  describe("prover-readable status (storage slot 0)", () => {
     it("should store isActive as the low bit of keccak256(abi.encode(operator, 0)), the id above it, and clear it on exit", async () => {
       const f = await loadFixture(registryFixture);
       const op = f.accounts[3];
