@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { signBlockAttestation, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { drawCommittee, mockRandomness } from "./helpers/committee";
+import { pinNextBlockTime } from "./helpers/time";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const DAY = 86400;
@@ -109,7 +110,7 @@ describe("PerformanceMonitor: edge cases", () => {
     // The slot of the next block (one second on): where the monitor judges the transaction sent next.
     const genesis = await f.registry.GENESIS_TIME();
     const slotDuration = await f.registry.SLOT_DURATION();
-    const nextSlot = async () => (BigInt(await time.latest()) + 1n - genesis) / slotDuration;
+    const nextSlot = async () => ((await pinNextBlockTime()) - genesis) / slotDuration;
     const slot = await nextSlot();
     const hash = ethers.id("b");
     const att = (s: bigint): BlockAttestation => ({ sequencerId: 1n, slot: s, blockNumber: 7n, blockHash: hash, gasUsed: 1n, txCount: 1n });

@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { SequencerStatus } from "../deploy";
 import { registryFixture, register, snapshotState, type RegistryFixture } from "./helpers/fixtures";
 import { PoolModel } from "./helpers/poolModel";
+import { pinNextBlockTime } from "./helpers/time";
 
 const E = (n: string) => ethers.parseEther(n);
 
@@ -88,7 +89,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       const exitDelay = (await f.registry.getConfig()).exitDelay;
 
       // The next block's timestamp is the latest + 1 (read before sending: automine may seal it at once).
-      const release = BigInt(await time.latest()) + 1n + exitDelay;
+      const release = (await pinNextBlockTime()) + exitDelay;
       const tx = f.registry.connect(d).undelegate(1, E("200"));
       await expect(tx).to.emit(f.registry, "UndelegationQueued").withArgs(1n, 1n, d.address, E("200"), release);
       expect(await f.lens.weightOf(1)).to.equal(E("1300") / (await f.registry.WEIGHT_UNIT()));
@@ -273,7 +274,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       await register(f, f.accounts[0]);
       // An increase waits exitDelay (delegators may leave first); until then the old commission is in force.
       const exitDelay = (await f.registry.getConfig()).exitDelay;
-      const effectiveAt = BigInt(await time.latest()) + 1n + exitDelay;
+      const effectiveAt = (await pinNextBlockTime()) + exitDelay;
       await expect(f.registry.connect(f.accounts[0]).setCommission(1, 5000))
         .to.emit(f.registry, "CommissionIncreaseQueued")
         .withArgs(1n, 5000n, effectiveAt);

@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { SequencerStatus, suiteParams } from "../deploy";
 import { buildEquivocationProof, encodeEquivocationEvidence, signBlockCommitment } from "../sdk";
 import { registryFixture, deployRegistryFixture, register, equivocationProof, snapshotState, STAKE_100K } from "./helpers/fixtures";
+import { pinNextBlockTime } from "./helpers/time";
 
 const E = (n: string) => ethers.parseEther(n);
 const H = (s: string) => ethers.keccak256(ethers.toUtf8Bytes(s));
@@ -149,7 +150,7 @@ describe("SequencerRegistry: performance and slashing", () => {
       const slotDuration = await f.registry.SLOT_DURATION();
       await time.increase((window + 1n) * slotDuration);
       // The report's block is the next one, one second later: its slot is the one the window counts from.
-      const now = (BigInt(await time.latest()) + 1n - (await f.registry.GENESIS_TIME())) / slotDuration;
+      const now = ((await pinNextBlockTime()) - (await f.registry.GENESIS_TIME())) / slotDuration;
       await expect(f.registry.reportMisbehavior(1, old))
         .to.be.revertedWithCustomError(f.registry, "RegistryEvidenceExpired")
         .withArgs(slot, now - window);
@@ -158,7 +159,7 @@ describe("SequencerRegistry: performance and slashing", () => {
     it("should reject evidence for a slot that has not started (no buying immunity for future slots)", async () => {
       const f = await loadFixture(twoSequencers);
       // The slot of the report's block (the next one, one second on), which the evidence is judged against.
-      const now = (BigInt(await time.latest()) + 1n - (await f.registry.GENESIS_TIME())) / (await f.registry.SLOT_DURATION());
+      const now = ((await pinNextBlockTime()) - (await f.registry.GENESIS_TIME())) / (await f.registry.SLOT_DURATION());
       const future = await equivocationProof(f, f.accounts[0], 1n, now + 1000n);
       await expect(f.registry.reportMisbehavior(1, future))
         .to.be.revertedWithCustomError(f.registry, "RegistryEvidenceNotYetValid")
