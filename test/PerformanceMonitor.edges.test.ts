@@ -5,6 +5,7 @@ import { signBlockAttestation, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { drawCommittee, mockRandomness } from "./helpers/committee";
 import { pinNextBlockTime } from "./helpers/time";
+import { monitorParams, monitorSLA } from "./helpers/monitor";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const DAY = 86400;
@@ -20,20 +21,7 @@ describe("PerformanceMonitor: edge cases", () => {
     return { ...f, reporter };
   }
 
-  async function params(f: Awaited<ReturnType<typeof monitored>>) {
-    const p = await f.monitor.getParameters();
-    return {
-      periodDuration: p.periodDuration,
-      livenessTimeout: p.livenessTimeout,
-      inclusionWindow: p.inclusionWindow,
-      slaPenaltyBps: p.slaPenaltyBps,
-      censorshipPenaltyBps: p.censorshipPenaltyBps,
-      suspendAfterBreaches: p.suspendAfterBreaches,
-      targetTps: p.targetTps,
-      targetLatencyMs: p.targetLatencyMs,
-      minInclusionFee: p.minInclusionFee,
-    };
-  }
+  const params = (f: Awaited<ReturnType<typeof monitored>>) => monitorParams(f.monitor);
 
   it("runs its periods on the registry's slot clock, whenever it was deployed", async () => {
     const f = await loadFixture(monitored);
@@ -43,13 +31,7 @@ describe("PerformanceMonitor: edge cases", () => {
     expect(await f.monitor.GENESIS_TIME()).to.equal(genesis);
     expect(await f.monitor.SLOT_DURATION()).to.equal(slotDuration);
     const factory = await ethers.getContractFactory("PerformanceMonitor");
-    const current = await f.monitor.getSLA();
-    const sla = {
-      minThroughput: current.minThroughput,
-      minUptime: current.minUptime,
-      maxLatency: current.maxLatency,
-      maxMissedSlots: current.maxMissedSlots,
-    };
+    const sla = await monitorSLA(f.monitor);
     // A period must be whole slots.
     await expect(factory.deploy(f.governance, f.registryAddress, { ...p, periodDuration: slotDuration * 100n + 1n }, sla))
       .to.be.revertedWithCustomError(f.monitor, "MonitorParameterOutOfBounds")

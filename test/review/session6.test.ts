@@ -6,6 +6,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite, paramsFromJson, suiteParams, type DeploymentRecord } from "../../deploy";
 import { deployRegistryFixture } from "../helpers/fixtures";
 import { checkDeployment } from "../../tasks/deploy";
+import { monitorParams, monitorSLA } from "../helpers/monitor";
 
 const PARAMS_DIR = path.join(__dirname, "..", "..", "deploy", "params");
 const loadFile = (network: string) => JSON.parse(fs.readFileSync(path.join(PARAMS_DIR, `${network}.json`), "utf8"));
@@ -79,20 +80,7 @@ describe("Review session 6: lp504 check passes a deployment whose deployer kept 
       // Nor the hybrid weights: the auction method (a listed limitation when non-zero) switched on.
       await (await selection.setHybridWeights([25, 25, 25, 25])).wait();
       // The monitor's penalties are not read back either: raised to their 20% bounds.
-      const p = await monitor.getParameters();
-      await (
-        await monitor.setParameters({
-          periodDuration: p.periodDuration,
-          livenessTimeout: p.livenessTimeout,
-          inclusionWindow: p.inclusionWindow,
-          slaPenaltyBps: 2000n,
-          censorshipPenaltyBps: 2000n,
-          suspendAfterBreaches: p.suspendAfterBreaches,
-          targetTps: p.targetTps,
-          targetLatencyMs: p.targetLatencyMs,
-          minInclusionFee: p.minInclusionFee,
-        })
-      ).wait();
+      await (await monitor.setParameters({ ...(await monitorParams(monitor)), slaPenaltyBps: 2000n, censorshipPenaltyBps: 2000n })).wait();
     });
     expect((await suite.monitor.getParameters()).censorshipPenaltyBps).to.equal(2000n);
     const recipient = (await suite.selection.getParameters()).rewardsRecipient;
@@ -249,25 +237,9 @@ describe("Review session 6: a monitor deployed mid-period judges throughput over
 
     // Governance replaces the monitor 11 minutes before the end of `period` (same parameters and SLA).
     await time.increaseTo(end - 660n);
-    const p = await f.monitor.getParameters();
-    const s = await f.monitor.getSLA();
     const factory = await ethers.getContractFactory("PerformanceMonitor");
-    const monitor = await factory.deploy(
-      f.governance,
-      f.registryAddress,
-      {
-        periodDuration: p.periodDuration,
-        livenessTimeout: p.livenessTimeout,
-        inclusionWindow: p.inclusionWindow,
-        slaPenaltyBps: p.slaPenaltyBps,
-        censorshipPenaltyBps: p.censorshipPenaltyBps,
-        suspendAfterBreaches: p.suspendAfterBreaches,
-        targetTps: p.targetTps,
-        targetLatencyMs: p.targetLatencyMs,
-        minInclusionFee: p.minInclusionFee,
-      },
-      { minThroughput: s.minThroughput, minUptime: s.minUptime, maxLatency: s.maxLatency, maxMissedSlots: s.maxMissedSlots },
-    );
+    const { targetTps } = await f.monitor.getParameters();
+    const monitor = await factory.deploy(f.governance, f.registryAddress, await monitorParams(f.monitor), await monitorSLA(f.monitor));
     await monitor.waitForDeployment();
     const monitorAddress = await monitor.getAddress();
     await (await f.registry.grantRole(await f.registry.SLASHER_ROLE(), monitorAddress)).wait();
@@ -279,7 +251,7 @@ describe("Review session 6: a monitor deployed mid-period judges throughput over
     let blockNumber = 50_000;
     for (let t = end - 600n; t < end; t += slot) {
       await time.setNextBlockTimestamp(t);
-      await (await monitor.connect(reporter).recordBlockProduction(id, blockNumber++, 15_000_000, p.targetTps * slot)).wait();
+      await (await monitor.connect(reporter).recordBlockProduction(id, blockNumber++, 15_000_000, targetTps * slot)).wait();
     }
     await time.increaseTo(end + 1n);
     expect((await monitor.getPerformanceMetrics(id, period)).uptime).to.equal(10_000n);
