@@ -68,6 +68,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
+    /// @dev Namespace of the operators' descriptors (see {_storeDescriptor}).
+    bytes32 private constant _DESCRIPTORS = keccak256("lp504.SequencerRegistry.descriptors");
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -152,12 +154,14 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         s.operator = msg.sender;
         s.status = SequencerStatus.Inactive;
         s.commissionBps = _params.defaultCommissionBps;
-        s.descriptor = abi.encodePacked(
-            uint16(bytes(endpoint).length),
-            uint16(publicKey.length),
-            endpoint,
-            publicKey,
-            metadata
+        _storeDescriptor(
+            sequencerId,
+            abi.encodePacked(
+                uint32((bytes(endpoint).length << 22) | (publicKey.length << 12) | metadata.length),
+                endpoint,
+                publicKey,
+                metadata
+            )
         );
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
@@ -501,9 +505,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         Sequencer storage s = _existing(sequencerId);
         uint256 ownBonded = _ownBondedStake(sequencerId, s);
         info.operator = s.operator;
-        bytes memory d = s.descriptor;
-        uint256 endpointEnd = 4 + ((uint256(uint8(d[0])) << 8) | uint8(d[1]));
-        uint256 publicKeyEnd = endpointEnd + ((uint256(uint8(d[2])) << 8) | uint8(d[3]));
+        (bytes memory d, uint256 header) = _loadDescriptor(sequencerId);
+        uint256 endpointEnd = 4 + (header >> 22);
+        uint256 publicKeyEnd = endpointEnd + ((header >> 12) & 0x3ff);
         info.endpoint = string(_slice(d, 4, endpointEnd));
         info.publicKey = _slice(d, endpointEnd, publicKeyEnd);
         info.metadata = _slice(d, publicKeyEnd, d.length);
@@ -1015,6 +1019,50 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @dev `d[from:to]` as a new bytes (views only).
+    /// @dev The words of sequencer `sequencerId`'s descriptor start at keccak256(_DESCRIPTORS, id): a namespace no
+    /// mapping or array of the registry can reach (their slots hash a key with a small slot number).
+    function _descriptorBase(uint256 sequencerId) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(_DESCRIPTORS, sequencerId)));
+    }
+
+    /// @dev Stores `packed` (a 4-byte header of the three lengths, then endpoint, public key and metadata) as whole
+    /// words; the header carries the length, so no length word is written (a `bytes` field would write one more slot).
+    function _storeDescriptor(uint256 sequencerId, bytes memory packed) private {
+        uint256 base = _descriptorBase(sequencerId);
+        assembly ("memory-safe") {
+            let data := add(packed, 0x20)
+            let words := shr(5, add(mload(packed), 31))
+            for {
+                let i := 0
+            } lt(i, words) {
+                i := add(i, 1)
+            } {
+                sstore(add(base, i), mload(add(data, shl(5, i))))
+            }
+        }
+    }
+
+    /// @dev The packed descriptor stored by {_storeDescriptor}, and its header (bits 22..31: endpoint length, 12..21:
+    /// public-key length, 0..11: metadata length).
+    function _loadDescriptor(uint256 sequencerId) private view returns (bytes memory d, uint256 header) {
+        uint256 base = _descriptorBase(sequencerId);
+        assembly ("memory-safe") {
+            header := shr(224, sload(base))
+        }
+        d = new bytes(4 + (header >> 22) + ((header >> 12) & 0x3ff) + (header & 0xfff));
+        assembly ("memory-safe") {
+            let data := add(d, 0x20)
+            let words := shr(5, add(mload(d), 31))
+            for {
+                let i := 0
+            } lt(i, words) {
+                i := add(i, 1)
+            } {
+                mstore(add(data, shl(5, i)), sload(add(base, i)))
+            }
+        }
+    }
+
     function _slice(bytes memory d, uint256 from, uint256 to) private pure returns (bytes memory out) {
         out = new bytes(to - from);
         for (uint256 i = from; i < to; ++i) out[i - from] = d[i];

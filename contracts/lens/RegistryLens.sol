@@ -82,7 +82,7 @@ contract RegistryLens {
     function weightOf(uint256 sequencerId) external view returns (uint256) {
         if (sequencerId == 0) return 0;
         uint256 position = sequencerId - 1;
-        if (position >> (2 * _weightsDepth()) != 0) return 0;
+        if (position >> (3 * _weightsDepth()) != 0) return 0;
         return _lane(uint256(registry.extsload(bytes32(_weightsNode(1, position >> 2)))), position & 3);
     }
 
@@ -90,8 +90,11 @@ contract RegistryLens {
     function totalActiveWeight() external view returns (uint256 sum) {
         uint256 depth = _weightsDepth();
         if (depth == 0) return 0;
-        uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, 0))));
-        for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
+        // The top node: its low and high slots, four lanes each.
+        for (uint256 half; half < 2; ++half) {
+            uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, half))));
+            for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
+        }
     }
 
     /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
@@ -111,8 +114,8 @@ contract RegistryLens {
         punished = uint8(word >> 240) != 0;
     }
 
-    /// @dev The stake index (StakeSumTree): depth in the low 64 bits of its slot; node (level, index) at
-    /// keccak256(slot) + (level << 128 | index); four 48-bit lanes per node.
+    /// @dev The stake index (StakeSumTree): depth in the low 64 bits of its slot; slot (level, index) at
+    /// keccak256(slot) + (level << 128 | index); four 48-bit lanes per slot, two slots per node (eight children).
     function _weightsDepth() private view returns (uint256) {
         return uint64(uint256(registry.extsload(bytes32(WEIGHTS_SLOT))));
     }

@@ -73,7 +73,7 @@ library MaxTree {
             uint256 k = _slotKey(level, index >> 2);
             uint256 shift = (index & 3) * LANE_BITS;
             uint256 packed = tree.slots[k];
-            if (level > 1 && ((packed >> shift) & LANE_MASK) == m) return; // the rest of the path is unchanged
+            if (((packed >> shift) & LANE_MASK) == m) return; // unchanged: so is the rest of the path
             packed = (packed & ~(LANE_MASK << shift)) | (m << shift);
             tree.slots[k] = packed;
             m = _max4(packed, fieldBits);

@@ -42,9 +42,8 @@ struct Sequencer {
     uint40 performanceUpdatedAt;
     uint16 pendingCommissionBps;
     uint40 commissionEffectiveAt; // 0: no increase pending
-    // The operator's descriptor, packed: uint16 endpoint length, uint16 public-key length, endpoint, public key,
-    // metadata. One `bytes` instead of three saves two length slots at registration; {getSequencer} unpacks it.
-    bytes descriptor;
+    // The operator's descriptor (endpoint, public key, metadata) is stored outside the struct, in whole words
+    // under the registry's descriptor namespace (see SequencerRegistry._storeDescriptor): no length word.
 }
 
 struct Position {

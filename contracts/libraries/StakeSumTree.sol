@@ -3,25 +3,30 @@ pragma solidity ^0.8.24;
 
 /**
  * @title StakeSumTree
- * @notice A 4-ary sum tree over leaf positions 0, 1, 2, … for O(log n) stake-weighted draws.
+ * @notice An 8-ary sum tree over leaf positions 0, 1, 2, … for O(log n) stake-weighted draws.
  *
- * Layout: level 1 holds the leaves, four 48-bit lanes per storage slot (slot `p >> 2`, lane `p & 3`), the top
- * 64 bits of the slot being the node's snapshot version. A slot
- * of level L holds the sums of four consecutive slots of level L − 1. The top level has a single slot, whose
- * four lanes sum to the total. Packing four children per slot means an update writes one slot per level and
- * a draw reads one slot per level: depth ⌈log4 n⌉, i.e. 7 slots at 10,000 leaves against 14 for a binary
- * tree. The depth grows by one level (one slot write) whenever a position beyond the capacity 4^depth is set.
+ * Layout: every storage slot holds four 48-bit lanes (the top 64 bits being the slot's snapshot version), and a node
+ * of the tree is two consecutive slots: its low slot holds lanes 0–3, its high slot lanes 4–7. At level 1 (the
+ * leaves) position p is lane `p & 3` of slot `p >> 2`; at level L ≥ 2, lane q (the sum of node q of level L − 1,
+ * i.e. of that level's slots 2q and 2q + 1) is lane `q & 3` of slot `q >> 2`. The top level has a single node whose
+ * eight lanes sum to the total.
+ *
+ * Why two slots per node: an update changes one lane per level, so it writes one slot per level whatever the node's
+ * width, while the depth is ⌈log8 n⌉: 5 slots at 10,000 leaves, against 7 for a tree of one-slot (4-ary) nodes and
+ * 14 for a binary one. A draw or a prefix reads one or two slots per level (the low slot's four lanes tell whether
+ * the point is in the high slot). The depth grows by one level (one slot write) whenever a position beyond the
+ * capacity 8^depth is set.
  *
  * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^48 − 1.
  *
- * Storage: node (level, index) lives at slot `keccak256(tree.slot) + (level << 128 | index)`, one hash per
- * call instead of one per node (a mapping would hash every access); the region cannot meet other storage.
+ * Storage: slot (level, index) lives at `keccak256(tree.slot) + (level << 128 | index)`, one hash per
+ * call instead of one per slot (a mapping would hash every access); the region cannot meet other storage.
  *
  * Snapshot. {openSnapshot} freezes the weights a later draw reads ({drawSnapshot}), whatever is written in
- * between, until {closeSnapshot}: a node's first write after the snapshot opened copies its old value to a shadow
- * slot and tags the node with the snapshot's id (in the node's own top bits), and a snapshot read takes the
- * shadow of a tagged node. Copy-on-write, so a snapshot costs nothing to open, a snapshot read costs one slot per
- * level like any read, and writes pay only while one is open (one shadow per node written, once per snapshot).
+ * between, until {closeSnapshot}: a slot's first write after the snapshot opened copies its old value to a shadow
+ * slot and tags the slot with the snapshot's id (in its own top bits), and a snapshot read takes the
+ * shadow of a tagged slot. Copy-on-write, so a snapshot costs nothing to open, a snapshot read costs what any read
+ * costs, and writes pay only while one is open (one shadow per slot written, once per snapshot).
  * Levels above the depth at opening are never read by the snapshot, so growth needs no copy.
  */
 library StakeSumTree {
@@ -79,18 +84,21 @@ library StakeSumTree {
         return _total(_base(tree), tree.depth);
     }
 
-    function _total(uint256 base, uint256 depth) private view returns (uint256 sum) {
+    function _total(uint256 base, uint256 depth) private view returns (uint256) {
         if (depth == 0) return 0;
-        uint256 top = _load(base, _key(depth, 0));
-        // Four lanes below 2^64 each: the sum fits comfortably.
+        return _sum4(_load(base, _key(depth, 0))) + _sum4(_load(base, _key(depth, 1)));
+    }
+
+    /// @dev The sum of a slot's four lanes (each below 2^48: no overflow).
+    function _sum4(uint256 packed) private pure returns (uint256 sum) {
         unchecked {
-            sum = _lane(top, 0) + _lane(top, 1) + _lane(top, 2) + _lane(top, 3);
+            sum = _lane(packed, 0) + _lane(packed, 1) + _lane(packed, 2) + _lane(packed, 3);
         }
     }
 
     /// @notice Weight at a leaf position.
     function get(Tree storage tree, uint256 position) internal view returns (uint256) {
-        if (position >> (2 * tree.depth) != 0) return 0;
+        if (position >> (3 * tree.depth) != 0) return 0;
         return _lane(_load(_base(tree), _key(1, position >> 2)), position & 3);
     }
 
@@ -105,7 +113,7 @@ library StakeSumTree {
             depth = 1;
             tree.depth = 1;
         }
-        if (position >> (2 * depth) != 0) depth = _grow(tree, base, depth, position);
+        if (position >> (3 * depth) != 0) depth = _grow(tree, base, depth, position);
         // Copy-on-write below this level while a snapshot is open (0: none open).
         uint256 copyBelow;
         uint256 snapshotId;
@@ -127,7 +135,7 @@ library StakeSumTree {
         unchecked {
             delta = increase ? weight - old : old - weight;
         }
-        uint256 index = position >> 2;
+        uint256 index = position >> 3; // the lane of level 2 that sums the leaf's node
         for (uint256 level = 2; level <= depth; ++level) {
             uint256 key = _key(level, index >> 2);
             shift = (index & 3) * LANE_BITS;
@@ -144,13 +152,13 @@ library StakeSumTree {
             }
             if (level < copyBelow) packed = _copy(base, key, packed, snapshotId);
             _store(base, key, (packed & ~(LANE_MASK << shift)) | (lane << shift));
-            index >>= 2;
+            index >>= 3;
         }
     }
 
-    /// @dev Grows the tree until `position` fits: each new top slot's first lane takes the old total.
+    /// @dev Grows the tree until `position` fits: each new top node's first lane takes the old total.
     function _grow(Tree storage tree, uint256 base, uint256 depth, uint256 position) private returns (uint256) {
-        while (position >> (2 * depth) != 0) {
+        while (position >> (3 * depth) != 0) {
             uint256 oldTotal = _total(base, depth);
             if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
             depth += 1;
@@ -220,12 +228,9 @@ library StakeSumTree {
         if (snapshotId != 0 && packed >> VERSION_SHIFT == snapshotId) packed = _load(base, key + SHADOW);
     }
 
-    function _totalAt(uint256 base, uint256 depth, uint256 snapshotId) private view returns (uint256 sum) {
+    function _totalAt(uint256 base, uint256 depth, uint256 snapshotId) private view returns (uint256) {
         if (depth == 0) return 0;
-        uint256 top = _loadAt(base, _key(depth, 0), snapshotId);
-        unchecked {
-            sum = _lane(top, 0) + _lane(top, 1) + _lane(top, 2) + _lane(top, 3);
-        }
+        return _sum4(_loadAt(base, _key(depth, 0), snapshotId)) + _sum4(_loadAt(base, _key(depth, 1), snapshotId));
     }
 
     /// @dev (Σ weights before `position`, weight at `position`) as snapshot `snapshotId` saw them.
@@ -235,15 +240,18 @@ library StakeSumTree {
         uint256 position,
         uint256 snapshotId
     ) private view returns (uint256 sum, uint256 own) {
-        if (position >> (2 * depth) != 0) return (_totalAt(base, depth, snapshotId), 0);
+        if (position >> (3 * depth) != 0) return (_totalAt(base, depth, snapshotId), 0);
         uint256 index = position;
         unchecked {
             for (uint256 level = 1; level <= depth; ++level) {
-                uint256 packed = _loadAt(base, _key(level, index >> 2), snapshotId);
+                uint256 slot = index >> 2;
+                uint256 packed = _loadAt(base, _key(level, slot), snapshotId);
                 uint256 lane = index & 3;
                 if (level == 1) own = _lane(packed, lane);
                 for (uint256 before; before < lane; ++before) sum += _lane(packed, before);
-                index >>= 2;
+                // A lane of a node's high slot comes after the whole low slot.
+                if (slot & 1 == 1) sum += _sum4(_loadAt(base, _key(level, slot - 1), snapshotId));
+                index >>= 3;
             }
         }
     }
@@ -253,7 +261,14 @@ library StakeSumTree {
         uint256 position;
         unchecked {
             for (uint256 level = depth; level != 0; --level) {
-                uint256 packed = _loadAt(base, _key(level, position), snapshotId);
+                uint256 slot = position << 1;
+                uint256 packed = _loadAt(base, _key(level, slot), snapshotId);
+                uint256 low = _sum4(packed);
+                if (point >= low) {
+                    point -= low;
+                    slot |= 1;
+                    packed = _loadAt(base, _key(level, slot), snapshotId);
+                }
                 uint256 lane;
                 uint256 w = packed & LANE_MASK;
                 while (lane < 3 && point >= w) {
@@ -261,27 +276,10 @@ library StakeSumTree {
                     ++lane;
                     w = (packed >> (lane * LANE_BITS)) & LANE_MASK;
                 }
-                position = (position << 2) | lane;
+                position = (slot << 2) | lane;
             }
         }
         return position;
-    }
-
-    /// @notice Sum of the weights at positions before `position` (one slot read per level).
-    function prefix(Tree storage tree, uint256 position) internal view returns (uint256 sum) {
-        uint256 base = _base(tree);
-        uint256 depth = tree.depth;
-        if (position >> (2 * depth) != 0) return _total(base, depth);
-        uint256 index = position;
-        // Unchecked: at most 3 × depth lanes below 2^64 each are added.
-        unchecked {
-            for (uint256 level = 1; level <= depth; ++level) {
-                uint256 packed = _load(base, _key(level, index >> 2));
-                uint256 own = index & 3;
-                for (uint256 lane; lane < own; ++lane) sum += _lane(packed, lane);
-                index >>= 2;
-            }
-        }
     }
 
     /**
@@ -294,24 +292,24 @@ library StakeSumTree {
         return _find(base, depth, point, _total(base, depth));
     }
 
-    /// @notice The leaf at `entropy mod total`, for a uniform draw (0 total: `found` is false).
-    function draw(Tree storage tree, uint256 entropy) internal view returns (bool found, uint256 position) {
-        uint256 base = _base(tree);
-        uint256 depth = tree.depth;
-        uint256 sum = _total(base, depth);
-        if (sum == 0) return (false, 0);
-        return (true, _find(base, depth, entropy % sum, sum));
-    }
-
     function _find(uint256 base, uint256 depth, uint256 point, uint256 sum) private view returns (uint256 position) {
         if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
-        // Unchecked: `level` stops at 1, `lane` at 3, `point` drops only by a lane it is not below, and `position`
-        // gains two bits per level (at most 2 × depth < 256).
+        // Unchecked: `level` stops at 1, `lane` at 3, `point` drops only by lanes it is not below, and `position`
+        // gains three bits per level (at most 3 × depth < 256).
         unchecked {
             for (uint256 level = depth; level != 0; --level) {
-                uint256 packed = _load(base, _key(level, position));
-                // Exactly one lane contains the point because point < sum of the four lanes: step over the lanes
-                // before it (written out: this runs once per level of every draw).
+                // The node `position` of this level: its low slot, or its high slot if the point is beyond the low
+                // slot's four lanes.
+                uint256 slot = position << 1;
+                uint256 packed = _load(base, _key(level, slot));
+                uint256 low = _sum4(packed);
+                if (point >= low) {
+                    point -= low;
+                    slot |= 1;
+                    packed = _load(base, _key(level, slot));
+                }
+                // Exactly one lane of the slot contains the point because point < the sum of its four lanes: step
+                // over the lanes before it (written out: this runs once per level of every draw).
                 uint256 lane;
                 uint256 w = packed & LANE_MASK;
                 if (point >= w) {
@@ -328,7 +326,7 @@ library StakeSumTree {
                         }
                     }
                 }
-                position = (position << 2) | lane;
+                position = (slot << 2) | lane;
             }
         }
     }
