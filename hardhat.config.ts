@@ -55,6 +55,9 @@ const config: HardhatUserConfig = {
       // The spec's tests stake 100,000 LUX per sequencer; fund every account far above that.
       accounts: { count: 40, accountsBalance: (10n ** 30n).toString() },
       blockGasLimit: 30_000_000,
+      // The benchmark starts its chain at a fixed genesis time (bench/clock.ts stamps every later block), so its
+      // blocks, their hashes and the gas that depends on them are the same on every run.
+      ...(process.env.LP504_GENESIS_DATE ? { initialDate: process.env.LP504_GENESIS_DATE } : {}),
       // `FORK_URL=<rpc> npm run simulate` forks a live chain (Lux, or a local anvil) and simulates on the fork.
       ...(process.env.FORK_URL ? { forking: { url: process.env.FORK_URL } } : {}),
       // Lux C-Chain runs shanghai from genesis: lets the fork execute calls at blocks before the fork point.

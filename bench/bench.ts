@@ -16,7 +16,8 @@ import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "
 import { operatorVrfKey, registerVrfKey, commitRound, collectBlockAttestations, type VrfKey } from "../sdk";
 import { encryptForCommittee, encryptTimelocked, openShare, keySharePayload, vdf } from "../sdk";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator } from "./network";
+import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator, startWalletPhase } from "./network";
+import { installDeterministicClock } from "./clock";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
 // BENCH_OUT: where to write (the fast profile of `npm run bench:check` writes a scratch file and compares it).
@@ -471,41 +472,50 @@ async function measureMEV() {
   record("gas", "mev.determineFairOrder.100", "1", Number(await mev.determineFairOrder.estimateGas(hashes, 12345)));
 }
 
-/** Training operations: a 256-member cluster, one gradient per member, then aggregation and a reassignment. */
+/** Cluster sizes of the training sweep: every training operation whose cost can grow with the members. */
+const CLUSTER_SIZES = [4, 16, 64, 256];
+
+/**
+ * Training operations at each cluster size M: creating the cluster, a member's gradient (the median of the M
+ * submissions: the first of an epoch also pays for its fresh epoch record), the aggregation of the M gradients, and
+ * the reassignment of a failed member's work to a sequencer outside the cluster.
+ */
 async function measureTraining() {
   const suite = await deploySuite(hre, suiteParams());
   const members: Wallet[] = [];
-  for (let i = 0; i < 257; i++) {
+  const largest = CLUSTER_SIZES[CLUSTER_SIZES.length - 1];
+  for (let i = 0; i <= largest; i++) {
     const w = await freshWallet();
     await (await suite.registry.connect(w).registerSequencer(`enode://m${i}`, "0x02", "0x", { value: ethers.parseEther("100") })).wait();
     members.push(w);
   }
   const ids = await Promise.all(members.map((m) => suite.registry.sequencerIdOf(m.address)));
   const t = suite.training;
-  const memberIds = ids.slice(0, 256);
-  const clusterId = await t.createTrainingCluster.staticCall(memberIds, ethers.id("model"));
-  await (await t.createTrainingCluster(memberIds, ethers.id("model"))).wait();
-  const gas: number[] = [];
-  for (let i = 0; i < 256; i++) {
-    gas.push(
-      await gasOf(
-        t
-          .connect(members[i])
-          .submitGradient({ clusterId, sequencerId: ids[i], epoch: 1, gradientHash: ethers.id(`g${i}`), loss: 100, timestamp: 0 }),
-      ),
-    );
+  for (const size of CLUSTER_SIZES) {
+    await isolated(async () => {
+      const memberIds = ids.slice(0, size);
+      const clusterId = await t.createTrainingCluster.staticCall(memberIds, ethers.id("model"));
+      record("gas", `training.createTrainingCluster.${size}`, "1", await gasOf(t.createTrainingCluster(memberIds, ethers.id("model"))));
+      const gas: number[] = [];
+      for (let i = 0; i < size; i++) {
+        const update = { clusterId, sequencerId: ids[i], epoch: 1, gradientHash: ethers.id(`g${i}`), loss: 100, timestamp: 0 };
+        gas.push(await gasOf(t.connect(members[i]).submitGradient(update)));
+      }
+      gas.sort((a, b) => a - b);
+      record("gas", `training.submitGradient.${size}`, "1", gas[size >> 1]);
+      record("gas", `training.aggregateGradients.${size}`, "1", await gasOf(t.aggregateGradients(clusterId, 1)));
+      await (await t.reportFailure(clusterId, ids[1])).wait();
+      record("gas", `training.reassignWork.${size}`, "1", await gasOf(t.reassignWork(clusterId, ids[1], ids[largest])));
+    });
   }
-  // A typical submission: the median (the first one in an epoch also pays for its fresh epoch record).
-  gas.sort((a, b) => a - b);
-  record("gas", "training.submitGradient", "1", gas[128]);
-  record("gas", "training.aggregateGradients.256", "1", await gasOf(t.aggregateGradients(clusterId, 1)));
-  await (await t.reportFailure(clusterId, ids[100])).wait();
-  record("gas", "training.reassignWork", "1", await gasOf(t.reassignWork(clusterId, ids[100], ids[256])));
 }
 
 async function main() {
-  if (!process.env.BENCH_SKIP_MEV) await measureMEV();
-  if (!process.env.BENCH_SKIP_TRAINING) await measureTraining();
+  await installDeterministicClock();
+  startWalletPhase("mev");
+  if (!process.env.BENCH_SKIP_MEV) await isolated(measureMEV);
+  startWalletPhase("training");
+  if (!process.env.BENCH_SKIP_TRAINING) await isolated(measureTraining);
   const [governance] = await ethers.getSigners();
   const params = suiteParams({
     monitors: [governance.address],
@@ -518,19 +528,24 @@ async function main() {
     const t0 = Date.now();
     await growTo(suite, operators, n);
     console.log(`n=${n}: grown in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    // VRF keys for sequencers 1…16, who commit the beacon's rounds in turn.
-    const byAddress = new Map(operators.map((w) => [w.address, w]));
-    for (let id = 1n; id <= BigInt(Math.min(16, n)); id++) {
-      if (vrfKeys.has(id)) continue;
-      const wallet = byAddress.get(await suite.registry.operatorOf(id))!;
-      const key = operatorVrfKey(ethers.id(`bench-vrf-${id}`));
-      await registerVrfKey(suite.beacon!, wallet, id, key);
-      vrfKeys.set(id, { wallet, key });
-    }
-    await measureRegistry(suite, operators, n);
-    await measureSelection(suite, operators, n);
-    await measureMonitor(suite, operators, n);
-    if (!process.env.BENCH_SKIP_SCHEDULER) await measureScheduler(suite, operators, n);
+    // Everything measured at n runs on the grown set and is reverted before the set grows on: the figures at n are
+    // a function of n alone, whichever sizes were measured before (and with the deterministic clock, of nothing else).
+    startWalletPhase(`n${n}`);
+    await isolated(async () => {
+      // VRF keys for sequencers 1…16, who commit the beacon's rounds in turn.
+      vrfKeys.clear();
+      const byAddress = new Map(operators.map((w) => [w.address, w]));
+      for (let id = 1n; id <= BigInt(Math.min(16, n)); id++) {
+        const wallet = byAddress.get(await suite.registry.operatorOf(id))!;
+        const key = operatorVrfKey(ethers.id(`bench-vrf-${id}`));
+        await registerVrfKey(suite.beacon!, wallet, id, key);
+        vrfKeys.set(id, { wallet, key });
+      }
+      await measureRegistry(suite, operators, n);
+      await measureSelection(suite, operators, n);
+      await measureMonitor(suite, operators, n);
+      if (!process.env.BENCH_SKIP_SCHEDULER) await measureScheduler(suite, operators, n);
+    });
   }
 
   const previous = fs.existsSync(OUT) ? (JSON.parse(fs.readFileSync(OUT, "utf8")) as Results) : { gas: {}, ms: {} };

@@ -24,11 +24,33 @@ export async function isolated<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-let walletCounter = 0;
-export async function freshWallet(): Promise<Wallet> {
-  const w = new Wallet(ethers.keccak256(ethers.toUtf8Bytes(`lp504-bench-${walletCounter++}`)), ethers.provider);
+async function fundedWallet(label: string): Promise<Wallet> {
+  const w = new Wallet(ethers.keccak256(ethers.toUtf8Bytes(label)), ethers.provider);
   await network.provider.send("hardhat_setBalance", [w.address, ethers.toQuantity(FUND)]);
   return w;
+}
+
+/**
+ * Wallets for one phase of measurements (reporters, delegators, bidders): the same sequence in every phase that
+ * starts with {startWalletPhase}, so a measurement at n uses the same addresses whatever was measured before it.
+ */
+let walletPhase = "setup";
+let walletCounter = 0;
+export function startWalletPhase(name: string) {
+  walletPhase = name;
+  walletCounter = 0;
+}
+export async function freshWallet(): Promise<Wallet> {
+  return fundedWallet(`lp504-bench-${walletPhase}-${walletCounter++}`);
+}
+
+/**
+ * Growth mines its registrations in batches that end at fixed boundaries (10, then every multiple of 100), whatever
+ * sizes a run measures: growing 10 → 1,000 and 10 → 100 → 1,000 send the same transactions in the same blocks.
+ */
+function batchEnd(count: number, target: number): number {
+  const boundary = count < 10 ? 10 : (Math.floor(count / 100) + 1) * 100;
+  return Math.min(target, boundary);
 }
 
 /**
@@ -47,7 +69,6 @@ export function sampledOperator(operators: Wallet[], n: number): Wallet {
  */
 export async function growTo(suite: Suite, operators: Wallet[], target: number) {
   const registry = suite.registry;
-  const batch = 200;
   const extras: string[] = []; // operators whose pools get a delegation and fees (ids follow mining order)
   const [monitor, delegator] = await ethers.getSigners(); // the suite must give signer 0 the monitor role
   let nonce = await ethers.provider.getTransactionCount(delegator.address);
@@ -56,9 +77,9 @@ export async function growTo(suite: Suite, operators: Wallet[], target: number) 
   try {
     while (operators.length < target) {
       const pending: Promise<unknown>[] = [];
-      const upTo = Math.min(target, operators.length + batch);
+      const upTo = batchEnd(operators.length, target);
       for (let i = operators.length; i < upTo; i++) {
-        const w = await freshWallet();
+        const w = await fundedWallet(`lp504-bench-operator-${i}`);
         operators.push(w);
         const stake = ethers.parseEther(String(100 + (i % 100) * 5));
         // Submitted one after another, so the pool mines them in this order and ids are the same on every run

@@ -9,6 +9,7 @@ import hre, { ethers } from "hardhat";
 import type { Wallet } from "ethers";
 import { deploySuite, suiteParams } from "../deploy";
 import { growTo, reportEquivocation, sampledOperator } from "./network";
+import { installDeterministicClock } from "./clock";
 
 type StructLog = { op: string; gas: number; gasCost: number; depth: number; stack?: string[] };
 type Variable = { label: string; slot: string; offset: number; type: string };
@@ -97,6 +98,7 @@ function consumed(logs: StructLog[], i: number): number {
 
 async function main() {
   const [governance] = await ethers.getSigners();
+  await installDeterministicClock(); // as the bench: the same blocks, so the same figure
   const suite = await deploySuite(
     hre,
     suiteParams({

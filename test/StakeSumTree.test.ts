@@ -32,7 +32,10 @@ describe("StakeSumTree", () => {
     const total = [...model.values()].reduce((a, b) => a + b, 0n);
     expect(await tree.total()).to.equal(total);
     const maxPos = Math.max(...model.keys());
-    expect(await tree.depth()).to.equal(BigInt(Math.ceil(Math.log(maxPos + 1) / Math.log(8)) || 1));
+    // Capacity 4 · 8^(depth − 1): a top slot of four lanes over nodes of eight.
+    let depth = 1;
+    while (4 * 8 ** (depth - 1) <= maxPos) depth++;
+    expect(await tree.depth()).to.equal(BigInt(depth));
     for (const [p, w] of model) expect(await tree.get(p)).to.equal(w);
 
     // find(point) returns the leaf whose cumulative range contains the point: check every boundary.
@@ -53,12 +56,12 @@ describe("StakeSumTree", () => {
     const max = 2n ** 48n - 1n;
     await expect(tree.set(2, max + 1n)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await tree.set(0, max);
-    await tree.set(1, 1); // eight leaf lanes may sum past a lane: the top level's total is a uint256
+    await tree.set(1, 1); // the top slot's lanes may sum past a lane: the top level's total is a uint256
     expect(await tree.total()).to.equal(max + 1n);
     // Growing would store that total in one parent lane: rejected.
-    await expect(tree.set(8, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
+    await expect(tree.set(4, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await tree.set(1, 0);
-    await tree.set(8, 0); // grows the tree: total 2^48 − 1 still fits a lane
+    await tree.set(4, 0); // grows the tree: total 2^48 − 1 still fits a lane
     // Leaves 0–7 (one node: two slots) now share one parent lane, which would pass 2^48 − 1, from either slot.
     await expect(tree.set(1, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");
     await expect(tree.set(5, 1)).to.be.revertedWithCustomError(tree, "StakeSumTreeOverflow");

@@ -82,7 +82,8 @@ contract RegistryLens {
     function weightOf(uint256 sequencerId) external view returns (uint256) {
         if (sequencerId == 0) return 0;
         uint256 position = sequencerId - 1;
-        if (position >> (3 * _weightsDepth()) != 0) return 0;
+        uint256 depth = _weightsDepth();
+        if (depth == 0 || position >> (3 * depth - 1) != 0) return 0; // beyond the capacity 4 · 8^(depth − 1)
         return _lane(uint256(registry.extsload(bytes32(_weightsNode(1, position >> 2)))), position & 3);
     }
 
@@ -90,11 +91,8 @@ contract RegistryLens {
     function totalActiveWeight() external view returns (uint256 sum) {
         uint256 depth = _weightsDepth();
         if (depth == 0) return 0;
-        // The top node: its low and high slots, four lanes each.
-        for (uint256 half; half < 2; ++half) {
-            uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, half))));
-            for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
-        }
+        uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, 0)))); // the top level is one slot
+        for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
     }
 
     /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
@@ -115,7 +113,7 @@ contract RegistryLens {
     }
 
     /// @dev The stake index (StakeSumTree): depth in the low 64 bits of its slot; slot (level, index) at
-    /// keccak256(slot) + (level << 128 | index); four 48-bit lanes per slot, two slots per node (eight children).
+    /// keccak256(slot) + (level << 128 | index); four 48-bit lanes per slot, two slots per node (eight children) below the top level's single slot.
     function _weightsDepth() private view returns (uint256) {
         return uint64(uint256(registry.extsload(bytes32(WEIGHTS_SLOT))));
     }

@@ -8,14 +8,14 @@ pragma solidity ^0.8.24;
  * Layout: every storage slot holds four 48-bit lanes (the top 64 bits being the slot's snapshot version), and a node
  * of the tree is two consecutive slots: its low slot holds lanes 0–3, its high slot lanes 4–7. At level 1 (the
  * leaves) position p is lane `p & 3` of slot `p >> 2`; at level L ≥ 2, lane q (the sum of node q of level L − 1,
- * i.e. of that level's slots 2q and 2q + 1) is lane `q & 3` of slot `q >> 2`. The top level has a single node whose
- * eight lanes sum to the total.
+ * i.e. of that level's slots 2q and 2q + 1) is lane `q & 3` of slot `q >> 2`. The top level is a single slot
+ * (slot 0, a node whose high slot stays empty) whose four lanes sum to the total: the capacity is 4 · 8^(depth − 1).
  *
  * Why two slots per node: an update changes one lane per level, so it writes one slot per level whatever the node's
- * width, while the depth is ⌈log8 n⌉: 5 slots at 10,000 leaves, against 7 for a tree of one-slot (4-ary) nodes and
- * 14 for a binary one. A draw or a prefix reads one or two slots per level (the low slot's four lanes tell whether
- * the point is in the high slot). The depth grows by one level (one slot write) whenever a position beyond the
- * capacity 8^depth is set.
+ * width, while the depth is about log8 n: 5 slots at 10,000 leaves, against 7 for a tree of one-slot (4-ary) nodes
+ * and 14 for a binary one. A draw or a prefix reads the top slot, then one or two slots per level (the low slot's
+ * four lanes tell whether the point is in the high slot): about as many reads as the 4-ary tree. The depth grows by
+ * one level (one slot write) whenever a position beyond the capacity is set.
  *
  * Weights are small integers (the caller divides stake by a unit); every lane is checked against 2^48 − 1.
  *
@@ -86,7 +86,12 @@ library StakeSumTree {
 
     function _total(uint256 base, uint256 depth) private view returns (uint256) {
         if (depth == 0) return 0;
-        return _sum4(_load(base, _key(depth, 0))) + _sum4(_load(base, _key(depth, 1)));
+        return _sum4(_load(base, _key(depth, 0)));
+    }
+
+    /// @dev Whether `position` is beyond the capacity 4 · 8^(depth − 1) of a tree of `depth` ≥ 1 levels.
+    function _beyond(uint256 position, uint256 depth) private pure returns (bool) {
+        return position >> (3 * depth - 1) != 0;
     }
 
     /// @dev The sum of a slot's four lanes (each below 2^48: no overflow).
@@ -98,7 +103,8 @@ library StakeSumTree {
 
     /// @notice Weight at a leaf position.
     function get(Tree storage tree, uint256 position) internal view returns (uint256) {
-        if (position >> (3 * tree.depth) != 0) return 0;
+        uint256 depth = tree.depth;
+        if (depth == 0 || _beyond(position, depth)) return 0;
         return _lane(_load(_base(tree), _key(1, position >> 2)), position & 3);
     }
 
@@ -113,7 +119,7 @@ library StakeSumTree {
             depth = 1;
             tree.depth = 1;
         }
-        if (position >> (3 * depth) != 0) depth = _grow(tree, base, depth, position);
+        if (_beyond(position, depth)) depth = _grow(tree, base, depth, position);
         // Copy-on-write below this level while a snapshot is open (0: none open).
         uint256 copyBelow;
         uint256 snapshotId;
@@ -156,9 +162,10 @@ library StakeSumTree {
         }
     }
 
-    /// @dev Grows the tree until `position` fits: each new top node's first lane takes the old total.
+    /// @dev Grows the tree until `position` fits: each new top slot's first lane takes the old total (the old top
+    /// slot becomes the low slot of the new level's node 0).
     function _grow(Tree storage tree, uint256 base, uint256 depth, uint256 position) private returns (uint256) {
-        while (position >> (3 * depth) != 0) {
+        while (_beyond(position, depth)) {
             uint256 oldTotal = _total(base, depth);
             if (oldTotal > LANE_MASK) revert StakeSumTreeOverflow();
             depth += 1;
@@ -230,7 +237,7 @@ library StakeSumTree {
 
     function _totalAt(uint256 base, uint256 depth, uint256 snapshotId) private view returns (uint256) {
         if (depth == 0) return 0;
-        return _sum4(_loadAt(base, _key(depth, 0), snapshotId)) + _sum4(_loadAt(base, _key(depth, 1), snapshotId));
+        return _sum4(_loadAt(base, _key(depth, 0), snapshotId));
     }
 
     /// @dev (Σ weights before `position`, weight at `position`) as snapshot `snapshotId` saw them.
@@ -240,7 +247,7 @@ library StakeSumTree {
         uint256 position,
         uint256 snapshotId
     ) private view returns (uint256 sum, uint256 own) {
-        if (position >> (3 * depth) != 0) return (_totalAt(base, depth, snapshotId), 0);
+        if (depth == 0 || _beyond(position, depth)) return (_totalAt(base, depth, snapshotId), 0);
         uint256 index = position;
         unchecked {
             for (uint256 level = 1; level <= depth; ++level) {
@@ -256,9 +263,13 @@ library StakeSumTree {
         }
     }
 
+    /// @dev The leaf whose cumulative range contains `point` (< the total), as snapshot `snapshotId` saw the weights
+    /// (0: the current ones): the top slot, then per level the node's low slot, and its high slot if the point is
+    /// beyond the low slot's four lanes.
     function _findAt(uint256 base, uint256 depth, uint256 point, uint256 snapshotId) private view returns (uint256) {
-        if (snapshotId == 0) return _find(base, depth, point, type(uint256).max);
         uint256 position;
+        // Unchecked: `level` stops at 1, `lane` at 3, `point` drops only by lanes it is not below, and `position`
+        // gains three bits per level (at most 3 × depth < 256).
         unchecked {
             for (uint256 level = depth; level != 0; --level) {
                 uint256 slot = position << 1;
@@ -269,57 +280,17 @@ library StakeSumTree {
                     slot |= 1;
                     packed = _loadAt(base, _key(level, slot), snapshotId);
                 }
+                // Exactly one lane of the slot contains the point: step over the lanes before it (written out: this
+                // runs once per level of every draw).
                 uint256 lane;
-                uint256 w = packed & LANE_MASK;
-                while (lane < 3 && point >= w) {
-                    point -= w;
-                    ++lane;
-                    w = (packed >> (lane * LANE_BITS)) & LANE_MASK;
-                }
-                position = (slot << 2) | lane;
-            }
-        }
-        return position;
-    }
-
-    /**
-     * @notice The leaf whose cumulative range [prefix, prefix + weight) contains `point`.
-     * @dev Reads one slot per level. Requires `point < total(tree)`.
-     */
-    function find(Tree storage tree, uint256 point) internal view returns (uint256) {
-        uint256 base = _base(tree);
-        uint256 depth = tree.depth;
-        return _find(base, depth, point, _total(base, depth));
-    }
-
-    function _find(uint256 base, uint256 depth, uint256 point, uint256 sum) private view returns (uint256 position) {
-        if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
-        // Unchecked: `level` stops at 1, `lane` at 3, `point` drops only by lanes it is not below, and `position`
-        // gains three bits per level (at most 3 × depth < 256).
-        unchecked {
-            for (uint256 level = depth; level != 0; --level) {
-                // The node `position` of this level: its low slot, or its high slot if the point is beyond the low
-                // slot's four lanes.
-                uint256 slot = position << 1;
-                uint256 packed = _load(base, _key(level, slot));
-                uint256 low = _sum4(packed);
-                if (point >= low) {
-                    point -= low;
-                    slot |= 1;
-                    packed = _load(base, _key(level, slot));
-                }
-                // Exactly one lane of the slot contains the point because point < the sum of its four lanes: step
-                // over the lanes before it (written out: this runs once per level of every draw).
-                uint256 lane;
-                uint256 w = packed & LANE_MASK;
-                if (point >= w) {
-                    point -= w;
-                    w = (packed >> LANE_BITS) & LANE_MASK;
+                if (point >= (packed & LANE_MASK)) {
+                    point -= packed & LANE_MASK;
                     lane = 1;
+                    uint256 w = (packed >> LANE_BITS) & LANE_MASK;
                     if (point >= w) {
                         point -= w;
-                        w = (packed >> (2 * LANE_BITS)) & LANE_MASK;
                         lane = 2;
+                        w = (packed >> (2 * LANE_BITS)) & LANE_MASK;
                         if (point >= w) {
                             point -= w;
                             lane = 3;
@@ -329,5 +300,15 @@ library StakeSumTree {
                 position = (slot << 2) | lane;
             }
         }
+        return position;
+    }
+
+    /// @notice The leaf whose cumulative range [prefix, prefix + weight) contains `point` (< the total).
+    function find(Tree storage tree, uint256 point) internal view returns (uint256) {
+        uint256 base = _base(tree);
+        uint256 depth = tree.depth;
+        uint256 sum = _total(base, depth);
+        if (point >= sum) revert StakeSumTreePointOutOfRange(point, sum);
+        return _findAt(base, depth, point, 0);
     }
 }
