@@ -16,7 +16,7 @@ import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "
 import { operatorVrfKey, registerVrfKey, commitRound, collectBlockAttestations, type VrfKey } from "../sdk";
 import { encryptForCommittee, encryptTimelocked, openShare, keySharePayload, vdf } from "../sdk";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator, startWalletPhase } from "./network";
+import { freshWallet, gasOf, growTo, isolated, reportEquivocation, sampledOperator, sendInBlocks, startWalletPhase } from "./network";
 import { installDeterministicClock } from "./clock";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
@@ -241,74 +241,43 @@ async function measureCommittee(suite: Suite, operators: Wallet[], n: number) {
 }
 
 /** Capabilities for every sequencer (the scheduler's decision scans them), registered by governance. */
-let capable = 0;
 async function growCapabilities(suite: Suite, operators: Wallet[], n: number) {
   const [governance] = await ethers.getSigners();
-  await network.provider.send("evm_setAutomine", [false]);
-  try {
-    let nonce = await ethers.provider.getTransactionCount(governance.address);
-    const pending: Promise<unknown>[] = [];
-    for (; capable < n; capable++) {
-      const id = await suite.registry.sequencerIdOf(operators[capable].address);
-      const flops = BigInt(20 + (capable % 80)) * 10n ** 12n;
-      pending.push(
-        suite.scheduler.connect(governance).registerCapabilities(
-          id,
-          {
-            sequencerId: id,
-            availableFlops: flops,
-            availableMemory: 64n << 30n,
-            networkBandwidth: 1000n,
-            supportedModels: [],
-            hasTEE: false,
-            hasGPU: capable % 2 === 0,
-          },
-          { nonce: nonce++, gasLimit: 1_000_000 },
-        ),
-      );
-      if (pending.length === 150) {
-        await Promise.all(pending.splice(0));
-        await network.provider.send("hardhat_mine", ["0x1"]);
-      }
-    }
-    await Promise.all(pending);
-    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0)
-      await network.provider.send("hardhat_mine", ["0x1"]);
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
+  let nonce = await ethers.provider.getTransactionCount(governance.address);
+  await sendInBlocks(operators.slice(0, n), async (operator, i) => {
+    const id = await suite.registry.sequencerIdOf(operator.address);
+    const capabilities = {
+      sequencerId: id,
+      availableFlops: BigInt(20 + (i % 80)) * 10n ** 12n,
+      availableMemory: 64n << 30n,
+      networkBandwidth: 1000n,
+      supportedModels: [],
+      hasTEE: false,
+      hasGPU: i % 2 === 0,
+    };
+    await suite.scheduler.connect(governance).registerCapabilities(id, capabilities, { nonce: nonce++, gasLimit: 1_000_000 });
+  });
 }
 
-/** Fills the scheduler's queue up to `n` waiting jobs (the decision is measured against a full queue). */
-let queued = 0;
+/** Fills the scheduler's queue with `n` waiting jobs (the decision is measured against a full queue). */
 async function queueJobs(suite: Suite, n: number, deadline: number) {
   const [, requester] = await ethers.getSigners();
-  await network.provider.send("evm_setAutomine", [false]);
-  try {
-    let nonce = await ethers.provider.getTransactionCount(requester.address);
-    const pending: Promise<unknown>[] = [];
-    for (; queued < n; queued++) {
+  let nonce = await ethers.provider.getTransactionCount(requester.address);
+  await sendInBlocks(
+    Array.from({ length: n }, (_, i) => i),
+    async (i) => {
       const job = {
         jobId: ethers.ZeroHash,
-        requiredFlops: BigInt(1 + (queued % 50)) * 10n ** 12n,
+        requiredFlops: BigInt(1 + (i % 50)) * 10n ** 12n,
         memoryRequirement: 1n << 30n,
         deadline,
-        priority: queued % 7,
+        priority: i % 7,
         requester: ethers.ZeroAddress,
         jobSpec: "0x",
       };
-      pending.push(suite.scheduler.connect(requester).submitComputeJob(job, { value: 1n, nonce: nonce++, gasLimit: 500_000 }));
-      if (pending.length === 150) {
-        await Promise.all(pending.splice(0));
-        await network.provider.send("hardhat_mine", ["0x1"]);
-      }
-    }
-    await Promise.all(pending);
-    while (Number(await network.provider.send("eth_getBlockTransactionCountByNumber", ["pending"])) > 0)
-      await network.provider.send("hardhat_mine", ["0x1"]);
-  } finally {
-    await network.provider.send("evm_setAutomine", [true]);
-  }
+      await suite.scheduler.connect(requester).submitComputeJob(job, { value: 1n, nonce: nonce++, gasLimit: 500_000 });
+    },
+  );
 }
 
 async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {

@@ -17,18 +17,6 @@ import { CONTRACT_NAMES } from "../deploy/record";
 const SNAPSHOT = path.join(__dirname, "snapshot.json");
 const SCRATCH = path.join(__dirname, ".snapshot.current.json");
 const TOLERANCE = 0.01; // 1%: the figures are deterministic; this absorbs an unrelated path's jitter
-/**
- * Operations whose gas depends on the randomness itself, which binds a block hash (and so the wall-clock timestamps of
- * the bench's blocks): the beacon commit's hash-to-curve tries (a mean of 16 rounds), and the hybrid rotation, whose
- * cost is the method its randomness drew. Their tolerance covers the spread between methods and tries.
- */
-const NOISY: Record<string, number> = {
-  "randomness.commitVRF": 0.05,
-  // The time-lock's VDF input binds the submission block's parent hash, so the Wesolowski challenge prime, the proof
-  // and the modexp operands' lengths change from run to run (measured 248.0k and 252.7k on two runs).
-  "mev.proveTimeElapsed.rsa2048": 0.05,
-  "registry.rotateSequencer.hybrid": 0.25,
-};
 const SIZE_SLACK = 64;
 /** The bench's fixed genesis time (`npm run bench` sets the same): with bench/clock.ts, every block is the same on every run. */
 const GENESIS_DATE = "2026-01-01T00:00:00Z";
@@ -93,7 +81,7 @@ function main() {
     for (const [n, before] of Object.entries(byN)) {
       const now = current.gas[op]?.[n];
       if (now === undefined) failures.push(`${op} at n=${n}: no longer measured`);
-      else if (now > before * (1 + (NOISY[op] ?? TOLERANCE)))
+      else if (now > before * (1 + TOLERANCE))
         failures.push(`${op} at n=${n}: ${before} → ${now} (+${(((now - before) / before) * 100).toFixed(1)}%)`);
     }
   }

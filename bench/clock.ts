@@ -9,7 +9,7 @@
  * block's timestamp eagerly, so calls and gas estimates against the pending block see the same time as the
  * transaction that follows them.
  */
-import { network } from "hardhat";
+import { ethers, network } from "hardhat";
 
 type Request = { method: string; params?: unknown[] | object };
 type State = { last: number; pending: number; automine: boolean };
@@ -24,7 +24,13 @@ export async function installDeterministicClock(): Promise<void> {
   const state: State = { last: Number(latest.timestamp), pending: 0, automine: true };
   const saved = new Map<string, State>();
 
-  const scheduleNext = () => inner({ method: "evm_setNextBlockTimestamp", params: [state.last + 1 + state.pending] });
+  // The next block's timestamp, and its PREVRANDAO (Hardhat draws one per block from a generator that snapshots do
+  // not rewind): a function of the timestamp, so a block's hash depends on the chain's history alone.
+  const scheduleNext = async () => {
+    const next = state.last + 1 + state.pending;
+    await inner({ method: "evm_setNextBlockTimestamp", params: [next] });
+    await inner({ method: "hardhat_setPrevRandao", params: [ethers.zeroPadValue(ethers.toBeHex(next), 32)] });
+  };
   const produced = async (blocks: number) => {
     state.last += 1 + state.pending + (blocks - 1);
     state.pending = 0;
