@@ -12,7 +12,7 @@ import hre, { ethers, network } from "hardhat";
 import fs from "node:fs";
 import path from "node:path";
 import type { Wallet } from "ethers";
-import { deploySuite, suiteParams, type Suite, SelectionMode, Parameter } from "../deploy";
+import { deploySuite, selectionInit, suiteParams, type Suite, SelectionMode, Parameter } from "../deploy";
 import { operatorVrfKey, registerVrfKey, commitRound, collectBlockAttestations, type VrfKey } from "../sdk";
 import { encryptForCommittee, encryptTimelocked, openShare, keySharePayload, vdf } from "../sdk";
 import { secp256k1 } from "@noble/curves/secp256k1";
@@ -164,6 +164,7 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
     record("gas", "monitor.penalizeSLAViolation", n, await gasOf(m.penalizeSLAViolation(id, violations)));
   });
   await measureCommittee(suite, operators, n);
+  if (n === 1000) await measureCommitteeSizes(suite, operators, n);
   record(
     "gas",
     "registry.forceInclusion",
@@ -182,9 +183,8 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
  * two thirds of its seats (`monitor.recordAttestedBlock.committee`; at 10 sequencers members hold several seats
  * each, so fewer sign than at 100 and above, where nearly every seat is a different member).
  */
-async function measureCommittee(suite: Suite, operators: Wallet[], n: number) {
+async function measureCommittee(suite: Suite, operators: Wallet[], n: number, s = suite.selection, suffix = "") {
   const r = suite.registry;
-  const s = suite.selection;
   const [governance] = await ethers.getSigners();
   await isolated(async () => {
     const epochSlots = await s.committeeEpochSlots();
@@ -199,7 +199,7 @@ async function measureCommittee(suite: Suite, operators: Wallet[], n: number) {
     const [, requestId] = await s.randomnessState();
     record(
       "gas",
-      "selection.fulfillRandomness.committee",
+      `selection.fulfillRandomness.committee${suffix}`,
       n,
       await gasOf(source.fulfil(await s.getAddress(), requestId, BigInt(ethers.id(`committee ${n}`)))),
     );
@@ -235,9 +235,35 @@ async function measureCommittee(suite: Suite, operators: Wallet[], n: number) {
       (await ethers.provider.getNetwork()).chainId,
       attestation,
     );
-    record("gas", "monitor.recordAttestedBlock.committee", n, await gasOf(suite.monitor.recordAttestedBlock(attestation, signatures)));
+    record(
+      "gas",
+      `monitor.recordAttestedBlock.committee${suffix}`,
+      n,
+      await gasOf(suite.monitor.recordAttestedBlock(attestation, signatures)),
+    );
     console.log(`n=${n}: committee of ${seatIds.length} seats, ${seats.size} members, ${signers.length} signers hold ${held} seats`);
   });
+}
+
+/** Committee sizes of the attesters sweep (at 1,000 sequencers): 4, 8, 16 (the default) and 32 seats (the maximum). */
+const COMMITTEE_SIZES = [4n, 8n, 16n, 32n];
+
+/**
+ * The committee draw and an attested block with committees of each size (a selection module deployed with that size
+ * and wired in place of the suite's, inside a reverted phase): their cost grows with the seats and the signers, and
+ * `seatsK` names them.
+ */
+async function measureCommitteeSizes(suite: Suite, operators: Wallet[], n: number) {
+  const [governance] = await ethers.getSigners();
+  const params = suiteParams().selection;
+  for (const committeeSize of COMMITTEE_SIZES) {
+    await isolated(async () => {
+      const init = selectionInit({ ...params, committeeSize }, governance.address, await suite.registry.getAddress(), governance.address);
+      const selection = await (await ethers.getContractFactory("SelectionMechanisms")).deploy(init);
+      await (await suite.registry.connect(governance).setSelectionModule(await selection.getAddress())).wait();
+      await measureCommittee(suite, operators, n, selection, `.seats${committeeSize}`);
+    });
+  }
 }
 
 /** Capabilities for every sequencer (the scheduler's decision scans them), registered by governance. */

@@ -167,20 +167,8 @@ export async function deploySuite(
   const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
   const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
 
-  const sp = params.selection;
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
-    {
-      admin: deployerAddress,
-      registry: registryAddress,
-      minScore: sp.minScore,
-      auctionWinners: sp.auctionWinners,
-      turnsPerAuction: sp.turnsPerAuction,
-      minBid: sp.minBid,
-      hybridWeights: sp.hybridWeights,
-      rewardsRecipient: sp.rewardsRecipient ?? governance,
-      committeeSize: sp.committeeSize,
-      committeeEpochSlots: sp.committeeEpochSlots,
-    },
+    selectionInit(params.selection, deployerAddress, registryAddress, governance),
   ]);
   const selectionAddress = await address(selection);
 
@@ -309,4 +297,20 @@ async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentR
 function pickSettings(settings: Record<string, unknown>) {
   const { optimizer, evmVersion, viaIR, metadata } = settings as Record<string, unknown>;
   return { optimizer, evmVersion, viaIR, metadata };
+}
+
+/** The selection module's constructor argument from its deployment parameters. */
+export function selectionInit(sp: SuiteParams["selection"], admin: string, registry: string, governance: string) {
+  return {
+    admin,
+    registry,
+    minScore: sp.minScore,
+    auctionWinners: sp.auctionWinners,
+    turnsPerAuction: sp.turnsPerAuction,
+    minBid: sp.minBid,
+    hybridWeights: sp.hybridWeights,
+    rewardsRecipient: sp.rewardsRecipient ?? governance,
+    committeeSize: sp.committeeSize,
+    committeeEpochSlots: sp.committeeEpochSlots,
+  };
 }
