@@ -86,3 +86,27 @@ export async function installDeterministicClock(): Promise<void> {
   provider.send = (method: string, params?: unknown[]) => handle({ method, params: params ?? [] });
   await scheduleNext();
 }
+
+/**
+ * Seeds every random source the SDK draws from (ethers' `randomBytes`, and the Web Crypto `getRandomValues` that the
+ * noble curves use for ephemeral keys) with a keccak stream, so sealed transactions, time-lock puzzles and salts,
+ * and so the calldata and the gas of the bench's MEV operations, are the same on every run. Benchmark only: nothing
+ * it seals is secret.
+ */
+export function seedRandomness(seed: string): void {
+  let counter = 0n;
+  const stream = (length: number): Uint8Array => {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i += 32) {
+      const block = ethers.getBytes(ethers.solidityPackedKeccak256(["string", "uint256"], [seed, counter++]));
+      out.set(block.subarray(0, Math.min(32, length - i)), i);
+    }
+    return out;
+  };
+  ethers.randomBytes.register(stream);
+  const webCrypto = globalThis.crypto as { getRandomValues: <T extends ArrayBufferView | null>(array: T) => T };
+  webCrypto.getRandomValues = <T extends ArrayBufferView | null>(array: T): T => {
+    if (array) new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(stream(array.byteLength));
+    return array;
+  };
+}

@@ -81,9 +81,9 @@ export type RandomnessParams =
     };
 
 export interface MEVParams {
-  /** Seconds a transaction may wait to be revealed or decrypted (plus the lock for time-locked ones). */
+  /** Seconds a transaction may wait to be revealed or decrypted (time-locked: after its unlock and slack). */
   revealWindow: bigint;
-  /** VDF calibration: squarings per second of lock, at the speed of a fast prover. */
+  /** Time-lock calibration: squarings per second of lock, at the fastest solver's speed (docs/MEV.md: ~10× native GMP). */
   squaringsPerSecond: bigint;
 }
 
@@ -176,7 +176,7 @@ export function defaultSuiteParams(): SuiteParams {
       committeeEpochSlots: 7200n, // one day of 12 s slots, the monitor's period
     },
     randomness: { kind: "beacon", roundTimeout: 120n },
-    mev: { revealWindow: 600n, squaringsPerSecond: 1_000_000n },
+    mev: { revealWindow: 600n, squaringsPerSecond: 6_000_000n },
     monitor: {
       periodDuration: 86400n,
       livenessTimeout: 120n, // ten slots without a block

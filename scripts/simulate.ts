@@ -41,7 +41,8 @@ import {
   encryptTimelocked,
   openShare,
   keySharePayload,
-  vdf,
+  solvePuzzle,
+  openingPayload,
   type VrfKey,
 } from "../sdk";
 import type {
@@ -442,26 +443,29 @@ async function main() {
       "mev.submitKeyShare",
       mev
         .connect(committee[i].signer)
-        .submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, committee[i].encryptionKey))),
+        .submitKeyShare(txId, keySharePayload(openShare(sealed.encryptedTx, i + 1, committee[i].encryptionKey), sealed.encryptedTx)),
     );
   }
-  await tx("mev.decryptTransaction", mev.connect(relayer).decryptTransaction(txId));
-  const opened = await mev.getDecrypted(txId);
+  await tx("mev.decryptTransaction", mev.connect(relayer).decryptTransaction(txId, sealed.ciphertext));
+  const opened = await mev.getDecrypted(txId, sealed.ciphertext);
   // The opened payload is salt ‖ transaction; the salt makes the commitment hiding.
   note(`threshold: 3 of 5 shares opened transaction ${txId.slice(0, 10)}…: "${ethers.toUtf8String(ethers.dataSlice(opened, 32))}"`);
 
-  // A short lock keeps the JavaScript VDF prover quick; on a fork this calibration exists only on the fork.
+  // A short lock keeps the JavaScript solver quick; on a fork this calibration exists only on the fork.
   await tx("mev.setVDFCalibration", mev.connect(gov).setVDFCalibration(2_000));
   const locked = ethers.hexlify(ethers.toUtf8Bytes("sealed bid: 42 LUX"));
-  const timelocked = encryptTimelocked(locked, publicKeys, 3);
+  // The sender seals with its RSA trapdoor (cheap); anyone else needs the 4,000 sequential squarings.
+  const timelocked = encryptTimelocked(locked, 4_000n);
   const lockId = await mev.connect(user).submitTimelocked.staticCall(timelocked.encryptedTx, 2);
   await tx("mev.submitTimelocked", mev.connect(user).submitTimelocked(timelocked.encryptedTx, 2));
-  const record = await mev.getTransaction(lockId);
-  const vdfProof = vdf.prove(vdf.inputFromSeed(record.vdfSeed), record.squarings);
-  await tx("mev.proveTimeElapsed", mev.connect(relayer).proveTimeElapsed(lockId, vdf.encodeProof(vdfProof)));
-  await tx("mev.revealTransaction", mev.connect(user).revealTransaction(lockId, locked, BigInt(timelocked.salt)));
+  await increaseTime(2);
+  const solution = solvePuzzle(timelocked.puzzle);
+  await tx(
+    "mev.proveTimeElapsed",
+    mev.connect(relayer).proveTimeElapsed(lockId, openingPayload(timelocked.puzzle, solution, timelocked.ciphertext)),
+  );
   note(
-    `time-lock: ${record.squarings} squarings proven (Wesolowski, RSA-2048), revealed "${ethers.toUtf8String(ethers.dataSlice(await mev.getDecrypted(lockId), 32))}"`,
+    `time-lock: ${timelocked.puzzle.squarings} squarings solved and proven (RSW puzzle, Wesolowski), opened "${ethers.toUtf8String(ethers.dataSlice(await mev.getDecrypted(lockId, timelocked.ciphertext), 32))}"`,
   );
 
   // ── 7. scheduler ──

@@ -3,4 +3,5 @@ export * from "./blockAttestation";
 export * from "./vrf";
 export * from "./beacon";
 export * from "./threshold";
+export * from "./timelock";
 export * as vdf from "./vdf";

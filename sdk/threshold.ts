@@ -6,12 +6,14 @@
  *   k          random in the BN254 scalar field    ciphertext = P xor keystream(k), block j = keccak256(abi.encode(k, j))
  *   f(z)       = k + a_1 z + … + a_{t−1} z^{t−1}   share of validator at place x (from 1): s_x = f(x)
  *   C_j        = a_j·G1 (Feldman commitments; C_0 = k·G1)
- *   share box  = ephemeral secp256k1 public key (33 bytes) ‖ s_x xor keccak256(ECDH(ephemeral, validator key) ‖ x)
+ *   sealed     = ephemeral secp256k1 public key (33 bytes) ‖ for each place x: s_x xor keccak256(ECDH(ephemeral, key_x) ‖ x)
+ *   payload    = t (1 byte) ‖ n (1 byte) ‖ C_j compressed (32 bytes each) ‖ sealed ‖ ciphertext
+ *   key share  = abi.encode(s_x, C, keccak256(ciphertext))   (the chain keeps only a hash of C and the ciphertext)
  */
 import { bn254 } from "@noble/curves/bn254";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { mod } from "./math";
-import { AbiCoder, concat, getBytes, hexlify, keccak256, randomBytes, toBeHex, zeroPadValue, type BytesLike } from "ethers";
+import { AbiCoder, concat, getBytes, hexlify, keccak256, randomBytes, toBeHex, type BytesLike } from "ethers";
 
 export const BN254_ORDER = bn254.fields.Fr.ORDER;
 const G1 = bn254.G1.ProjectivePoint;
@@ -66,11 +68,17 @@ function shareMask(shared: Uint8Array, x: number): bigint {
   return BigInt(keccak256(concat([shared, toBeHex(x, 32)])));
 }
 
-/** Encrypts a share to a validator's compressed secp256k1 public key (65 bytes: ephemeral key ‖ masked share). */
-export function sealShare(share: bigint, x: number, validatorPublicKey: BytesLike): string {
+/**
+ * Encrypts each share to its validator's compressed secp256k1 public key under one ephemeral key:
+ * 33 bytes of ephemeral public key, then 32 bytes per place.
+ */
+export function sealShares(shares: bigint[], validatorPublicKeys: BytesLike[]): string {
   const ephemeral = secp256k1.utils.randomPrivateKey();
-  const shared = secp256k1.getSharedSecret(ephemeral, getBytes(validatorPublicKey), true);
-  return concat([secp256k1.getPublicKey(ephemeral, true), toBeHex(share ^ shareMask(shared, x), 32)]);
+  const boxes = shares.map((share, i) => {
+    const shared = secp256k1.getSharedSecret(ephemeral, getBytes(validatorPublicKeys[i]), true);
+    return toBeHex(share ^ shareMask(shared, i + 1), 32);
+  });
+  return concat([secp256k1.getPublicKey(ephemeral, true), ...boxes]);
 }
 
 export interface EncryptedForCommittee {
@@ -80,21 +88,11 @@ export interface EncryptedForCommittee {
   commitment: string;
   /** For `submitEncrypted(encryptedTx, commitment)`. */
   encryptedTx: string;
+  /** For `decryptTransaction(txId, ciphertext)` and `getDecrypted(txId, ciphertext)`. */
+  ciphertext: string;
   key: bigint;
   shares: bigint[];
   commitments: [bigint, bigint][];
-}
-
-function seal(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number) {
-  const salt = hexlify(randomBytes(32));
-  const payload = concat([salt, tx]);
-  const commitment = keccak256(payload);
-  const key = randomScalar();
-  const { shares, commitments } = splitSecret(key, threshold, committeePublicKeys.length);
-  const boxes = shares.map((s, i) => sealShare(s, i + 1, committeePublicKeys[i]));
-  const ciphertext = xorKeystream(payload, key);
-  const sealed = abi.encode(["bytes[]"], [boxes]);
-  return { salt, payload, commitment, key, shares, commitments, ciphertext, sealed };
 }
 
 /**
@@ -102,33 +100,66 @@ function seal(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number
  * validators and the registry holds their keys) with threshold `t`.
  */
 export function encryptForCommittee(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number): EncryptedForCommittee {
-  const s = seal(tx, committeePublicKeys, threshold);
-  return packed(s, abi.encode(["uint256[2][]", "bytes", "bytes"], [s.commitments, s.ciphertext, s.sealed]));
+  const salt = hexlify(randomBytes(32));
+  const payload = concat([salt, tx]);
+  const commitment = keccak256(payload);
+  const key = randomScalar();
+  const { shares, commitments } = splitSecret(key, threshold, committeePublicKeys.length);
+  const ciphertext = hexlify(xorKeystream(payload, key));
+  const encryptedTx = packEncrypted(commitments, sealShares(shares, committeePublicKeys), ciphertext);
+  return { payload, salt, commitment, encryptedTx, ciphertext, key, shares, commitments };
 }
 
-/** The same for `submitTimelocked(encryptedTx, lockDuration)`: the commitment travels inside the payload. */
-export function encryptTimelocked(tx: BytesLike, committeePublicKeys: BytesLike[], threshold: number): EncryptedForCommittee {
-  const s = seal(tx, committeePublicKeys, threshold);
-  return packed(s, abi.encode(["bytes32", "uint256[2][]", "bytes", "bytes"], [s.commitment, s.commitments, s.ciphertext, s.sealed]));
+/** A BN254 G1 point as one word: x, with y's parity in bit 255 (x < p < 2^254). */
+export function compressPoint([x, y]: [bigint, bigint]): bigint {
+  return x | ((y & 1n) << 255n);
 }
 
-function packed(s: ReturnType<typeof seal>, encryptedTx: string): EncryptedForCommittee {
-  const { payload, salt, commitment, key, shares, commitments } = s;
-  return { payload, salt, commitment, encryptedTx, key, shares, commitments };
+export function decompressPoint(word: bigint): [bigint, bigint] {
+  const Fp = bn254.fields.Fp;
+  const x = word & ((1n << 255n) - 1n);
+  const root = Fp.sqrt(Fp.add(Fp.mul(Fp.mul(x, x), x), 3n));
+  const y = (root & 1n) === word >> 255n ? root : Fp.neg(root);
+  return [x, y];
+}
+
+/**
+ * The `submitEncrypted` payload: abi.encodePacked(uint8 t, uint8 n, bytes32[t] compressed commitments,
+ * bytes sealedShares (33 + 32n), bytes ciphertext).
+ */
+export function packEncrypted(commitments: [bigint, bigint][], sealed: BytesLike, ciphertext: BytesLike): string {
+  const n = (getBytes(sealed).length - 33) / 32;
+  return concat([
+    toBeHex(commitments.length, 1),
+    toBeHex(n, 1),
+    ...commitments.map((c) => toBeHex(compressPoint(c), 32)),
+    sealed,
+    ciphertext,
+  ]);
+}
+
+/** The parts of a `submitEncrypted` payload. */
+export function decodeEncrypted(encryptedTx: BytesLike): { commitments: [bigint, bigint][]; ciphertext: string; sealed: string } {
+  const bytes = getBytes(encryptedTx);
+  const [t, n] = [bytes[0], bytes[1]];
+  const commitments = Array.from({ length: t }, (_, j) => decompressPoint(BigInt(hexlify(bytes.slice(2 + 32 * j, 34 + 32 * j)))));
+  const start = 2 + 32 * t;
+  const sealed = hexlify(bytes.slice(start, start + 33 + 32 * n));
+  return { commitments, sealed, ciphertext: hexlify(bytes.slice(start + 33 + 32 * n)) };
 }
 
 /** A validator opens its sealed share (place x = index + 1) from an encrypted transaction. */
-export function openShare(encryptedTx: BytesLike, place: number, validatorSecretKey: BytesLike, timelocked = false): bigint {
-  const decoded = timelocked
-    ? abi.decode(["bytes32", "uint256[2][]", "bytes", "bytes"], encryptedTx)
-    : abi.decode(["uint256[2][]", "bytes", "bytes"], encryptedTx);
-  const [boxes] = abi.decode(["bytes[]"], decoded[decoded.length - 1]);
-  const box = getBytes(boxes[place - 1]);
-  const shared = secp256k1.getSharedSecret(getBytes(validatorSecretKey), box.slice(0, 33), true);
-  return BigInt(hexlify(box.slice(33))) ^ shareMask(shared, place);
+export function openShare(encryptedTx: BytesLike, place: number, validatorSecretKey: BytesLike): bigint {
+  const sealed = getBytes(decodeEncrypted(encryptedTx).sealed);
+  const box = sealed.slice(33 + 32 * (place - 1), 33 + 32 * place);
+  if (box.length !== 32) throw new Error(`no sealed share for place ${place}`);
+  const shared = secp256k1.getSharedSecret(getBytes(validatorSecretKey), sealed.slice(0, 33), true);
+  return BigInt(hexlify(box)) ^ shareMask(shared, place);
 }
 
-/** The `submitKeyShare` payload: abi.encode(uint256 s). */
-export function keySharePayload(share: bigint): string {
-  return zeroPadValue(toBeHex(share), 32);
+/** The `submitKeyShare` payload: abi.encode(uint256 s, uint256[2][] feldman, bytes32 ciphertextHash), the
+ * Feldman commitments and ciphertext hash read from the transaction's `encryptedTx`. */
+export function keySharePayload(share: bigint, encryptedTx: BytesLike): string {
+  const { commitments, ciphertext } = decodeEncrypted(encryptedTx);
+  return abi.encode(["uint256", "uint256[2][]", "bytes32"], [share, commitments, keccak256(ciphertext)]);
 }

@@ -1,15 +1,11 @@
 /**
- * Wesolowski VDF in the RSA-2048 group, matching contracts/libraries/Wesolowski.sol: evaluate y = x^(2^T) mod N
+ * Wesolowski proofs of sequential squaring, matching contracts/libraries/Wesolowski.sol: evaluate y = x^(2^T) mod N
  * by T sequential squarings, then prove with π = x^⌊2^T/ℓ⌋ for the 256-bit prime ℓ derived from
- * keccak256(abi.encode(keccak256("LP504-VDF"), x, y, T, nonce)). JS BigInt takes a few µs per 2048-bit squaring.
+ * keccak256(abi.encode(keccak256("LP504-VDF"), N, x, y, T, nonce)). N is a time-lock puzzle's 2048-bit modulus
+ * (sdk/timelock.ts). JS BigInt takes about 10 µs per 2048-bit squaring.
  */
 import { AbiCoder, keccak256, toBeHex } from "ethers";
 import { modPow } from "./math";
-
-/** The RSA Factoring Challenge's RSA-2048 modulus (factorization unknown). */
-export const RSA2048 = BigInt(
-  "0xc7970ceedcc3b0754490201a7aa613cd73911081c790f5f1a8726f463550bb5b7ff0db8e1ea1189ec72f93d1650011bd721aeeacc2acde32a04107f0648c2813a31f5b0b7765ff8b44b4b6ffc93384b646eb09c7cf5e8592d40ea33c80039f35b4f14a04b51f7bfd781be4d1673164ba8eb991c2c4d730bbbe35f592bdef524af7e8daefd26c66fc02c479af89d64d373f442709439de66ceb955f3ea37d5159f6135809f85334b5cb1813addc80cd05609f10ac6a95ad65872c909525bdad32bc729592642920f24c61dc5b3c3b7923e56b16a4d9d373d8721f24a3fc0f1b3131f55615172866bccc30f95054c824e733a5eb6817f7bc16399d48c6361cc7e5",
-);
 
 const abi = AbiCoder.defaultAbiCoder();
 const DOMAIN = keccak256(new TextEncoder().encode("LP504-VDF"));
@@ -24,15 +20,8 @@ export function fromWords(words: readonly bigint[]): bigint {
   return words.reduce((acc, w) => (acc << 256n) | w, 0n);
 }
 
-/** The contract's `Wesolowski.inputFromSeed`. */
-export function inputFromSeed(seed: string): bigint {
-  const words = Array.from({ length: 8 }, (_, i) => BigInt(keccak256(abi.encode(["bytes32", "uint256"], [seed, i]))));
-  words[0] &= (1n << 255n) - 1n;
-  return fromWords(words);
-}
-
 /** y = x^(2^T) mod N. */
-export function evaluate(x: bigint, t: bigint, n: bigint = RSA2048): bigint {
+export function evaluate(x: bigint, t: bigint, n: bigint): bigint {
   let y = x % n;
   for (let i = 0n; i < t; i++) y = (y * y) % n;
   return y;
@@ -62,9 +51,14 @@ export function isProbablePrime(n: bigint): boolean {
   return true;
 }
 
-export function challenge(x: bigint, y: bigint, t: bigint, nonce: bigint): bigint {
+export function challenge(n: bigint, x: bigint, y: bigint, t: bigint, nonce: bigint): bigint {
   const h = BigInt(
-    keccak256(abi.encode(["bytes32", "uint256[8]", "uint256[8]", "uint256", "uint256"], [DOMAIN, toWords(x), toWords(y), t, nonce])),
+    keccak256(
+      abi.encode(
+        ["bytes32", "uint256[8]", "uint256[8]", "uint256[8]", "uint256", "uint256"],
+        [DOMAIN, toWords(n), toWords(x), toWords(y), t, nonce],
+      ),
+    ),
   );
   return h | (1n << 255n) | 1n;
 }
@@ -77,11 +71,15 @@ export interface VDFProof {
 }
 
 /** Evaluates and proves: π = x^⌊2^T/ℓ⌋ by long division of 2^T by ℓ, one squaring per bit. */
-export function prove(x: bigint, t: bigint, n: bigint = RSA2048): VDFProof {
-  const y = evaluate(x, t, n);
+export function prove(x: bigint, t: bigint, n: bigint): VDFProof {
+  return proveOutput(x, evaluate(x, t, n), t, n);
+}
+
+/** The proof for a known output y (the second pass of T squarings). */
+export function proveOutput(x: bigint, y: bigint, t: bigint, n: bigint): VDFProof {
   let nonce = 0n;
-  let l = challenge(x, y, t, nonce);
-  while (!isProbablePrime(l)) l = challenge(x, y, t, ++nonce);
+  let l = challenge(n, x, y, t, nonce);
+  while (!isProbablePrime(l)) l = challenge(n, x, y, t, ++nonce);
   let pi = 1n;
   let r = 1n;
   for (let i = 0n; i < t; i++) {
@@ -92,9 +90,4 @@ export function prove(x: bigint, t: bigint, n: bigint = RSA2048): VDFProof {
     if (bit) pi = (pi * x) % n;
   }
   return { y, pi, nonce, l };
-}
-
-/** `proveTimeElapsed` payload: abi.encode(uint256[8] y, uint256[8] π, uint256 nonce). */
-export function encodeProof(p: VDFProof): string {
-  return abi.encode(["uint256[8]", "uint256[8]", "uint256"], [toWords(p.y), toWords(p.pi), p.nonce]);
 }

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { deploySuite, suiteParams, SelectionMode, Parameter } from "../deploy";
-import { encryptForCommittee, encryptTimelocked, keySharePayload } from "../sdk";
+import { encryptForCommittee, encryptTimelocked, packEncrypted } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { mevFixture } from "./helpers/mev";
 import { trainingFixture } from "./helpers/training";
@@ -15,7 +15,7 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
   describe("MEVMitigation", () => {
     it("needs a committee before anything is submitted", async () => {
       const f = await deployRegistryFixture();
-      const payload = coder.encode(["uint256[2][]", "bytes", "bytes"], [[], "0x01", "0x"]);
+      const payload = packEncrypted([], new Uint8Array(33), "0x01");
       await expect(f.mev.submitEncrypted(payload, ethers.id("c"))).to.be.revertedWithCustomError(f.mev, "MEVNoCommittee");
       await expect(f.mev.expireTransaction(ethers.id("nothing"))).to.be.revertedWithCustomError(f.mev, "MEVUnknownTransaction");
     });
@@ -46,7 +46,9 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
       const id = await f.mev.submitEncrypted.staticCall(sealed.encryptedTx, ethers.keccak256(sealed.payload));
       await f.mev.submitEncrypted(sealed.encryptedTx, ethers.keccak256(sealed.payload));
       await expect(f.mev.proveTimeElapsed(id, "0x")).to.be.revertedWithCustomError(f.mev, "MEVNotTimelocked").withArgs(id);
-      const timelockedPayload = encryptTimelocked(ethers.hexlify(ethers.randomBytes(40)), f.publicKeys, 3).encryptedTx;
+      // One second at the deployed calibration needs this many squarings; the sender's trapdoor makes sealing cheap.
+      const squarings = (await f.mev.configuration()).squaringsPerSecond;
+      const timelockedPayload = encryptTimelocked(ethers.hexlify(ethers.randomBytes(40)), squarings).encryptedTx;
       const lockId = await f.mev.submitTimelocked.staticCall(timelockedPayload, 1);
       await f.mev.submitTimelocked(timelockedPayload, 1);
       await time.increase(2 * 86400);
@@ -61,10 +63,11 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
         [5n, 7n],
         [11n, 13n],
       ];
-      const payload = coder.encode(["uint256[2][]", "bytes", "bytes"], [junk, "0x1234", "0x"]);
+      const payload = packEncrypted(junk, new Uint8Array(33), "0x1234");
       const id = await f.mev.submitEncrypted.staticCall(payload, ethers.id("c"));
       await f.mev.submitEncrypted(payload, ethers.id("c"));
-      await expect(f.mev.connect(f.validators[0]).submitKeyShare(id, keySharePayload(42n)))
+      const share = coder.encode(["uint256", "uint256[2][]", "bytes32"], [42n, junk, ethers.keccak256("0x1234")]);
+      await expect(f.mev.connect(f.validators[0]).submitKeyShare(id, share))
         .to.be.revertedWithCustomError(f.mev, "MEVInvalidKeyShare")
         .withArgs(id, f.validators[0].address);
     });

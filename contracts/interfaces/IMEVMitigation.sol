@@ -7,8 +7,9 @@ pragma solidity ^0.8.24;
  * can read them), then revealed (commit-reveal), decrypted by a threshold of validators, or unlocked by a
  * verifiable delay function.
  *
- * Adaptations (docs/ADAPTATIONS.md): `ThresholdDecryption` keeps its mapping in storage only;
- * `decryptTransaction` stays non-view and also stores the plaintext, readable with `getDecrypted`.
+ * Adaptations (docs/ADAPTATIONS.md): `ThresholdDecryption` keeps its mapping in storage only. The ciphertext
+ * is not stored (only its hash): `decryptTransaction` and `getDecrypted` take it again as calldata, and
+ * `proveTimeElapsed`'s proof carries the puzzle and the ciphertext.
  */
 interface IMEVMitigation {
     struct EncryptedTransaction {
@@ -57,6 +58,12 @@ interface IMEVMitigation {
     error MEVTimeLocked(bytes32 txId);
     error MEVInvalidVDFProof(bytes32 txId);
     error MEVLockDurationOutOfRange(uint256 lockDuration, uint256 min, uint256 max);
+    /// @notice The ciphertext (or, for a time-lock, the puzzle) given differs from the one submitted.
+    error MEVCiphertextMismatch(bytes32 txId);
+    /// @notice A time-lock puzzle needs fewer squarings than its lock duration at the governed calibration.
+    error MEVPuzzleTooShort(uint256 squarings, uint256 minimum);
+    /// @notice A time-lock puzzle's modulus is not an odd 2048-bit number, or its base is trivial.
+    error MEVInvalidPuzzle();
 
     /// @notice Queues an encrypted transaction. Its position in the fair order is fixed here, before anyone
     /// can decrypt it. `commitment` binds the plaintext (salted; the implementation documents the formula).
@@ -74,18 +81,20 @@ interface IMEVMitigation {
     /// commitments carried in the encrypted transaction.
     function submitKeyShare(bytes32 txId, bytes calldata keyShare) external;
 
-    /// @notice With `threshold` valid shares, recovers the key, decrypts on chain and checks the plaintext
-    /// against the commitment; stores and returns the plaintext.
-    function decryptTransaction(bytes32 txId) external returns (bytes memory);
+    /// @notice With `threshold` valid shares, recovers the key, decrypts `ciphertext` (checked against the hash
+    /// fixed at submission) on chain and checks the plaintext against the commitment; returns the plaintext.
+    function decryptTransaction(bytes32 txId, bytes calldata ciphertext) external returns (bytes memory);
 
-    /// @notice The plaintext of a decrypted or revealed transaction (empty before).
-    function getDecrypted(bytes32 txId) external view returns (bytes memory);
+    /// @notice The plaintext of a decrypted or revealed transaction (empty before); a decrypted one is
+    /// recomputed from its key (from the stored shares, or stored) and `ciphertext`, which must be the submitted one.
+    function getDecrypted(bytes32 txId, bytes calldata ciphertext) external view returns (bytes memory);
 
-    /// @notice Queues a transaction that can be revealed or decrypted only after a VDF proof shows that
-    /// `lockDuration` (converted to squarings by a governed calibration) has elapsed.
+    /// @notice Queues a transaction sealed by an RSW time-lock puzzle whose squarings cover at least
+    /// `lockDuration` at the governed calibration; only the sender can read it before the puzzle is solved.
     function submitTimelocked(bytes calldata encryptedTx, uint256 lockDuration) external returns (bytes32);
 
-    /// @notice Verifies a Wesolowski VDF proof over the input fixed at submission; unlocks the transaction.
+    /// @notice After the unlock time, verifies the puzzle's solution with its Wesolowski proof, derives the key
+    /// from it and decrypts the transaction.
     function proveTimeElapsed(bytes32 txId, bytes calldata vdfProof) external;
 
     /// @notice Deterministic permutation of `txHashes` for `blockNumber` (the implementation documents the rule).

@@ -3,76 +3,59 @@ pragma solidity ^0.8.24;
 
 /**
  * @title Wesolowski
- * @notice Verifies a Wesolowski VDF proof in the RSA-2048 group (the RSA Factoring Challenge modulus, whose
- * factorization nobody knows), with the modexp precompile.
+ * @notice Verifies a Wesolowski proof of sequential squaring in Z_N^*, for a 2048-bit modulus N given by the
+ * caller (MEVMitigation's time-locks: the sender's RSA modulus, whose factorization only the sender knows), with
+ * the modexp precompile.
  *
  * Claim: y = x^(2^T) mod N. Proof: π = x^⌊2^T / ℓ⌋ mod N, where ℓ is a 256-bit prime derived from
- * keccak256(abi.encode(keccak256("LP504-VDF"), x, y, T, nonce)) with the top and bottom bits set; the prover picks the
- * nonce that makes it prime (checked here with Miller-Rabin). Accept if π^ℓ · x^r ≡ ±y (mod N), r = 2^T mod ℓ
- * (working modulo ±1, as the group's sign is not hidden). T is part of the hash, so a proof for fewer
- * squarings cannot pass for more.
+ * keccak256(abi.encode(keccak256("LP504-VDF"), N, x, y, T, nonce)) with the top and bottom bits set; the prover
+ * picks the nonce that makes it prime (checked here with Miller-Rabin). Accept if π^ℓ · x^r ≡ ±y (mod N),
+ * r = 2^T mod ℓ (working modulo ±1, as the group's sign is not hidden). N and T are part of the hash, so a proof
+ * for fewer squarings or another modulus cannot pass.
  *
- * Numbers are 256-byte big-endian `bytes`. Multiplication mod N uses two squarings:
+ * Numbers are eight big-endian 256-bit words. Multiplication mod N uses two squarings:
  * 4ab ≡ (a + b)² − (a − b)² (mod N), so the check is 4·π^ℓ·x^r ≡ ±4y.
  */
 library Wesolowski {
     uint256 internal constant WORDS = 8;
 
-    /// @dev The RSA-2048 challenge modulus, big-endian 256-bit words.
-    function modulus() internal pure returns (uint256[WORDS] memory n) {
-        n = [
-            0xc7970ceedcc3b0754490201a7aa613cd73911081c790f5f1a8726f463550bb5b,
-            0x7ff0db8e1ea1189ec72f93d1650011bd721aeeacc2acde32a04107f0648c2813,
-            0xa31f5b0b7765ff8b44b4b6ffc93384b646eb09c7cf5e8592d40ea33c80039f35,
-            0xb4f14a04b51f7bfd781be4d1673164ba8eb991c2c4d730bbbe35f592bdef524a,
-            0xf7e8daefd26c66fc02c479af89d64d373f442709439de66ceb955f3ea37d5159,
-            0xf6135809f85334b5cb1813addc80cd05609f10ac6a95ad65872c909525bdad32,
-            0xbc729592642920f24c61dc5b3c3b7923e56b16a4d9d373d8721f24a3fc0f1b31,
-            0x31f55615172866bccc30f95054c824e733a5eb6817f7bc16399d48c6361cc7e5
-        ];
-    }
-
     bytes32 internal constant DOMAIN = keccak256("LP504-VDF");
 
-    /// @notice The VDF input for a seed: word i = keccak256(abi.encode(seed, i)), the top bit cleared so that
-    /// x < 2^2047 < N.
-    function inputFromSeed(bytes32 seed) internal pure returns (uint256[WORDS] memory x) {
-        assembly ("memory-safe") {
-            mstore(0x00, seed)
-            for {
-                let i := 0
-            } lt(i, 8) {
-                i := add(i, 1)
-            } {
-                mstore(0x20, i)
-                mstore(add(x, mul(i, 0x20)), keccak256(0x00, 0x40))
-            }
-        }
-        x[0] &= type(uint256).max >> 1;
+    /// @notice A usable puzzle: N odd with its top bit set (2048 bits), and 2^256 ≤ x < N − 1 (so x is none of
+    /// 0, ±1 and no small number whose squares anyone could shortcut).
+    function isPuzzle(uint256[WORDS] memory n, uint256[WORDS] memory x) internal pure returns (bool) {
+        if (n[0] >> 255 == 0 || n[WORDS - 1] & 1 == 0) return false;
+        bool large;
+        for (uint256 i; i < WORDS - 1; ++i) if (x[i] != 0) large = true;
+        uint256[WORDS] memory one;
+        one[WORDS - 1] = 1;
+        (uint256[WORDS] memory nMinusOne, ) = _sub(n, one);
+        return large && _lt(x, nMinusOne);
     }
 
     function challenge(
+        uint256[WORDS] memory n,
         uint256[WORDS] memory x,
         uint256[WORDS] memory y,
         uint256 t,
         uint256 nonce
     ) internal pure returns (uint256) {
-        return uint256(keccak256(abi.encode(DOMAIN, x, y, t, nonce))) | (1 << 255) | 1;
+        return uint256(keccak256(abi.encode(DOMAIN, n, x, y, t, nonce))) | (1 << 255) | 1;
     }
 
     /// @notice True iff (y, π, nonce) proves y = x^(2^T) mod N.
     function verify(
+        uint256[WORDS] memory n,
         uint256[WORDS] memory x,
         uint256[WORDS] memory y,
         uint256[WORDS] memory pi,
         uint256 t,
         uint256 nonce
     ) internal view returns (bool) {
-        uint256[WORDS] memory n = modulus();
         // y must be canonical for the modular arithmetic below; a π ≥ N is reduced by the precompile and
         // proves nothing more than π mod N would.
         if (!_lt(y, n) || _isZero(y)) return false;
-        uint256 ell = challenge(x, y, t, nonce);
+        uint256 ell = challenge(n, x, y, t, nonce);
         if (!isProbablePrime(ell)) return false;
         uint256[WORDS] memory fourAB = _fourTimesProduct(
             _expModN(pi, ell, n),
