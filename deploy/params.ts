@@ -1,4 +1,4 @@
-import type { ISequencerRegistry } from "../typechain-types";
+import type { ISequencerRegistry } from "../typechain-types/contracts/interfaces/ISequencerRegistry";
 
 /** Selection modes, in `ISequencerRegistry.SelectionMode` order. */
 export enum SelectionMode {

@@ -1,5 +1,5 @@
 import { AbiCoder, keccak256, type Signer } from "ethers";
-import type { VRFBeacon } from "../typechain-types";
+import type { VRFBeacon } from "../typechain-types/contracts/VRFBeacon";
 import { deriveVrfKey, proveVRF, proofTuple, vrfOutput, vrfKeyHash, type VRFProof } from "./vrf";
 
 export interface VrfKey {

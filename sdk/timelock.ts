@@ -8,7 +8,6 @@
  * Opener: T sequential squarings give y (nobody without p and q knows a shortcut), a Wesolowski proof shows it,
  * and `proveTimeElapsed(txId, openingPayload(...))` lets the contract derive k and decrypt on chain.
  */
-import { generatePrimeSync } from "node:crypto";
 import { AbiCoder, concat, hexlify, keccak256, randomBytes, type BytesLike } from "ethers";
 import { modPow } from "./math";
 import { xorKeystream } from "./threshold";
@@ -43,11 +42,51 @@ export interface TimelockedTransaction {
   key: bigint;
 }
 
-/** A fresh 2048-bit RSA modulus (two 1024-bit primes, product with its top bit set). */
+const SMALL_PRIMES = (() => {
+  const primes: bigint[] = [];
+  for (let n = 3; primes.length < 300; n += 2) if (primes.every((p) => n % Number(p) !== 0)) primes.push(BigInt(n));
+  return primes;
+})();
+
+/** Miller–Rabin with `rounds` random bases (error below 4^−rounds for an adversarially chosen odd n > 3). */
+function isProbablePrime(n: bigint, rounds = 40): boolean {
+  let d = n - 1n;
+  let r = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    r++;
+  }
+  witness: for (let i = 0; i < rounds; i++) {
+    const a = 2n + (BigInt(hexlify(randomBytes(128))) % (n - 3n));
+    let x = modPow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    for (let j = 1; j < r; j++) {
+      x = (x * x) % n;
+      if (x === n - 1n) continue witness;
+    }
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A random prime of exactly `bits` bits with its two top bits set (so a product of two is exactly twice as long),
+ * from ethers' `randomBytes` (the platform's secure generator; browser-safe, no Node built-ins).
+ */
+export function randomPrime(bits: number): bigint {
+  const top = (3n << BigInt(bits - 2)) | 1n;
+  for (;;) {
+    const candidate = BigInt(hexlify(randomBytes(bits / 8))) | top;
+    if (SMALL_PRIMES.some((p) => candidate % p === 0n)) continue;
+    if (isProbablePrime(candidate)) return candidate;
+  }
+}
+
+/** A fresh 2048-bit RSA modulus (two 1024-bit primes whose product is exactly 2048 bits). */
 export function generateTrapdoor(): Trapdoor & { modulus: bigint } {
   for (;;) {
-    const p = generatePrimeSync(1024, { bigint: true });
-    const q = generatePrimeSync(1024, { bigint: true });
+    const p = randomPrime(1024);
+    const q = randomPrime(1024);
     const modulus = p * q;
     if (p !== q && modulus >> 2047n === 1n) return { p, q, modulus };
   }

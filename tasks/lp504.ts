@@ -23,6 +23,7 @@ import type {
   SchedulerLens,
 } from "../typechain-types";
 import { readDeployment, deploymentPath, recordsDir, type DeploymentRecord } from "../deploy/record";
+import { RevertDecoder, revertDataOf } from "../sdk/errors";
 import { detectChainKind, type ChainKind } from "../deploy/chain";
 
 /** Every LP-504 task lives under this scope: `npx hardhat lp504 <task> --network <name>`. */
@@ -176,54 +177,17 @@ export async function allErrors(hre: HardhatRuntimeEnvironment): Promise<Interfa
   return errorInterface;
 }
 
-/** The revert data carried somewhere inside an ethers / provider error, if any. */
-function revertData(error: unknown, depth = 0): string | undefined {
-  if (depth > 6 || error === null || typeof error !== "object") return undefined;
-  const e = error as Record<string, unknown>;
-  for (const key of ["data", "revertData"]) {
-    const v = e[key];
-    if (typeof v === "string" && /^0x[0-9a-fA-F]{8}/.test(v)) return v;
-    if (v && typeof v === "object") {
-      const inner = revertData(v, depth + 1);
-      if (inner) return inner;
-    }
-  }
-  for (const key of ["error", "info", "cause", "revert", "receipt"]) {
-    const inner = revertData(e[key], depth + 1);
-    if (inner) return inner;
-  }
-  if (typeof e.message === "string") {
-    const m = /(?:data|return data)[=:"\s]+(0x[0-9a-fA-F]{8,})/.exec(e.message);
-    if (m) return m[1];
-  }
-  return undefined;
-}
+let errorDecoder: RevertDecoder | undefined;
 
-/** A readable line for revert data: the custom error with its argument names and values. */
+/** A readable line for revert data: the custom error with its argument names and values (amounts also in LUX). */
 export async function decodeRevert(hre: HardhatRuntimeEnvironment, data: string): Promise<string> {
-  if (data.startsWith("0x08c379a0")) {
-    return `Error("${hre.ethers.AbiCoder.defaultAbiCoder().decode(["string"], "0x" + data.slice(10))[0]}")`;
-  }
-  if (data.startsWith("0x4e487b71")) {
-    return `Panic(0x${(hre.ethers.AbiCoder.defaultAbiCoder().decode(["uint256"], "0x" + data.slice(10))[0] as bigint).toString(16)})`;
-  }
-  const iface = await allErrors(hre);
-  try {
-    const parsed = iface.parseError(data);
-    if (parsed) {
-      const args = parsed.fragment.inputs.map((input, i) => `${input.name || `arg${i}`}=${formatValue(parsed.args[i])}`);
-      return `${parsed.name}(${args.join(", ")})`;
-    }
-  } catch {
-    // fall through: unknown selector
-  }
-  return `unknown revert ${data.slice(0, 10)} (${(data.length - 10) / 2} bytes of arguments)`;
+  errorDecoder ??= new RevertDecoder([(await allErrors(hre)).fragments]);
+  const line = errorDecoder.describe(data, formatValue);
+  return line ?? `unknown revert ${data.slice(0, 10)}`;
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === "bigint") return v >= 10n ** 15n ? `${v} (${Number(v) / 1e18} LUX)` : v.toString();
-  if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
-  return String(v);
+  return typeof v === "bigint" && v >= 10n ** 15n ? `${v} (${Number(v) / 1e18} LUX)` : String(v);
 }
 
 /**
@@ -235,7 +199,7 @@ export async function withDecodedErrors<T>(hre: HardhatRuntimeEnvironment, what:
     return await body();
   } catch (error) {
     if (error instanceof HardhatPluginError) throw error;
-    let data = revertData(error);
+    let data = revertDataOf(error);
     const hash = (error as { receipt?: { hash?: string } }).receipt?.hash;
     if (!data && hash) {
       // A mined, reverted transaction carries no revert data: replay it as a call to get the custom error.
@@ -244,7 +208,7 @@ export async function withDecodedErrors<T>(hre: HardhatRuntimeEnvironment, what:
         try {
           await hre.ethers.provider.call({ to: tx.to, from: tx.from, data: tx.data, value: tx.value });
         } catch (replayError) {
-          data = revertData(replayError);
+          data = revertDataOf(replayError);
         }
       }
     }

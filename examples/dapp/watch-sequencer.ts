@@ -8,7 +8,8 @@
  * With --events N it exits 0 after N rotations (1 with no flag is a smoke test), or 1 after --timeout seconds.
  */
 import { JsonRpcProvider } from "ethers";
-import { connectSuite, readDeployment, SequencerStatus } from "lp504-sequencer-registry";
+import { connectSuite, SequencerStatus } from "lp504-sequencer-registry";
+import { readDeployment } from "lp504-sequencer-registry/node";
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
