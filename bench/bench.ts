@@ -395,19 +395,46 @@ async function measureSelection(suite: Suite, operators: Wallet[], n: number) {
   );
   record("gas", "registry.rotateSequencer.hybrid", n, await isolated(() => rotationGas(suite, SelectionMode.Hybrid)));
 
-  // Auctions: three winners' places filled, then a fourth bidder outbids the lowest (eviction and refund credit).
-  const bidders = [1, 2, 3, 4].map((k) => operators[Math.floor((k * n) / 5)]);
+  // Auctions (three seats). Open bids: the three winners and the price-setting loser fill the ranking, then a
+  // fifth bid pushes out the lowest (refund credit); finalization clears three winners (bonds held, change
+  // credited) and refunds the loser. Sealed: one commitment, a reveal into a full ranking (pushing out the
+  // lowest), finalization with one commitment unrevealed (forfeited to insurance), and the bonds' release.
+  const bidders = [1, 2, 3, 4, 5, 6].map((k) => operators[Math.floor((k * n) / 7)]);
   const auctionGas = await isolated(async () => {
-    const id = await s.initAuction.staticCall(3600);
+    const value = (k: number) => ethers.parseEther(String(10 + k));
+    let id = await s.initAuction.staticCall(3600);
     await (await s.initAuction(3600)).wait();
-    for (let k = 0; k < 3; k++) await (await s.connect(bidders[k]).placeBid(id, { value: ethers.parseEther(String(10 + k)) })).wait();
-    const bid = await gasOf(s.connect(bidders[3]).placeBid(id, { value: ethers.parseEther("20") }));
+    for (let k = 0; k < 4; k++) await (await s.connect(bidders[k]).placeBid(id, { value: value(k) })).wait();
+    const bid = await gasOf(s.connect(bidders[4]).placeBid(id, { value: ethers.parseEther("20") }));
     await network.provider.send("evm_increaseTime", [3601]);
     const finalize = await gasOf(s.finalizeAuction(id));
-    return { bid, finalize };
+
+    id = await s.initAuction.staticCall(3600);
+    await (await s.initAuction(3600)).wait();
+    const salt = ethers.ZeroHash;
+    const commitment = (k: number) => s.bidCommitment(id, bidders[k].address, value(k), salt);
+    let commit = 0;
+    for (let k = 0; k < 6; k++) {
+      const gas = await gasOf(s.connect(bidders[k]).commitBid(id, await commitment(k), { value: value(k) * 2n }));
+      if (k === 5) commit = gas;
+    }
+    await network.provider.send("evm_increaseTime", [3601]);
+    for (let k = 0; k < 4; k++) await (await s.connect(bidders[k]).revealBid(id, value(k), salt)).wait();
+    const reveal = await gasOf(s.connect(bidders[4]).revealBid(id, value(4), salt)); // pushes out the lowest
+    // The sixth commitment stays unrevealed: finalization waits out the reveal period and forfeits it.
+    const details = await s.auctionDetails(id);
+    await network.provider.send("evm_increaseTime", [Number(details.revealPeriod)]);
+    const finalizeSealed = await gasOf(s.finalizeAuction(id));
+    await network.provider.send("evm_increaseTime", [Number(details.disputePeriod) + 1]);
+    const release = await gasOf(s.releaseBonds(id));
+    return { bid, finalize, commit, reveal, finalizeSealed, release };
   });
   record("gas", "selection.placeBid", n, auctionGas.bid);
   record("gas", "selection.finalizeAuction", n, auctionGas.finalize);
+  record("gas", "selection.commitBid", n, auctionGas.commit);
+  record("gas", "selection.revealBid", n, auctionGas.reveal);
+  record("gas", "selection.finalizeAuction.sealed", n, auctionGas.finalizeSealed);
+  record("gas", "selection.releaseBonds", n, auctionGas.release);
 
   // The next-sequencer decision as a node asks it: eth_call of selectNextSequencer in WeightedRandom mode.
   await isolated(async () => {

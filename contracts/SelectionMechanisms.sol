@@ -5,7 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
-import {ISequencerSelection, ISelectionModule} from "./interfaces/ISequencerSelection.sol";
+import {ISequencerSelection, ISealedAuction, ISelectionModule} from "./interfaces/ISequencerSelection.sol";
 import {IRandomnessSource} from "./interfaces/IRandomnessSource.sol";
 import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
 
@@ -23,11 +23,12 @@ import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
  *   frozen before), not calls to this module (no shared nonce), not the time `rotateSequencer` is called (the
  *   result is stored). Each rotation requests the randomness for the next one; anyone may request it too while
  *   no draw is pending or ready. A turn that finds no draw for it goes to round-robin.
- * - Auction: the turns of finalized auctions, in auction order. An auction has up to `auctionWinners` winners
- *   (the highest bids) sharing `turnsPerAuction` turns in proportion to their bids (each at least one), taken
- *   in rounds in bid order so the same winner is never scheduled twice in a row while another has turns left.
- *   A winner that left the set forfeits its turns; a scheduled winner that is already the current sequencer
- *   keeps its turn for the next rotation.
+ * - Auction: the turns of finalized auctions, in auction order ({ISealedAuction}: sealed bids, one uniform
+ *   second price). An auction sells `auctionWinners` seats of ⌊turnsPerAuction / auctionWinners⌋ turns each,
+ *   taken in rounds in seat order so the same winner is never scheduled twice in a row while another has turns
+ *   left. A seat nobody won (no bid met the reserve) and the turns left over are stake-weighted random turns:
+ *   the rotation draw made for the turn (round-robin when none was made). A winner that left the set forfeits
+ *   its turns; a scheduled winner that is already the current sequencer keeps its turn for the next rotation.
  * - Performance: the highest decayed performance score other than the current sequencer (registry's max
  *   tree, ties to the lower id), if it reaches `minScore`.
  * - Hybrid: picks one of (RoundRobin, WeightedRandom, Auction, Performance) with probability proportional to
@@ -49,6 +50,7 @@ import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
  */
 contract SelectionMechanisms is
     ISequencerSelection,
+    ISealedAuction,
     ISelectionModule,
     IAttestationCommittee,
     AccessControl,
@@ -56,12 +58,15 @@ contract SelectionMechanisms is
 {
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant AUCTIONEER_ROLE = keccak256("AUCTIONEER_ROLE");
+    bytes32 public constant BOND_SLASHER_ROLE = keccak256("BOND_SLASHER_ROLE");
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_AUCTION_WINNERS = 8;
     uint256 public constant MAX_TURNS_PER_AUCTION = 64;
     uint256 public constant MIN_AUCTION_DURATION = 60;
     uint256 public constant MAX_AUCTION_DURATION = 30 days;
+    /// @dev A schedule entry that is a stake-weighted random turn (a seat nobody won), not an index into `top`.
+    uint256 private constant RANDOM_TURN = 0xf;
     /// @dev Bound on the entries an Auction-mode turn may skip (winners that left), so a turn's gas is bounded.
     uint256 private constant MAX_SCHEDULE_SKIPS = 16;
     /// @notice Bound on the committee's seats (their ids pack into four slots; a verification reads ≤ 32 signers).
@@ -73,26 +78,54 @@ contract SelectionMechanisms is
 
     // ───────────────────────────────────────────── storage ───────────────────────────────────────────
 
+    /// @dev An auction: its terms, fixed when it opens (one slot, and `reserve`/`bond`), its state, and
+    /// `top`: the highest revealed bids, sorted highest first (at most `seats + 1`: the winners and the loser
+    /// whose bid is the clearing price).
     struct Auction {
         uint64 startTime;
-        uint64 endTime;
-        bool finalized;
-        uint8 bidderCount; // entries of `top` in use, sorted by bid, highest first
+        uint64 endTime; // bidding closes; the reveal period follows
+        uint32 revealPeriod;
+        uint32 disputePeriod;
+        uint8 seats; // winners (auctionWinners)
+        uint8 turns; // turnsPerAuction
+        uint8 capWins;
+        uint32 capWindow;
+        uint128 reserve;
+        uint128 bond;
+        uint128 unrevealedDeposits;
+        uint40 finalizedAt; // 0: not finalized
+        uint32 unrevealed; // commitments not revealed
+        uint8 bidCount; // entries of `top` in use
+        uint8 winnerCount;
         uint8 scheduleLength;
         uint8 cursor; // next schedule entry to hand out
-        uint256 schedule; // 4 bits per turn: index into `top`
-        address[MAX_AUCTION_WINNERS] top;
+        uint16 bondsHeld; // bit i: the bond of winner top[i] is held
+        uint128 clearingPrice;
+        uint256 schedule; // 4 bits per turn: index into `top`, or RANDOM_TURN
+        address[MAX_AUCTION_WINNERS + 1] top;
+    }
+
+    /// @dev A bidder's bid in one auction: its sealed commitment (0 once revealed, or for an open bid), the
+    /// deposit it escrowed, and the revealed amount.
+    struct Bid {
+        bytes32 commitment;
+        uint128 deposit;
+        uint128 amount;
     }
 
     mapping(uint256 auctionId => Auction) private _auctions;
-    mapping(uint256 auctionId => mapping(address bidder => uint256 amount)) private _bids;
+    mapping(uint256 auctionId => mapping(address bidder => Bid)) private _bids;
     mapping(address account => uint256 amount) private _pendingReturns;
+    /// @dev An operator's last eight auction wins, newest in the low 32 bits (auction ids), for the cap.
+    mapping(address operator => uint256 ids) private _recentWins;
     uint256 private _auctionCount;
     uint256 private _scheduleHead; // queue of finalized auctions with turns: [_scheduleHead, _scheduleTail)
     uint256 private _scheduleTail;
     mapping(uint256 index => uint256 auctionId) private _scheduleQueue;
-    uint256 private _liveBids; // Σ bids held for auctions not yet finalized
+    uint256 private _deposits; // Σ deposits held for auctions not yet finalized
+    uint256 private _bonds; // Σ winners' bonds held
     uint256 private _owedReturns; // Σ _pendingReturns
+    AuctionParams private _auctionParams;
 
     IRandomnessSource private _source;
     // One slot. 160 bits of the source's latest output seed the public selection functions (hashed with their
@@ -179,6 +212,7 @@ contract SelectionMechanisms is
         address rewardsRecipient;
         uint256 committeeSize; // seats of each epoch's attestation committee, 1–32
         uint256 committeeEpochSlots; // registry slots per committee epoch, ≥ 1
+        AuctionParams auction;
     }
 
     constructor(InitParams memory init) {
@@ -196,6 +230,8 @@ contract SelectionMechanisms is
         _setParameters(init.minScore, init.auctionWinners, init.turnsPerAuction, init.minBid);
         _setHybridWeights(init.hybridWeights);
         _setRewardsRecipient(init.rewardsRecipient);
+        _setAuctionParameters(init.auction);
+        _grantRole(BOND_SLASHER_ROLE, init.admin);
         _nonce = 1;
         // Placeholder until the source's first output; rotation draws never use it (they need fresh randomness).
         _randomness = uint160(uint256(keccak256(abi.encode("LP504 selection", block.chainid, address(this)))));
@@ -206,10 +242,9 @@ contract SelectionMechanisms is
     /// @inheritdoc ISelectionModule
     function nextSequencer(ISequencerRegistry.SelectionMode mode, uint256 currentId) external returns (uint256 id) {
         if (msg.sender != address(registry)) revert SelectionNotRegistry(msg.sender);
-        bool randomMode =
-            mode == ISequencerRegistry.SelectionMode.WeightedRandom || mode == ISequencerRegistry.SelectionMode.Hybrid;
+        // Auction mode draws too: a seat nobody won is a stake-weighted random turn.
         RotationDraw memory d;
-        if (randomMode) {
+        if (mode != ISequencerRegistry.SelectionMode.Performance) {
             // The draw made for this turn, if any, is consumed; one made for another turn is void either way.
             d = _draw;
             // Marked spent, not deleted: the slot stays live, so the next draw rewrites it (5k gas, not 22k).
@@ -225,7 +260,7 @@ contract SelectionMechanisms is
         if (mode == ISequencerRegistry.SelectionMode.WeightedRandom) {
             if (d.forId != 0) id = d.drawnId;
         } else if (mode == ISequencerRegistry.SelectionMode.Auction) {
-            id = _nextAuctionTurn(currentId);
+            id = _nextAuctionTurn(currentId, d.forId != 0 ? d.drawnId : 0);
         } else if (mode == ISequencerRegistry.SelectionMode.Performance) {
             id = _bestPerformer(currentId);
         }
@@ -269,6 +304,7 @@ contract SelectionMechanisms is
             id = _weightedDraw(entropy);
         } else if (method == 2) {
             id = _peekAuctionTurn();
+            if (id == type(uint256).max) id = _weightedDraw(entropy); // a random turn
         } else {
             id = _bestPerformer(0);
         }
@@ -277,94 +313,173 @@ contract SelectionMechanisms is
 
     // ─────────────────────────────────────────── auctions ────────────────────────────────────────────
 
-    /// @inheritdoc ISequencerSelection
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev Fixes the auction's terms now (reserve = `minBid`, seats, turns, bond, reveal and dispute periods, cap):
+     * a governed change takes effect only for auctions opened after it. One auction at a time: the previous one
+     * must be finalized, so the cap's record of recent wins cannot change while bids are open.
+     */
     function initAuction(uint256 duration) external onlyRole(AUCTIONEER_ROLE) returns (uint256 auctionId) {
         if (duration < MIN_AUCTION_DURATION || duration > MAX_AUCTION_DURATION) {
             revert SelectionInvalidDuration(duration, MIN_AUCTION_DURATION, MAX_AUCTION_DURATION);
         }
-        auctionId = ++_auctionCount;
+        uint256 previous = _auctionCount;
+        if (previous != 0 && _auctions[previous].finalizedAt == 0) revert SelectionAuctionPending(previous);
+        auctionId = previous + 1;
+        _auctionCount = auctionId;
+        StoredParams memory p = _params;
+        AuctionParams memory q = _auctionParams;
         Auction storage a = _auctions[auctionId];
         a.startTime = uint64(block.timestamp);
         a.endTime = uint64(block.timestamp + duration);
+        a.revealPeriod = q.revealPeriod;
+        a.disputePeriod = q.disputePeriod;
+        a.seats = p.auctionWinners;
+        a.turns = p.turnsPerAuction;
+        a.capWins = q.capWins;
+        a.capWindow = q.capWindow;
+        a.reserve = p.minBid;
+        a.bond = q.bond;
         emit AuctionStarted(auctionId, a.endTime);
     }
 
-    /**
-     * @inheritdoc ISequencerSelection
-     * @dev Bids add up per bidder. A bid must place the bidder among the `auctionWinners` highest: while there
-     * is room, at least `minBid`; then more than the lowest of them, who is evicted and can withdraw.
-     */
-    function placeBid(uint256 auctionId) external payable {
-        Auction storage a = _existingAuction(auctionId);
-        if (block.timestamp >= a.endTime) revert SelectionAuctionEnded(auctionId, a.endTime);
-        if (msg.value == 0) revert SelectionZeroBid();
-        if (!registry.isActiveSequencer(msg.sender)) revert SelectionNotActiveSequencer(msg.sender);
-
-        uint256 bid = _bids[auctionId][msg.sender] + msg.value;
-        uint256 count = a.bidderCount;
-        uint256 index = _indexOf(a, msg.sender, count);
-        if (index == count) {
-            // New entrant.
-            if (count < _params.auctionWinners) {
-                if (bid < _params.minBid) revert SelectionBidTooLow(bid, _params.minBid);
-                a.bidderCount = uint8(count + 1);
-            } else {
-                address lowest = a.top[count - 1];
-                uint256 lowestBid = _bids[auctionId][lowest];
-                if (bid <= lowestBid) revert SelectionBidTooLow(bid, lowestBid + 1);
-                _bids[auctionId][lowest] = 0;
-                _liveBids -= lowestBid;
-                _credit(lowest, lowestBid);
-                emit BidRefundable(auctionId, lowest, lowestBid);
-                index = count - 1;
-            }
-            a.top[index] = msg.sender;
-        }
-        _bids[auctionId][msg.sender] = bid;
-        _liveBids += msg.value;
-        // Bubble up to keep `top` sorted by bid, highest first (ties keep the earlier bidder ahead).
-        while (index > 0 && _bids[auctionId][a.top[index - 1]] < bid) {
-            a.top[index] = a.top[index - 1];
-            a.top[index - 1] = msg.sender;
-            --index;
-        }
-        emit BidPlaced(auctionId, msg.sender, bid);
+    /// @inheritdoc ISealedAuction
+    function commitBid(uint256 auctionId, bytes32 commitment) external payable {
+        if (commitment == 0) revert SelectionZeroCommitment();
+        Auction storage a = _takeDeposit(auctionId);
+        Bid storage b = _bids[auctionId][msg.sender];
+        b.commitment = commitment;
+        b.deposit = uint128(msg.value);
+        ++a.unrevealed;
+        a.unrevealedDeposits += uint128(msg.value);
+        emit BidCommitted(auctionId, msg.sender, msg.value);
     }
 
     /**
      * @inheritdoc ISequencerSelection
-     * @dev The winners' bids are the proceeds, paid to the registry's `depositFees`, which splits them by the
-     * protocol's one fee rule: the insurance fee to its fund, the rest to `rewardsRecipient`'s withdrawable
-     * balance there. Returns the highest bidder (address(0) without bids).
+     * @dev Adaptation (docs/ADAPTATIONS.md): an open bid, committed and revealed at once: the bid is `msg.value`
+     * less the auction's bond. It must place the bidder among the `auctionWinners + 1` highest revealed bids
+     * (the winners and the price-setting loser); a bid it pushes out becomes withdrawable.
+     */
+    function placeBid(uint256 auctionId) external payable {
+        Auction storage a = _takeDeposit(auctionId);
+        uint256 amount = msg.value - a.bond; // ≥ reserve: checked by `_takeDeposit`
+        _bids[auctionId][msg.sender].deposit = uint128(msg.value);
+        uint256 needed = _enter(a, auctionId, msg.sender, amount);
+        if (needed != 0) revert SelectionBidTooLow(amount, needed);
+        emit BidPlaced(auctionId, msg.sender, amount);
+    }
+
+    /// @inheritdoc ISealedAuction
+    function revealBid(uint256 auctionId, uint256 amount, bytes32 salt) external {
+        Auction storage a = _existingAuction(auctionId);
+        uint256 opens = a.endTime;
+        uint256 closes = opens + a.revealPeriod;
+        if (block.timestamp < opens || block.timestamp >= closes)
+            revert SelectionNotRevealPhase(auctionId, opens, closes);
+        Bid storage b = _bids[auctionId][msg.sender];
+        bytes32 commitment = b.commitment;
+        if (commitment == 0) revert SelectionNoCommitment(auctionId, msg.sender);
+        if (commitment != bidCommitment(auctionId, msg.sender, amount, salt)) {
+            revert SelectionRevealMismatch(auctionId, msg.sender);
+        }
+        b.commitment = 0;
+        uint256 deposit = b.deposit;
+        --a.unrevealed;
+        a.unrevealedDeposits -= uint128(deposit);
+        emit BidRevealed(auctionId, msg.sender, amount);
+        // A bid under the reserve, one its deposit cannot cover with the bond, or one outside the highest
+        // `seats + 1` is refunded; the others enter the ranking.
+        if (amount < a.reserve || amount > deposit - a.bond || _enter(a, auctionId, msg.sender, amount) != 0) {
+            _refund(auctionId, msg.sender, deposit);
+        }
+    }
+
+    /**
+     * @inheritdoc ISequencerSelection
+     * @dev Once bidding has closed and every commitment is revealed, or the reveal period is over. The k =
+     * min(bids, seats) highest revealed bids win a seat each and pay the same price: the highest losing bid, or
+     * the reserve when no bid lost. Each winner's bond is held for the dispute period; the rest of its deposit,
+     * and the losers' deposits, become withdrawable. Proceeds (k × price) go to the registry's `depositFees`
+     * (insurance fee, then `rewardsRecipient`); unrevealed deposits are forfeited to the registry's insurance
+     * fund. Seats nobody won are stake-weighted random turns. Returns the highest bidder (address(0) if none).
      */
     function finalizeAuction(uint256 auctionId) external nonReentrant returns (address winner) {
         Auction storage a = _existingAuction(auctionId);
-        if (a.finalized) revert SelectionAuctionAlreadyFinalized(auctionId);
-        if (block.timestamp < a.endTime) revert SelectionAuctionNotEnded(auctionId, a.endTime);
-        a.finalized = true;
-        uint256 count = a.bidderCount;
-        if (count == 0) {
-            emit AuctionFinalized(auctionId, address(0), 0);
-            return address(0);
+        if (a.finalizedAt != 0) revert SelectionAuctionAlreadyFinalized(auctionId);
+        uint256 closes = a.unrevealed == 0 ? a.endTime : a.endTime + a.revealPeriod;
+        if (block.timestamp < closes) revert SelectionAuctionNotEnded(auctionId, closes);
+        a.finalizedAt = uint40(block.timestamp);
+        uint256 count = a.bidCount;
+        uint256 seats = a.seats;
+        uint256 price = a.reserve;
+        if (count > seats) {
+            address loser = a.top[seats];
+            price = _bids[auctionId][loser].amount;
+            _refund(auctionId, loser, _bids[auctionId][loser].deposit);
+            count = seats;
         }
-        winner = a.top[0];
-        uint256 proceeds;
-        uint256[MAX_AUCTION_WINNERS] memory bids;
+        uint256 bond = a.bond;
+        uint256 forfeited = a.unrevealedDeposits;
+        uint256 released = forfeited;
         for (uint256 i; i < count; ++i) {
-            bids[i] = _bids[auctionId][a.top[i]];
-            proceeds += bids[i];
-            _bids[auctionId][a.top[i]] = 0;
+            address w = a.top[i];
+            uint256 deposit = _bids[auctionId][w].deposit;
+            released += deposit;
+            if (deposit > price + bond) _credit(w, deposit - price - bond);
+            _recentWins[w] = (_recentWins[w] << 32) | auctionId;
         }
-        _liveBids -= proceeds;
-        _buildSchedule(a, bids, count, proceeds);
+        _deposits -= released;
+        _bonds += count * bond;
+        if (count != 0) winner = a.top[0];
+        else price = 0; // nothing sold
+        a.winnerCount = uint8(count);
+        a.clearingPrice = uint128(price);
+        if (bond != 0) a.bondsHeld = uint16((1 << count) - 1);
+        _buildSchedule(a, count);
         _scheduleQueue[_scheduleTail++] = auctionId;
-        emit AuctionFinalized(auctionId, winner, bids[0]);
+        emit AuctionFinalized(auctionId, winner, price);
         emit AuctionScheduled(auctionId, a.scheduleLength);
 
-        registry.depositFees{value: proceeds}(_params.rewardsRecipient);
+        if (forfeited != 0) {
+            emit DepositsForfeited(auctionId, forfeited);
+            registry.fundInsurance{value: forfeited}();
+        }
+        if (count != 0) registry.depositFees{value: count * price}(_params.rewardsRecipient);
     }
 
-    /// @notice Sends the caller its outbid bids (auction proceeds are withdrawn from the registry).
+    /// @inheritdoc ISealedAuction
+    function releaseBonds(uint256 auctionId) external {
+        Auction storage a = _existingAuction(auctionId);
+        uint256 held = a.bondsHeld;
+        if (held == 0) revert SelectionNoBondHeld(auctionId, address(0));
+        uint256 until = uint256(a.finalizedAt) + a.disputePeriod;
+        if (block.timestamp < until) revert SelectionDisputePeriodOpen(auctionId, until);
+        a.bondsHeld = 0;
+        uint256 bond = a.bond;
+        for (uint256 i; i < a.winnerCount; ++i) {
+            if ((held >> i) & 1 == 0) continue;
+            _bonds -= bond;
+            _credit(a.top[i], bond);
+            emit BondReleased(auctionId, a.top[i], bond);
+        }
+    }
+
+    /// @inheritdoc ISealedAuction
+    function slashBond(uint256 auctionId, address winner) external onlyRole(BOND_SLASHER_ROLE) nonReentrant {
+        Auction storage a = _existingAuction(auctionId);
+        uint256 i = _indexOf(a, winner, a.winnerCount);
+        if (i == a.winnerCount || (a.bondsHeld >> i) & 1 == 0) revert SelectionNoBondHeld(auctionId, winner);
+        uint256 until = uint256(a.finalizedAt) + a.disputePeriod;
+        if (block.timestamp >= until) revert SelectionDisputePeriodOver(auctionId, until);
+        a.bondsHeld &= uint16(~(1 << i));
+        uint256 bond = a.bond;
+        _bonds -= bond;
+        emit BondSlashed(auctionId, winner, bond);
+        registry.fundInsurance{value: bond}();
+    }
+
+    /// @notice Sends the caller its refunds: losing and unplaced deposits, winners' change and released bonds.
     function withdraw() external nonReentrant returns (uint256 amount) {
         amount = _pendingReturns[msg.sender];
         if (amount == 0) revert SelectionNothingToWithdraw(msg.sender);
@@ -373,6 +488,16 @@ contract SelectionMechanisms is
         emit Withdrawn(msg.sender, amount);
         (bool ok, ) = payable(msg.sender).call{value: amount}("");
         if (!ok) revert SelectionTransferFailed(msg.sender, amount);
+    }
+
+    /// @inheritdoc ISealedAuction
+    function bidCommitment(
+        uint256 auctionId,
+        address bidder,
+        uint256 amount,
+        bytes32 salt
+    ) public view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), auctionId, bidder, amount, salt));
     }
 
     // ────────────────────────────────────────── randomness ───────────────────────────────────────────
@@ -497,52 +622,61 @@ contract SelectionMechanisms is
         _setHybridWeights(weights);
     }
 
+    /// @notice Governance: bond, reveal and dispute periods and cap of auctions opened from now on.
+    function setAuctionParameters(AuctionParams calldata p) external onlyRole(GOVERNANCE_ROLE) {
+        _setAuctionParameters(p);
+    }
+
     function setRewardsRecipient(address recipient) external onlyRole(GOVERNANCE_ROLE) {
         _setRewardsRecipient(recipient);
     }
 
     // ──────────────────────────────────────────── views ──────────────────────────────────────────────
 
-    function getAuction(uint256 auctionId) external view returns (AuctionInfo memory) {
-        Auction storage a = _existingAuction(auctionId);
-        address top = a.top[0];
-        return
-            AuctionInfo({
-                startTime: a.startTime,
-                endTime: a.endTime,
-                highestBidder: top,
-                highestBid: a.finalized ? 0 : _bids[auctionId][top],
-                finalized: a.finalized
-            });
+    /// @notice An auction's terms and state (see {Auction}).
+    function auctionDetails(uint256 auctionId) external view returns (Auction memory) {
+        return _existingAuction(auctionId);
     }
 
-    /// @notice The current bidders of an auction, highest bid first, and their bids (zero once finalized).
-    function auctionBidders(uint256 auctionId) external view returns (address[] memory bidders, uint256[] memory bids) {
-        Auction storage a = _existingAuction(auctionId);
-        uint256 count = a.bidderCount;
-        bidders = new address[](count);
-        bids = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            bidders[i] = a.top[i];
-            bids[i] = _bids[auctionId][a.top[i]];
-        }
+    /// @notice A bidder's commitment (0 once revealed), deposit and revealed amount in an auction.
+    function bidOf(uint256 auctionId, address bidder) external view returns (Bid memory) {
+        return _bids[auctionId][bidder];
     }
 
-    /// @notice The winners of a finalized auction's turns, in schedule order, and the next turn to hand out.
+    /// @notice The turns of a finalized auction, in schedule order (address(0): a stake-weighted random turn),
+    /// and the next turn to hand out.
     function auctionSchedule(uint256 auctionId) external view returns (address[] memory turns, uint256 cursor) {
         Auction storage a = _existingAuction(auctionId);
         turns = new address[](a.scheduleLength);
-        for (uint256 i; i < turns.length; ++i) turns[i] = a.top[(a.schedule >> (4 * i)) & 0xf];
+        for (uint256 i; i < turns.length; ++i) {
+            uint256 entry = (a.schedule >> (4 * i)) & 0xf;
+            if (entry != RANDOM_TURN) turns[i] = a.top[entry];
+        }
         cursor = a.cursor;
+    }
+
+    /// @notice The auction ids of `operator`'s last eight wins, 32 bits each, the newest in the low bits.
+    function recentWins(address operator) external view returns (uint256) {
+        return _recentWins[operator];
     }
 
     function pendingReturns(address account) external view returns (uint256) {
         return _pendingReturns[account];
     }
 
-    /// @notice Everything the contract owes: live bids plus withdrawable balances. Equals its balance.
+    /// @notice What the contract holds: deposits of auctions not finalized, winners' bonds held, withdrawable
+    /// balances. Their sum equals its balance.
+    function auctionEscrow() external view returns (uint256 deposits, uint256 bonds, uint256 owed) {
+        return (_deposits, _bonds, _owedReturns);
+    }
+
+    /// @notice Everything the contract owes (the sum of {auctionEscrow}). Equals its balance.
     function totalOwed() external view returns (uint256) {
-        return _liveBids + _owedReturns;
+        return _deposits + _bonds + _owedReturns;
+    }
+
+    function auctionParameters() external view returns (AuctionParams memory) {
+        return _auctionParams;
     }
 
     function auctionCount() external view returns (uint256) {
@@ -646,7 +780,9 @@ contract SelectionMechanisms is
         while (point >= weights[method]) point -= weights[method++];
     }
 
-    function _nextAuctionTurn(uint256 currentId) private returns (uint256) {
+    /// @dev The next turn of the auction schedule: a winner's, or for a random turn `drawnId` (the stake-weighted
+    /// draw made for this turn; 0: round-robin).
+    function _nextAuctionTurn(uint256 currentId, uint256 drawnId) private returns (uint256) {
         for (uint256 skips; skips < MAX_SCHEDULE_SKIPS && _scheduleHead < _scheduleTail; ++skips) {
             uint256 auctionId = _scheduleQueue[_scheduleHead];
             Auction storage a = _auctions[auctionId];
@@ -655,13 +791,17 @@ contract SelectionMechanisms is
                 delete _scheduleQueue[_scheduleHead++];
                 continue;
             }
-            address winner = a.top[(a.schedule >> (4 * cursor)) & 0xf];
-            uint256 id = registry.sequencerIdOf(winner);
-            if (!registry.isActiveSequencer(winner)) {
-                a.cursor = uint8(cursor + 1); // a winner that left the set forfeits the turn
-                continue;
+            uint256 entry = (a.schedule >> (4 * cursor)) & 0xf;
+            uint256 id = drawnId;
+            if (entry != RANDOM_TURN) {
+                address winner = a.top[entry];
+                id = registry.sequencerIdOf(winner);
+                if (!registry.isActiveSequencer(winner)) {
+                    a.cursor = uint8(cursor + 1); // a winner that left the set forfeits the turn
+                    continue;
+                }
+                if (id == currentId) return 0; // keeps its turn for the next rotation
             }
-            if (id == currentId) return 0; // keeps its turn for the next rotation
             a.cursor = uint8(cursor + 1);
             emit AuctionTurn(auctionId, id);
             return id;
@@ -669,42 +809,81 @@ contract SelectionMechanisms is
         return 0;
     }
 
+    /// @dev The id of the next scheduled winner, type(uint256).max for a random turn, 0 when none is scheduled.
     function _peekAuctionTurn() private view returns (uint256) {
         for (uint256 i = _scheduleHead; i < _scheduleTail; ++i) {
             Auction storage a = _auctions[_scheduleQueue[i]];
-            if (a.cursor < a.scheduleLength) return registry.sequencerIdOf(a.top[(a.schedule >> (4 * a.cursor)) & 0xf]);
+            if (a.cursor < a.scheduleLength) {
+                uint256 entry = (a.schedule >> (4 * a.cursor)) & 0xf;
+                return entry == RANDOM_TURN ? type(uint256).max : registry.sequencerIdOf(a.top[entry]);
+            }
         }
         return 0;
     }
 
-    /// @dev Turns in proportion to bids, at least one each: turns_i = 1 + ⌊(T − k)·bid_i / Σbids⌋, leftover
-    /// turns to the highest bids. Laid out in rounds in bid order (a, b, c, a, b, a, …).
-    function _buildSchedule(
-        Auction storage a,
-        uint256[MAX_AUCTION_WINNERS] memory bids,
-        uint256 count,
-        uint256 sum
-    ) private {
-        uint256 total = _params.turnsPerAuction;
-        uint256[MAX_AUCTION_WINNERS] memory turns;
-        uint256 assigned;
-        for (uint256 i; i < count; ++i) {
-            turns[i] = 1 + ((total - count) * bids[i]) / sum;
-            assigned += turns[i];
-        }
-        for (uint256 i; assigned < total; i = (i + 1) % count) {
-            ++turns[i];
-            ++assigned;
-        }
+    /// @dev Each seat is ⌊turns / seats⌋ turns; laid out in rounds in seat order (a, b, c, a, b, c, …), a seat
+    /// nobody won and the ⌊turns mod seats⌋ left over being stake-weighted random turns.
+    function _buildSchedule(Auction storage a, uint256 winners) private {
+        uint256 total = a.turns;
+        uint256 seats = a.seats;
         uint256 schedule;
         uint256 length;
-        for (uint256 round; length < total; ++round) {
-            for (uint256 i; i < count; ++i) {
-                if (turns[i] > round) schedule |= i << (4 * length++);
-            }
+        for (uint256 round; round < total / seats; ++round) {
+            for (uint256 i; i < seats; ++i) schedule |= (i < winners ? i : RANDOM_TURN) << (4 * length++);
         }
+        while (length < total) schedule |= RANDOM_TURN << (4 * length++);
         a.schedule = schedule;
         a.scheduleLength = uint8(total);
+    }
+
+    /// @dev Checks a bid may be placed (bidding open, Active sequencer, first bid, under the cap, deposit ≥
+    /// reserve + bond) and takes its deposit into escrow.
+    function _takeDeposit(uint256 auctionId) private returns (Auction storage a) {
+        a = _existingAuction(auctionId);
+        if (block.timestamp >= a.endTime) revert SelectionAuctionEnded(auctionId, a.endTime);
+        if (msg.value == 0) revert SelectionZeroBid();
+        if (!registry.isActiveSequencer(msg.sender)) revert SelectionNotActiveSequencer(msg.sender);
+        if (_bids[auctionId][msg.sender].deposit != 0) revert SelectionAlreadyBid(auctionId, msg.sender);
+        uint256 capWins = a.capWins;
+        if (capWins != 0) {
+            // The capWins-th most recent win: if it lies in the window, capWins seats were won there already.
+            uint256 counted = uint32(_recentWins[msg.sender] >> (32 * (capWins - 1)));
+            if (counted != 0 && counted + a.capWindow > auctionId)
+                revert SelectionAuctionCapReached(msg.sender, counted);
+        }
+        uint256 minimum = uint256(a.reserve) + a.bond;
+        if (msg.value < minimum) revert SelectionBidTooLow(msg.value, minimum);
+        _deposits += msg.value;
+    }
+
+    /// @dev Ranks `amount` among the `seats + 1` highest revealed bids, pushing out (refunding) the lowest when
+    /// full. Returns 0 if it entered, else the lowest amount that would have.
+    function _enter(Auction storage a, uint256 auctionId, address bidder, uint256 amount) private returns (uint256) {
+        uint256 count = a.bidCount;
+        uint256 index = count;
+        if (count > a.seats) {
+            address lowest = a.top[count - 1];
+            uint256 lowestBid = _bids[auctionId][lowest].amount;
+            if (amount <= lowestBid) return lowestBid + 1;
+            _refund(auctionId, lowest, _bids[auctionId][lowest].deposit);
+            --index;
+        } else {
+            a.bidCount = uint8(count + 1);
+        }
+        _bids[auctionId][bidder].amount = uint128(amount);
+        // Ties keep the earlier bid ahead.
+        while (index > 0 && _bids[auctionId][a.top[index - 1]].amount < amount) {
+            a.top[index] = a.top[index - 1];
+            --index;
+        }
+        a.top[index] = bidder;
+        return 0;
+    }
+
+    function _refund(uint256 auctionId, address bidder, uint256 deposit) private {
+        _deposits -= deposit;
+        _credit(bidder, deposit);
+        emit BidRefundable(auctionId, bidder, deposit);
     }
 
     function _indexOf(Auction storage a, address bidder, uint256 count) private view returns (uint256 i) {
@@ -751,6 +930,32 @@ contract SelectionMechanisms is
         _params.turnsPerAuction = uint8(turnsPerAuction);
         _params.minBid = uint128(minBid);
         emit SelectionParametersUpdated(minScore, auctionWinners, turnsPerAuction, minBid);
+    }
+
+    function _setAuctionParameters(AuctionParams memory p) private {
+        if (p.revealPeriod < MIN_AUCTION_DURATION || p.revealPeriod > MAX_AUCTION_DURATION) {
+            revert SelectionParameterOutOfBounds(
+                "revealPeriod",
+                p.revealPeriod,
+                MIN_AUCTION_DURATION,
+                MAX_AUCTION_DURATION
+            );
+        }
+        if (p.disputePeriod < MIN_AUCTION_DURATION || p.disputePeriod > MAX_AUCTION_DURATION) {
+            revert SelectionParameterOutOfBounds(
+                "disputePeriod",
+                p.disputePeriod,
+                MIN_AUCTION_DURATION,
+                MAX_AUCTION_DURATION
+            );
+        }
+        if (p.capWins > MAX_AUCTION_WINNERS)
+            revert SelectionParameterOutOfBounds("capWins", p.capWins, 0, MAX_AUCTION_WINNERS);
+        if (p.capWins != 0 && p.capWindow < p.capWins) {
+            revert SelectionParameterOutOfBounds("capWindow", p.capWindow, p.capWins, type(uint32).max);
+        }
+        _auctionParams = p;
+        emit AuctionParametersUpdated(p);
     }
 
     function _setHybridWeights(uint16[4] memory weights) private {

@@ -58,6 +58,14 @@ export interface SelectionParams {
   auctionWinners: bigint;
   turnsPerAuction: bigint;
   minBid: bigint;
+  /** Auctions (fixed into each auction when it opens): each winner's slashable bond, the seconds after bidding
+   * closes in which sealed bids are revealed, the seconds after finalization in which a bond can be slashed, and
+   * the cap: at most `capWins` seats (0: no cap) per operator in any `capWindow` consecutive auctions. */
+  auctionBond: bigint;
+  revealPeriod: bigint;
+  disputePeriod: bigint;
+  capWins: bigint;
+  capWindow: bigint;
   /** Hybrid mode: weights of [RoundRobin, WeightedRandom, Auction, Performance]. */
   hybridWeights: [number, number, number, number];
   /** Receives auction proceeds after the insurance fee; defaults to governance. */
@@ -170,7 +178,12 @@ export function defaultSuiteParams(): SuiteParams {
       minScore: 5000n,
       auctionWinners: 3n,
       turnsPerAuction: 12n,
-      minBid: ether(1),
+      minBid: ether(1), // the auctions' reserve price
+      auctionBond: ether(1),
+      revealPeriod: 600n,
+      disputePeriod: 2n * 86400n, // the 12 turns of an auction at the hourly rotation, and a day to dispute them
+      capWins: 4n, // at most half of any eight consecutive auctions
+      capWindow: 8n,
       hybridWeights: [25, 50, 0, 25],
       committeeSize: 16n, // 11 seats attest a block
       committeeEpochSlots: 7200n, // one day of 12 s slots, the monitor's period

@@ -312,5 +312,12 @@ export function selectionInit(sp: SuiteParams["selection"], admin: string, regis
     rewardsRecipient: sp.rewardsRecipient ?? governance,
     committeeSize: sp.committeeSize,
     committeeEpochSlots: sp.committeeEpochSlots,
+    auction: {
+      bond: sp.auctionBond,
+      revealPeriod: sp.revealPeriod,
+      disputePeriod: sp.disputePeriod,
+      capWins: sp.capWins,
+      capWindow: sp.capWindow,
+    },
   };
 }

@@ -87,6 +87,7 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
     SLASHER_ROLE: await c.registry.SLASHER_ROLE(),
     MONITOR_ROLE: await c.registry.MONITOR_ROLE(),
     AUCTIONEER_ROLE: await c.selection.AUCTIONEER_ROLE(),
+    BOND_SLASHER_ROLE: await c.selection.BOND_SLASHER_ROLE(),
     REPORTER_ROLE: await c.monitor.REPORTER_ROLE(),
     SCHEDULER_ROLE: await c.scheduler.SCHEDULER_ROLE(),
     ARBITER_ROLE: await c.scheduler.ARBITER_ROLE(),
@@ -215,7 +216,7 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
 
   // The hand-over: governance holds every administrative role (from construction when it is the deployer)...
   const handed: [ControlledName, AccessControlled, RoleName[]][] = [
-    ["selection", c.selection, ["AUCTIONEER_ROLE", "GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
+    ["selection", c.selection, ["AUCTIONEER_ROLE", "BOND_SLASHER_ROLE", "GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["mev", c.mev, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["monitor", c.monitor, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["scheduler", c.scheduler, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],

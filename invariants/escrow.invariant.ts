@@ -21,13 +21,16 @@ async function setup() {
 describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, function () {
   this.timeout(0);
 
-  it("auctions: the balance is always the live bids plus what is withdrawable; dust bids never enter", async () => {
+  it("auctions: the balance is always the deposits of open auctions plus the bonds held plus what is withdrawable", async () => {
     const { suite, governance, operators, others } = await setup();
     const { selection, registry } = suite;
     const address = await selection.getAddress();
-    const minBid = (await selection.getParameters()).minBid;
+    const { minBid } = await selection.getParameters(); // the reserve
     const bidders: HardhatEthersSigner[] = [...operators, others[0]]; // the last is not a sequencer
     const accounts = [...bidders.map((b) => b.address), governance.address];
+    // Sealed bids the model committed: revealed (or not) later with the right or a wrong amount.
+    let sealed: { id: bigint; bidder: number; amount: bigint; salt: string }[] = [];
+    const done = { reveals: 0, finalizations: 0, bonds: 0 }; // successful calls of each kind, over all sequences
     let ethIn = 0n;
     let ethOut = 0n;
     const outcomes = new Outcomes();
@@ -36,19 +39,46 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
     const check = async () => {
       const balance = await ethers.provider.getBalance(address);
       eq("balance = value in − value out", balance, ethIn - ethOut);
+      const [deposits, bonds, owed] = await selection.auctionEscrow();
+      eq("balance = deposits + bonds + withdrawable", balance, deposits + bonds + owed);
       eq("balance = totalOwed()", balance, await selection.totalOwed());
-      let owed = 0n;
+      // Each term rebuilt from the auctions and accounts.
+      let held = 0n;
+      let bonded = 0n;
       const n = await selection.auctionCount();
       for (let a = 1n; a <= n; a++) {
-        if ((await selection.getAuction(a)).finalized) continue;
-        for (const bid of (await selection.auctionBidders(a))[1]) owed += bid;
+        const d = await selection.auctionDetails(a);
+        if (d.finalizedAt === 0n) {
+          held += d.unrevealedDeposits;
+          for (const b of d.top.slice(0, Number(d.bidCount))) held += (await selection.bidOf(a, b)).deposit;
+        } else {
+          for (let i = 0n; i < d.winnerCount; i++) if ((d.bondsHeld >> i) & 1n) bonded += d.bond;
+        }
       }
-      for (const account of accounts) owed += await selection.pendingReturns(account);
-      eq("balance = live bids + withdrawable", balance, owed);
+      eq("deposits = ranked deposits + unrevealed deposits of open auctions", deposits, held);
+      eq("bonds = held bonds of finalized auctions", bonds, bonded);
+      let withdrawable = 0n;
+      for (const account of accounts) withdrawable += await selection.pendingReturns(account);
+      eq("withdrawable = Σ pendingReturns", owed, withdrawable);
+    };
+
+    /** Value that left the contract for the registry (proceeds, forfeits, slashed bonds) during `run`. */
+    const toRegistry = async (run: () => Promise<string | undefined>) => {
+      const recipient = (await selection.getParameters()).rewardsRecipient;
+      const fundBefore = await registry.insuranceFund();
+      const creditedBefore = await registry.withdrawableBalance(recipient);
+      const err = await run();
+      ethOut += (await registry.insuranceFund()) - fundBefore + (await registry.withdrawableBalance(recipient)) - creditedBefore;
+      return err;
+    };
+    /** Mostly the latest auction (only it can take bids), sometimes the one before it. */
+    const pick = async (k: number) => {
+      const n = await selection.auctionCount();
+      return n <= 1n ? 1n : n - BigInt(k % 4 === 0 ? 1 : 0);
     };
 
     const steps = [
-      fc.integer({ min: 60, max: 7200 }).map((d) =>
+      fc.integer({ min: 600, max: 7200 }).map((d) =>
         step(`initAuction(${d}s)`, async () => {
           count(await outcome(selection.connect(governance).initAuction(d)));
         }),
@@ -57,46 +87,95 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
         .tuple(
           fc.nat(),
           fc.integer({ min: 0, max: 3 }),
-          fc.oneof(fc.bigInt({ min: 1n, max: 1000n }), fc.bigInt({ min: 1n, max: 3n * 10n ** 18n })),
+          fc.oneof(fc.bigInt({ min: 1n, max: 1000n }), fc.bigInt({ min: 2n * 10n ** 18n, max: 5n * 10n ** 18n })),
         )
-        .map(([k, b, amount]) =>
-          step(`placeBid(auction ${k}, bidder ${b}, ${amount} wei)`, async () => {
-            const n = await selection.auctionCount();
-            const id = n === 0n ? 1n : (BigInt(k) % n) + 1n;
-            const bid = await selection
-              .connect(bidders[b])
-              .placeBid.staticCall(id, { value: amount })
-              .then(
-                () => undefined,
-                () => "refused",
-              );
-            const [current] = (await selection.auctionBidders(id).catch(() => [[], []])) as [string[], bigint[]];
-            const total = current.includes(bidders[b].address);
-            const err = await outcome(selection.connect(bidders[b]).placeBid(id, { value: amount }));
+        .map(([k, b, value]) =>
+          step(`placeBid(auction ${k}, bidder ${b}, ${value} wei)`, async () => {
+            const id = await pick(k);
+            const bond = await selection
+              .auctionDetails(id)
+              .then((d) => d.bond)
+              .catch(() => 0n);
+            const err = await outcome(selection.connect(bidders[b]).placeBid(id, { value }));
             count(err);
-            eq("static call and transaction agree", err === undefined, bid === undefined);
-            if (!total && amount < minBid) ok("a dust bid below minBid never enters", err !== undefined);
+            if (value < minBid + bond) ok("a deposit below reserve + bond never enters", err !== undefined);
             if (b === 3) ok("a non-sequencer cannot bid", err !== undefined);
-            if (!err) ethIn += amount;
+            if (!err) ethIn += value;
           }),
         ),
+      fc
+        .tuple(
+          fc.nat(),
+          fc.integer({ min: 0, max: 3 }),
+          fc.bigInt({ min: 0n, max: 4n * 10n ** 18n }),
+          fc.bigInt({ min: 0n, max: 3n * 10n ** 18n }),
+        )
+        .map(([k, b, amount, extra]) =>
+          step(`commitBid(auction ${k}, bidder ${b}, ${amount} wei, deposit +${extra})`, async () => {
+            const id = await pick(k);
+            const salt = ethers.hexlify(ethers.randomBytes(32));
+            const commitment = await selection.bidCommitment(id, bidders[b].address, amount, salt);
+            const bond = await selection
+              .auctionDetails(id)
+              .then((d) => d.bond)
+              .catch(() => 0n);
+            const value = amount + bond + extra - (extra % 3n === 0n ? amount : 0n); // sometimes too small for the bid
+            const err = await outcome(selection.connect(bidders[b]).commitBid(id, commitment, { value }));
+            count(err);
+            if (b === 3) ok("a non-sequencer cannot commit", err !== undefined);
+            if (!err) {
+              ethIn += value;
+              sealed.push({ id, bidder: b, amount, salt });
+            }
+          }),
+        ),
+      fc.tuple(fc.nat(), fc.boolean()).map(([k, honest]) =>
+        step(`revealBid(commitment ${k}, ${honest ? "as committed" : "another amount"})`, async () => {
+          if (sealed.length === 0) return;
+          const c = sealed[k % sealed.length];
+          const amount = honest ? c.amount : c.amount + 1n;
+          const err = await outcome(selection.connect(bidders[c.bidder]).revealBid(c.id, amount, c.salt));
+          count(err);
+          if (!honest) ok("a reveal of another amount is refused", err !== undefined);
+          if (!err) {
+            sealed = sealed.filter((x) => x !== c);
+            done.reveals++;
+          }
+        }),
+      ),
       fc.nat().map((k) =>
         step(`finalizeAuction(${k})`, async () => {
-          const n = await selection.auctionCount();
-          if (n === 0n) return;
+          const id = await pick(k);
           const recipient = (await selection.getParameters()).rewardsRecipient;
-          const fundBefore = await registry.insuranceFund();
           const creditedBefore = await registry.withdrawableBalance(recipient);
-          const err = await outcome(selection.finalizeAuction((BigInt(k) % n) + 1n));
+          const err = await toRegistry(() => outcome(selection.finalizeAuction(id)));
           count(err);
           if (!err) {
-            // The proceeds leave for the registry, which splits them by its fee rule.
-            const toFund = (await registry.insuranceFund()) - fundBefore;
-            const toRecipient = (await registry.withdrawableBalance(recipient)) - creditedBefore;
             const fee = (await registry.getParameters()).insuranceFeeBps;
-            eq("proceeds split by the registry's fee rule", toFund, ((toFund + toRecipient) * fee) / 10_000n);
-            ethOut += toFund + toRecipient;
+            const d = await selection.auctionDetails(id);
+            ok("winners pay one price, at least the reserve", d.winnerCount === 0n || d.clearingPrice >= d.reserve);
+            // The proceeds (winners × price) reach the recipient less the registry's insurance fee.
+            const proceeds = d.winnerCount * d.clearingPrice;
+            eq(
+              "proceeds split by the registry's fee rule",
+              (await registry.withdrawableBalance(recipient)) - creditedBefore,
+              proceeds - (proceeds * fee) / 10_000n,
+            );
+            sealed = sealed.filter((x) => x.id !== id);
+            done.finalizations++;
           }
+        }),
+      ),
+      fc.tuple(fc.nat(), fc.boolean(), fc.integer({ min: 0, max: 2 })).map(([k, slash, w]) =>
+        step(`${slash ? "slashBond" : "releaseBonds"}(${k}${slash ? `, winner ${w}` : ""})`, async () => {
+          const id = await pick(k);
+          const d = await selection.auctionDetails(id).catch(() => undefined);
+          if (!d) return;
+          const err = await toRegistry(() =>
+            outcome(slash ? selection.connect(governance).slashBond(id, d.top[w]) : selection.releaseBonds(id)),
+          );
+          count(err);
+          if (!err) done.bonds++;
         }),
       ),
       fc.integer({ min: 0, max: 4 }).map((a) =>
@@ -109,20 +188,22 @@ describe(`Escrow invariants (fast-check, ${RUNS} sequences × ${STEPS} steps)`, 
           );
         }),
       ),
-      fc.integer({ min: 1, max: 7200 }).map((s) => step(`time +${s}s`, () => jump(s))),
+      fc.integer({ min: 1, max: 1800 }).map((s) => step(`time +${s}s`, () => jump(s))),
     ];
 
     await assertSequences(
       steps,
-      [1, 5, 1, 2, 1],
+      [2, 3, 3, 3, 2, 1, 2, 2],
       async () => {
         ethIn = await ethers.provider.getBalance(address);
         ethOut = 0n;
+        sealed = [];
       },
       check,
     );
     outcomes.print();
-    ok("bids succeed in the sequences", outcomes.successes > RUNS * 5);
+    ok("calls succeed in the sequences", outcomes.successes > RUNS * 4);
+    ok("reveals, finalizations and bond releases or slashes happen", done.reveals > 0 && done.finalizations > 0 && done.bonds > 0);
   });
 
   it("compute jobs: escrow plus withdrawable is the balance, and every settled job is paid exactly once", async () => {

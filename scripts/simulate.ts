@@ -343,22 +343,33 @@ async function main() {
   await rotateIn("hybrid", OTHER_ROTATIONS, true);
 
   // ── 4. auction ──
-  step(4, "Auction: sequencing rights for the next turns go to the highest bidders");
+  step(4, "Auction: sealed bids; the highest bidders win the next turns at one clearing price (the highest losing bid)");
   await setMode(SelectionMode.Auction);
   const auctionId = await selection.connect(gov).initAuction.staticCall(3600);
   await tx("selection.initAuction", selection.connect(gov).initAuction(3600));
   const bidders = [sequencers[1], sequencers[3], sequencers[5], sequencers[7], sequencers[9]];
   const minBid = (await selection.getParameters()).minBid;
+  const { bond, revealPeriod } = await selection.auctionParameters();
+  const sealedBids = bidders.map((_, b) => ({ amount: minBid * BigInt(b + 1), salt: ethers.id(`simulation salt ${b}`) }));
   for (let b = 0; b < bidders.length; b++) {
-    await tx("selection.placeBid", selection.connect(bidders[b].signer).placeBid(auctionId, { value: minBid * BigInt(b + 1) }));
+    const { amount, salt } = sealedBids[b];
+    const commitment = await selection.bidCommitment(auctionId, bidders[b].signer.address, amount, salt);
+    // The deposit over-covers the bid and the bond, so it does not reveal the bid.
+    const deposit = minBid * BigInt(bidders.length) + bond;
+    await tx("selection.commitBid", selection.connect(bidders[b].signer).commitBid(auctionId, commitment, { value: deposit }));
   }
   await increaseTime(3601);
+  for (let b = 0; b < bidders.length; b++) {
+    await tx("selection.revealBid", selection.connect(bidders[b].signer).revealBid(auctionId, sealedBids[b].amount, sealedBids[b].salt));
+  }
+  // Every commitment is revealed, so the reveal period (${revealPeriod} s) need not run out.
   await tx("selection.finalizeAuction", selection.connect(relayer).finalizeAuction(auctionId));
   const winners = (await selection.getParameters()).auctionWinners;
   const [turns] = await selection.auctionSchedule(auctionId);
-  const outbid = await Promise.all(bidders.map((b) => selection.pendingReturns(b.signer.address)));
+  const { clearingPrice } = await selection.auctionDetails(auctionId);
+  const refunds = await Promise.all(bidders.map((b) => selection.pendingReturns(b.signer.address)));
   note(
-    `auction ${auctionId}: ${bidders.length} bidders, the top ${winners} share ${turns.length} turns; ${outbid.filter((v) => v > 0n).length} outbid bidders can withdraw ${fmt(outbid.reduce((a, b) => a + b, 0n))} LUX`,
+    `auction ${auctionId}: ${bidders.length} sealed bids (reveal period ${revealPeriod} s), the top ${winners} share ${turns.length} turns at ${fmt(clearingPrice)} LUX each; bidders can withdraw ${fmt(refunds.reduce((a, b) => a + b, 0n))} LUX of deposits (bonds of ${fmt(bond)} LUX held for the dispute period)`,
   );
   await rotateIn("auction", OTHER_ROTATIONS, false);
   await setMode(SelectionMode.RoundRobin);

@@ -5,3 +5,4 @@ export * from "./beacon";
 export * from "./threshold";
 export * from "./timelock";
 export * as vdf from "./vdf";
+export * from "./sealedBid";

@@ -201,6 +201,18 @@ export async function checkDeployment(hre: HardhatRuntimeEnvironment, record: De
   // The auction proceeds' recipient (default governance) and the hybrid weights: set at construction, governed since.
   const recipient = suiteParams.selection.rewardsRecipient ?? governance;
   parameter(`selection rewardsRecipient = ${recipient}`, eq(sel.rewardsRecipient, recipient), `on chain ${sel.rewardsRecipient}`);
+  const auction = await selection.auctionParameters();
+  const wantAuction = {
+    bond: p.selection.auctionBond,
+    revealPeriod: p.selection.revealPeriod,
+    disputePeriod: p.selection.disputePeriod,
+    capWins: p.selection.capWins,
+    capWindow: p.selection.capWindow,
+  };
+  for (const [key, want] of Object.entries(wantAuction)) {
+    const onChain = (auction as unknown as Record<string, bigint>)[key];
+    parameter(`selection auction ${key} = ${want}`, String(onChain) === String(want), `on chain ${onChain}`);
+  }
   const weights = suiteParams.selection.hybridWeights.join(", ");
   const weightsOnChain = sel.hybridWeights.join(", ");
   parameter(`selection hybridWeights = [${weights}]`, weights === weightsOnChain, `on chain [${weightsOnChain}]`);

@@ -11,6 +11,8 @@ import {
   commitRound,
   openRound,
   vrfKeyHash,
+  bidCommitment,
+  sealBid,
 } from "../sdk";
 import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
 
@@ -117,9 +119,14 @@ lp504
   .task("withdraw", "Withdraws the --from account's balance (or an unbonding request, or a pool's rewards)")
   .addOptionalParam("request", "Unbonding request id to withdraw")
   .addOptionalParam("rewards", "Sequencer id whose pool rewards to claim first")
+  .addFlag("auction", "Withdraw auction refunds instead (deposits, winners' change, released bonds) from the selection contract")
   .addOptionalParam("from", FROM)
-  .setAction(async (a: { request?: string; rewards?: string; from?: string }, hre) =>
-    operate(hre, "withdraw", a.from, async ({ registry }, signer) => {
+  .setAction(async (a: { request?: string; rewards?: string; auction: boolean; from?: string }, hre) =>
+    operate(hre, "withdraw", a.from, async ({ registry, selection }, signer) => {
+      if (a.auction) {
+        const owed = await selection.pendingReturns(await signer.getAddress());
+        return sent(`withdrew ${fmtLux(owed)} of auction refunds`, selection.withdraw());
+      }
       if (a.request !== undefined) return sent(`unbonding request ${a.request} withdrawn`, registry.withdrawUnbonding(a.request));
       if (a.rewards !== undefined) await sent(`rewards of #${a.rewards} claimed`, registry.claimRewards(a.rewards));
       const balance = await registry.withdrawableBalance(await signer.getAddress());
@@ -179,13 +186,46 @@ lp504
   );
 
 lp504
-  .task("bid", "Bids in a sequencing-rights auction (outbid bids are withdrawable from the selection contract)")
+  .task(
+    "bid",
+    "Commits a sealed bid in a sequencing-rights auction (reveal it with reveal-bid after bidding closes; --open bids in the open)",
+  )
   .addParam("auction", "Auction id")
-  .addParam("amount", "Bid in LUX")
+  .addParam("amount", "Bid in LUX (the price per seat is the highest losing bid; a winner's bond comes on top)")
+  .addOptionalParam("deposit", "Deposit in LUX, at least amount + bond (more hides the bid); default amount + bond")
+  .addOptionalParam("salt", "32-byte hex salt (default: random, printed: keep it to reveal)")
+  .addFlag("open", "Place an open bid (committed and revealed at once) instead")
   .addOptionalParam("from", FROM)
-  .setAction(async (a: { auction: string; amount: string; from?: string }, hre) =>
-    operate(hre, "placeBid", a.from, async ({ selection }) => {
-      await sent(`bid ${a.amount} LUX in auction ${a.auction}`, selection.placeBid(a.auction, { value: lux(hre, a.amount) }));
+  .setAction(async (a: { auction: string; amount: string; deposit?: string; salt?: string; open: boolean; from?: string }, hre) =>
+    operate(hre, a.open ? "placeBid" : "commitBid", a.from, async ({ selection }, signer) => {
+      const bond = (await selection.auctionDetails(a.auction)).bond;
+      const amount = lux(hre, a.amount);
+      if (a.open) {
+        await sent(`open bid ${a.amount} LUX in auction ${a.auction}`, selection.placeBid(a.auction, { value: amount + bond }));
+        return;
+      }
+      const deposit = a.deposit === undefined ? amount + bond : lux(hre, a.deposit);
+      const salt = a.salt ?? sealBid(amount).salt;
+      // Computed locally: an eth_call of the contract's bidCommitment would show the amount to the RPC node.
+      const bidder = await signer.getAddress();
+      const commitment = bidCommitment(await chainIdOf(hre), await selection.getAddress(), BigInt(a.auction), bidder, { amount, salt });
+      await sent(
+        `sealed bid in auction ${a.auction} (deposit ${fmtLux(deposit)} LUX)`,
+        selection.commitBid(a.auction, commitment, { value: deposit }),
+      );
+      console.log(`reveal after bidding closes: lp504 reveal-bid --auction ${a.auction} --amount ${a.amount} --salt ${salt}`);
+    }),
+  );
+
+lp504
+  .task("reveal-bid", "Reveals a sealed bid in the auction's reveal period (an unrevealed bid forfeits its deposit)")
+  .addParam("auction", "Auction id")
+  .addParam("amount", "The committed bid in LUX")
+  .addParam("salt", "The salt printed when the bid was committed")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { auction: string; amount: string; salt: string; from?: string }, hre) =>
+    operate(hre, "revealBid", a.from, async ({ selection }) => {
+      await sent(`revealed ${a.amount} LUX in auction ${a.auction}`, selection.revealBid(a.auction, lux(hre, a.amount), a.salt));
     }),
   );
 

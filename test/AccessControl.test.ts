@@ -71,6 +71,8 @@ describe("Access-control matrix", () => {
       [selection, "setParameters", await selection.GOVERNANCE_ROLE()],
       [selection, "setHybridWeights", await selection.GOVERNANCE_ROLE()],
       [selection, "setRewardsRecipient", await selection.GOVERNANCE_ROLE()],
+      [selection, "setAuctionParameters", await selection.GOVERNANCE_ROLE()],
+      [selection, "slashBond", await selection.BOND_SLASHER_ROLE()],
       [selection, "grantRole", admin],
       [mev, "initThresholdDecryption", await mev.GOVERNANCE_ROLE()],
       [mev, "setRevealWindow", await mev.GOVERNANCE_ROLE()],
@@ -134,6 +136,6 @@ describe("Access-control matrix", () => {
       const source = fs.readFileSync(path.join(__dirname, "..", "contracts", `${file}.sol`), "utf8");
       guards += (source.match(/onlyRole\(/g) ?? []).length;
     }
-    expect(guards).to.equal(30); // the 36 rows above less the 6 inherited grantRole / revokeRole rows
+    expect(guards).to.equal(32); // the 38 rows above less the 6 inherited grantRole / revokeRole rows
   });
 });

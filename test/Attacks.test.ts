@@ -31,6 +31,8 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
     const bid = ethers.parseEther("2");
     await attacker.act(selectionAddress, bid, f.selection.interface.encodeFunctionData("placeBid", [1n]), { value: bid });
     for (let i = 0; i < 3; i++) await f.selection.connect(f.accounts[i]).placeBid(1, { value: ethers.parseEther(String(3 + i)) }); // three winners outbid it
+    await time.increase(601);
+    await f.selection.finalizeAuction(1); // it set the price and lost: its deposit is refundable
     expect(await f.selection.pendingReturns(attackerAddress)).to.equal(bid);
     const owedBefore = await f.selection.totalOwed();
     await expect(attacker.attack()).to.be.revertedWithCustomError(f.selection, "SelectionTransferFailed");
@@ -79,16 +81,18 @@ describe("Attacks: reentrancy on bid refunds, replays, griefing, gas at scale", 
       for (let i = 0; i < 5; i++)
         await f.registry.connect(f.accounts[i]).registerSequencer(`enode://${i}`, "0x02", "0x", { value: ethers.parseEther("100") });
       await f.selection.initAuction(600);
-      const minBid = (await f.selection.getParameters()).minBid;
+      const minBid = (await f.selection.getParameters()).minBid; // the reserve
+      const bond = (await f.selection.auctionParameters()).bond;
       await expect(f.selection.connect(f.accounts[0]).placeBid(1, { value: 1n }))
         .to.be.revertedWithCustomError(f.selection, "SelectionBidTooLow")
-        .withArgs(1n, minBid);
-      for (let i = 0; i < 3; i++) await f.selection.connect(f.accounts[i]).placeBid(1, { value: minBid });
-      await expect(f.selection.connect(f.accounts[3]).placeBid(1, { value: minBid }))
+        .withArgs(1n, minBid + bond);
+      // Three seats and the price-setting loser fill the ranking; a fifth bid must beat its lowest.
+      for (let i = 0; i < 4; i++) await f.selection.connect(f.accounts[i]).placeBid(1, { value: minBid + bond });
+      await expect(f.selection.connect(f.accounts[4]).placeBid(1, { value: minBid + bond }))
         .to.be.revertedWithCustomError(f.selection, "SelectionBidTooLow")
         .withArgs(minBid, minBid + 1n);
-      await f.selection.connect(f.accounts[3]).placeBid(1, { value: minBid + 1n });
-      expect((await f.selection.auctionBidders(1))[0]).to.have.length(3);
+      await f.selection.connect(f.accounts[4]).placeBid(1, { value: minBid + bond + 1n });
+      expect((await f.selection.auctionDetails(1)).bidCount).to.equal(4n);
     });
 
     it("spam jobs: a thousand queued jobs do not raise the cost of submitting or scheduling one", async () => {

@@ -262,7 +262,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       // The hand-over: every grant before the first renunciation, the registry's admin role renounced last.
       const first = labels.findIndex((l) => renunciation.test(l));
       expect(labels.slice(first).every((l) => renunciation.test(l))).to.equal(true);
-      expect(labels.length - first).to.equal(11);
+      expect(labels.length - first).to.equal(12);
       expect(labels.at(-1)).to.match(/^registry: DEFAULT_ADMIN_ROLE not held by the deployer /);
       // The facts the hand-written check lacked are entries too.
       for (const start of [
@@ -271,6 +271,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         "registry lens → registry",
         "beacon → selection",
         "selection: AUCTIONEER_ROLE held by governance",
+        "selection: BOND_SLASHER_ROLE held by governance",
       ])
         entry(table, start);
 
@@ -574,6 +575,37 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       await run({ scope: "lp504", task: "withdraw" }, { from: "4" });
       await expect(run({ scope: "lp504", task: "withdraw" }, { from: "4" })).to.be.rejectedWith(
         "withdraw reverted: RegistryNothingToWithdraw",
+      );
+    });
+
+    it("the auction tasks commit a sealed bid, reveal it, bid in the open and withdraw the refunds", async () => {
+      const record = await deployed();
+      const [, alice, bob] = await ethers.getSigners();
+      for (const [from, endpoint] of [
+        ["1", "enode://a"],
+        ["2", "enode://b"],
+      ])
+        await run({ scope: "lp504", task: "register" }, { stake: "150", endpoint, pubkey: "0x", metadata: "", from });
+      const selection = await ethers.getContractAt("SelectionMechanisms", record.contracts.SelectionMechanisms!.address);
+      await (await selection.initAuction(3600)).wait();
+      const salt = ethers.id("alice's salt");
+      await run({ scope: "lp504", task: "bid" }, { auction: "1", amount: "5", deposit: "9", salt, open: false, from: "1" });
+      expect((await selection.bidOf(1, alice.address)).deposit).to.equal(ethers.parseEther("9"));
+      await run({ scope: "lp504", task: "bid" }, { auction: "1", amount: "3", open: true, from: "2" });
+      expect((await selection.bidOf(1, bob.address)).amount).to.equal(ethers.parseEther("3"));
+      await expect(run({ scope: "lp504", task: "reveal-bid" }, { auction: "1", amount: "5", salt, from: "1" })).to.be.rejectedWith(
+        "revealBid reverted: SelectionNotRevealPhase",
+      );
+      await ethers.provider.send("evm_increaseTime", [3600]);
+      await run({ scope: "lp504", task: "reveal-bid" }, { auction: "1", amount: "5", salt, from: "1" });
+      await (await selection.finalizeAuction(1)).wait();
+      // Two bids for three seats: both win at the reserve; the rest of each deposit, less the bond, is refundable.
+      const { reserve, bond } = await selection.auctionDetails(1);
+      expect(await selection.pendingReturns(alice.address)).to.equal(ethers.parseEther("9") - reserve - bond);
+      await run({ scope: "lp504", task: "withdraw" }, { auction: true, from: "1" });
+      expect(await selection.pendingReturns(alice.address)).to.equal(0n);
+      await expect(run({ scope: "lp504", task: "withdraw" }, { auction: true, from: "1" })).to.be.rejectedWith(
+        "withdraw reverted: SelectionNothingToWithdraw",
       );
     });
 

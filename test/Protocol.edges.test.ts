@@ -227,6 +227,13 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
         rewardsRecipient: f.governance,
         committeeSize: 16,
         committeeEpochSlots: 7200,
+        auction: {
+          bond: p.auctionBond,
+          revealPeriod: p.revealPeriod,
+          disputePeriod: p.disputePeriod,
+          capWins: p.capWins,
+          capWindow: p.capWindow,
+        },
       };
       await expect(factory.deploy(init)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(factory.deploy({ ...init, admin: f.governance, registry: ethers.ZeroAddress })).to.be.revertedWithCustomError(
@@ -239,6 +246,7 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
         [{ committeeSize: 33 }, "committeeSize", 33n],
         [{ committeeEpochSlots: 0 }, "committeeEpochSlots", 0n],
         [{ committeeEpochSlots: 2n ** 64n }, "committeeEpochSlots", 2n ** 64n],
+        [{ auction: { ...valid.auction, revealPeriod: 0n } }, "revealPeriod", 0n],
       ] as const) {
         await expect(factory.deploy({ ...valid, ...change }))
           .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
@@ -270,12 +278,13 @@ describe("Edge cases: MEV, training, the VRF beacon and selection", () => {
 
       await f.registry.connect(f.accounts[0]).registerSequencer("enode://a", "0x02", "0x", { value: E(100) });
       await f.selection.initAuction(60);
-      await f.selection.connect(f.accounts[0]).placeBid(1, { value: E(2) });
+      await f.selection.connect(f.accounts[0]).placeBid(1, { value: E(3) }); // bids 2 (and a 1-LUX bond)
       await time.increase(61);
       const fund = await f.registry.insuranceFund();
       await f.selection.finalizeAuction(1);
       expect(await f.registry.insuranceFund()).to.equal(fund);
-      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E(2));
+      // The only bid lost to nobody: it pays the reserve (1 LUX), all of it to the rewards recipient.
+      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E(1));
     });
 
     it("performance selection needs the minimum score; below it, round-robin decides", async () => {

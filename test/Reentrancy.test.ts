@@ -36,7 +36,8 @@ describe("Reentrancy on every withdraw path", () => {
     await time.increase(61);
     await f.selection.finalizeAuction(1);
     const owed = await f.registry.withdrawableBalance(attackerAddress);
-    expect(owed).to.equal(ethers.parseEther("9.9"));
+    // The only bidder pays the reserve (1 LUX): 0.99 after the insurance fee.
+    expect(owed).to.equal(ethers.parseEther("0.99"));
     await expectGuarded(attacker, owed, () => f.registry.withdrawableBalance(attackerAddress), f.registry, "RegistryTransferFailed");
   });
 
@@ -48,16 +49,16 @@ describe("Reentrancy on every withdraw path", () => {
     const register = f.registry.interface.encodeFunctionData("registerSequencer", ["e", "0x02", "0x"]);
     await attacker.act(f.registryAddress, stake, register, { value: stake });
     await f.selection.initAuction(600);
-    const bid = ethers.parseEther("1");
+    const bid = ethers.parseEther("2"); // the reserve and the bond
     const attackerId = await f.registry.sequencerIdOf(attackerAddress);
     await attacker.act(selection, bid, f.selection.interface.encodeFunctionData("placeBid", [1]), { value: bid });
     expect(attackerId).to.not.equal(0n);
-    // Enough higher bidders to push the attacker out of the winners.
+    // Enough higher bidders to push the attacker out of the ranking (the winners and the price-setting loser).
     const winners = (await f.selection.getParameters()).auctionWinners;
-    for (let i = 0n; i < winners; i++) {
+    for (let i = 0n; i <= winners; i++) {
       const who = f.accounts[Number(i)];
       await f.registry.connect(who).registerSequencer(`e${i}`, "0x02", "0x", { value: stake });
-      await f.selection.connect(who).placeBid(1, { value: ethers.parseEther("2") });
+      await f.selection.connect(who).placeBid(1, { value: ethers.parseEther("3") });
     }
     expect(await f.selection.pendingReturns(attackerAddress)).to.equal(bid);
     await expectGuarded(attacker, bid, () => f.selection.pendingReturns(attackerAddress), f.selection, "SelectionTransferFailed");

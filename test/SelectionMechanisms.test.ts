@@ -5,6 +5,7 @@ import { SelectionMode, SequencerStatus, suiteParams } from "../deploy";
 import { proveVRF, proofTuple, commitRound, registerVrfKey, operatorVrfKey, roundSeed, beaconSeed, vrfKeyHash, vrfOutput } from "../sdk";
 import { deployRegistryFixture } from "./helpers/fixtures";
 import { withSequencers, deliverRandomness, setMode, rotate, type SelectionFixture } from "./helpers/selection";
+import { expectEscrow, rankedBids } from "./helpers/auction";
 
 const E = (n: string | number) => ethers.parseEther(String(n));
 const LOW160 = (1n << 160n) - 1n;
@@ -16,9 +17,7 @@ describe("SelectionMechanisms", () => {
     return { ...f, selectionAddress: await f.selection.getAddress() };
   }
 
-  async function expectSolvent(f: SelectionFixture) {
-    expect(await ethers.provider.getBalance(await f.selection.getAddress())).to.equal(await f.selection.totalOwed());
-  }
+  const expectSolvent = (f: SelectionFixture) => expectEscrow(f.selection);
 
   describe("weighted random", () => {
     // Instrumented for coverage every call is traced: 2,000 draws (≥ 15 expected per sequencer) keep the test
@@ -162,27 +161,35 @@ describe("SelectionMechanisms", () => {
   });
 
   describe("auctions", () => {
-    it("should give several winners turns in proportion to their bids, rotated within the epoch", async () => {
+    it("should give each of several winners an equal seat of turns at one clearing price, rotated within the epoch", async () => {
       const f = await loadFixture(eight);
       const s = f.selection;
       await s.initAuction(3600);
-      // Winners: 3 highest of 4 bids (auctionWinners = 3); turnsPerAuction = 12.
+      // Three seats (auctionWinners = 3) of four turns (turnsPerAuction = 12); each open bid is its value less the 1-LUX bond.
       await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(10) });
       await s.connect(f.signerOf.get(4n)!).placeBid(1, { value: E(30) });
       await s.connect(f.signerOf.get(5n)!).placeBid(1, { value: E(20) });
-      await expect(s.connect(f.signerOf.get(6n)!).placeBid(1, { value: E(15) }))
-        .to.emit(s, "BidRefundable")
-        .withArgs(1n, f.signerOf.get(2n)!.address, E(10));
+      await s.connect(f.signerOf.get(6n)!).placeBid(1, { value: E(15) });
+      // A fifth, lower bid does not make the ranking (three winners and the price-setting loser).
+      await expect(s.connect(f.signerOf.get(7n)!).placeBid(1, { value: E(9) }))
+        .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
+        .withArgs(E(8), E(9) + 1n);
       await expectSolvent(f);
       await time.increase(3601);
-      await s.finalizeAuction(1);
+      // The price is the highest losing bid (9), paid by each winner; the loser is refunded in full.
+      await expect(s.finalizeAuction(1))
+        .to.emit(s, "AuctionFinalized")
+        .withArgs(1n, f.signerOf.get(4n)!.address, E(9))
+        .and.to.emit(s, "BidRefundable")
+        .withArgs(1n, f.signerOf.get(2n)!.address, E(10));
+      expect(await s.pendingReturns(f.signerOf.get(4n)!.address)).to.equal(E(30 - 9 - 1));
+      expect(await s.pendingReturns(f.signerOf.get(5n)!.address)).to.equal(E(20 - 9 - 1));
+      expect(await s.pendingReturns(f.signerOf.get(6n)!.address)).to.equal(E(15 - 9 - 1));
+      expect((await s.auctionEscrow())[1]).to.equal(E(3)); // three bonds held
+      await expectSolvent(f);
       const [turns] = await s.auctionSchedule(1);
-      // 1 + ⌊9·bid/65⌋: 30 → 5, 20 → 3, 15 → 3, one leftover turn to the highest bid: 6, 3, 3.
-      const count = (id: bigint) => turns.filter((a) => a === f.signerOf.get(id)!.address).length;
-      expect([count(4n), count(5n), count(6n)]).to.deep.equal([6, 3, 3]);
-      for (let i = 1; i < turns.length; i++) {
-        if (turns[i] === turns[i - 1]) expect(turns.slice(i).every((a) => a === turns[i])).to.equal(true); // only the forced tail
-      }
+      const [w4, w5, w6] = [4n, 5n, 6n].map((id) => f.signerOf.get(id)!.address);
+      expect(turns).to.deep.equal([w4, w5, w6, w4, w5, w6, w4, w5, w6, w4, w5, w6]);
 
       await setMode(f, SelectionMode.Auction);
       const order: bigint[] = [];
@@ -198,28 +205,32 @@ describe("SelectionMechanisms", () => {
     it("should route the proceeds through the registry's fee rule: insurance fee to the fund, the rest to the rewards recipient", async () => {
       const f = await loadFixture(eight);
       const s = f.selection;
+      const p = await s.getParameters();
+      await s.connect(f.governanceSigner).setParameters(p.minScore, 1, 12, p.minBid); // one seat
       await s.initAuction(600);
-      await s.connect(f.signerOf.get(1n)!).placeBid(1, { value: E(100) });
-      await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(150) });
+      await s.connect(f.signerOf.get(1n)!).placeBid(1, { value: E(100) }); // bids 99
+      await s.connect(f.signerOf.get(2n)!).placeBid(1, { value: E(150) }); // bids 149, pays 99
       await time.increase(601);
       const insuranceBefore = await f.registry.insuranceFund();
       await expect(s.finalizeAuction(1))
         .to.emit(s, "AuctionFinalized")
-        .withArgs(1n, f.signerOf.get(2n)!.address, E(150))
+        .withArgs(1n, f.signerOf.get(2n)!.address, E(99))
         .and.to.emit(f.registry, "FeesDeposited")
-        .withArgs(await s.getAddress(), f.governance, E(250), E("2.5"));
-      expect((await f.registry.insuranceFund()) - insuranceBefore).to.equal(E("2.5")); // 1% of 250
-      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E("247.5"));
+        .withArgs(await s.getAddress(), f.governance, E(99), E("0.99"));
+      expect((await f.registry.insuranceFund()) - insuranceBefore).to.equal(E("0.99")); // 1% of 99
+      expect(await f.registry.withdrawableBalance(f.governance)).to.equal(E("98.01"));
       expect(await s.pendingReturns(f.governance)).to.equal(0n);
+      expect(await s.pendingReturns(f.signerOf.get(2n)!.address)).to.equal(E(150 - 99 - 1));
+      expect(await s.pendingReturns(f.signerOf.get(1n)!.address)).to.equal(E(100));
       await expectSolvent(f);
-      await expect(f.registry.connect(f.governanceSigner).withdraw()).to.changeEtherBalance(f.governanceSigner, E("247.5"));
+      await expect(f.registry.connect(f.governanceSigner).withdraw()).to.changeEtherBalance(f.governanceSigner, E("98.01"));
       await expectSolvent(f);
     });
 
     it("should keep losing bids withdrawable and reject bad bids and finalizations, changing nothing", async () => {
       const f = await loadFixture(eight);
       const s = f.selection;
-      const [a, b, c, d] = [1n, 2n, 3n, 4n].map((id) => f.signerOf.get(id)!);
+      const [a, b, c, d, e] = [1n, 2n, 3n, 4n, 5n].map((id) => f.signerOf.get(id)!);
       const outsider = f.accounts[20];
       await expect(s.connect(outsider).initAuction(3600))
         .to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount")
@@ -228,6 +239,7 @@ describe("SelectionMechanisms", () => {
         .to.be.revertedWithCustomError(s, "SelectionInvalidDuration")
         .withArgs(59n, 60n, 30n * 86400n);
       await s.initAuction(3600);
+      await expect(s.initAuction(3600)).to.be.revertedWithCustomError(s, "SelectionAuctionPending").withArgs(1n);
       await expect(s.connect(outsider).placeBid(1, { value: E(5) }))
         .to.be.revertedWithCustomError(s, "SelectionNotActiveSequencer")
         .withArgs(outsider.address);
@@ -235,32 +247,43 @@ describe("SelectionMechanisms", () => {
         .to.be.revertedWithCustomError(s, "SelectionUnknownAuction")
         .withArgs(2n);
       await expect(s.connect(a).placeBid(1)).to.be.revertedWithCustomError(s, "SelectionZeroBid");
-      await expect(s.connect(a).placeBid(1, { value: E("0.5") }))
+      await expect(s.connect(a).commitBid(1, ethers.ZeroHash, { value: E(5) })).to.be.revertedWithCustomError(s, "SelectionZeroCommitment");
+      // The deposit must cover the reserve (1) and the bond (1).
+      await expect(s.connect(a).placeBid(1, { value: E("1.5") }))
         .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
-        .withArgs(E("0.5"), E(1));
-      for (const [who, amount] of [
+        .withArgs(E("1.5"), E(2));
+      for (const [who, value] of [
         [a, 5],
         [b, 6],
         [c, 7],
+        [d, 8],
       ] as const)
-        await s.connect(who).placeBid(1, { value: E(amount) });
-      // Full: a new bid must beat the lowest (5).
-      await expect(s.connect(d).placeBid(1, { value: E(5) }))
+        await s.connect(who).placeBid(1, { value: E(value) });
+      await expect(s.connect(a).placeBid(1, { value: E(50) }))
+        .to.be.revertedWithCustomError(s, "SelectionAlreadyBid")
+        .withArgs(1n, a.address);
+      // Full (three seats and the loser): a new bid must beat the lowest (4).
+      await expect(s.connect(e).placeBid(1, { value: E(5) }))
         .to.be.revertedWithCustomError(s, "SelectionBidTooLow")
-        .withArgs(E(5), E(5) + 1n);
-      await s.connect(d).placeBid(1, { value: E(8) }); // evicts a
+        .withArgs(E(4), E(4) + 1n);
+      await expect(s.connect(e).placeBid(1, { value: E(9) }))
+        .to.emit(s, "BidRefundable")
+        .withArgs(1n, a.address, E(5)); // pushes a out
       expect(await s.pendingReturns(a.address)).to.equal(E(5));
-      await s.connect(b).placeBid(1, { value: E(10) }); // raises its bid to 16: now the highest
-      const [bidders, bids] = await s.auctionBidders(1);
-      expect(bidders).to.deep.equal([b.address, d.address, c.address]);
-      expect(bids).to.deep.equal([E(16), E(8), E(7)]);
+      expect(await rankedBids(s, 1)).to.deep.equal([
+        [e.address, d.address, c.address, b.address],
+        [E(8), E(7), E(6), E(5)],
+      ]);
       await expectSolvent(f);
 
-      await expect(s.finalizeAuction(1)).to.be.revertedWithCustomError(s, "SelectionAuctionNotEnded");
+      const end = (await s.auctionDetails(1)).endTime;
+      await expect(s.finalizeAuction(1)).to.be.revertedWithCustomError(s, "SelectionAuctionNotEnded").withArgs(1n, end);
       await time.increase(3600);
       await expect(s.connect(a).placeBid(1, { value: E(50) })).to.be.revertedWithCustomError(s, "SelectionAuctionEnded");
       await s.finalizeAuction(1);
       await expect(s.finalizeAuction(1)).to.be.revertedWithCustomError(s, "SelectionAuctionAlreadyFinalized").withArgs(1n);
+      expect((await s.auctionDetails(1)).clearingPrice).to.equal(E(5)); // b's losing bid
+      expect(await s.pendingReturns(b.address)).to.equal(E(6));
       await expect(s.connect(a).withdraw()).to.changeEtherBalance(a, E(5));
       await expect(s.connect(a).withdraw()).to.be.revertedWithCustomError(s, "SelectionNothingToWithdraw").withArgs(a.address);
       await expectSolvent(f);
@@ -282,12 +305,14 @@ describe("SelectionMechanisms", () => {
       expect(order).to.include(6n);
     });
 
-    it("should finalize an auction without bids to no winner", async () => {
+    it("should finalize an auction without bids to no winner, its turns all stake-weighted random turns", async () => {
       const f = await loadFixture(eight);
       await f.selection.initAuction(60);
       await time.increase(61);
       expect(await f.selection.finalizeAuction.staticCall(1)).to.equal(ethers.ZeroAddress);
       await expect(f.selection.finalizeAuction(1)).to.emit(f.selection, "AuctionFinalized").withArgs(1n, ethers.ZeroAddress, 0n);
+      const [turns] = await f.selection.auctionSchedule(1);
+      expect(turns).to.deep.equal(Array(12).fill(ethers.ZeroAddress));
     });
   });
 
@@ -325,6 +350,21 @@ describe("SelectionMechanisms", () => {
       await expect(gov.setParameters(6000, 2, 8, E(2)))
         .to.emit(f.selection, "SelectionParametersUpdated")
         .withArgs(6000n, 2n, 8n, E(2));
+      const auction = { bond: E(1), revealPeriod: 600n, disputePeriod: 86400n, capWins: 2n, capWindow: 5n };
+      for (const [change, bound] of [
+        [{ revealPeriod: 59n }, ["revealPeriod", 59n, 60n, 30n * 86400n]],
+        [{ revealPeriod: 30n * 86400n + 1n }, ["revealPeriod", 30n * 86400n + 1n, 60n, 30n * 86400n]],
+        [{ disputePeriod: 59n }, ["disputePeriod", 59n, 60n, 30n * 86400n]],
+        [{ capWins: 9n }, ["capWins", 9n, 0n, 8n]],
+        [{ capWindow: 1n }, ["capWindow", 1n, 2n, 2n ** 32n - 1n]],
+      ] as const) {
+        await expect(gov.setAuctionParameters({ ...auction, ...change }))
+          .to.be.revertedWithCustomError(f.selection, "SelectionParameterOutOfBounds")
+          .withArgs(name(bound[0]), bound[1], bound[2], bound[3]);
+      }
+      await expect(gov.setAuctionParameters(auction)).to.emit(f.selection, "AuctionParametersUpdated");
+      const set = await f.selection.auctionParameters();
+      expect([set.bond, set.revealPeriod, set.disputePeriod, set.capWins, set.capWindow]).to.deep.equal(Object.values(auction));
       await expect(gov.setRandomnessSource(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(gov.setRewardsRecipient(ethers.ZeroAddress)).to.be.revertedWithCustomError(f.selection, "SelectionZeroAddress");
       await expect(gov.setRewardsRecipient(f.accounts[9].address)).to.emit(f.selection, "RewardsRecipientUpdated");
@@ -335,6 +375,8 @@ describe("SelectionMechanisms", () => {
         () => f.selection.connect(outsider).setHybridWeights([1, 1, 1, 1]),
         () => f.selection.connect(outsider).setRandomnessSource(outsider.address),
         () => f.selection.connect(outsider).setRewardsRecipient(outsider.address),
+        () =>
+          f.selection.connect(outsider).setAuctionParameters({ bond: 0, revealPeriod: 60, disputePeriod: 60, capWins: 0, capWindow: 0 }),
       ]) {
         await expect(call())
           .to.be.revertedWithCustomError(f.selection, "AccessControlUnauthorizedAccount")
@@ -358,6 +400,7 @@ describe("SelectionMechanisms", () => {
         rewardsRecipient: f.governance,
         committeeSize: 16,
         committeeEpochSlots: 7200,
+        auction: { bond: 0, revealPeriod: 60, disputePeriod: 60, capWins: 0, capWindow: 0 },
       });
       await expect(fresh.requestRandomness()).to.be.revertedWithCustomError(fresh, "SelectionNoRandomnessSource");
     });

@@ -22,14 +22,6 @@ interface ISelectionModule {
  * selection emits {SequencerSelected}, so callers of these non-view functions can read the result.
  */
 interface ISequencerSelection {
-    struct AuctionInfo {
-        uint256 startTime;
-        uint256 endTime;
-        address highestBidder;
-        uint256 highestBid;
-        bool finalized;
-    }
-
     event SequencerSelected(
         ISequencerRegistry.SelectionMode indexed mode,
         uint256 indexed sequencerId,
@@ -64,9 +56,12 @@ interface ISequencerSelection {
     function initAuction(uint256 duration) external returns (uint256 auctionId);
 
     /// @notice Bids `msg.value` (only Active sequencers); an outbid bid becomes withdrawable by pull.
+    /// Adaptation (docs/ADAPTATIONS.md): an open bid, committed and revealed at once, of `msg.value` less the
+    /// auction's bond; sealed bids use {ISealedAuction-commitBid} and {ISealedAuction-revealBid}.
     function placeBid(uint256 auctionId) external payable;
 
     /// @notice After the end, fixes the winner; the winning bid goes to the rewards/insurance split.
+    /// Adaptation: the winners pay one clearing price (second price); see {ISealedAuction}.
     function finalizeAuction(uint256 auctionId) external returns (address winner);
 
     /// @notice Highest decayed performance score above `minScore`; ties broken by the lower id.
@@ -80,4 +75,67 @@ interface ISequencerSelection {
 
     /// @notice Called by the configured randomness source only.
     function fulfillRandomness(uint256 requestId, uint256 randomness) external;
+}
+
+/**
+ * @title ISealedAuction
+ * @notice Sealed-bid, uniform second-price auctions of sequencing turns. A bidder commits
+ * `bidCommitment(auctionId, bidder, amount, salt)` with a deposit (≥ reserve + bond) while bidding is open, and
+ * reveals the amount and salt in the reveal period that follows; an unrevealed commitment forfeits its deposit to
+ * the registry's insurance fund. The `seats` highest revealed bids win one seat each and all pay the highest
+ * losing bid (or the reserve). Each winner's bond is held for a dispute period, during which the bond slasher
+ * may take it for a failed turn. An operator may win at most `capWins` seats in any `capWindow` consecutive
+ * auctions. Seats nobody won are stake-weighted random turns.
+ */
+interface ISealedAuction {
+    /// @notice Governed terms fixed into each auction when it opens (with `auctionWinners`, `turnsPerAuction`
+    /// and the reserve `minBid`).
+    struct AuctionParams {
+        uint128 bond; // held from each winner's deposit for the dispute period (0: none)
+        uint32 revealPeriod; // seconds after bidding closes in which commitments are revealed
+        uint32 disputePeriod; // seconds after finalization in which a winner's bond can be slashed
+        uint8 capWins; // most seats one operator may win in `capWindow` consecutive auctions (0: no cap)
+        uint32 capWindow;
+    }
+
+    event BidCommitted(uint256 indexed auctionId, address indexed bidder, uint256 deposit);
+    event BidRevealed(uint256 indexed auctionId, address indexed bidder, uint256 amount);
+    event DepositsForfeited(uint256 indexed auctionId, uint256 amount);
+    event BondReleased(uint256 indexed auctionId, address indexed winner, uint256 amount);
+    event BondSlashed(uint256 indexed auctionId, address indexed winner, uint256 amount);
+    event AuctionParametersUpdated(AuctionParams params);
+
+    error SelectionZeroCommitment();
+    error SelectionAlreadyBid(uint256 auctionId, address bidder);
+    error SelectionAuctionPending(uint256 auctionId);
+    error SelectionAuctionCapReached(address bidder, uint256 lastCountedWin);
+    error SelectionNotRevealPhase(uint256 auctionId, uint256 opens, uint256 closes);
+    error SelectionNoCommitment(uint256 auctionId, address bidder);
+    error SelectionRevealMismatch(uint256 auctionId, address bidder);
+    error SelectionNoBondHeld(uint256 auctionId, address winner);
+    error SelectionDisputePeriodOpen(uint256 auctionId, uint256 until);
+    error SelectionDisputePeriodOver(uint256 auctionId, uint256 until);
+
+    /// @notice Commits a sealed bid with `msg.value` as deposit (≥ the auction's reserve + bond; it bounds the
+    /// bid). Active sequencers only, one bid per auction, while bidding is open.
+    function commitBid(uint256 auctionId, bytes32 commitment) external payable;
+
+    /// @notice In the reveal period, opens the caller's commitment. A valid bid among the `seats + 1` highest
+    /// enters the ranking; any other revealed bid's deposit becomes withdrawable at once.
+    function revealBid(uint256 auctionId, uint256 amount, bytes32 salt) external;
+
+    /// @notice After the dispute period, makes the held bonds of an auction's winners withdrawable (anyone).
+    function releaseBonds(uint256 auctionId) external;
+
+    /// @notice Bond slasher role, within the dispute period: takes `winner`'s bond (a failed auctioned turn,
+    /// e.g. a missed slot the monitor recorded) into the registry's insurance fund.
+    function slashBond(uint256 auctionId, address winner) external;
+
+    /// @notice The commitment to bid `amount` with `salt` (bound to this chain, contract, auction and bidder).
+    function bidCommitment(
+        uint256 auctionId,
+        address bidder,
+        uint256 amount,
+        bytes32 salt
+    ) external view returns (bytes32);
 }
