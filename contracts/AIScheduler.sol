@@ -62,7 +62,7 @@ import {ClassIndexLib} from "./libraries/ClassIndexLib.sol";
  * path of one tree: O(log n). Selection rule of `getOptimalSequencer`: among the eligible sequencers (Active,
  * class covering the job's GPU/TEE needs, enough free flops and memory, the bandwidth, the model) the one with
  * the highest room key, ties to the lower id; 0 if none. It is a best-first descent of the (at most four)
- * classes covering the job's needs that prunes every subtree whose best room key is below the job's flops or not
+ * classes covering the job's needs that skips every subtree whose best room key is below the job's flops or not
  * above the winner so far: one path per class, O(log n), when the roomiest candidate is eligible; each sequencer
  * ranked above the winner that fails what the tree does not summarise (memory, bandwidth, model, activity) adds
  * at most one path. `rebalanceWorkload` takes the most loaded sequencer and the roomiest other one from the tops of
