@@ -280,20 +280,23 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(checks.filter((c) => c.kind === "wiring").map((c) => c.what)).to.deep.equal(labels);
     });
 
+    /** A Chainlink randomness configuration against a coordinator address nobody deployed (only the wiring is checked). */
+    const chainlinkRandomness = () => ({
+      kind: "chainlink" as const,
+      coordinator: ethers.Wallet.createRandom().address,
+      subscriptionId: "1",
+      keyHash: ethers.id("lp504-test-key"),
+      callbackGasLimit: 200000,
+      requestConfirmations: 3,
+    });
+
     it("a Chainlink deployment its deployer governs: the adapter's link is an entry, nothing is renounced, an account listed twice is one fact", async () => {
       const [deployer, slasher, reporter] = await ethers.getSigners();
       const params = paramsFromJson({
         slashers: [slasher.address, deployer.address, slasher.address.toLowerCase()],
         monitors: [reporter.address],
         monitor: { reporters: [reporter.address, reporter.address] },
-        randomness: {
-          kind: "chainlink",
-          coordinator: ethers.Wallet.createRandom().address,
-          subscriptionId: "1",
-          keyHash: ethers.id("lp504-test-key"),
-          callbackGasLimit: 200000,
-          requestConfirmations: 3,
-        },
+        randomness: chainlinkRandomness(),
       });
       const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
       const table = await wiringTable(suite, { governance: deployer.address, deployer: deployer.address, params });
@@ -314,14 +317,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       const [deployer, governance] = await ethers.getSigners();
       const params = paramsFromJson({
         governance: governance.address,
-        randomness: {
-          kind: "chainlink",
-          coordinator: ethers.Wallet.createRandom().address,
-          subscriptionId: "1",
-          keyHash: ethers.id("lp504-test-key"),
-          callbackGasLimit: 200000,
-          requestConfirmations: 3,
-        },
+        randomness: chainlinkRandomness(),
       });
       const suite = await deploySuite(hre, params, deployer, { save: (r) => writeDeployment(r) });
       const adapter = suite.chainlinkAdapter!;
