@@ -32,7 +32,11 @@ lp504
   .addOptionalParam("params", "Parameter file (default deploy/params/<network>.json)")
   .addOptionalParam("from", "Deployer: account index or address", "0")
   .addFlag("fresh", "Ignore an existing deployment record of this chain and deploy anew (the old record is kept as <chainId>.<time>.json)")
-  .setAction(async (args: { params?: string; from: string; fresh: boolean }, hre) => {
+  .addFlag(
+    "activateNow",
+    'On a live chain, accept "activationBlock": 0 (decentralized sequencing from the first block) instead of refusing it',
+  )
+  .setAction(async (args: { params?: string; from: string; fresh: boolean; activateNow?: boolean }, hre) => {
     const { params, file } = loadParams(hre, args.params);
     // Live unless the node demonstrably is a development node: the network's name decides nothing.
     const target = await chainTarget(hre);
@@ -50,6 +54,14 @@ lp504
         throw new HardhatPluginError(
           PLUGIN,
           `chain ${chainId} is live (${target.reason}) and ${file} names the deployer ${deployerAddress} as "governance": the deployer must hand over its roles and renounce them`,
+        );
+      }
+      // The specification's activation: the L2 switches from its L1 fallback to the set at a block its operators chose.
+      if (params.registry.parameters.activationBlock === 0n && !args.activateNow) {
+        throw new HardhatPluginError(
+          PLUGIN,
+          `chain ${chainId} is live (${target.reason}) and ${file} sets registry.parameters.activationBlock to 0: ` +
+            `set the block from which the sequencer set replaces the L1 fallback, or pass --activate-now to start at once`,
         );
       }
     }

@@ -706,12 +706,21 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
           await expect(
             run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false, params: paramsFile({ governance: deployer.address }) }),
           ).to.be.rejectedWith(/names the deployer .* as "governance"/);
+          // An activation block left at 0 is refused on a live chain unless asked for, naming the key.
+          await expect(
+            run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false, params: paramsFile({ governance: governance.address }) }),
+          ).to.be.rejectedWith(/sets registry\.parameters\.activationBlock to 0: set the block .* or pass --activate-now/);
           expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce); // nothing was sent
           expect(fs.readdirSync(dir).filter((f) => !f.startsWith("params-"))).to.deep.equal([]); // nor recorded
 
+          const activationBlock = (await ethers.provider.getBlockNumber()) + 1000;
           const done = await run(
             { scope: "lp504", task: "deploy" },
-            { from: "0", fresh: false, params: paramsFile({ governance: governance.address }) },
+            {
+              from: "0",
+              fresh: false,
+              params: paramsFile({ governance: governance.address, registry: { parameters: { activationBlock } } }),
+            },
           );
           expect(done.record).to.equal(path.join(dir, "31337.json"));
           const record = readDeployment(31337)!;
@@ -719,6 +728,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
           const registry = await ethers.getContractAt("SequencerRegistry", record.contracts.SequencerRegistry!.address);
           expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
           expect(await registry.hasRole(await registry.DEFAULT_ADMIN_ROLE(), governance.address)).to.equal(true);
+          // The activation is readable on chain: the block, and the fallback flag until it is reached.
+          expect((await registry.getParameters()).activationBlock).to.equal(BigInt(activationBlock));
+          expect(await registry.isFallbackMode()).to.equal(true);
           expect(await run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
         }),
       );
