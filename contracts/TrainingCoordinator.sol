@@ -31,6 +31,9 @@ contract TrainingCoordinator is ITrainingCoordination {
     uint256 public constant DEFAULT_QUORUM_BPS = 6_667; // two thirds of the members
     uint256 public constant DEFAULT_EPOCH_DURATION = 1 days;
     uint256 public constant MAX_MEMBERS = 1_024;
+    /// @notice Members a cluster can be created with: adding one costs about 54k gas, so 64 stay near 3.5M, a
+    /// quarter of a Lux block; the coordinator adds more with `joinCluster` (one per call, up to MAX_MEMBERS).
+    uint256 public constant MAX_INITIAL_MEMBERS = 64;
     /// @dev With at most MAX_MEMBERS submissions per epoch, the uint192 loss sum cannot overflow.
     uint256 public constant MAX_LOSS = type(uint128).max;
 
@@ -103,7 +106,7 @@ contract TrainingCoordinator is ITrainingCoordination {
     ) external returns (bytes32 clusterId) {
         uint256 n = sequencerIds.length;
         if (n == 0) revert TrainingEmptyCluster();
-        if (n > MAX_MEMBERS) revert TrainingClusterTooLarge(n, MAX_MEMBERS);
+        if (n > MAX_INITIAL_MEMBERS) revert TrainingTooManyInitialMembers(n, MAX_INITIAL_MEMBERS);
         clusterId = keccak256(abi.encode(block.chainid, address(this), ++_clusterCount, msg.sender, modelHash));
         Cluster storage c = _clusters[clusterId];
         c.coordinator = msg.sender;

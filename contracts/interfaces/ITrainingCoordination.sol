@@ -69,6 +69,8 @@ interface ITrainingCoordination {
 
     // Errors of the implementation's additions.
     error TrainingClusterTooLarge(uint256 members, uint256 max);
+    /// @dev A cluster is created with at most `max` members (each costs about 54k gas to add); the rest join.
+    error TrainingTooManyInitialMembers(uint256 members, uint256 max);
     error TrainingZeroGradient();
     error TrainingGradientAlreadySubmitted(bytes32 clusterId, uint256 epoch, bytes32 gradientHash);
     error TrainingShardExists(bytes32 shardId);
