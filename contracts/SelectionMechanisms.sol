@@ -93,7 +93,7 @@ contract SelectionMechanisms is
         uint128 reserve;
         uint128 bond;
         uint128 unrevealedDeposits;
-        uint40 finalizedAt; // 0: not finalized
+        uint40 finalizedAt; // 0: not finalized; then the start of the bonds' dispute period (moved to the last turn)
         uint32 unrevealed; // commitments not revealed
         uint8 bidCount; // entries of `top` in use
         uint8 winnerCount;
@@ -453,7 +453,7 @@ contract SelectionMechanisms is
         Auction storage a = _existingAuction(auctionId);
         uint256 held = a.bondsHeld;
         if (held == 0) revert SelectionNoBondHeld(auctionId, address(0));
-        uint256 until = uint256(a.finalizedAt) + a.disputePeriod;
+        uint256 until = _disputeEnd(a);
         if (block.timestamp < until) revert SelectionDisputePeriodOpen(auctionId, until);
         a.bondsHeld = 0;
         uint256 bond = a.bond;
@@ -470,7 +470,7 @@ contract SelectionMechanisms is
         Auction storage a = _existingAuction(auctionId);
         uint256 i = _indexOf(a, winner, a.winnerCount);
         if (i == a.winnerCount || (a.bondsHeld >> i) & 1 == 0) revert SelectionNoBondHeld(auctionId, winner);
-        uint256 until = uint256(a.finalizedAt) + a.disputePeriod;
+        uint256 until = _disputeEnd(a);
         if (block.timestamp >= until) revert SelectionDisputePeriodOver(auctionId, until);
         a.bondsHeld &= uint16(~(1 << i));
         uint256 bond = a.bond;
@@ -793,20 +793,36 @@ contract SelectionMechanisms is
             }
             uint256 entry = (a.schedule >> (4 * cursor)) & 0xf;
             uint256 id = drawnId;
+            // Before the rotation is due a random turn without its draw waits (an early `selectNextSequencer` must
+            // not spend it on round-robin); a due rotation without one gives it to round-robin (liveness).
+            if (entry == RANDOM_TURN && id == 0 && block.timestamp < registry.nextRotationTime()) return 0;
             if (entry != RANDOM_TURN) {
                 address winner = a.top[entry];
                 id = registry.sequencerIdOf(winner);
                 if (!registry.isActiveSequencer(winner)) {
-                    a.cursor = uint8(cursor + 1); // a winner that left the set forfeits the turn
+                    _advance(a, cursor); // a winner that left the set forfeits the turn
                     continue;
                 }
                 if (id == currentId) return 0; // keeps its turn for the next rotation
             }
-            a.cursor = uint8(cursor + 1);
+            _advance(a, cursor);
             emit AuctionTurn(auctionId, id);
             return id;
         }
         return 0;
+    }
+
+    /// @dev Moves past schedule entry `cursor`; after the last one, the bonds' dispute period runs from now.
+    function _advance(Auction storage a, uint256 cursor) private {
+        a.cursor = uint8(++cursor);
+        if (cursor == a.scheduleLength) a.finalizedAt = uint40(block.timestamp);
+    }
+
+    /// @dev End of the bonds' dispute period: `disputePeriod` after the auction's last turn was handed out, so a
+    /// winner's bond covers every turn it won, however long earlier auctions' turns delay them (unbounded before).
+    function _disputeEnd(Auction storage a) private view returns (uint256) {
+        if (a.cursor < a.scheduleLength) return type(uint256).max;
+        return uint256(a.finalizedAt) + a.disputePeriod;
     }
 
     /// @dev The id of the next scheduled winner, type(uint256).max for a random turn, 0 when none is scheduled.

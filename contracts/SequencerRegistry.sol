@@ -979,8 +979,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (_activeCount == 0) revert RegistryNoEligibleSequencer();
         uint256 current = _currentId;
         SelectionMode mode = _params.selectionMode;
-        // Round-robin, auction and performance answers are decisions; a random mode's round-robin fallback is not.
-        decided = mode != SelectionMode.WeightedRandom && mode != SelectionMode.Hybrid;
+        // Round-robin and performance answers are decisions. A random mode's round-robin fallback is not, nor an
+        // auction's (its next turn may be a random one whose draw has not arrived): only the module's answer decides.
+        decided = mode == SelectionMode.RoundRobin || mode == SelectionMode.Performance;
         if (mode != SelectionMode.RoundRobin) {
             uint256 chosen = _selectionModule.nextSequencer(mode, current);
             if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { SelectionMode } from "../deploy";
-import { withSequencers, deliverRandomness, setMode, type SelectionFixture } from "./helpers/selection";
+import { withSequencers, deliverRandomness, setMode, rotateWhenDue, type SelectionFixture } from "./helpers/selection";
 import { commitBid, expectEscrow, rankedBids } from "./helpers/auction";
 
 const E = (n: number | string) => ethers.parseEther(String(n));
@@ -161,8 +161,8 @@ describe("SelectionMechanisms: sealed second-price auctions", () => {
     await closeBidding(f, f.id);
     await s.finalizeAuction(f.id);
     const auction = await s.auctionDetails(f.id);
-    const until = auction.finalizedAt + auction.disputePeriod;
-    await expect(s.releaseBonds(f.id)).to.be.revertedWithCustomError(s, "SelectionDisputePeriodOpen").withArgs(f.id, until);
+    // Until the auction's turns are handed out the dispute period has no end: a bond covers every turn it won.
+    await expect(s.releaseBonds(f.id)).to.be.revertedWithCustomError(s, "SelectionDisputePeriodOpen").withArgs(f.id, ethers.MaxUint256);
     const outsider = f.accounts[19];
     await expect(s.connect(outsider).slashBond(f.id, a.address))
       .to.be.revertedWithCustomError(s, "AccessControlUnauthorizedAccount")
@@ -178,6 +178,14 @@ describe("SelectionMechanisms: sealed second-price auctions", () => {
     await expect(s.connect(f.governanceSigner).slashBond(f.id, b.address)).to.be.revertedWithCustomError(s, "SelectionNoBondHeld");
     await expectEscrow(s);
 
+    // The turns are handed out; the dispute period runs from the last one.
+    await setMode(f, SelectionMode.Auction);
+    for (let i = 0; i < 24 && (await s.auctionSchedule(f.id))[1] < 12n; i++) await rotateWhenDue(f);
+    expect((await s.auctionSchedule(f.id))[1]).to.equal(12n);
+    const last = (await s.auctionDetails(f.id)).finalizedAt;
+    expect(last).to.be.greaterThan(auction.finalizedAt);
+    const until = last + auction.disputePeriod;
+    await expect(s.releaseBonds(f.id)).to.be.revertedWithCustomError(s, "SelectionDisputePeriodOpen").withArgs(f.id, until);
     await time.increaseTo(until);
     await expect(s.connect(f.governanceSigner).slashBond(f.id, a.address))
       .to.be.revertedWithCustomError(s, "SelectionDisputePeriodOver")

@@ -93,7 +93,7 @@ interface ISealedAuction {
     struct AuctionParams {
         uint128 bond; // held from each winner's deposit for the dispute period (0: none)
         uint32 revealPeriod; // seconds after bidding closes in which commitments are revealed
-        uint32 disputePeriod; // seconds after finalization in which a winner's bond can be slashed
+        uint32 disputePeriod; // seconds after the auction's last turn is handed out (or its finalization, if later) in which a winner's bond can be slashed
         uint8 capWins; // most seats one operator may win in `capWindow` consecutive auctions (0: no cap)
         uint32 capWindow;
     }
