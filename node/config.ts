@@ -1,0 +1,208 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Wallet, HDNodeWallet } from "ethers";
+
+/**
+ * The operator's configuration: one JSON file, validated as a whole (every error at once, each naming its key), then
+ * overridden by environment variables. The operator key never appears in it: `keystore` names an encrypted JSON
+ * keystore (ethers `Wallet.encrypt`), whose password comes from `LP504_NODE_PASSWORD` or from `passwordFile`.
+ */
+export interface NodeConfig {
+  /** JSON-RPC endpoint of the chain that holds the registry. */
+  rpcUrl: string;
+  /** Chain id the node expects the endpoint to report (refuses to start on another chain). */
+  chainId: number;
+  /** The deployment record (`deployments/<chainId>.json`) naming the registry, lens and beacon. */
+  deployment: string;
+  /** Encrypted JSON keystore of the operator account. */
+  keystore: string;
+  /** File holding the keystore password (used when LP504_NODE_PASSWORD is not set). */
+  passwordFile?: string;
+  /** Directory of the slashing-protection store and the node's state. */
+  dataDir: string;
+  /** Sequencer id operated; default: the registry's `sequencerIdOf(operator)`. */
+  sequencerId?: number;
+  api: { host: string; port: number };
+  /** Milliseconds between duty rounds. */
+  pollIntervalMs: number;
+  duties: {
+    /** Sign block commitments for the producer through the local API (POST /sign). */
+    signing: boolean;
+    /** Call rotateSequencer when the rotation is due. */
+    turnKeeping: boolean;
+    /** Accept commitments on POST /commitments, prove equivocations, withdraw the reward. */
+    watchtower: boolean;
+    /** Commit the VRF beacon's round when this sequencer is its committer (registers the derived VRF key if none). */
+    beacon: boolean;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Environment variables that override a key of the file (applied before validation, so they are checked too). */
+export const ENV_OVERRIDES: Record<string, { key: string; type: "string" | "integer" }> = {
+  LP504_NODE_RPC_URL: { key: "rpcUrl", type: "string" },
+  LP504_NODE_CHAIN_ID: { key: "chainId", type: "integer" },
+  LP504_NODE_DEPLOYMENT: { key: "deployment", type: "string" },
+  LP504_NODE_KEYSTORE: { key: "keystore", type: "string" },
+  LP504_NODE_PASSWORD_FILE: { key: "passwordFile", type: "string" },
+  LP504_NODE_DATA_DIR: { key: "dataDir", type: "string" },
+  LP504_NODE_SEQUENCER_ID: { key: "sequencerId", type: "integer" },
+  LP504_NODE_API_HOST: { key: "api.host", type: "string" },
+  LP504_NODE_API_PORT: { key: "api.port", type: "integer" },
+  LP504_NODE_POLL_INTERVAL_MS: { key: "pollIntervalMs", type: "integer" },
+};
+export const PASSWORD_ENV = "LP504_NODE_PASSWORD";
+
+const DEFAULTS = {
+  api: { host: "127.0.0.1", port: 8504 },
+  pollIntervalMs: 2000,
+  duties: { signing: true, turnKeeping: true, watchtower: true, beacon: false },
+};
+const KNOWN = new Set([
+  "rpcUrl",
+  "chainId",
+  "deployment",
+  "keystore",
+  "passwordFile",
+  "dataDir",
+  "sequencerId",
+  "api",
+  "pollIntervalMs",
+  "duties",
+]);
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function setPath(obj: Raw, key: string, value: unknown) {
+  const parts = key.split(".");
+  let at = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (!isObject(at[p])) at[p] = {};
+    at = at[p] as Raw;
+  }
+  at[parts[parts.length - 1]] = value;
+}
+
+/** Validates a parsed configuration (after overrides); relative paths resolve against `baseDir`. */
+export function validateConfig(raw: unknown, baseDir: string, source = "<config>"): NodeConfig {
+  const problems: string[] = [];
+  if (!isObject(raw)) throw new ConfigError(source, ["(root): must be a JSON object"]);
+  for (const k of Object.keys(raw)) if (!KNOWN.has(k)) problems.push(`${k}: unknown key`);
+  const str = (key: string, v: unknown, required: boolean): string | undefined => {
+    if (v === undefined) {
+      if (required) problems.push(`${key}: required`);
+      return undefined;
+    }
+    if (typeof v !== "string" || v.length === 0) problems.push(`${key}: must be a non-empty string`);
+    else return v;
+    return undefined;
+  };
+  const int = (key: string, v: unknown, min: number, max: number, required: boolean): number | undefined => {
+    if (v === undefined) {
+      if (required) problems.push(`${key}: required`);
+      return undefined;
+    }
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      problems.push(`${key}: must be an integer in [${min}, ${max}]`);
+    else return v;
+    return undefined;
+  };
+  const rpcUrl = str("rpcUrl", raw.rpcUrl, true);
+  if (rpcUrl !== undefined && !/^(https?|wss?):\/\//.test(rpcUrl)) problems.push("rpcUrl: must be an http(s):// or ws(s):// URL");
+  const chainId = int("chainId", raw.chainId, 1, Number.MAX_SAFE_INTEGER, true);
+  const deployment = str("deployment", raw.deployment, true);
+  const keystore = str("keystore", raw.keystore, true);
+  const passwordFile = str("passwordFile", raw.passwordFile, false);
+  const dataDir = str("dataDir", raw.dataDir, true);
+  const sequencerId = int("sequencerId", raw.sequencerId, 1, Number.MAX_SAFE_INTEGER, false);
+  for (const secret of ["privateKey", "mnemonic", "password"])
+    if (secret in raw) problems.push(`${secret}: secrets never go in the config (use keystore and ${PASSWORD_ENV} or passwordFile)`);
+  const api = raw.api === undefined ? {} : raw.api;
+  let host = DEFAULTS.api.host;
+  let port = DEFAULTS.api.port;
+  if (!isObject(api)) problems.push("api: must be an object");
+  else {
+    for (const k of Object.keys(api)) if (k !== "host" && k !== "port") problems.push(`api.${k}: unknown key`);
+    host = str("api.host", api.host, false) ?? host;
+    port = api.port === undefined ? port : (int("api.port", api.port, 0, 65535, false) ?? port);
+  }
+  const pollIntervalMs =
+    raw.pollIntervalMs === undefined ? DEFAULTS.pollIntervalMs : (int("pollIntervalMs", raw.pollIntervalMs, 100, 3_600_000, false) ?? 0);
+  const duties = { ...DEFAULTS.duties };
+  if (raw.duties !== undefined) {
+    if (!isObject(raw.duties)) problems.push("duties: must be an object");
+    else
+      for (const [k, v] of Object.entries(raw.duties)) {
+        if (!(k in duties)) problems.push(`duties.${k}: unknown duty (known: ${Object.keys(duties).join(", ")})`);
+        else if (typeof v !== "boolean") problems.push(`duties.${k}: must be true or false`);
+        else duties[k as keyof typeof duties] = v;
+      }
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const abs = (p: string) => path.resolve(baseDir, p);
+  return {
+    rpcUrl: rpcUrl!,
+    chainId: chainId!,
+    deployment: abs(deployment!),
+    keystore: abs(keystore!),
+    passwordFile: passwordFile === undefined ? undefined : abs(passwordFile),
+    dataDir: abs(dataDir!),
+    sequencerId,
+    api: { host, port },
+    pollIntervalMs,
+    duties,
+  };
+}
+
+/** Reads `file`, applies the environment's overrides, validates. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(file, [`(file): ${(e as Error).message}`]);
+  }
+  const problems: string[] = [];
+  if (isObject(raw))
+    for (const [name, { key, type }] of Object.entries(ENV_OVERRIDES)) {
+      const value = env[name];
+      if (value === undefined) continue;
+      if (type === "integer") {
+        if (!/^\d+$/.test(value)) problems.push(`${key}: ${name}=${JSON.stringify(value)} is not an integer`);
+        else setPath(raw, key, Number(value));
+      } else setPath(raw, key, value);
+    }
+  try {
+    const config = validateConfig(raw, path.dirname(path.resolve(file)), file);
+    if (problems.length > 0) throw new ConfigError(file, problems);
+    return config;
+  } catch (e) {
+    // a bad override and the file's own errors are reported together
+    if (e instanceof ConfigError) throw new ConfigError(file, [...problems, ...e.problems.filter((p) => !problems.includes(p))]);
+    throw e;
+  }
+}
+
+/** The keystore's password: LP504_NODE_PASSWORD, else the password file (its first line). */
+export function readPassword(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[PASSWORD_ENV];
+  if (fromEnv !== undefined) return fromEnv;
+  if (config.passwordFile === undefined) throw new ConfigError("keystore", [`passwordFile: required when ${PASSWORD_ENV} is not set`]);
+  return fs.readFileSync(config.passwordFile, "utf8").split(/\r?\n/)[0];
+}
+
+/** Decrypts the operator key from the configured keystore. */
+export async function loadOperator(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): Promise<Wallet | HDNodeWallet> {
+  const json = fs.readFileSync(config.keystore, "utf8");
+  return Wallet.fromEncryptedJson(json, readPassword(config, env));
+}

@@ -1,0 +1,75 @@
+import { describeRevert } from "../../index";
+import type { VRFBeacon } from "../../generated/contracts";
+import { operatorVrfKey, roundSeed, type VrfKey } from "../../sdk/beacon";
+import { proveVRF, proofTuple, vrfKeyHash } from "../../sdk/vrf";
+import type { NodeContext } from "../context";
+
+export type BeaconOutcome = "no-key" | "key-registered" | "key-mismatch" | "not-committer" | "would-revert" | "committed";
+
+/** The message whose signature by the operator key is the VRF key's secret (RFC 6979 signatures are deterministic). */
+export const vrfSecretMessage = (chainId: bigint, sequencerId: bigint) => `LP-504 VRF key of sequencer ${sequencerId} on chain ${chainId}`;
+
+/**
+ * Beacon committer: when the open beacon round's committer is this sequencer, proves the round's seed with the
+ * sequencer's VRF key and submits it (`commitVRF`) before the round's deadline.
+ *
+ * The VRF key is derived from the operator key (a signature over `vrfSecretMessage`), so it needs no other secret. If
+ * the sequencer has no VRF key on the beacon yet, the duty registers this one (in effect for rounds requested after
+ * it); if another key is registered, it commits nothing and logs `beacon.key-mismatch` every round: the operator
+ * either registers the derived key with another tool or turns the duty off.
+ */
+export class BeaconCommitter {
+  private key?: VrfKey;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly beacon: VRFBeacon,
+  ) {}
+
+  private async vrfKey(): Promise<VrfKey> {
+    return (this.key ??= operatorVrfKey(await this.ctx.operator.signMessage(vrfSecretMessage(this.ctx.chainId, this.ctx.sequencerId))));
+  }
+
+  async tick(): Promise<BeaconOutcome> {
+    const { ctx, beacon } = this;
+    const key = await this.vrfKey();
+    const mine = vrfKeyHash(key.pk);
+    const [latest] = await beacon.latestVRFKey(ctx.sequencerId);
+    if (BigInt(latest) === 0n) {
+      const tx = await beacon.registerVRFKey(ctx.sequencerId, key.pk);
+      await tx.wait();
+      ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "registerVRFKey" });
+      ctx.log("info", "beacon.key-registered", { keyHash: mine, tx: tx.hash });
+      return "key-registered";
+    }
+    if (latest !== mine) {
+      ctx.log("error", "beacon.key-mismatch", { registered: latest, derived: mine });
+      return "key-mismatch";
+    }
+    const [round, committerId, deadline, open] = await beacon.roundState();
+    if (!open || committerId !== ctx.sequencerId) return "not-committer";
+    const [requestBlock, roundKey] = await beacon.roundRequest();
+    if (roundKey !== mine) {
+      ctx.log("error", "beacon.round-key-mismatch", { round: round + 1n, requestBlock, expected: roundKey, derived: mine });
+      return "key-mismatch";
+    }
+    const block = await ctx.provider.getBlock("latest");
+    if (BigInt(block!.timestamp) + 1n >= deadline) {
+      ctx.log("warn", "beacon.round-missed", { round: round + 1n, deadline });
+      return "would-revert";
+    }
+    let proof;
+    try {
+      proof = proofTuple(proveVRF(key.sk, await roundSeed(beacon)));
+      await beacon.commitVRF.staticCall(proof, { blockTag: "pending" }); // in the next block, where the request block's hash exists
+    } catch (e) {
+      ctx.log("warn", "beacon.commit-skipped", { round: round + 1n, reason: describeRevert(e) ?? String(e) });
+      return "would-revert";
+    }
+    const tx = await beacon.commitVRF(proof);
+    await tx.wait();
+    ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "commitVRF" });
+    ctx.log("info", "beacon.committed", { round: round + 1n, tx: tx.hash });
+    return "committed";
+  }
+}

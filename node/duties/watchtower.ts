@@ -1,0 +1,161 @@
+import { isHexString, verifyTypedData, ZeroAddress } from "ethers";
+import { decodeRevert, describeRevert } from "../../index";
+import { registryDomain, BLOCK_COMMITMENT_TYPES, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
+import type { NodeContext } from "../context";
+
+export interface PublishedCommitment {
+  sequencerId: bigint;
+  slot: bigint;
+  blockHash: string;
+  signature: string;
+}
+
+export class InvalidCommitmentError extends Error {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = "InvalidCommitmentError";
+  }
+}
+
+interface Evidence {
+  sequencerId: bigint;
+  slot: bigint;
+  a: PublishedCommitment;
+  b: PublishedCommitment;
+}
+
+/** Commitments kept to compare against (the oldest are dropped past this many). */
+export const MAX_REMEMBERED = 100_000;
+
+/**
+ * Watchtower: collects signed block commitments (POST /commitments), keeps the first valid one per (sequencer, slot),
+ * and when a second one with a different hash and a valid signature by the same operator arrives, proves the
+ * equivocation with `reportMisbehavior`, then withdraws the reporter's reward.
+ *
+ * Before sending, each report is checked against what would make it revert: the sequencer's period of duty and
+ * whether it was already punished (`RegistryLens.dutyOf`), then a simulation of the call. Evidence for a slot that
+ * is not yet current waits; evidence that can never succeed (outside the duty, already punished, expired) is
+ * dropped with a log line.
+ */
+export class Watchtower {
+  private readonly seen = new Map<string, PublishedCommitment>();
+  private readonly pending = new Map<string, Evidence>();
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  /** Equivocations waiting to be reported. */
+  get pendingReports(): number {
+    return this.pending.size;
+  }
+
+  /** Checks a published commitment's signature against the sequencer's operator; returns whether it is an equivocation. */
+  async accept(input: {
+    sequencerId?: unknown;
+    slot?: unknown;
+    blockHash?: unknown;
+    signature?: unknown;
+  }): Promise<{ equivocation: boolean }> {
+    const { ctx } = this;
+    const c = parseCommitment(input);
+    const operator = await ctx.registry.operatorOf(c.sequencerId);
+    if (operator === ZeroAddress) throw new InvalidCommitmentError("sequencerId", `no sequencer ${c.sequencerId}`);
+    let signer: string;
+    try {
+      signer = verifyTypedData(
+        registryDomain(ctx.registryAddress, ctx.chainId),
+        BLOCK_COMMITMENT_TYPES,
+        { sequencerId: c.sequencerId, slot: c.slot, blockHash: c.blockHash },
+        c.signature,
+      );
+    } catch {
+      throw new InvalidCommitmentError("signature", "not a valid signature");
+    }
+    if (signer.toLowerCase() !== operator.toLowerCase())
+      throw new InvalidCommitmentError("signature", `signed by ${signer}, not by sequencer ${c.sequencerId}'s operator ${operator}`);
+    ctx.metrics.inc("lp504_node_commitments_received_total");
+    const key = `${c.sequencerId}:${c.slot}`;
+    const first = this.seen.get(key);
+    if (first === undefined) {
+      this.seen.set(key, c);
+      if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+      return { equivocation: false };
+    }
+    if (first.blockHash === c.blockHash) return { equivocation: false };
+    ctx.metrics.inc("lp504_node_equivocations_detected_total");
+    ctx.log("warn", "equivocation.detected", { sequencerId: c.sequencerId, slot: c.slot, hashA: first.blockHash, hashB: c.blockHash });
+    if (!this.pending.has(key)) this.pending.set(key, { sequencerId: c.sequencerId, slot: c.slot, a: first, b: c });
+    return { equivocation: true };
+  }
+
+  /** One round: reports what can be reported now, then withdraws the balance owed to the operator. */
+  async tick(): Promise<{ reported: number; withdrawn: bigint }> {
+    const { ctx } = this;
+    let reported = 0;
+    for (const [key, e] of [...this.pending]) {
+      const [fromSlot, endSlot, punished] = await ctx.lens.dutyOf(e.sequencerId);
+      if (punished || e.slot < fromSlot || e.slot >= endSlot) {
+        ctx.log("info", "equivocation.dropped", {
+          sequencerId: e.sequencerId,
+          slot: e.slot,
+          reason: punished ? "already punished" : "outside its duty",
+          fromSlot,
+          endSlot,
+        });
+        this.pending.delete(key);
+        continue;
+      }
+      const evidence = encodeEquivocationEvidence(e.slot, e.a.blockHash, e.a.signature, e.b.blockHash, e.b.signature);
+      try {
+        await ctx.registry.reportMisbehavior.staticCall(e.sequencerId, evidence);
+      } catch (err) {
+        const reason = decodeRevert(err);
+        if (reason?.kind === "custom" && reason.name === "RegistryEvidenceNotYetValid") continue; // its slot is still ahead: report later
+        ctx.log("warn", "equivocation.dropped", { sequencerId: e.sequencerId, slot: e.slot, reason: describeRevert(err) ?? String(err) });
+        this.pending.delete(key);
+        continue;
+      }
+      const tx = await ctx.registry.reportMisbehavior(e.sequencerId, evidence);
+      const receipt = await tx.wait();
+      this.pending.delete(key);
+      ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "reportMisbehavior" });
+      const proven = receipt!.logs.map((l) => ctx.registry.interface.parseLog(l)).find((l) => l?.name === "EquivocationProven");
+      if (proven) {
+        reported++;
+        ctx.metrics.inc("lp504_node_equivocations_reported_total");
+      }
+      ctx.log("info", "equivocation.reported", { sequencerId: e.sequencerId, slot: e.slot, tx: tx.hash, proven: proven !== undefined });
+    }
+    let withdrawn = 0n;
+    const owed = await ctx.registry.withdrawableBalance(ctx.operatorAddress);
+    if (owed > 0n) {
+      await ctx.registry.withdraw.staticCall();
+      const tx = await ctx.registry.withdraw();
+      await tx.wait();
+      withdrawn = owed;
+      ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "withdraw" });
+      ctx.log("info", "reward.withdrawn", { amount: owed, tx: tx.hash });
+    }
+    return { reported, withdrawn };
+  }
+}
+
+function parseCommitment(input: { sequencerId?: unknown; slot?: unknown; blockHash?: unknown; signature?: unknown }): PublishedCommitment {
+  const uint = (field: string, v: unknown): bigint => {
+    if (
+      ((typeof v === "string" && /^\d{1,78}$/.test(v)) || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) &&
+      BigInt(v) < 2n ** 256n
+    )
+      return BigInt(v);
+    throw new InvalidCommitmentError(field, "must be a uint256 (number or decimal string)");
+  };
+  const sequencerId = uint("sequencerId", input.sequencerId);
+  const slot = uint("slot", input.slot);
+  if (typeof input.blockHash !== "string" || !isHexString(input.blockHash, 32))
+    throw new InvalidCommitmentError("blockHash", "must be a 32-byte hex string");
+  if (typeof input.signature !== "string" || !isHexString(input.signature, 65))
+    throw new InvalidCommitmentError("signature", "must be a 65-byte hex string");
+  return { sequencerId, slot, blockHash: input.blockHash.toLowerCase(), signature: input.signature.toLowerCase() };
+}

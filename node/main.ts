@@ -1,0 +1,192 @@
+import type http from "node:http";
+import { JsonRpcProvider, type Provider, type Signer } from "ethers";
+import { connectSuite } from "../index";
+import { readDeploymentFile } from "../deploy/recordFile";
+import type { DeploymentRecord } from "../deploy/recordFormat";
+import type { VRFBeacon } from "../generated/contracts";
+import { loadOperator, type NodeConfig } from "./config";
+import { SlashingProtectionStore } from "./store";
+import { CommitmentSigner } from "./signer";
+import { Metrics } from "./metrics";
+import { jsonLogger, type Logger } from "./log";
+import { turnInfo, type NodeContext } from "./context";
+import { keepTurn } from "./duties/turnKeeping";
+import { Watchtower } from "./duties/watchtower";
+import { BeaconCommitter } from "./duties/beacon";
+import { createApi, listen } from "./server";
+
+export interface NodeDeps {
+  config: NodeConfig;
+  provider: Provider;
+  /** The operator's signer, connected to `provider`. */
+  operator: Signer;
+  record: DeploymentRecord;
+  log?: Logger;
+}
+
+/**
+ * One operator's daemon: the slashing-protection store, the signing service, the duties and the local API.
+ * `tick()` runs one round of every enabled duty (the loop calls it every `pollIntervalMs`; tests call it directly).
+ */
+export class OperatorNode {
+  readonly metrics: Metrics;
+  readonly watchtower?: Watchtower;
+  readonly signer?: CommitmentSigner;
+  readonly beacon?: BeaconCommitter;
+  private server?: http.Server;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lastRoundOk = true;
+  private lastBlock = 0;
+  apiAddress?: { host: string; port: number };
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly ctx: NodeContext,
+    private readonly store: SlashingProtectionStore,
+    beacon?: VRFBeacon,
+  ) {
+    this.metrics = ctx.metrics;
+    if (config.duties.signing) this.signer = new CommitmentSigner(ctx.operator, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId);
+    if (config.duties.watchtower) this.watchtower = new Watchtower(ctx);
+    if (config.duties.beacon && beacon) this.beacon = new BeaconCommitter(ctx, beacon);
+  }
+
+  /** Checks the chain, resolves the sequencer, opens the store and starts the API (not the loop: see `startLoop`). */
+  static async create(deps: NodeDeps): Promise<OperatorNode> {
+    const { config, provider, operator, record } = deps;
+    const log = deps.log ?? jsonLogger();
+    const { chainId } = await provider.getNetwork();
+    if (chainId !== BigInt(config.chainId))
+      throw new Error(`chainId: the RPC endpoint is on chain ${chainId}, the config expects ${config.chainId}`);
+    const { registry, lens, beacon } = connectSuite(record, operator);
+    if (config.duties.beacon && !beacon)
+      throw new Error("duties.beacon: the deployment has no VRFBeacon (its randomness is Chainlink VRF)");
+    const registryAddress = await registry.getAddress();
+    if ((await provider.getCode(registryAddress)) === "0x")
+      throw new Error(`deployment: no registry code at ${registryAddress} on chain ${chainId}`);
+    const operatorAddress = await operator.getAddress();
+    const sequencerId = config.sequencerId !== undefined ? BigInt(config.sequencerId) : await registry.sequencerIdOf(operatorAddress);
+    if (sequencerId === 0n && config.duties.signing)
+      throw new Error(`sequencerId: ${operatorAddress} operates no sequencer; register it first or turn the signing duty off`);
+    if (sequencerId !== 0n && (await registry.operatorOf(sequencerId)).toLowerCase() !== operatorAddress.toLowerCase())
+      throw new Error(`sequencerId: sequencer ${sequencerId} is not operated by ${operatorAddress}`);
+    const metrics = new Metrics();
+    const ctx: NodeContext = { provider, operator, operatorAddress, registry, registryAddress, lens, chainId, sequencerId, metrics, log };
+    const store = SlashingProtectionStore.open(config.dataDir);
+    if (store.recovered > 0) log("warn", "store.recovered", { file: store.file, cutBytes: store.recovered });
+    const node = new OperatorNode(config, ctx, store, beacon);
+    log("info", "node.created", {
+      operator: operatorAddress,
+      sequencerId,
+      chainId,
+      registry: registryAddress,
+      duties: config.duties,
+      signedCommitments: store.size,
+    });
+    return node;
+  }
+
+  /** Builds the node from its configuration: RPC provider, keystore, deployment record. */
+  static async fromConfig(config: NodeConfig, log: Logger = jsonLogger()): Promise<OperatorNode> {
+    const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: false });
+    const wallet = await loadOperator(config);
+    const record = readDeploymentFile(config.deployment, config.chainId);
+    if (!record) throw new Error(`deployment: no file ${config.deployment}`);
+    return OperatorNode.create({ config, provider, operator: wallet.connect(provider), record, log });
+  }
+
+  /** Starts the local API on the configured host and port (port 0: any free port, see `apiAddress`). */
+  async startApi(): Promise<{ host: string; port: number }> {
+    this.server = createApi({
+      signer: this.signer,
+      watchtower: this.watchtower,
+      metrics: this.metrics,
+      log: this.ctx.log,
+      turn: () => turnInfo(this.ctx),
+      status: () => this.status(),
+      healthy: () => this.lastRoundOk && !this.stopped,
+    });
+    const a = await listen(this.server, this.config.api.host, this.config.api.port);
+    this.apiAddress = { host: a.address, port: a.port };
+    this.ctx.log("info", "api.listening", this.apiAddress);
+    return this.apiAddress;
+  }
+
+  /** One round of every enabled duty; a failing duty is logged and counted, the others still run. */
+  async tick(): Promise<void> {
+    const { ctx, metrics } = this;
+    let ok = true;
+    const block = await ctx.provider.getBlockNumber().catch((e) => {
+      ctx.log("error", "rpc.error", { error: String(e) });
+      return undefined;
+    });
+    if (block === undefined) {
+      this.lastRoundOk = false;
+      return;
+    }
+    const run = async (duty: string, body: () => Promise<unknown>) => {
+      try {
+        const outcome = await body();
+        metrics.inc("lp504_node_duty_runs_total", { duty });
+        ctx.log("debug", "duty.ran", { duty, outcome });
+      } catch (e) {
+        ok = false;
+        metrics.inc("lp504_node_duty_errors_total", { duty });
+        ctx.log("error", "duty.failed", { duty, error: String(e) });
+      }
+    };
+    if (this.config.duties.turnKeeping) await run("turnKeeping", () => keepTurn(ctx));
+    if (this.watchtower) await run("watchtower", () => this.watchtower!.tick());
+    if (this.beacon) await run("beacon", () => this.beacon!.tick());
+    this.lastBlock = block;
+    metrics.set("lp504_node_last_processed_block", block);
+    this.lastRoundOk = ok;
+  }
+
+  /** Runs `tick` every `pollIntervalMs` until `stop`. */
+  startLoop(): void {
+    const round = async () => {
+      if (this.stopped) return;
+      this.running = this.tick().catch((e) => {
+        this.lastRoundOk = false;
+        this.ctx.log("error", "round.failed", { error: String(e) });
+      });
+      await this.running;
+      this.running = undefined;
+      if (!this.stopped) this.timer = setTimeout(round, this.config.pollIntervalMs);
+    };
+    this.timer = setTimeout(round, 0);
+  }
+
+  async status(): Promise<Record<string, unknown>> {
+    return {
+      operator: this.ctx.operatorAddress,
+      chainId: this.ctx.chainId,
+      registry: this.ctx.registryAddress,
+      duties: this.config.duties,
+      signedCommitments: this.store.size,
+      pendingReports: this.watchtower?.pendingReports ?? 0,
+      lastProcessedBlock: this.lastBlock,
+      healthy: this.lastRoundOk && !this.stopped,
+      ...(await turnInfo(this.ctx)),
+    };
+  }
+
+  /** Graceful stop: no new round, waits for the current one, closes the API, flushes and closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    if (this.server) {
+      const server = this.server;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    }
+    this.store.close();
+    this.ctx.log("info", "node.stopped", {});
+  }
+}

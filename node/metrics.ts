@@ -1,0 +1,74 @@
+/** The node's counters and gauges, rendered in the Prometheus text exposition format (GET /metrics). */
+interface Metric {
+  help: string;
+  type: "counter" | "gauge";
+  values: Map<string, number>;
+}
+
+export const METRICS = {
+  lp504_node_signatures_total: { help: "Block commitments signed (a repeat of an already signed hash counts again).", type: "counter" },
+  lp504_node_sign_refusals_total: {
+    help: "Signing requests refused, by reason (conflict: a different hash was already signed for the slot; invalid: malformed request).",
+    type: "counter",
+  },
+  lp504_node_duty_runs_total: { help: "Duty rounds run, by duty.", type: "counter" },
+  lp504_node_duty_errors_total: { help: "Duty rounds that failed (RPC error, unexpected revert), by duty.", type: "counter" },
+  lp504_node_transactions_total: { help: "Transactions sent and mined, by duty and function.", type: "counter" },
+  lp504_node_commitments_received_total: {
+    help: "Signed commitments accepted by the watchtower (valid signature by the sequencer's operator).",
+    type: "counter",
+  },
+  lp504_node_commitments_rejected_total: {
+    help: "Commitments the watchtower rejected (bad signature, unknown sequencer, malformed).",
+    type: "counter",
+  },
+  lp504_node_equivocations_detected_total: {
+    help: "Pairs of different signed hashes for one (sequencer, slot) seen by the watchtower.",
+    type: "counter",
+  },
+  lp504_node_equivocations_reported_total: {
+    help: "Equivocations proven on chain by this node (reportMisbehavior mined with EquivocationProven).",
+    type: "counter",
+  },
+  lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
+  lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
+} as const;
+export type MetricName = keyof typeof METRICS;
+
+const labelKey = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
+
+export class Metrics {
+  private readonly metrics = new Map<MetricName, Metric>();
+
+  constructor() {
+    for (const [name, m] of Object.entries(METRICS)) this.metrics.set(name as MetricName, { ...m, values: new Map() });
+  }
+
+  inc(name: MetricName, labels: Record<string, string> = {}, by = 1) {
+    const m = this.metrics.get(name)!;
+    const k = labelKey(labels);
+    m.values.set(k, (m.values.get(k) ?? 0) + by);
+  }
+
+  set(name: MetricName, value: number, labels: Record<string, string> = {}) {
+    this.metrics.get(name)!.values.set(labelKey(labels), value);
+  }
+
+  get(name: MetricName, labels: Record<string, string> = {}): number {
+    return this.metrics.get(name)!.values.get(labelKey(labels)) ?? 0;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, m] of this.metrics) {
+      out.push(`# HELP ${name} ${m.help}`, `# TYPE ${name} ${m.type}`);
+      if (m.values.size === 0) out.push(`${name} 0`);
+      for (const [k, v] of m.values) out.push(k === "" ? `${name} ${v}` : `${name}{${k}} ${v}`);
+    }
+    return out.join("\n") + "\n";
+  }
+}

@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { encryptKeystoreJsonSync, Wallet } from "ethers";
+import { loadConfig, validateConfig, loadOperator, ConfigError } from "../../node/config";
+
+const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lp504-config-"));
+const VALID = { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, deployment: "d.json", keystore: "k.json", dataDir: "data" };
+
+function problems(raw: unknown): string[] {
+  try {
+    validateConfig(raw, "/base");
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("node: configuration", function () {
+  it("reports every error at once, each naming its key", function () {
+    const found = problems({
+      rpcUrl: "localhost:8545",
+      chainId: "31337",
+      keystore: "",
+      privateKey: "0x01",
+      api: { port: 70000, tls: true },
+      pollIntervalMs: 5,
+      duties: { watchtower: "yes", mining: true },
+    });
+    const keys = found.map((p) => p.split(":")[0]);
+    expect(keys).to.have.members([
+      "privateKey", // unknown key
+      "rpcUrl",
+      "chainId",
+      "deployment",
+      "keystore",
+      "dataDir",
+      "privateKey", // and a secret
+      "api.tls",
+      "api.port",
+      "pollIntervalMs",
+      "duties.watchtower",
+      "duties.mining",
+    ]);
+    expect(found.find((p) => p.startsWith("deployment"))).to.equal("deployment: required");
+    expect(problems([])).to.deep.equal(["(root): must be a JSON object"]);
+  });
+
+  it("fills defaults and resolves paths against the config file's directory", function () {
+    const c = validateConfig(VALID, "/etc/lp504");
+    expect(c.keystore).to.equal("/etc/lp504/k.json");
+    expect(c.dataDir).to.equal("/etc/lp504/data");
+    expect(c.api).to.deep.equal({ host: "127.0.0.1", port: 8504 });
+    expect(c.duties).to.deep.equal({ signing: true, turnKeeping: true, watchtower: true, beacon: false });
+    expect(c.sequencerId).to.equal(undefined);
+  });
+
+  it("applies environment overrides before validating them", function () {
+    const d = dir();
+    const file = path.join(d, "config.json");
+    fs.writeFileSync(file, JSON.stringify(VALID));
+    const c = loadConfig(file, {
+      LP504_NODE_RPC_URL: "https://rpc.example:443",
+      LP504_NODE_API_PORT: "9000",
+      LP504_NODE_DATA_DIR: "/var/lib/lp504",
+    });
+    expect(c.rpcUrl).to.equal("https://rpc.example:443");
+    expect(c.api.port).to.equal(9000);
+    expect(c.dataDir).to.equal("/var/lib/lp504");
+    expect(() => loadConfig(file, { LP504_NODE_API_PORT: "ninety", LP504_NODE_CHAIN_ID: "-1" }))
+      .to.throw(ConfigError)
+      .with.property("problems")
+      .that.deep.equals([
+        'chainId: LP504_NODE_CHAIN_ID="-1" is not an integer',
+        'api.port: LP504_NODE_API_PORT="ninety" is not an integer',
+      ]);
+    // a bad override and an error of the file itself, together
+    fs.writeFileSync(file, JSON.stringify({ ...VALID, dataDir: 5 }));
+    expect(() => loadConfig(file, { LP504_NODE_API_PORT: "x" }))
+      .to.throw(ConfigError)
+      .with.property("problems")
+      .that.deep.equals(['api.port: LP504_NODE_API_PORT="x" is not an integer', "dataDir: must be a non-empty string"]);
+    expect(() => loadConfig(file, { LP504_NODE_RPC_URL: "ftp://x" })).to.throw(ConfigError, "rpcUrl");
+    fs.writeFileSync(file, "{ not json");
+    expect(() => loadConfig(file, {})).to.throw(ConfigError, "(file)");
+  });
+
+  it("decrypts the operator key from the keystore with the password from the environment or the password file", async function () {
+    const d = dir();
+    const wallet = Wallet.createRandom();
+    // a low scrypt cost keeps the test fast; the file format is the same (the CLI's init uses ethers' defaults)
+    fs.writeFileSync(
+      path.join(d, "k.json"),
+      encryptKeystoreJsonSync({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", { scrypt: { N: 1024 } }),
+    );
+    fs.writeFileSync(path.join(d, "pw"), "correct horse\n");
+    const withFile = validateConfig({ ...VALID, passwordFile: "pw" }, d);
+    expect((await loadOperator(withFile, {})).address).to.equal(wallet.address);
+    expect((await loadOperator(validateConfig(VALID, d), { LP504_NODE_PASSWORD: "correct horse" })).address).to.equal(wallet.address);
+    await expect(loadOperator(withFile, { LP504_NODE_PASSWORD: "wrong" })).to.be.rejectedWith("incorrect password");
+    expect(() => validateConfig(VALID, d)).to.not.throw();
+    await expect(loadOperator(validateConfig(VALID, d), {})).to.be.rejectedWith("passwordFile");
+  });
+});
