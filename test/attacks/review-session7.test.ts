@@ -48,6 +48,21 @@ describe("Review (session 7): auction random turns and bonds", () => {
     expect((await s.auctionSchedule(1n))[1]).to.equal(cursorBefore + 1n);
   });
 
+  // The registry's part: an auction's round-robin fallback is a preview, not a decision (`_pickSuccessor`).
+  it("the round-robin successor cannot take an unsold seat's turn by announcing itself before the draw", async () => {
+    const f = await loadFixture(unsoldAuction);
+    const current = await f.registry.currentSequencerId();
+    const successor = await f.registry.nextActiveSequencer(current);
+    const thief = f.signerOf.get(successor)!;
+    // Before the draw exists the answer must be a preview, not a decision.
+    await expect(f.registry.connect(thief).selectNextSequencer()).to.not.emit(f.registry, "NextSequencerSelected");
+    await deliverRandomness(f);
+    const [forId, drawnId] = await f.selection.rotationDraw();
+    expect(forId).to.equal(current);
+    // The turn goes to the sequencer drawn for it by stake.
+    expect(await rotateWhenDue(f)).to.equal(drawnId);
+  });
+
   it("a winner whose turns wait behind an earlier auction's cannot get its bond back before them and then fail them unslashed", async () => {
     const f = await withSequencers([100, 100, 100, 100, 100, 100]);
     const s = f.selection;
