@@ -19,9 +19,16 @@ contract EquivocationModule is IEquivocationModule {
     /// @inheritdoc IEquivocationModule
     address public immutable registry;
 
+    /// @dev The EIP-712 domain of block commitments on the chain of deployment, recomputed if the chain id changes (a
+    /// fork), so the domain is always this chain's.
+    bytes32 private immutable _deploymentDomain;
+    uint256 private immutable _deploymentChainId;
+
     constructor(address registry_) {
         if (registry_ == address(0)) revert ISequencerRegistry.RegistryZeroAddress();
         registry = registry_;
+        _deploymentChainId = block.chainid;
+        _deploymentDomain = EquivocationLib.domainSeparator(registry_);
     }
 
     /// @inheritdoc IEquivocationModule
@@ -33,7 +40,7 @@ contract EquivocationModule is IEquivocationModule {
         uint256 windowSlots,
         bytes calldata evidence
     ) external view returns (uint256 slot) {
-        slot = EquivocationLib.verify(evidence, sequencerId, operator, EquivocationLib.domainSeparator(registry));
+        slot = EquivocationLib.verify(evidence, sequencerId, operator, _domain());
         uint256 oldest = nowSlot > windowSlots ? nowSlot - windowSlots : 0;
         if (slot < oldest) revert ISequencerRegistry.RegistryEvidenceExpired(slot, oldest);
         // A future slot would let a sequencer buy immunity: one punishment covering the rest of its duty.
@@ -49,7 +56,7 @@ contract EquivocationModule is IEquivocationModule {
 
     /// @notice The EIP-712 domain separator of block commitments (the registry's domain, on this chain).
     function domainSeparator() external view returns (bytes32) {
-        return EquivocationLib.domainSeparator(registry);
+        return _domain();
     }
 
     /// @notice The EIP-712 digest a sequencer signs for a block commitment (the registry's domain).
@@ -58,6 +65,10 @@ contract EquivocationModule is IEquivocationModule {
         uint256 slot,
         bytes32 blockHash
     ) external view returns (bytes32) {
-        return EquivocationLib.digest(EquivocationLib.domainSeparator(registry), sequencerId, slot, blockHash);
+        return EquivocationLib.digest(_domain(), sequencerId, slot, blockHash);
+    }
+
+    function _domain() private view returns (bytes32) {
+        return block.chainid == _deploymentChainId ? _deploymentDomain : EquivocationLib.domainSeparator(registry);
     }
 }
