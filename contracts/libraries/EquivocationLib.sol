@@ -50,7 +50,8 @@ library EquivocationLib {
     }
 
     /// @notice The EIP-712 domain of block commitments: name "LP504 SequencerRegistry", version "1", this chain,
-    /// verifying contract `registry`. Computed per call (a few hundred gas), so it is right on a fork too.
+    /// verifying contract `registry`. {EquivocationModule} caches it for its chain of deployment and recomputes it
+    /// on another chain id (a fork).
     function domainSeparator(address registry) internal view returns (bytes32) {
         return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, registry));
     }
