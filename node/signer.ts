@@ -1,3 +1,4 @@
+import { InvalidFieldError } from "./errors";
 import { isHexString, type Signer } from "ethers";
 import { signBlockCommitment } from "../sdk/blockCommitment";
 import { ConflictingCommitmentError, type SlashingProtectionStore } from "./store";
@@ -10,15 +11,7 @@ export interface SignedCommitment {
 }
 
 /** Thrown for a request that is not a slot and a 32-byte hash. */
-export class InvalidSignRequestError extends Error {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = "InvalidSignRequestError";
-  }
-}
+export class InvalidSignRequestError extends InvalidFieldError {}
 
 /**
  * Signs EIP-712 block commitments (the SDK's `signBlockCommitment`, the digest the EquivocationModule checks) only

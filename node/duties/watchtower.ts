@@ -1,3 +1,4 @@
+import { InvalidFieldError } from "../errors";
 import { isHexString, verifyTypedData, ZeroAddress } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
 import { registryDomain, BLOCK_COMMITMENT_TYPES, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
@@ -10,15 +11,7 @@ export interface PublishedCommitment {
   signature: string;
 }
 
-export class InvalidCommitmentError extends Error {
-  constructor(
-    readonly field: string,
-    reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = "InvalidCommitmentError";
-  }
-}
+export class InvalidCommitmentError extends InvalidFieldError {}
 
 interface Evidence {
   sequencerId: bigint;
