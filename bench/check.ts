@@ -2,7 +2,8 @@
  * The reviewed gas snapshot (Uniswap v4's practice): `npm run bench:check` runs the benchmark's fast profile (n = 10
  * and 1,000 sequencers; the size-independent MEV and training figures once) and compares it with the committed
  * `bench/snapshot.json`, which also records every deployed contract's bytecode size. It fails when
- *   - an operation costs more than the snapshot by over TOLERANCE (a regression someone must review), or
+ *   - an operation costs more than the snapshot by over TOLERANCE (a regression someone must review; the one figure
+ *     bound to block hashes has its own, see HISTORY_BOUND), or
  *   - an operation breaks its target (TARGETS below, at n = 1,000; the full bench checks n = 10,000), or
  *   - a deployed contract grew past the snapshot's size by over 64 bytes, or
  *   - an operation or size in the snapshot is no longer measured.
@@ -17,6 +18,15 @@ import { CONTRACT_NAMES } from "../deploy/record";
 const SNAPSHOT = path.join(__dirname, "snapshot.json");
 const SCRATCH = path.join(__dirname, ".snapshot.current.json");
 const TOLERANCE = 0.01; // 1%: the figures are deterministic; this absorbs an unrelated path's jitter
+/**
+ * Figures that are a function of block hashes: the beacon's seed is keccak(output, round, blockhash(request)), and a
+ * block's hash commits to the state root, so to the bytecode (and metadata hash) of every contract deployed before.
+ * A change to any contract, a comment included, draws other seeds: other hash-to-curve attempts in the ECVRF check
+ * and other sequencers in the draws the fulfilment makes. The same code gives the same figure on every run; a change
+ * elsewhere moves it by up to about 2% (seen: 141.9k, 144.1k, 145.1k at n = 10 for three unrelated changes), which
+ * this tolerance absorbs. A regression of the commit path itself shows up past it.
+ */
+const HISTORY_BOUND: Record<string, number> = { "randomness.commitVRF": 0.04 };
 const SIZE_SLACK = 64;
 /** The bench's fixed genesis time (`npm run bench` sets the same): with bench/clock.ts, every block is the same on every run. */
 const GENESIS_DATE = "2026-01-01T00:00:00Z";
@@ -81,7 +91,7 @@ function main() {
     for (const [n, before] of Object.entries(byN)) {
       const now = current.gas[op]?.[n];
       if (now === undefined) failures.push(`${op} at n=${n}: no longer measured`);
-      else if (now > before * (1 + TOLERANCE))
+      else if (now > before * (1 + (HISTORY_BOUND[op] ?? TOLERANCE)))
         failures.push(`${op} at n=${n}: ${before} → ${now} (+${(((now - before) / before) * 100).toFixed(1)}%)`);
     }
   }
