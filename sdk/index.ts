@@ -6,3 +6,4 @@ export * from "./threshold";
 export * from "./timelock";
 export * as vdf from "./vdf";
 export * from "./sealedBid";
+export * from "./jobs";

@@ -2,3 +2,4 @@ import "./lp504";
 import "./size";
 import "./deploy";
 import "./operate";
+import "./govern";

@@ -90,6 +90,18 @@ export async function attachSuite(hre: HardhatRuntimeEnvironment, signer?: Signe
   }
   if (!record.complete)
     throw new HardhatPluginError(PLUGIN, `the deployment on chain ${chainId} is unfinished: rerun \`lp504 deploy\` to complete it`);
+  // A development node restarted since the deployment keeps its chain id but not its contracts: every call would
+  // read empty return data ("could not decode result data").
+  const registryAddress = record.contracts.SequencerRegistry?.address;
+  if (registryAddress && (await hre.ethers.provider.getCode(registryAddress)) === "0x") {
+    throw new HardhatPluginError(
+      PLUGIN,
+      `the deployment recorded for chain ${chainId} (${deploymentPath(chainId, dir)}) has no code at ${registryAddress}: ` +
+        (local
+          ? "the node was restarted or reset since; deploy again with `lp504 deploy --fresh`"
+          : "the record does not match this chain"),
+    );
+  }
   return attachRecord(hre, record, signer);
 }
 

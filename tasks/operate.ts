@@ -13,7 +13,9 @@ import {
   vrfKeyHash,
   bidCommitment,
   sealBid,
+  encodeJobRequirements,
 } from "../sdk";
+import { GFLOP, MIB, jobIdFrom, parseDuration } from "./govern";
 import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
 
 /** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
@@ -37,6 +39,9 @@ async function sequencerId(suite: AttachedSuite, signer: Signer, id?: string): P
 }
 
 const FROM = "Account index or address (default 0)";
+
+/** `part` of `whole` as a percentage with two decimals. */
+const share = (part: bigint, whole: bigint) => (whole === 0n ? "0%" : `${Number((part * 10_000n) / whole) / 100}%`);
 
 lp504
   .task("register", "Registers the --from account as a sequencer with native stake")
@@ -141,13 +146,14 @@ lp504
   .setAction(async (a: { start: number; limit: number }, hre) =>
     withDecodedErrors(hre, "status", async () => {
       const { registry, lens } = await attachSuite(hre);
-      const [total, active, current, config, count, insurance] = await Promise.all([
+      const [total, active, current, config, count, insurance, totalWeight] = await Promise.all([
         registry.totalSequencers(),
         registry.getActiveSequencer(),
         registry.currentSequencerId(),
         registry.getConfig(),
         registry.activeSequencerCount(),
         registry.insuranceFund(),
+        lens.totalActiveWeight(),
       ]);
       const rows = [];
       const end = Math.min(Number(total), a.start + a.limit - 1);
@@ -160,8 +166,8 @@ lp504
           status: SequencerStatus[Number(s.status)],
           "own stake": fmtLux(s.stake),
           "pool value": fmtLux(pool.bondedStake),
-          weight: (await lens.weightOf(id)).toString(),
-          "score (bp)": score.toString(),
+          "weight share": share(await lens.weightOf(id), totalWeight),
+          score: `${Number(score) / 100}%`,
         });
       }
       console.log(
@@ -361,28 +367,70 @@ lp504
   .addOptionalParam("flops", "Required GFLOPS", "100")
   .addOptionalParam("memory", "Required memory (MiB)", "1024")
   .addOptionalParam("priority", "Priority", "1")
-  .addOptionalParam("deadline", "Seconds from now", "7200")
-  .addOptionalParam("spec", "Job spec (UTF-8)", "")
+  .addOptionalParam("deadline", "Deadline from now: seconds, or 30m, 2h, 1d", "2h")
+  .addFlag("gpu", "Require a sequencer with a GPU")
+  .addFlag("tee", "Require a sequencer in a trusted execution environment")
+  .addOptionalParam("model", "Require a sequencer that lists this model (e.g. llama-3-70b)")
+  .addOptionalParam("bandwidth", "Require at least this network bandwidth (Mbit/s)")
+  .addOptionalParam("spec", "Free-form job spec (UTF-8), after the requirements", "")
   .addOptionalParam("from", FROM)
   .setAction(
-    async (a: { payment: string; flops: string; memory: string; priority: string; deadline: string; spec: string; from?: string }, hre) =>
-      operate(hre, "submitComputeJob", a.from, async ({ scheduler }, signer) => {
+    async (
+      a: {
+        payment: string;
+        flops: string;
+        memory: string;
+        priority: string;
+        deadline: string;
+        gpu: boolean;
+        tee: boolean;
+        model?: string;
+        bandwidth?: string;
+        spec: string;
+        from?: string;
+      },
+      hre,
+    ) => {
+      const flops = wholeNumber(a.flops, "--flops") * GFLOP;
+      const memory = wholeNumber(a.memory, "--memory") * MIB;
+      const priority = wholeNumber(a.priority, "--priority");
+      const lifetime = parseDuration(a.deadline, "--deadline");
+      const free = hre.ethers.toUtf8Bytes(a.spec);
+      const requires = a.gpu || a.tee || a.model !== undefined || a.bandwidth !== undefined;
+      const jobSpec = requires
+        ? encodeJobRequirements(
+            {
+              gpu: a.gpu,
+              tee: a.tee,
+              model: a.model,
+              minBandwidth: a.bandwidth === undefined ? 0n : wholeNumber(a.bandwidth, "--bandwidth"),
+            },
+            free,
+          )
+        : free;
+      return operate(hre, "submitComputeJob", a.from, async ({ scheduler }, signer) => {
         const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
         const job = {
           jobId: hre.ethers.ZeroHash,
-          requiredFlops: BigInt(a.flops),
-          memoryRequirement: BigInt(a.memory),
-          deadline: BigInt(now) + BigInt(a.deadline),
-          priority: BigInt(a.priority),
+          requiredFlops: flops,
+          memoryRequirement: memory,
+          deadline: BigInt(now) + lifetime,
+          priority,
           requester: await signer.getAddress(),
-          jobSpec: hre.ethers.toUtf8Bytes(a.spec),
+          jobSpec,
         };
         const jobId = await scheduler.submitComputeJob.staticCall(job, { value: lux(hre, a.payment) });
         await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
-        console.log(`job ${jobId}`);
+        console.log(`job ${jobId} (deadline ${new Date(Number(job.deadline) * 1000).toISOString()})`);
         return jobId;
-      }),
+      });
+    },
   );
+
+function wholeNumber(value: string, what: string): bigint {
+  if (!/^\s*\d+\s*$/.test(value)) throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not a whole number`);
+  return BigInt(value.trim());
+}
 
 const JOB_STATUS = [
   "None",
@@ -400,11 +448,12 @@ const JOB_STATUS = [
 
 lp504
   .task("job", "Inspects a compute job")
-  .addParam("id", "Job id")
+  .addParam("id", "Job id (32-byte hex, as job-submit printed it)")
   .setAction(async (a: { id: string }, hre) =>
     withDecodedErrors(hre, "getJob", async () => {
+      const id = jobIdFrom(hre, a.id);
       const { schedulerLens } = await attachSuite(hre);
-      const [job] = await schedulerLens.getJob(a.id);
+      const [job] = await schedulerLens.getJob(id);
       if (Number(job.status) === 0) throw new HardhatPluginError(PLUGIN, `no job ${a.id}`);
       console.table([
         {
@@ -412,8 +461,8 @@ lp504
           requester: job.requester,
           sequencer: job.sequencerId.toString(),
           priority: job.priority.toString(),
-          gflops: job.requiredFlops.toString(),
-          "memory MiB": job.memoryRequirement.toString(),
+          gflops: (job.requiredFlops / GFLOP).toString(),
+          "memory MiB": (job.memoryRequirement / MIB).toString(),
           payment: fmtLux(job.payment),
           deadline: new Date(Number(job.deadline) * 1000).toISOString(),
         },

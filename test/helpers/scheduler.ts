@@ -1,6 +1,8 @@
 import { ethers } from "hardhat";
 import { suiteParams } from "../../deploy";
 import { deployRegistryFixture } from "./fixtures";
+import { encodeJobRequirements, type JobRequirements } from "../../sdk";
+export type { JobRequirements as Requirements } from "../../sdk";
 
 export const TFLOPS = 10n ** 12n;
 export const GB = 1024n * 1024n * 1024n;
@@ -29,23 +31,9 @@ export function computeJob(flops: bigint, memory: bigint, deadline: number | big
   };
 }
 
-/** What a job may require of its sequencer (see IAIWorkloadScheduler: the "LPRQ" encoding of `jobSpec`). */
-export interface Requirements {
-  gpu?: boolean;
-  tee?: boolean;
-  minBandwidth?: bigint;
-  /** A model's name as sequencers list it in `supportedModels`. */
-  model?: string;
-}
-
-/** A `jobSpec` carrying `r`, followed by free-form `rest`. */
-export function requirementsSpec(r: Requirements, rest = "0x"): string {
-  const needs = (r.gpu ? 1 : 0) | (r.tee ? 2 : 0);
-  const model = r.model === undefined ? ethers.ZeroHash : ethers.id(r.model);
-  return ethers.concat([
-    ethers.solidityPacked(["bytes4", "uint8", "uint128", "bytes32"], ["0x4c505251", needs, r.minBandwidth ?? 0n, model]),
-    rest,
-  ]);
+/** A `jobSpec` carrying `r`, followed by free-form `rest` (the SDK's encoding, under the tests' old name). */
+export function requirementsSpec(r: JobRequirements, rest = "0x"): string {
+  return encodeJobRequirements(r, rest);
 }
 
 /** Four sequencers (1–4, operated by accounts 0–3); the suite's default parameters unless `params` are given. */
