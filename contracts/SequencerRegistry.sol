@@ -154,21 +154,20 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         s.operator = msg.sender;
         s.status = SequencerStatus.Inactive;
         s.commissionBps = _params.defaultCommissionBps;
-        _storeDescriptor(
-            sequencerId,
-            abi.encodePacked(
-                uint32((bytes(endpoint).length << 22) | (publicKey.length << 12) | metadata.length),
-                endpoint,
-                publicKey,
-                metadata
-            )
+        bytes memory descriptor = abi.encodePacked(
+            uint32((bytes(endpoint).length << 22) | (publicKey.length << 12) | metadata.length),
+            endpoint,
+            publicKey,
+            metadata
         );
+        _storeDescriptor(sequencerId, descriptor);
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
         s.bondedStake = amount;
         s.bondedShares = amount;
         _positions[sequencerId][msg.sender].shares = amount;
         emit SequencerRegistered(sequencerId, msg.sender);
+        emit RegistrationDetails(sequencerId, msg.sender, amount, descriptor);
 
         if (msg.value >= _params.minStake) _setStatus(sequencerId, s, SequencerStatus.Active);
     }
@@ -666,6 +665,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         s.bondedStake = (stake + amount).toUint128();
         s.bondedShares = (totalShares + minted).toUint128();
         _refreshWeight(sequencerId, s);
+        emit Deposited(sequencerId, account, amount, minted);
     }
 
     /// @dev Checked undelegation: the account holds the shares and they are worth something.
@@ -719,7 +719,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             shares: uint128(minted),
             releaseTime: uint64(releaseTime)
         });
-        emit UndelegationQueued(requestId, sequencerId, account, amount, releaseTime);
+        emit UndelegationQueued(requestId, sequencerId, account, amount, releaseTime, shares, minted);
     }
 
     /// @dev Credits a released unbonding request's value to its owner; finishes an exit if it is the operator's.
@@ -890,7 +890,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _refreshWeight(sequencerId, s);
         // A zero score has no lane in the performance index (it can never rank): a newcomer indexes nothing there.
         if (s.performanceScore != 0) _refreshPerformanceKey(sequencerId, s);
-        if (_currentId == 0) _startTurn(sequencerId, s);
+        if (_currentId == 0) _startTurn(sequencerId, s, 0);
         _syncFallback();
     }
 
@@ -914,7 +914,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
                 if (successor == 0) successor = next;
                 _designatedNextId = 0;
                 Sequencer storage n = _sequencers[successor];
-                _startTurn(successor, n);
+                _startTurn(successor, n, sequencerId);
                 emit SequencerRotated(old, n.operator);
             }
         }
@@ -951,7 +951,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         return score > decay ? score - decay : 0;
     }
 
-    function _startTurn(uint256 sequencerId, Sequencer storage s) private {
+    function _startTurn(uint256 sequencerId, Sequencer storage s, uint256 previousId) private {
+        emit TurnStarted(sequencerId, previousId);
         _currentId = uint32(sequencerId);
         _lastRotation = uint40(block.timestamp);
         s.lastActiveBlock = uint40(block.number);
@@ -959,10 +960,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     function _handOver(uint256 nextId) private {
         if (nextId == 0) revert RegistryNoEligibleSequencer();
-        address old = _sequencers[_currentId].operator;
+        uint256 oldId = _currentId;
+        address old = _sequencers[oldId].operator;
         Sequencer storage n = _sequencers[nextId];
         _designatedNextId = 0;
-        _startTurn(nextId, n);
+        _startTurn(nextId, n, oldId);
         emit SequencerRotated(old, n.operator);
     }
 

@@ -7,3 +7,4 @@ export * from "./timelock";
 export * as vdf from "./vdf";
 export * from "./sealedBid";
 export * from "./jobs";
+export * from "./descriptor";

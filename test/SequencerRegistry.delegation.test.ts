@@ -91,7 +91,7 @@ describe("SequencerRegistry: delegation, exits and rewards", () => {
       // The next block's timestamp is the latest + 1 (read before sending: automine may seal it at once).
       const release = (await pinNextBlockTime()) + exitDelay;
       const tx = f.registry.connect(d).undelegate(1, E("200"));
-      await expect(tx).to.emit(f.registry, "UndelegationQueued").withArgs(1n, 1n, d.address, E("200"), release);
+      await expect(tx).to.emit(f.registry, "UndelegationQueued").withArgs(1n, 1n, d.address, E("200"), release, E("200"), E("200"));
       expect(await f.lens.weightOf(1)).to.equal(E("1300") / (await f.registry.WEIGHT_UNIT()));
       expect(await f.lens.getUnbonding(1)).to.deep.equal([1n, d.address, E("200"), release]);
 

@@ -122,18 +122,33 @@ interface ISequencerRegistry {
     event SequencerSlashed(uint256 indexed sequencerId, uint256 amount);
     event StakeDelegated(uint256 indexed sequencerId, address delegator, uint256 amount);
 
+    /// @notice What {SequencerRegistered} leaves out: the operator (indexed), its first deposit (`stake` wei, minted as
+    /// as many bonded shares for the operator) and its descriptor as stored: a 4-byte header of the three lengths
+    /// (bits 22..31 endpoint, 12..21 public key, 0..11 metadata), then the endpoint, public key and metadata, packed.
+    event RegistrationDetails(uint256 indexed sequencerId, address indexed operator, uint256 stake, bytes descriptor);
+    /// @notice `account` deposited `amount` into the pool's bonded part for `shares` new bonded shares (the shares of
+    /// an operator's {StakeIncreased} or a delegator's {StakeDelegated}).
+    event Deposited(uint256 indexed sequencerId, address indexed account, uint256 amount, uint256 shares);
+    /// @notice Sequencer `sequencerId` holds the turn from now, after `previousSequencerId` (0: none). Emitted at every
+    /// hand-over (rotation, forced rotation, the active sequencer leaving the set) and when the first sequencer joins
+    /// an empty set; {SequencerRotated} carries only the operators.
+    event TurnStarted(uint256 indexed sequencerId, uint256 indexed previousSequencerId);
     event StakeIncreased(uint256 indexed sequencerId, uint256 amount, uint256 newOwnStake);
     event SequencerStatusChanged(
         uint256 indexed sequencerId,
         SequencerStatus previousStatus,
         SequencerStatus newStatus
     );
+    /// @notice `owner` moved `shares` of its bonded shares (worth `amount`) into the pool's unbonding part, as
+    /// request `requestId` holding `unbondingShares` of that part, withdrawable from `releaseTime`.
     event UndelegationQueued(
         uint256 indexed requestId,
         uint256 indexed sequencerId,
         address indexed owner,
         uint256 amount,
-        uint256 releaseTime
+        uint256 releaseTime,
+        uint256 shares,
+        uint256 unbondingShares
     );
     event UnbondingWithdrawn(uint256 indexed requestId, address indexed owner, uint256 amount);
     event ExitInitiated(uint256 indexed sequencerId, uint256 indexed requestId, uint256 releaseTime);
