@@ -32,8 +32,7 @@ interface IEquivocationModule {
      * @param windowSlots How many slots back evidence is accepted.
      * @param evidence The canonical encoding of the two commitments.
      * @return slot The slot of the proven equivocation.
-     *
-     * Requirements (each failure reverts with the registry's error naming it):
+     * @dev Requirements (each failure reverts with the registry's error naming it):
      * - two different block hashes for one slot, both signed by `operator` (`RegistryInvalidEquivocationProof`);
      * - the slot has started (`RegistryEvidenceNotYetValid`) and is within the window (`RegistryEvidenceExpired`);
      * - the sequencer held the duty in that slot (`RegistryEvidenceOutsideDuty`);
@@ -49,5 +48,6 @@ interface IEquivocationModule {
     ) external view returns (uint256 slot);
 
     /// @notice The registry whose EIP-712 domain block commitments are signed under.
+    /// @return The registry's address.
     function registry() external view returns (address);
 }

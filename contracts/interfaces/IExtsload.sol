@@ -9,8 +9,13 @@ pragma solidity 0.8.28;
  */
 interface IExtsload {
     /// @notice The word at storage slot `slot`.
+    /// @param slot The storage slot.
+    /// @return value The 32-byte word stored there.
     function extsload(bytes32 slot) external view returns (bytes32 value);
 
     /// @notice `nSlots` consecutive words from `startSlot`.
+    /// @param startSlot The first storage slot.
+    /// @param nSlots How many consecutive slots to read.
+    /// @return values The words, in slot order.
     function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values);
 }

@@ -48,12 +48,32 @@ interface IPerformanceMonitor {
         uint256 txCount;
     }
 
+    /// @notice A block was counted for a sequencer (reported, or attested by the committee).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param blockNumber The L2 block number.
     event MetricsRecorded(uint256 indexed sequencerId, uint256 blockNumber);
+    /// @notice A sequencer was penalized for breaking the SLA ({penalizeSLAViolation}).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param violations The violations, `abi.encode(uint256 period, Violation[] list)` as the implementation defines
+    /// them.
     event SLAViolation(uint256 indexed sequencerId, bytes violations);
+    /// @notice A sequencer's reputation (the registry's performance score) changed ({updateReputation}).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param newScore The new score, in basis points (0 to 10,000).
     event ReputationUpdated(uint256 indexed sequencerId, uint256 newScore);
 
+    /// @notice A missed slot was recorded ({recordMissedSlot}).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param slot The registry slot it missed.
     event MissedSlotRecorded(uint256 indexed sequencerId, uint256 indexed slot);
+    /// @notice A reorg was attributed to a sequencer ({recordReorg}).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param depth Blocks reorganized.
     event ReorgRecorded(uint256 indexed sequencerId, uint256 depth);
+    /// @notice The penalty of an SLA violation was applied.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param slashed Stake slashed to the registry's insurance fund, in wei.
+    /// @param suspended True if the repeated breach also suspended the sequencer.
     event SLAPenaltyApplied(uint256 indexed sequencerId, uint256 slashed, bool suspended);
 
     error MonitorUnknownSequencer(uint256 sequencerId);
@@ -94,34 +114,62 @@ interface IPerformanceMonitor {
     error MonitorParameterOutOfBounds(bytes32 name);
 
     /// @notice Reporter role: a block produced by the sequencer (O(1), per-period aggregates).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param blockNumber The L2 block number (each counted once).
+    /// @param gasUsed Gas the block used.
+    /// @param txCount Transactions in the block.
     function recordBlockProduction(uint256 sequencerId, uint256 blockNumber, uint256 gasUsed, uint256 txCount) external;
 
     /// @notice Reporter role: the sequencer missed its slot.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param slot The registry slot it missed (each recorded once; not in fallback mode).
     function recordMissedSlot(uint256 sequencerId, uint256 slot) external;
 
     /// @notice Reporter role: a reorg of `depth` blocks attributed to the sequencer.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param depth Blocks reorganized (1 to 2^32 − 1).
     function recordReorg(uint256 sequencerId, uint256 depth) external;
 
     /// @notice Throughput, availability, correctness, timeliness and the weighted overall score, in bp.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @return Throughput, availability, correctness, timeliness and overall scores of the current period, in basis
+    /// points.
     function calculateQualityScore(uint256 sequencerId) external view returns (QualityScore memory);
 
     /// @notice Metrics of one period, answered from per-period aggregates without scanning blocks.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param period The period's index (the implementation's `currentPeriod()` numbering).
+    /// @return Blocks, transactions, average block time and gas, uptime (bp), missed slots, reorgs and latency (ms) in
+    /// that period.
     function getPerformanceMetrics(
         uint256 sequencerId,
         uint256 period
     ) external view returns (PerformanceMetrics memory);
 
     /// @notice Whether the sequencer meets `sla`; `violations` is an ABI-encoded list a dApp can decode.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param sla The terms to check against: minimum TPS, uptime (bp), maximum latency (ms) and missed slots.
+    /// @return compliant True if no term is broken in the current period.
+    /// @return violations `abi.encode(uint256 period, Violation[] list)`; an empty list when compliant.
     function checkSLACompliance(
         uint256 sequencerId,
         SLAConfig calldata sla
     ) external view returns (bool compliant, bytes memory violations);
 
     /// @notice Re-checks `violations` on chain and applies the governed penalty (slash; suspension on repeats).
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param violations What {checkSLACompliance} under the governed SLA returns for a completed period not penalized
+    /// yet; anyone may call.
     function penalizeSLAViolation(uint256 sequencerId, bytes calldata violations) external;
 
     /// @notice Bounded reputation change; reputation decays over time and feeds the registry's score.
+    /// @dev Reporter role; reverts with `MonitorReputationChangeOutOfRange` beyond ±10,000.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @param change Points to add (or subtract), in basis points; the result is clamped to [0, 10,000].
     function updateReputation(uint256 sequencerId, int256 change) external;
 
+    /// @notice A sequencer's reputation: the registry's performance score after its decay.
+    /// @param sequencerId The sequencer (a registered id).
+    /// @return The score, in basis points (0 to 10,000).
     function getReputation(uint256 sequencerId) external view returns (uint256);
 }

@@ -8,5 +8,6 @@ pragma solidity ^0.8.24;
  */
 interface IRandomnessSource {
     /// @notice Called by the consumer only; returns the id the fulfilment will carry (never 0).
+    /// @return requestId The request's id.
     function requestRandomness() external returns (uint256 requestId);
 }

@@ -117,30 +117,70 @@ interface ISequencerRegistry {
 
     // ───────────────────────────────────────────── events ────────────────────────────────────────────
 
+    /// @notice A new sequencer was registered ({registerSequencer}).
+    /// @param sequencerId Its id (from 1, never reused).
+    /// @param operator Its operator: the account that registered it and staked.
     event SequencerRegistered(uint256 indexed sequencerId, address operator);
+    /// @notice The turn passed to another operator: a rotation, a forced rotation, or the current sequencer leaving the
+    /// set.
+    /// @param oldSequencer Operator whose turn ended (address(0) if none held it).
+    /// @param newSequencer Operator whose turn it is now (address(0) when the set is left empty).
     event SequencerRotated(address indexed oldSequencer, address indexed newSequencer);
+    /// @notice Stake was slashed from a sequencer's pool (bonded and unbonding, pro rata).
+    /// @param sequencerId The sequencer whose pool was slashed.
+    /// @param amount Stake taken, in wei.
     event SequencerSlashed(uint256 indexed sequencerId, uint256 amount);
+    /// @notice Stake was delegated to a sequencer's pool for shares ({delegateStake}).
+    /// @param sequencerId The sequencer whose pool received the stake.
+    /// @param delegator Account that delegated.
+    /// @param amount Stake delegated, in wei.
     event StakeDelegated(uint256 indexed sequencerId, address delegator, uint256 amount);
 
     /// @notice What {SequencerRegistered} leaves out: the operator (indexed), its first deposit (`stake` wei, minted as
     /// as many bonded shares for the operator) and its descriptor as stored: a 4-byte header of the three lengths
     /// (bits 22..31 endpoint, 12..21 public key, 0..11 metadata), then the endpoint, public key and metadata, packed.
+    /// @param sequencerId The new sequencer.
+    /// @param operator Its operator.
+    /// @param stake The first deposit, in wei.
+    /// @param descriptor Endpoint, public key and metadata, packed behind the length header.
     event RegistrationDetails(uint256 indexed sequencerId, address indexed operator, uint256 stake, bytes descriptor);
     /// @notice `account` deposited `amount` into the pool's bonded part for `shares` new bonded shares (the shares of
     /// an operator's {StakeIncreased} or a delegator's {StakeDelegated}).
+    /// @param sequencerId The pool's sequencer.
+    /// @param account The operator or delegator.
+    /// @param amount Wei deposited.
+    /// @param shares Bonded shares minted.
     event Deposited(uint256 indexed sequencerId, address indexed account, uint256 amount, uint256 shares);
     /// @notice Sequencer `sequencerId` holds the turn from now, after `previousSequencerId` (0: none). Emitted at every
     /// hand-over (rotation, forced rotation, the active sequencer leaving the set) and when the first sequencer joins
     /// an empty set; {SequencerRotated} carries only the operators.
+    /// @param sequencerId The new turn holder.
+    /// @param previousSequencerId The previous turn holder (0: none).
     event TurnStarted(uint256 indexed sequencerId, uint256 indexed previousSequencerId);
+    /// @notice An operator added to its own stake ({increaseStake}).
+    /// @param sequencerId The operator's sequencer.
+    /// @param amount Stake added, in wei.
+    /// @param newOwnStake The operator's own stake afterwards, in wei.
     event StakeIncreased(uint256 indexed sequencerId, uint256 amount, uint256 newOwnStake);
+    /// @notice A sequencer's status changed (activation, suspension, reinstatement, ejection, exit).
+    /// @param sequencerId The sequencer whose status changed.
+    /// @param previousStatus Status before.
+    /// @param newStatus Status after.
     event SequencerStatusChanged(
         uint256 indexed sequencerId,
         SequencerStatus previousStatus,
         SequencerStatus newStatus
     );
     /// @notice `owner` moved `shares` of its bonded shares (worth `amount`) into the pool's unbonding part, as
-    /// request `requestId` holding `unbondingShares` of that part, withdrawable from `releaseTime`.
+    /// request `requestId` holding `unbondingShares` of that part, withdrawable from `releaseTime`: an undelegation
+    /// or the operator's exit.
+    /// @param requestId Id of the unbonding request, for {withdrawUnbonding}.
+    /// @param sequencerId The sequencer whose pool the stake leaves.
+    /// @param owner Account the stake will be credited to.
+    /// @param amount Value of the queued shares at queuing, in wei (a later slash can lower it).
+    /// @param releaseTime Unix time (seconds) from which the request can be withdrawn.
+    /// @param shares Bonded shares burned.
+    /// @param unbondingShares Shares of the pool's unbonding part the request holds.
     event UndelegationQueued(
         uint256 indexed requestId,
         uint256 indexed sequencerId,
@@ -150,9 +190,27 @@ interface ISequencerRegistry {
         uint256 shares,
         uint256 unbondingShares
     );
+    /// @notice A released unbonding request was credited to its owner's withdrawable balance.
+    /// @param requestId The unbonding request.
+    /// @param owner Account credited.
+    /// @param amount Value credited, in wei.
     event UnbondingWithdrawn(uint256 indexed requestId, address indexed owner, uint256 amount);
+    /// @notice An operator started its exit ({initiateExit}): the sequencer is `Exiting` and its own stake queued.
+    /// @param sequencerId The exiting sequencer.
+    /// @param requestId Unbonding request holding the operator's own stake.
+    /// @param releaseTime Unix time (seconds) from which {completeExit} succeeds.
     event ExitInitiated(uint256 indexed sequencerId, uint256 indexed requestId, uint256 releaseTime);
+    /// @notice An operator's exit completed ({completeExit}).
+    /// @param sequencerId The sequencer that exited.
+    /// @param amount Own stake credited to the operator's withdrawable balance, in wei.
     event ExitCompleted(uint256 indexed sequencerId, uint256 amount);
+    /// @notice Fees were paid to a sequencer ({distributeRewards}) and split.
+    /// @param sequencerId The sequencer paid.
+    /// @param payer Account that paid.
+    /// @param amount Total paid, in wei.
+    /// @param toInsurance Part credited to the insurance fund, in wei.
+    /// @param toCommission Part credited to the operator as commission, in wei.
+    /// @param toPool Part shared by the pool's bonded shares, in wei.
     event RewardsDistributed(
         uint256 indexed sequencerId,
         address indexed payer,
@@ -161,13 +219,39 @@ interface ISequencerRegistry {
         uint256 toCommission,
         uint256 toPool
     );
+    /// @notice Accrued pool rewards moved to an account's withdrawable balance.
+    /// @param sequencerId The sequencer whose pool paid the rewards.
+    /// @param account Account credited (a delegator or the operator).
+    /// @param amount Rewards credited, in wei.
     event RewardsClaimed(uint256 indexed sequencerId, address indexed account, uint256 amount);
+    /// @notice An account's withdrawable balance was sent to it ({withdraw}).
+    /// @param account Recipient.
+    /// @param amount Value sent, in wei.
     event Withdrawn(address indexed account, uint256 amount);
+    /// @notice A sequencer's commission changed: a cut at once, or a queued increase that has taken effect.
+    /// @param sequencerId The operator's sequencer.
+    /// @param commissionBps Commission now in force, in basis points of each reward.
     event CommissionChanged(uint256 indexed sequencerId, uint256 commissionBps);
     /// @notice A commission increase that applies from `effectiveAt` (`exitDelay` later: delegators can leave first).
+    /// @param sequencerId The operator's sequencer.
+    /// @param commissionBps Commission that will apply, in basis points.
+    /// @param effectiveAt Unix time (seconds) from which it applies.
     event CommissionIncreaseQueued(uint256 indexed sequencerId, uint256 commissionBps, uint256 effectiveAt);
+    /// @notice The monitor role set a sequencer's performance score ({updatePerformance}).
+    /// @param sequencerId The sequencer scored.
+    /// @param score New score, in basis points (≤ 10_000).
     event PerformanceUpdated(uint256 indexed sequencerId, uint256 score);
+    /// @notice Evidence that is not an equivocation proof was recorded for governance ({reportMisbehavior}).
+    /// @param sequencerId The accused sequencer.
+    /// @param reporter Account that reported.
+    /// @param evidenceHash keccak256 of the evidence bytes.
     event MisbehaviorReported(uint256 indexed sequencerId, address indexed reporter, bytes32 evidenceHash);
+    /// @notice An equivocation proof was accepted: the sequencer is suspended and slashed.
+    /// @param sequencerId The sequencer that equivocated.
+    /// @param slot Registry slot in which it signed two different blocks.
+    /// @param reporter Account that reported the proof.
+    /// @param slashed Stake slashed from the pool, in wei.
+    /// @param reporterReward Part credited to the reporter's withdrawable balance, in wei.
     event EquivocationProven(
         uint256 indexed sequencerId,
         uint256 indexed slot,
@@ -175,14 +259,42 @@ interface ISequencerRegistry {
         uint256 slashed,
         uint256 reporterReward
     );
+    /// @notice The successor for the next rotation was fixed ({selectNextSequencer}).
+    /// @param sequencerId The sequencer that takes over at the next rotation.
+    /// @param operator Its operator.
+    /// @param rotationTime Unix time (seconds) from which the rotation to it can happen.
     event NextSequencerSelected(uint256 indexed sequencerId, address indexed operator, uint256 rotationTime);
+    /// @notice The L1 fallback sequencer started or stopped holding the turn.
+    /// @param active True while the fallback sequences (before `activationBlock` or below `minActiveSequencers`).
+    /// @param fallbackSequencer The fallback sequencer's address.
     event FallbackModeChanged(bool active, address fallbackSequencer);
+    /// @notice Governance paid from the insurance fund ({payInsurance}).
+    /// @param to Account whose withdrawable balance was credited.
+    /// @param amount Value paid, in wei.
     event InsurancePaid(address indexed to, uint256 amount);
+    /// @notice Governance changed a parameter ({setParameter}).
+    /// @param parameter The parameter.
+    /// @param oldValue Value before, in the parameter's unit.
+    /// @param newValue Value after, in the parameter's unit.
     event ParameterUpdated(Parameter indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Governance set the L1 fallback sequencer ({setFallbackSequencer}).
+    /// @param fallbackSequencer The new fallback sequencer.
     event FallbackSequencerUpdated(address indexed fallbackSequencer);
+    /// @notice Governance set the selection module ({setSelectionModule}).
+    /// @param module The new module (address(0): none).
     event SelectionModuleUpdated(address indexed module);
+    /// @notice Value was added to the insurance fund ({fundInsurance}).
+    /// @param from Account that paid.
+    /// @param amount Value added, in wei.
     event InsuranceFunded(address indexed from, uint256 amount);
+    /// @notice Protocol fees were paid ({depositFees}).
+    /// @param payer Account that paid (the selection module for auction proceeds).
+    /// @param beneficiary Account whose withdrawable balance was credited with the rest.
+    /// @param amount Total paid, in wei.
+    /// @param toInsurance Part credited to the insurance fund, in wei.
     event FeesDeposited(address indexed payer, address indexed beneficiary, uint256 amount, uint256 toInsurance);
+    /// @notice Governance set the equivocation module ({setEquivocationModule}).
+    /// @param module The new module.
     event EquivocationModuleUpdated(address indexed module);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
@@ -240,6 +352,10 @@ interface ISequencerRegistry {
      * and the active set has room, `Inactive` otherwise (a later `increaseStake` activates it).
      * Requirements: `msg.value > 0`; the caller operates no other live sequencer; with `msg.value ≥ minStake`
      * the set is not full; endpoint ≤ 256 bytes, public key ≤ 256 bytes, metadata ≤ 1024 bytes.
+     * @param endpoint The sequencer's P2P endpoint (≤ 256 bytes).
+     * @param publicKey Its public key for the encrypted mempool (≤ 256 bytes).
+     * @param metadata Free-form configuration (≤ 1024 bytes).
+     * @return sequencerId The new sequencer's id.
      */
     function registerSequencer(
         string calldata endpoint,
@@ -251,44 +367,59 @@ interface ISequencerRegistry {
      * @notice Adds `msg.value` to the operator's own stake. Activates an `Inactive` sequencer once its own
      * stake reaches `minStake`, and reinstates a `Suspended` one after its cooldown.
      * Requirements: caller is the operator; status is not `Ejected` or `Exiting`.
+     * @param sequencerId The caller's sequencer.
      */
     function increaseStake(uint256 sequencerId) external payable;
 
     /**
      * @notice Delegates `msg.value` to an `Active` sequencer's pool for pool shares.
      * Requirements: `msg.value ≥ minDelegation`; delegated stake stays within the operator's cap.
+     * @param sequencerId The sequencer whose pool receives the stake.
      */
     function delegateStake(uint256 sequencerId) external payable;
 
     /**
      * @notice Queues the undelegation of `shares` of the caller's bonded shares; returns the request id.
      * The stake stops earning at once and stays slashable until `withdrawUnbonding` after `exitDelay`.
+     * @param sequencerId The sequencer whose pool the shares are in.
+     * @param shares Bonded shares to undelegate (an operator keeps at least `minStake` while it is Active).
+     * @return requestId The unbonding request, for {withdrawUnbonding} once released.
      */
     function undelegate(uint256 sequencerId, uint256 shares) external returns (uint256 requestId);
 
     /// @notice Credits the value of a released unbonding request to its owner's withdrawable balance.
+    /// @param requestId The caller's unbonding request; reverts before its release time.
+    /// @return amount Value credited, in wei (less if the pool was slashed meanwhile).
     function withdrawUnbonding(uint256 requestId) external returns (uint256 amount);
 
     /// @notice Takes the sequencer out of the set (status `Exiting`) and queues the operator's own stake.
+    /// @param sequencerId The caller's sequencer (any status but `Exiting`).
     function initiateExit(uint256 sequencerId) external;
 
     /// @notice After `exitDelay`, credits the operator's remaining own stake to its withdrawable balance.
+    /// @param sequencerId The caller's sequencer, whose exit is pending and released.
     function completeExit(uint256 sequencerId) external;
 
     /// @notice Sends the caller its whole withdrawable balance (exits, undelegations, rewards, reporter fees).
+    /// @return amount Value sent to the caller, in wei.
     function withdraw() external returns (uint256 amount);
 
     // ─────────────────────────────────────────── rewards ─────────────────────────────────────────────
 
     /// @notice Pays `msg.value` in fees to a sequencer: the insurance fee, then the commission, then the pool.
+    /// @param sequencerId The sequencer paid; its pool must have bonded shares.
     function distributeRewards(uint256 sequencerId) external payable;
 
     /// @notice Moves the caller's accrued pool rewards to its withdrawable balance.
+    /// @param sequencerId The sequencer whose pool the caller holds shares of.
+    /// @return amount Rewards credited, in wei.
     function claimRewards(uint256 sequencerId) external returns (uint256 amount);
 
     /// @notice Sets the operator's commission, at most `maxCommissionBps`. A cut applies at once (and cancels a
     /// pending increase); an increase applies `exitDelay` later ({CommissionIncreaseQueued}), so delegators can
     /// leave before it, and no payment seen in the mempool can be sandwiched by a raise.
+    /// @param sequencerId The caller's sequencer.
+    /// @param commissionBps New commission, in basis points of each reward (≤ `maxCommissionBps`).
     function setCommission(uint256 sequencerId, uint256 commissionBps) external;
 
     // ───────────────────────────────────── selection and rotation ────────────────────────────────────
@@ -296,6 +427,7 @@ interface ISequencerRegistry {
     /**
      * @notice Fixes (once per turn) and returns the operator who takes over at the next rotation, chosen by
      * the configured selection mode. Calling again before the rotation returns the same sequencer.
+     * @return The operator who takes over at the next rotation.
      */
     function selectNextSequencer() external returns (address);
 
@@ -310,14 +442,18 @@ interface ISequencerRegistry {
     function forceRotation() external;
 
     /// @notice The sequencer whose turn it is, or the L1 fallback before activation or below the minimum set.
+    /// @return The operator (or fallback) that holds the turn now.
     function getActiveSequencer() external view returns (address);
 
     /// @notice Operators of the active set, in rotation order.
+    /// @return Operator addresses of the Active sequencers.
     function getSequencerSet() external view returns (address[] memory);
 
     // ──────────────────────────────────── performance and slashing ───────────────────────────────────
 
     /// @notice Monitor role: sets the performance score (basis points, ≤ 10_000).
+    /// @param sequencerId The sequencer scored (a registered id).
+    /// @param score New score, in basis points (≤ 10_000).
     function updatePerformance(uint256 sequencerId, uint256 score) external;
 
     /**
@@ -331,39 +467,54 @@ interface ISequencerRegistry {
      * once), slashes `slashingPercentage` of the pool (bonded and unbonding, pro rata) and credits the reporter's
      * withdrawable balance with `reporterRewardBps` of what the slash took from the operator's own stake (not of
      * its delegators'; the rest goes to insurance). Any other evidence is only recorded (event) for governance.
+     * @param sequencerId The accused sequencer.
+     * @param evidence The evidence bytes (an equivocation proof, or anything for the record; not empty).
      */
     function reportMisbehavior(uint256 sequencerId, bytes calldata evidence) external;
 
     /// @notice Slasher role: slashes `amount` from the pool (bonded and unbonding, pro rata) to insurance.
+    /// @param sequencerId The sequencer whose pool is slashed.
+    /// @param amount Stake to take, in wei (≤ the pool's bonded plus unbonding stake).
     function slash(uint256 sequencerId, uint256 amount) external;
 
     /// @notice Slasher role: slashes `bps` basis points of the whole pool (bonded and unbonding) to insurance, and
     /// returns the amount (0 when it rounds to nothing: then nothing changes). The seam for penalties defined as
     /// a share of the stake (the monitor's SLA and censorship penalties, the scheduler's deadline penalty).
+    /// @param sequencerId The sequencer whose pool is slashed.
+    /// @param bps Share of the pool to take, in basis points (≤ 10_000).
+    /// @return amount Stake taken, in wei.
     function slashShare(uint256 sequencerId, uint256 bps) external returns (uint256 amount);
 
     // ─────────────────────────────────────────── governance ──────────────────────────────────────────
 
     /// @notice Governance role: sets a parameter within its hard bounds (see the implementation's table).
+    /// @param parameter The parameter to set.
+    /// @param value Its new value, in the parameter's unit (wei, seconds, basis points, slots, a count or a block).
     function setParameter(Parameter parameter, uint256 value) external;
 
     /// @notice Governance role: sets the L1 fallback sequencer returned while decentralized sequencing is off.
+    /// @param fallbackSequencer The L1 fallback sequencer's address.
     function setFallbackSequencer(address fallbackSequencer) external;
 
     /// @notice Slasher role: takes an Active or Inactive sequencer out of the set (SLA breach, evidence).
+    /// @param sequencerId The sequencer to suspend (Active or Inactive).
     function suspendSequencer(uint256 sequencerId) external;
 
     /// @notice Governance role: returns a Suspended sequencer to Active (or Inactive below `minStake`).
+    /// @param sequencerId The Suspended sequencer to reinstate.
     function reinstateSequencer(uint256 sequencerId) external;
 
     /// @notice Governance role: evicts a sequencer (status `Ejected`); it can only exit afterwards.
+    /// @param sequencerId The sequencer to eject (any status but `Ejected` or `Exiting`).
     function ejectSequencer(uint256 sequencerId) external;
 
     /// @notice Governance role: sets the selection module used by every mode but round-robin (0 to remove it,
     /// only while the mode is round-robin).
+    /// @param module The {ISelectionModule} (address(0): none).
     function setSelectionModule(address module) external;
 
     /// @notice Governance role: sets the module that judges equivocation evidence ({IEquivocationModule}).
+    /// @param module The {IEquivocationModule}.
     function setEquivocationModule(address module) external;
 
     /// @notice Anyone adds `msg.value` to the insurance fund (donations).
@@ -371,37 +522,64 @@ interface ISequencerRegistry {
 
     /// @notice Pays `msg.value` in protocol fees (the selection module's auction proceeds) under the same rule as
     /// `distributeRewards`: the insurance fee to the fund, the rest to `beneficiary`'s withdrawable balance.
+    /// @param beneficiary Account credited with the fees after the insurance fee (not address(0)).
     function depositFees(address beneficiary) external payable;
 
     /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
+    /// @param to Account whose withdrawable balance is credited (not address(0)).
+    /// @param amount Value to pay, in wei (≤ the fund).
     function payInsurance(address to, uint256 amount) external;
 
     // ─────────────────────────────────────────── views ───────────────────────────────────────────────
 
+    /// @notice A sequencer's record; reverts with `RegistryUnknownSequencer` for an unknown id.
+    /// @param sequencerId A registered sequencer.
+    /// @return The record: operator, endpoint, public key, own and delegated stake (wei), status, blocks, score (bp).
     function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory);
 
+    /// @notice The spec's configuration: minimum stake, set size, rotation period, exit delay, mode, slash share.
+    /// @return The configuration in force (units as in {RegistryConfig}).
     function getConfig() external view returns (RegistryConfig memory);
 
+    /// @notice The parameters beyond the spec's configuration (delegation, ejection, fees, windows, fallback).
+    /// @return The parameters in force (units as in {RegistryParameters}).
     function getParameters() external view returns (RegistryParameters memory);
 
     /// @notice Id of the live sequencer operated by `operator`, 0 if none.
+    /// @param operator An operator address.
+    /// @return The sequencer id, or 0.
     function sequencerIdOf(address operator) external view returns (uint256);
 
+    /// @notice Value `account` can take with {withdraw}: exits, unbondings, claimed rewards, reporter rewards, fees.
+    /// @param account The account.
+    /// @return Its withdrawable balance, in wei.
     function withdrawableBalance(address account) external view returns (uint256);
 
+    /// @notice The insurance fund: insurance fees, slashes and forfeits, less payouts.
+    /// @return The fund's balance, in wei.
     function insuranceFund() external view returns (uint256);
 
     /// @notice Whether `operator` runs an Active sequencer. Stored as the lowest bit of `mapping(address =>
     /// uint256)` at slot 0 (the rest of the word is `sequencerId << 1`), so a rollup prover reads it at
     /// `keccak256(abi.encode(operator, uint256(0)))` with a storage proof.
+    /// @param operator An operator address.
+    /// @return True if it operates a sequencer in the Active set.
     function isActiveSequencer(address operator) external view returns (bool);
 
+    /// @notice Size of the Active set.
+    /// @return Number of Active sequencers.
     function activeSequencerCount() external view returns (uint256);
 
+    /// @notice The sequencer whose turn it is in the rotation (also while the fallback sequences).
+    /// @return Its id, 0 if no turn was ever handed out.
     function currentSequencerId() external view returns (uint256);
 
+    /// @notice When the current turn started.
+    /// @return Unix time in seconds of the last hand-over.
     function lastRotationTime() external view returns (uint256);
 
+    /// @notice Sequencers ever registered (the highest id).
+    /// @return The count, exited and ejected ones included.
     function totalSequencers() external view returns (uint256);
 
     /**
@@ -409,6 +587,9 @@ interface ISequencerRegistry {
      * `seed`, each sequencer other than `excludedId` (0: none) drawn with probability weight / (total − weight of
      * `excludedId`); 0 if no other sequencer has weight. While the selection module holds a stake snapshot open
      * ({openStakeSnapshot}), the draw reads the weights frozen at its opening, not the current ones.
+     * @param seed Randomness the draw point is derived from.
+     * @param excludedId Sequencer left out of the draw (0: none).
+     * @return sequencerId The sequencer drawn, or 0.
      */
     function drawByStake(uint256 seed, uint256 excludedId) external view returns (uint256 sequencerId);
 
@@ -422,43 +603,61 @@ interface ISequencerRegistry {
 
     /// @notice The Active sequencer after `sequencerId` in rotation order (the first one if `sequencerId` is
     /// not in the rotation list), 0 if the set is empty.
+    /// @param sequencerId The sequencer to start from (0: the first in rotation order).
+    /// @return The next Active sequencer's id, or 0.
     function nextActiveSequencer(uint256 sequencerId) external view returns (uint256);
 
     /// @notice The sequencer with the highest decayed performance score in the performance index other than
     /// `excludedId` (ties: the lower id), with that score; (0, 0) if there is none. Only Active sequencers with a
     /// non-zero score are in the index.
+    /// @param excludedId Sequencer left out (0: none).
+    /// @return sequencerId The best performer's id, or 0.
+    /// @return score Its decayed score, in basis points.
     function bestPerformer(uint256 excludedId) external view returns (uint256 sequencerId, uint256 score);
 
     /// @notice A sequencer's performance score (its reputation, basis points) after linear decay at
     /// `scoreDecayRate` bp per day since the monitor last set it.
+    /// @param sequencerId A registered sequencer (else `RegistryUnknownSequencer`).
+    /// @return The decayed score, in basis points (0 to 10_000).
     function performanceOf(uint256 sequencerId) external view returns (uint256);
 
     /// @notice The operator of a sequencer (address(0) for an unknown id).
+    /// @param sequencerId Any sequencer id.
+    /// @return The operator's address.
     function operatorOf(uint256 sequencerId) external view returns (address);
 
     /// @notice The selection module (0 if none).
+    /// @return The selection module's address.
     function selectionModule() external view returns (address);
 
     /// @notice The equivocation module (0 if none).
+    /// @return The equivocation module's address.
     function equivocationModule() external view returns (address);
 
     /// @notice The word at storage slot `slot` (the `extsload` pattern): the door through which {RegistryLens} and
     /// indexers read the records whose slots the compiler's storage layout gives.
+    /// @param slot The storage slot.
+    /// @return value The 32-byte word stored there.
     function extsload(bytes32 slot) external view returns (bytes32 value);
 
     /// @notice Start of slot 0 of the registry's slot clock.
+    /// @return Unix time in seconds (fixed at deployment).
     function GENESIS_TIME() external view returns (uint256);
 
     /// @notice Seconds per slot of the registry's slot clock.
+    /// @return Seconds (fixed at deployment).
     function SLOT_DURATION() external view returns (uint256);
 
     /// @notice The registry's slot clock used by block commitments: `(timestamp - genesis) / slotDuration`.
+    /// @return The current slot number.
     function currentSlot() external view returns (uint256);
 
     /// @notice Whether `getActiveSequencer()` returns the L1 fallback now (before `activationBlock`, or with
     /// fewer than `minActiveSequencers` Active): no sequencer holds the duty to sequence then.
+    /// @return True while the L1 fallback holds the turn.
     function isFallbackMode() external view returns (bool);
 
     /// @notice Earliest time at which `rotateSequencer()` succeeds.
+    /// @return Unix time in seconds: the last rotation plus `rotationPeriod`.
     function nextRotationTime() external view returns (uint256);
 }
