@@ -1,3 +1,4 @@
+import { getAddress, isAddress, isHexString } from "ethers";
 import type { ISequencerRegistry } from "../typechain-types/contracts/interfaces/ISequencerRegistry";
 
 /** Selection modes, in `ISequencerRegistry.SelectionMode` order. */
@@ -263,67 +264,123 @@ export function parseInteger(value: unknown, where: string): bigint {
   throw new Error(`${where}: expected an integer, a decimal string or "<amount> LUX", got ${JSON.stringify(value)}`);
 }
 
-/** `override` merged over `base`, typed by `base`: integers parsed where the default is a bigint. */
-function mergeTyped(base: unknown, override: unknown, where: string): unknown {
-  if (override === undefined) return base;
-  if (typeof base === "bigint") return parseInteger(override, where);
-  if (typeof base === "number") return Number(parseInteger(override, where));
-  if (Array.isArray(base)) {
-    if (!Array.isArray(override) || override.length !== base.length) throw new Error(`${where}: expected ${base.length} entries`);
-    return base.map((b, i) => mergeTyped(b, override[i], `${where}[${i}]`));
+/**
+ * A parameter file that does not pass the schema: every problem found, each naming its key (`params.registry.config.minStake`),
+ * so one run reports them all.
+ */
+export class ParameterFileError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`${problems.length} bad parameter${problems.length === 1 ? "" : "s"}:\n  ${problems.join("\n  ")}`);
+    this.name = "ParameterFileError";
   }
-  if (base !== null && typeof base === "object") {
-    if (override === null || typeof override !== "object") throw new Error(`${where}: expected an object`);
-    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(override as Record<string, unknown>)) {
-      if (k.startsWith("$")) continue; // "$comment" and the like
-      out[k] = k in out ? mergeTyped(out[k], v, `${where}.${k}`) : v;
+}
+
+/**
+ * The schema of a parameter file. Every key of `defaultSuiteParams()` is a parameter typed by its default (an integer
+ * where the default is a bigint or a number, an array of the same length, an object with the same keys); besides
+ * those, the optional accounts below. Keys starting with `$` are comments. Anything else is an unknown key.
+ */
+const OPTIONAL_ACCOUNTS: Record<string, "address" | "addresses"> = {
+  "params.governance": "address",
+  "params.slashers": "addresses",
+  "params.monitors": "addresses",
+  "params.registry.parameters.fallbackSequencer": "address",
+  "params.selection.rewardsRecipient": "address",
+  "params.monitor.reporters": "addresses",
+};
+/** The Chainlink randomness section's schema: it has no defaults, every key is required. */
+const CHAINLINK_SCHEMA = {
+  kind: "chainlink",
+  coordinator: "address",
+  subscriptionId: 0n,
+  keyHash: "bytes32",
+  callbackGasLimit: 0,
+  requestConfirmations: 0,
+} as const;
+
+function readAccount(value: unknown, where: string, problems: string[]): string | undefined {
+  if (typeof value === "string" && isAddress(value)) return getAddress(value);
+  problems.push(`${where}: expected an address (0x and 40 hex digits, checksummed if mixed case), got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+/** `value` read against the schema entry `schema` (a default value, or "address"/"bytes32"); problems are collected. */
+function readTyped(schema: unknown, value: unknown, where: string, problems: string[]): unknown {
+  const problem = (text: string) => {
+    problems.push(`${where}: ${text}`);
+    return schema;
+  };
+  if (value === undefined) return schema;
+  if (schema === "address") return readAccount(value, where, problems) ?? schema;
+  if (schema === "bytes32")
+    return typeof value === "string" && isHexString(value, 32)
+      ? value
+      : problem(`expected 0x and 64 hex digits, got ${JSON.stringify(value)}`);
+  if (typeof schema === "bigint" || typeof schema === "number") {
+    try {
+      const n = parseInteger(value, where);
+      if (typeof schema === "bigint") return n;
+      if (n > BigInt(Number.MAX_SAFE_INTEGER)) return problem(`${n} is too large`);
+      return Number(n);
+    } catch (error) {
+      problems.push((error as Error).message);
+      return schema;
+    }
+  }
+  if (Array.isArray(schema)) {
+    if (!Array.isArray(value) || value.length !== schema.length)
+      return problem(`expected ${schema.length} entries, got ${JSON.stringify(value)}`);
+    return schema.map((s, i) => readTyped(s, value[i], `${where}[${i}]`, problems));
+  }
+  if (schema !== null && typeof schema === "object") {
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+      return problem(`expected an object, got ${JSON.stringify(value)}`);
+    const out: Record<string, unknown> = { ...(schema as Record<string, unknown>) };
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key.startsWith("$")) continue; // "$comment" and the like
+      const path = `${where}.${key}`;
+      const optional = OPTIONAL_ACCOUNTS[path];
+      if (optional === "address") out[key] = readAccount(v, path, problems);
+      else if (optional === "addresses") {
+        if (!Array.isArray(v)) problems.push(`${path}: expected a list of addresses, got ${JSON.stringify(v)}`);
+        else out[key] = v.map((a, i) => readAccount(a, `${path}[${i}]`, problems));
+      } else if (key in out) out[key] = readTyped(out[key], v, path, problems);
+      else problems.push(`${where}: unknown ${where === "params" ? "section" : "parameter"} "${key}"`);
     }
     return out;
   }
-  return override;
+  if (typeof schema === "string")
+    return value === schema ? value : problem(`expected ${JSON.stringify(schema)}, got ${JSON.stringify(value)}`);
+  return value;
 }
-
-const CHAINLINK_TEMPLATE = {
-  kind: "chainlink",
-  coordinator: "",
-  subscriptionId: 0n,
-  keyHash: "",
-  callbackGasLimit: 0,
-  requestConfirmations: 0,
-};
-const KNOWN_SECTIONS = ["governance", "slashers", "monitors", "registry", "selection", "randomness", "mev", "monitor", "scheduler"];
 
 /**
- * Suite parameters from a parameter file's JSON: the documented defaults with the file's values merged in.
- * Unknown keys are errors (a typo must not silently deploy a default); keys starting with `$` are comments.
+ * Suite parameters from a parameter file's JSON, checked against the schema above: the documented defaults with the
+ * file's values merged in. Unknown keys are errors (a typo must not silently deploy a default). Throws a
+ * `ParameterFileError` listing every problem.
  */
-export function paramsFromJson(json: Record<string, unknown>): SuiteParams {
-  for (const key of Object.keys(json)) {
-    if (!key.startsWith("$") && !KNOWN_SECTIONS.includes(key)) throw new Error(`parameter file: unknown section "${key}"`);
-  }
+export function paramsFromJson(json: unknown): SuiteParams {
+  const problems: string[] = [];
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new ParameterFileError([`params: expected an object, got ${JSON.stringify(json)}`]);
   const base = defaultSuiteParams();
-  checkKeys(base, json, "params");
-  const { randomness, ...rest } = json;
-  const merged = mergeTyped(base, rest, "params") as SuiteParams;
+  const { randomness, ...rest } = json as Record<string, unknown>;
+  const merged = readTyped({ ...base, randomness: undefined }, rest, "params", problems) as SuiteParams;
+  merged.randomness = base.randomness;
   if (randomness !== undefined) {
-    const kind = (randomness as { kind?: string }).kind;
-    const template = kind === "chainlink" ? CHAINLINK_TEMPLATE : base.randomness;
-    checkKeys(template, randomness, "params.randomness");
-    merged.randomness = mergeTyped(template, randomness, "params.randomness") as RandomnessParams;
+    const kind = (randomness as { kind?: unknown } | null)?.kind;
+    if (kind !== "beacon" && kind !== "chainlink") {
+      problems.push(`params.randomness.kind: expected "beacon" or "chainlink", got ${JSON.stringify(kind)}`);
+    } else {
+      if (kind === "chainlink") {
+        for (const key of Object.keys(CHAINLINK_SCHEMA)) {
+          if (!(key in (randomness as object))) problems.push(`params.randomness.${key}: missing (required for Chainlink)`);
+        }
+      }
+      const schema = kind === "chainlink" ? CHAINLINK_SCHEMA : base.randomness;
+      merged.randomness = readTyped(schema, randomness, "params.randomness", problems) as RandomnessParams;
+    }
   }
+  if (problems.length) throw new ParameterFileError(problems);
   return merged;
-}
-
-const OPTIONAL_KEYS = new Set(["fallbackSequencer", "rewardsRecipient", "reporters"]);
-
-function checkKeys(base: unknown, override: unknown, where: string) {
-  if (base === null || typeof base !== "object" || Array.isArray(base)) return;
-  if (override === null || typeof override !== "object" || Array.isArray(override)) return;
-  for (const [k, v] of Object.entries(override as Record<string, unknown>)) {
-    if (k.startsWith("$") || OPTIONAL_KEYS.has(k) || (where === "params" && k === "randomness")) continue;
-    if (where === "params" && KNOWN_SECTIONS.includes(k) && !(k in (base as object))) continue;
-    if (!(k in (base as object))) throw new Error(`${where}: unknown parameter "${k}"`);
-    checkKeys((base as Record<string, unknown>)[k], v, `${where}.${k}`);
-  }
 }

@@ -61,8 +61,10 @@ export interface DeployOptions {
 }
 
 /**
- * Deploys and wires the LP-504 suite from a parameter object and returns the contract handles. Tests, the
- * demo, the benchmark and the tasks all deploy through this function, so users run exactly what is tested.
+ * Deploys and wires the LP-504 suite from a parameter object and returns the contract handles. The tests, the
+ * demo and the benchmark deploy through this function; `lp504 deploy` runs the Ignition module
+ * `ignition/modules/LP504.ts` (deploy/ignition.ts), which deploys the same contracts and sends the same wiring. Both
+ * are held to the same wiring table, which `test/Ignition.test.ts` and `test/Deploy.test.ts` read back.
  *
  * Wiring: the facts of `wiringTable` (deploy/wiring.ts), which `lp504 check` reads back: governance (default: the
  * deployer) is admin and governance of every contract; the slasher role goes to governance, the monitor, the
@@ -279,7 +281,7 @@ export async function deploySuite(
 }
 
 /** The compiler and settings the artifacts were built with (what explorer verification needs). */
-async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentRecord["compiler"]> {
+export async function compilerInfo(hre: HardhatRuntimeEnvironment): Promise<DeploymentRecord["compiler"]> {
   const solidity = hre.config.solidity;
   const main = solidity.compilers[0];
   let longVersion: string | undefined;

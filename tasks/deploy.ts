@@ -4,11 +4,11 @@ import { types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Result } from "ethers";
-import { deploySuite } from "../deploy/suite";
+import { deployWithIgnition, ignitionJournalDir, journalMatchesChain, parameterDiff, ParametersChangedError } from "../deploy/ignition";
 import { wiringTable, type WiringFact } from "../deploy/wiring";
 import { roleHolders } from "../deploy/roles";
 import { paramsFromJson, type SuiteParams } from "../deploy/params";
-import { readDeployment, writeDeployment, deploymentPath, type DeploymentRecord } from "../deploy/record";
+import { readDeployment, writeDeployment, deploymentPath, toJson, type DeploymentRecord } from "../deploy/record";
 import { lp504, PLUGIN, chainTarget, attachRecord, signerFrom, withDecodedErrors } from "./lp504";
 
 /** The parameter file of a network: `deploy/params/<network>.json` unless `--params` names another. */
@@ -27,11 +27,12 @@ export function loadParams(hre: HardhatRuntimeEnvironment, file?: string): { par
 lp504
   .task(
     "deploy",
-    "Deploys and wires the whole suite from deploy/params/<network>.json; resumable and idempotent; any chain but a development node is live",
+    "Deploys and wires the whole suite from deploy/params/<network>.json through the Ignition module ignition/modules/LP504.ts " +
+      "(journaled: a rerun resumes), then writes the deployment record; any chain but a development node is live",
   )
   .addOptionalParam("params", "Parameter file (default deploy/params/<network>.json)")
   .addOptionalParam("from", "Deployer: account index or address", "0")
-  .addFlag("fresh", "Ignore an existing deployment record of this chain and deploy anew (the old record is kept as <chainId>.<time>.json)")
+  .addFlag("fresh", "Ignore this chain's existing record and Ignition journal and deploy anew (both are kept, renamed with the time)")
   .addFlag(
     "activateNow",
     'On a live chain, accept "activationBlock": 0 (decentralized sequencing from the first block) instead of refusing it',
@@ -65,29 +66,73 @@ lp504
         );
       }
     }
-    let resume = readDeployment(chainId, dir);
-    if (resume && args.fresh) {
-      const old = deploymentPath(chainId, dir);
-      fs.renameSync(old, old.replace(/\.json$/, `.${Date.now()}.json`));
-      resume = undefined;
-    }
     const out = deploymentPath(chainId, dir);
+    const journal = ignitionJournalDir(hre, chainId, dir);
+    const rel = (p: string) => path.relative(process.cwd(), p);
+    const aside = (p: string) => {
+      const moved = p.replace(/(\.json)?$/, `.${Date.now()}$1`);
+      fs.renameSync(p, moved);
+      console.log(`  moved ${rel(p)} aside to ${rel(moved)}`);
+    };
+    if (args.fresh) {
+      for (const p of [out, journal]) if (fs.existsSync(p)) aside(p);
+    } else if (fs.existsSync(journal) && !(await journalMatchesChain(hre, journal))) {
+      // A development node restarted since: its journal describes a chain that is gone.
+      if (!local) {
+        throw new HardhatPluginError(
+          PLUGIN,
+          `the Ignition journal ${rel(journal)} names contracts chain ${chainId} does not have: is this the chain it was made on? (--fresh starts anew)`,
+        );
+      }
+      console.log(`  the contracts of ${rel(journal)} are not on this development node (restarted since?): deploying anew`);
+      for (const p of [out, journal]) if (fs.existsSync(p)) aside(p);
+    } else if (!fs.existsSync(journal) && readDeployment(chainId, dir)) {
+      throw new HardhatPluginError(
+        PLUGIN,
+        `${rel(out)} was made without an Ignition journal (${rel(journal)}): \`lp504 check\` reads it; pass --fresh to deploy anew`,
+      );
+    }
     console.log(
       `LP-504 deploy to ${hre.network.name} (chain ${chainId}, ${local ? "development node" : "LIVE chain"}: ${target.reason}) ` +
-        `from ${deployerAddress} with ${path.relative(process.cwd(), file)}` +
-        (resume ? `, resuming ${path.relative(process.cwd(), out)}` : `; record: ${path.relative(process.cwd(), out)}`),
+        `from ${deployerAddress} with ${rel(file)} through Ignition; journal: ${rel(journal)}${fs.existsSync(journal) ? " (resuming)" : ""}`,
     );
-    const save = (r: DeploymentRecord) => writeDeployment({ ...r, development: local }, dir);
-    const suite = await withDecodedErrors(hre, "deployment", () =>
-      deploySuite(hre, params, deployer, { resume, save, log: (line) => console.log(line) }),
-    );
-    save(suite.record);
+    // A refusal of changed parameters is answered below, outside the revert decoding.
+    let changed: ParametersChangedError | undefined;
+    let deployment;
+    try {
+      deployment = await withDecodedErrors(hre, "deployment", () =>
+        deployWithIgnition(hre, params, { journal, deployer, development: local }).catch((error) => {
+          if (!(error instanceof ParametersChangedError)) throw error;
+          changed = error;
+          return undefined;
+        }),
+      );
+    } catch (error) {
+      throw new HardhatPluginError(
+        PLUGIN,
+        `${(error as Error).message}\nFix the cause and rerun \`lp504 deploy\`: Ignition resumes from the journal ${rel(journal)}.`,
+      );
+    }
+    if (!deployment) {
+      const recorded = readDeployment(chainId, dir);
+      const diff = recorded ? parameterDiff(recorded.params, toJson(params)) : [];
+      throw new HardhatPluginError(
+        PLUGIN,
+        `${rel(file)} does not match the deployment in ${rel(journal)}:\n${changed?.message}` +
+          (diff.length ? `\nChanged since ${rel(out)}:\n  ${diff.join("\n  ")}` : "") +
+          "\nRestore the parameters to continue that deployment, or pass --fresh to deploy anew.",
+      );
+    }
+    const { record, transactions, unheld } = deployment;
+    writeDeployment(record, dir);
+    for (const [name, c] of Object.entries(record.contracts)) console.log(`  ${name.padEnd(22)} ${c!.address} (block ${c!.blockNumber})`);
+    for (const fact of unheld) console.log(`  does not hold: ${fact}`);
     console.log(
-      suite.transactions === 0
-        ? `Nothing to do: the deployment recorded in ${path.relative(process.cwd(), out)} is complete and wired.`
-        : `Done: ${suite.transactions} transactions. Record: ${path.relative(process.cwd(), out)}`,
+      transactions === 0
+        ? `Nothing to do: the deployment in ${rel(journal)} is complete. Record: ${rel(out)}`
+        : `Done: ${transactions} transactions. Record: ${rel(out)}`,
     );
-    return { transactions: suite.transactions, record: out };
+    return { transactions, record: out, unheld };
   });
 
 export interface Check {

@@ -652,6 +652,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       delete process.env.LP504_DEPLOYMENTS_DIR;
       const live = path.join(packageDeploymentsDir(), "96369.json");
       const local = path.join(packageDeploymentsDir(), "local", "96369.json");
+      const localJournal = path.join(packageDeploymentsDir(), "local", "ignition", "chain-96369");
       const liveBefore = fs.existsSync(live) ? fs.readFileSync(live, "utf8") : undefined;
       expect(fs.existsSync(local), `${local} is left from another run`).to.equal(false);
       const asAnvil = {
@@ -666,6 +667,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
           expect(first.record).to.equal(local);
           const record = readDeployment(96369, path.dirname(local))!;
           expect([record.chainId, record.development, record.complete]).to.deep.equal([96369, true, true]);
+          // Its Ignition journal is the development node's too, beside its record.
+          expect(fs.existsSync(path.join(localJournal, "journal.jsonl"))).to.equal(true);
+          expect(fs.existsSync(path.join(hre.config.paths.ignition, "deployments", "chain-96369"))).to.equal(false);
           // The local record serves the rerun (nothing sent), the check and the operator tasks.
           expect((await run({ scope: "lp504", task: "deploy" }, { from: "0", fresh: false })).transactions).to.equal(0);
           expect(await run({ scope: "lp504", task: "check" })).to.be.greaterThan(50);
@@ -687,6 +691,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         expect(fs.existsSync(live) ? fs.readFileSync(live, "utf8") : undefined).to.equal(liveBefore);
       } finally {
         fs.rmSync(local, { force: true });
+        fs.rmSync(localJournal, { recursive: true, force: true });
       }
     });
 
