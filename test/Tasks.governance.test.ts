@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
+import { takeSnapshot, type SnapshotRestorer } from "@nomicfoundation/hardhat-network-helpers";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,14 +28,19 @@ const register = (from: string, stake = "150") => run("register", { stake, endpo
 describe("Tasks: governance, auctions, capabilities and jobs in the units a person reads", function () {
   let dir: string;
   let previous: string | undefined;
+  let deployed: SnapshotRestorer;
 
-  beforeEach(async () => {
+  // One deployment through the task (Ignition takes tens of seconds); each test starts from it.
+  before(async function () {
+    this.timeout(300_000);
     previous = process.env.LP504_DEPLOYMENTS_DIR;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-tasks-"));
     process.env.LP504_DEPLOYMENTS_DIR = dir;
     await run("deploy", { from: "0", fresh: false });
+    deployed = await takeSnapshot();
   });
-  afterEach(() => {
+  beforeEach(async () => deployed.restore());
+  after(() => {
     if (previous === undefined) delete process.env.LP504_DEPLOYMENTS_DIR;
     else process.env.LP504_DEPLOYMENTS_DIR = previous;
     fs.rmSync(dir, { recursive: true, force: true });
