@@ -35,7 +35,18 @@ export interface NodeConfig {
     /** Commit the VRF beacon's round when this sequencer is its committer (registers the derived VRF key if none). */
     beacon: boolean;
   };
+  /** Base URLs of the peers' APIs (`http://host:port`) that receive this node's signed commitments. */
+  peers: string[];
+  /** Behaviour for tests only, refused unless `LP504_DEVNET_ALLOW_MISBEHAVIOUR=1` (see `TESTING_ENV`). */
+  testing: {
+    /** Misbehave: after each commitment signed through POST /sign, also sign a second, different hash for the same
+     * slot without the slashing-protection store, and publish both, so that the peers' watchtowers slash it. */
+    equivocate: boolean;
+  };
 }
+
+/** The environment variable that must be `1` for any `testing` behaviour to be accepted (set by the devnet only). */
+export const TESTING_ENV = "LP504_DEVNET_ALLOW_MISBEHAVIOUR";
 
 export class ConfigError extends Error {
   constructor(
@@ -78,6 +89,8 @@ const KNOWN = new Set([
   "api",
   "pollIntervalMs",
   "duties",
+  "peers",
+  "testing",
 ]);
 
 type Raw = Record<string, unknown>;
@@ -94,7 +107,7 @@ function setPath(obj: Raw, key: string, value: unknown) {
 }
 
 /** Validates a parsed configuration (after overrides); relative paths resolve against `baseDir`. */
-export function validateConfig(raw: unknown, baseDir: string, source = "<config>"): NodeConfig {
+export function validateConfig(raw: unknown, baseDir: string, source = "<config>", env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const problems: string[] = [];
   if (!isObject(raw)) throw new ConfigError(source, ["(root): must be a JSON object"]);
   for (const k of Object.keys(raw)) if (!KNOWN.has(k)) problems.push(`${k}: unknown key`);
@@ -148,6 +161,27 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
         else duties[k as keyof typeof duties] = v;
       }
   }
+  const peers: string[] = [];
+  if (raw.peers !== undefined) {
+    if (!Array.isArray(raw.peers)) problems.push("peers: must be an array of http(s):// URLs");
+    else
+      raw.peers.forEach((p, i) => {
+        if (typeof p !== "string" || !/^https?:\/\/[^/\s]+\/?$/.test(p)) problems.push(`peers[${i}]: must be an http(s)://host:port URL`);
+        else peers.push(p.replace(/\/$/, ""));
+      });
+  }
+  const testing = { equivocate: false };
+  if (raw.testing !== undefined) {
+    if (!isObject(raw.testing)) problems.push("testing: must be an object");
+    else
+      for (const [k, v] of Object.entries(raw.testing)) {
+        if (k !== "equivocate") problems.push(`testing.${k}: unknown key (known: equivocate)`);
+        else if (typeof v !== "boolean") problems.push(`testing.${k}: must be true or false`);
+        else if (v && env[TESTING_ENV] !== "1")
+          problems.push(`testing.${k}: makes the node misbehave (it gets slashed); refused unless ${TESTING_ENV}=1 (devnets only)`);
+        else testing.equivocate = v;
+      }
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   const abs = (p: string) => path.resolve(baseDir, p);
   return {
@@ -161,6 +195,8 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
     api: { host, port },
     pollIntervalMs,
     duties,
+    peers,
+    testing,
   };
 }
 
@@ -183,7 +219,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       } else setPath(raw, key, value);
     }
   try {
-    const config = validateConfig(raw, path.dirname(path.resolve(file)), file);
+    const config = validateConfig(raw, path.dirname(path.resolve(file)), file, env);
     if (problems.length > 0) throw new ConfigError(file, problems);
     return config;
   } catch (e) {

@@ -1,12 +1,14 @@
 import type http from "node:http";
-import { JsonRpcProvider, type Provider, type Signer } from "ethers";
+import { JsonRpcProvider, keccak256, concat, toUtf8Bytes, type Provider, type Signer } from "ethers";
 import { connectSuite } from "../index";
 import { readDeploymentFile } from "../deploy/recordFile";
 import type { DeploymentRecord } from "../deploy/recordFormat";
 import type { VRFBeacon } from "../generated/contracts";
 import { loadOperator, type NodeConfig } from "./config";
 import { SlashingProtectionStore } from "./store";
-import { CommitmentSigner } from "./signer";
+import { CommitmentSigner, type SignedCommitment } from "./signer";
+import { signBlockCommitment } from "../sdk/blockCommitment";
+import { HttpPeerTransport } from "./peers";
 import { Metrics } from "./metrics";
 import { jsonLogger, type Logger } from "./log";
 import { turnInfo, type NodeContext } from "./context";
@@ -33,6 +35,7 @@ export class OperatorNode {
   readonly watchtower?: Watchtower;
   readonly signer?: CommitmentSigner;
   readonly beacon?: BeaconCommitter;
+  readonly peers: HttpPeerTransport;
   private server?: http.Server;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -51,6 +54,28 @@ export class OperatorNode {
     if (config.duties.signing) this.signer = new CommitmentSigner(ctx.operator, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId);
     if (config.duties.watchtower) this.watchtower = new Watchtower(ctx);
     if (config.duties.beacon && beacon) this.beacon = new BeaconCommitter(ctx, beacon);
+    this.peers = new HttpPeerTransport(config.peers, ctx.log, ctx.metrics);
+    if (this.watchtower) {
+      const watchtower = this.watchtower;
+      this.peers.subscribe((message) => watchtower.accept(message));
+    }
+  }
+
+  /** After POST /sign: the commitment goes to the peers (and, on a misbehaving test node, a conflicting one too). */
+  private published(signed: SignedCommitment): void {
+    const sends = [this.peers.publish(signed)];
+    if (this.config.testing.equivocate) sends.push(this.equivocate(signed));
+    Promise.all(sends).catch((e) => this.ctx.log("error", "peer.publish-failed", { error: String(e) }));
+  }
+
+  /** Testing only (`testing.equivocate`): signs a second hash for the slot, bypassing the store, and publishes it. */
+  private async equivocate(signed: SignedCommitment): Promise<void> {
+    const { ctx } = this;
+    const blockHash = keccak256(concat([signed.blockHash, toUtf8Bytes("equivocation")]));
+    const commitment = { sequencerId: signed.sequencerId, slot: signed.slot, blockHash };
+    const signature = await signBlockCommitment(ctx.operator, ctx.registryAddress, ctx.chainId, commitment);
+    ctx.log("warn", "testing.equivocated", { slot: signed.slot, signedHash: signed.blockHash, conflictingHash: blockHash });
+    await this.peers.publish({ ...commitment, signature });
   }
 
   /** Checks the chain, resolves the sequencer, opens the store and starts the API (not the loop: see `startLoop`). */
@@ -77,8 +102,10 @@ export class OperatorNode {
     const store = SlashingProtectionStore.open(config.dataDir);
     if (store.recovered > 0) log("warn", "store.recovered", { file: store.file, cutBytes: store.recovered });
     const node = new OperatorNode(config, ctx, store, beacon);
+    if (config.testing.equivocate) log("warn", "testing.equivocate-on", { sequencerId, note: "this node double-signs on purpose" });
     log("info", "node.created", {
       operator: operatorAddress,
+      peers: config.peers.length,
       sequencerId,
       chainId,
       registry: registryAddress,
@@ -101,7 +128,8 @@ export class OperatorNode {
   async startApi(): Promise<{ host: string; port: number }> {
     this.server = createApi({
       signer: this.signer,
-      watchtower: this.watchtower,
+      onSigned: (signed) => this.published(signed),
+      commitments: this.peers.subscribed ? (message) => this.peers.deliver(message) : undefined,
       metrics: this.metrics,
       log: this.ctx.log,
       turn: () => turnInfo(this.ctx),

@@ -30,6 +30,10 @@ export const METRICS = {
     help: "Equivocations proven on chain by this node (reportMisbehavior mined with EquivocationProven).",
     type: "counter",
   },
+  lp504_node_peer_messages_total: {
+    help: "Signed commitments published to peers, by outcome (delivered: the peer accepted it; failed: unreachable or refused).",
+    type: "counter",
+  },
   lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
   lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
 } as const;

@@ -1,8 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConflictingCommitmentError } from "./store";
-import { InvalidSignRequestError, type CommitmentSigner } from "./signer";
-import { InvalidCommitmentError, type Watchtower } from "./duties/watchtower";
+import { InvalidSignRequestError, type CommitmentSigner, type SignedCommitment } from "./signer";
+import { InvalidCommitmentError } from "./duties/watchtower";
+import type { CommitmentHandler } from "./peers";
 import type { Metrics } from "./metrics";
 import type { Logger } from "./log";
 
@@ -10,7 +11,10 @@ const MAX_BODY = 64 * 1024;
 
 export interface ApiHandlers {
   signer?: CommitmentSigner;
-  watchtower?: Watchtower;
+  /** Called with each commitment signed through POST /sign, after the answer is sent (publication to the peers). */
+  onSigned?: (signed: SignedCommitment) => void;
+  /** Receives POST /commitments (the peer transport's inbound side, which hands it to the watchtower). */
+  commitments?: CommitmentHandler;
   metrics: Metrics;
   log: Logger;
   turn: () => Promise<Record<string, unknown>>;
@@ -66,8 +70,8 @@ function parseSlot(v: unknown): bigint {
 }
 
 /**
- * The node's local HTTP API: POST /sign and GET /turn for the block producer, POST /commitments for peers and
- * producers (watchtower), GET /healthz, /status, /metrics. It has no authentication: bind it to a loopback or private
+ * The node's local HTTP API: POST /sign and GET /turn for the block producer, POST /commitments for peers' signed
+ * commitments (the HTTP peer transport's inbound side, which feeds the watchtower), GET /healthz, /status, /metrics. It has no authentication: bind it to a loopback or private
  * interface only (the default host is 127.0.0.1).
  */
 export function createApi(h: ApiHandlers): http.Server {
@@ -86,7 +90,8 @@ export function createApi(h: ApiHandlers): http.Server {
             const signed = await h.signer.sign(parseSlot(body.slot), body.blockHash as string);
             h.metrics.inc("lp504_node_signatures_total");
             h.log("info", "commitment.signed", { slot: signed.slot, blockHash: signed.blockHash });
-            return send(200, signed);
+            send(200, signed);
+            return h.onSigned?.(signed);
           } catch (e) {
             if (e instanceof ConflictingCommitmentError) {
               h.metrics.inc("lp504_node_sign_refusals_total", { reason: "conflict" });
@@ -101,10 +106,10 @@ export function createApi(h: ApiHandlers): http.Server {
           }
         }
         case "POST /commitments": {
-          if (!h.watchtower) throw new HttpError(404, "the watchtower duty is off");
+          if (!h.commitments) throw new HttpError(404, "the watchtower duty is off");
           const body = await readBody(req);
           try {
-            return send(202, await h.watchtower.accept(body));
+            return send(202, await h.commitments(body));
           } catch (e) {
             if (e instanceof InvalidCommitmentError) {
               h.metrics.inc("lp504_node_commitments_rejected_total");

@@ -141,7 +141,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(chainlink.randomness).to.deep.include({ kind: "chainlink", subscriptionId: 7n, callbackGasLimit: 200000 });
     });
 
-    for (const network of ["hardhat", "localhost", "luxTestnet", "luxMainnet"]) {
+    for (const network of ["hardhat", "localhost", "devnet", "luxTestnet", "luxMainnet"]) {
       it(`deploys deploy/params/${network}.json and the check passes on every wiring fact`, async () => {
         const signers = await ethers.getSigners();
         const json = loadFile(network);

@@ -4,7 +4,8 @@ import { operatorVrfKey, roundSeed, type VrfKey } from "../../sdk/beacon";
 import { proveVRF, proofTuple, vrfKeyHash } from "../../sdk/vrf";
 import type { NodeContext } from "../context";
 
-export type BeaconOutcome = "no-key" | "key-registered" | "key-mismatch" | "not-committer" | "would-revert" | "committed";
+export type BeaconOutcome =
+  "no-key" | "key-registered" | "key-mismatch" | "not-committer" | "would-revert" | "committed" | "skipped" | "skipped-by-another";
 
 /** The message whose signature by the operator key is the VRF key's secret (RFC 6979 signatures are deterministic). */
 export const vrfSecretMessage = (chainId: bigint, sequencerId: bigint) => `LP-504 VRF key of sequencer ${sequencerId} on chain ${chainId}`;
@@ -17,6 +18,9 @@ export const vrfSecretMessage = (chainId: bigint, sequencerId: bigint) => `LP-50
  * the sequencer has no VRF key on the beacon yet, the duty registers this one (in effect for rounds requested after
  * it); if another key is registered, it commits nothing and logs `beacon.key-mismatch` every round: the operator
  * either registers the derived key with another tool or turns the duty off.
+ *
+ * A round whose committer missed it (its deadline passed, or its request block's hash expired) is passed on with
+ * `skipCommitter` by whichever node sees it first, so a stopped committer does not stall the beacon.
  */
 export class BeaconCommitter {
   private key?: VrfKey;
@@ -47,13 +51,16 @@ export class BeaconCommitter {
       return "key-mismatch";
     }
     const [round, committerId, deadline, open] = await beacon.roundState();
-    if (!open || committerId !== ctx.sequencerId) return "not-committer";
+    if (!open) return "not-committer";
     const [requestBlock, roundKey] = await beacon.roundRequest();
+    const block = await ctx.provider.getBlock("latest");
+    if (BigInt(block!.timestamp) >= deadline || BigInt(block!.number) > requestBlock + (await beacon.SEED_WINDOW()))
+      return this.skip(round, committerId);
+    if (committerId !== ctx.sequencerId) return "not-committer";
     if (roundKey !== mine) {
       ctx.log("error", "beacon.round-key-mismatch", { round: round + 1n, requestBlock, expected: roundKey, derived: mine });
       return "key-mismatch";
     }
-    const block = await ctx.provider.getBlock("latest");
     if (BigInt(block!.timestamp) + 1n >= deadline) {
       ctx.log("warn", "beacon.round-missed", { round: round + 1n, deadline });
       return "would-revert";
@@ -71,5 +78,29 @@ export class BeaconCommitter {
     ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "commitVRF" });
     ctx.log("info", "beacon.committed", { round: round + 1n, tx: tx.hash });
     return "committed";
+  }
+
+  /** Passes a missed round on to the next committer (any node may; the first transaction wins). */
+  private async skip(round: bigint, committerId: bigint): Promise<BeaconOutcome> {
+    const { ctx, beacon } = this;
+    try {
+      await beacon.skipCommitter.staticCall();
+    } catch (e) {
+      ctx.log("info", "beacon.skip-skipped", { round, reason: describeRevert(e) ?? String(e) });
+      return "would-revert";
+    }
+    let tx;
+    try {
+      tx = await beacon.skipCommitter();
+      await tx.wait();
+    } catch (e) {
+      const [nowRound, nowCommitter, , open] = await beacon.roundState({ blockTag: "pending" }); // mined or pending
+      if (open && nowRound === round && nowCommitter === committerId) throw e;
+      ctx.log("info", "beacon.skip-raced", { round, tx: tx?.hash });
+      return "skipped-by-another";
+    }
+    ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "skipCommitter" });
+    ctx.log("info", "beacon.skipped-committer", { round, missedBy: committerId, tx: tx.hash });
+    return "skipped";
   }
 }

@@ -31,7 +31,8 @@ export const MAX_REMEMBERED = 100_000;
  * Before sending, each report is checked against what would make it revert: the sequencer's period of duty and
  * whether it was already punished (`RegistryLens.dutyOf`), then a simulation of the call. Evidence for a slot that
  * is not yet current waits; evidence that can never succeed (outside the duty, already punished, expired) is
- * dropped with a log line.
+ * dropped with a log line. When several watchtowers report one equivocation in the same block, the ones whose
+ * estimate or transaction failed because another report punished the sequencer first log `equivocation.raced`.
  */
 export class Watchtower {
   private readonly seen = new Map<string, PublishedCommitment>();
@@ -110,8 +111,18 @@ export class Watchtower {
         this.pending.delete(key);
         continue;
       }
-      const tx = await ctx.registry.reportMisbehavior(e.sequencerId, evidence);
-      const receipt = await tx.wait();
+      let tx, receipt;
+      try {
+        tx = await ctx.registry.reportMisbehavior(e.sequencerId, evidence);
+        receipt = await tx.wait();
+      } catch (err) {
+        // another watchtower's report of the same period, mined or still pending, got there first
+        const [, , punishedNow] = await ctx.lens.dutyOf(e.sequencerId, { blockTag: "pending" });
+        if (!punishedNow) throw err;
+        ctx.log("info", "equivocation.raced", { sequencerId: e.sequencerId, slot: e.slot, tx: tx?.hash });
+        this.pending.delete(key);
+        continue;
+      }
       this.pending.delete(key);
       ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "reportMisbehavior" });
       const proven = receipt!.logs.map((l) => ctx.registry.interface.parseLog(l)).find((l) => l?.name === "EquivocationProven");

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
-import { loadConfig, validateConfig, loadOperator, ConfigError } from "../../node/config";
+import { loadConfig, validateConfig, loadOperator, ConfigError, TESTING_ENV } from "../../node/config";
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lp504-config-"));
 const VALID = { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, deployment: "d.json", keystore: "k.json", dataDir: "data" };
@@ -55,6 +55,34 @@ describe("node: configuration", function () {
     expect(c.api).to.deep.equal({ host: "127.0.0.1", port: 8504 });
     expect(c.duties).to.deep.equal({ signing: true, turnKeeping: true, watchtower: true, beacon: false });
     expect(c.sequencerId).to.equal(undefined);
+    expect(c.peers).to.deep.equal([]);
+    expect(c.testing).to.deep.equal({ equivocate: false });
+  });
+
+  it("takes peers as http(s)://host:port URLs, naming each bad one", function () {
+    const c = validateConfig({ ...VALID, peers: ["http://127.0.0.1:8505/", "https://peer.example:443"] }, "/base", "c", {});
+    expect(c.peers).to.deep.equal(["http://127.0.0.1:8505", "https://peer.example:443"]);
+    const found = (() => {
+      try {
+        validateConfig({ ...VALID, peers: ["http://ok:1", "ws://peer:1", 7, "http://peer:1/commitments"] }, "/base", "c", {});
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(found.map((p) => p.split(":")[0])).to.deep.equal(["peers[1]", "peers[2]", "peers[3]"]);
+    expect(() => validateConfig({ ...VALID, peers: "http://peer:1" }, "/base", "c", {})).to.throw("peers: must be an array");
+  });
+
+  it(`refuses testing.equivocate unless ${TESTING_ENV}=1`, function () {
+    const raw = { ...VALID, testing: { equivocate: true } };
+    expect(() => validateConfig(raw, "/base", "c", {})).to.throw(`testing.equivocate: makes the node misbehave`);
+    expect(() => validateConfig(raw, "/base", "c", { [TESTING_ENV]: "yes" })).to.throw(TESTING_ENV);
+    expect(validateConfig(raw, "/base", "c", { [TESTING_ENV]: "1" }).testing).to.deep.equal({ equivocate: true });
+    expect(validateConfig({ ...VALID, testing: { equivocate: false } }, "/base", "c", {}).testing.equivocate).to.equal(false);
+    expect(() => validateConfig({ ...VALID, testing: { crash: true } }, "/base", "c", { [TESTING_ENV]: "1" })).to.throw(
+      "testing.crash: unknown key",
+    );
   });
 
   it("applies environment overrides before validating them", function () {

@@ -2,12 +2,12 @@ import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ethers } from "hardhat";
+import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { registryFixture, register, type RegistryFixture } from "../helpers/fixtures";
 import { OperatorNode } from "../../node/main";
-import { validateConfig } from "../../node/config";
+import { validateConfig, TESTING_ENV } from "../../node/config";
 import { silentLogger } from "../../node/log";
 import { signBlockCommitment, encodeEquivocationEvidence } from "../../sdk";
 import { SequencerStatus, SelectionMode, Parameter } from "../../deploy";
@@ -26,9 +26,11 @@ function nodeConfig(
   f: RegistryFixture,
   duties: Partial<{ signing: boolean; turnKeeping: boolean; watchtower: boolean; beacon: boolean }>,
   dataDir?: string,
+  extra: Record<string, unknown> = {},
 ) {
   return validateConfig(
     {
+      ...extra,
       rpcUrl: "http://127.0.0.1:8545", // unused: the tests hand the node Hardhat's provider
       chainId: Number(f.chainId),
       deployment: "deployment.json",
@@ -38,13 +40,21 @@ function nodeConfig(
       duties: { signing: false, turnKeeping: false, watchtower: false, beacon: false, ...duties },
     },
     os.tmpdir(),
+    "<test>",
+    { [TESTING_ENV]: "1" },
   );
 }
 
 const nodes: OperatorNode[] = [];
-async function startNode(f: RegistryFixture, operator: HardhatEthersSigner, duties: Parameters<typeof nodeConfig>[1], dataDir?: string) {
+async function startNode(
+  f: RegistryFixture,
+  operator: HardhatEthersSigner,
+  duties: Parameters<typeof nodeConfig>[1],
+  dataDir?: string,
+  extra?: Record<string, unknown>,
+) {
   const node = await OperatorNode.create({
-    config: nodeConfig(f, duties, dataDir),
+    config: nodeConfig(f, duties, dataDir, extra),
     provider: ethers.provider,
     operator,
     record: f.record,
@@ -104,6 +114,63 @@ describe("node: duties against the registry", function () {
     });
   });
 
+  describe("turn keeping among several keepers", function () {
+    it("counts a rotation another keeper sent in the same block as done, not as a failure", async function () {
+      const f = await loadFixture(fiveSequencers);
+      const a = await startNode(f, f.accounts[6], { turnKeeping: true });
+      const b = await startNode(f, f.accounts[7], { turnKeeping: true });
+      await time.increaseTo(await f.registry.nextRotationTime());
+      await network.provider.send("evm_setAutomine", [false]);
+      await network.provider.send("evm_setIntervalMining", [500]);
+      try {
+        await Promise.all([a.tick(), b.tick()]);
+      } finally {
+        await network.provider.send("evm_setIntervalMining", [0]);
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      const sent = (n: OperatorNode) =>
+        n.metrics.get("lp504_node_transactions_total", { duty: "turnKeeping", function: "rotateSequencer" });
+      expect(sent(a) + sent(b)).to.equal(1);
+      expect(a.metrics.get("lp504_node_duty_errors_total", { duty: "turnKeeping" })).to.equal(0);
+      expect(b.metrics.get("lp504_node_duty_errors_total", { duty: "turnKeeping" })).to.equal(0);
+      expect(await f.registry.currentSequencerId()).to.equal(2n);
+    });
+  });
+
+  describe("peers", function () {
+    it("publishes each signed commitment to the peers, whose watchtower slashes a node that double-signs", async function () {
+      const f = await loadFixture(fiveSequencers);
+      const watcher = await startNode(f, f.accounts[4], { watchtower: true });
+      const { host, port } = await watcher.startApi();
+      const peers = [`http://${host}:${port}`];
+      const honest = await startNode(f, f.accounts[1], { signing: true }, undefined, { peers });
+      const cheat = await startNode(f, f.accounts[0], { signing: true }, undefined, { peers, testing: { equivocate: true } });
+      const received = () => watcher.metrics.get("lp504_node_commitments_received_total");
+      const slot = await f.registry.currentSlot();
+
+      expect((await api(honest, "POST", "/sign", { slot: slot.toString(), blockHash: H("honest block") })).status).to.equal(200);
+      const delivered = () => honest.metrics.get("lp504_node_peer_messages_total", { outcome: "delivered" });
+      while (delivered() < 1) await new Promise((r) => setTimeout(r, 20));
+      expect(received()).to.equal(1);
+      expect(watcher.metrics.get("lp504_node_equivocations_detected_total")).to.equal(0);
+
+      expect((await api(cheat, "POST", "/sign", { slot: slot.toString(), blockHash: H("block") })).status).to.equal(200);
+      while (received() < 3) await new Promise((r) => setTimeout(r, 20));
+      expect(watcher.metrics.get("lp504_node_equivocations_detected_total")).to.equal(1);
+      await watcher.tick();
+      const [proven] = await f.registry.queryFilter(f.registry.filters.EquivocationProven(1n));
+      expect([proven.args.slot, proven.args.reporter]).to.deep.equal([slot, f.accounts[4].address]);
+      expect((await f.registry.getSequencer(1)).status).to.not.equal(SequencerStatus.Active);
+    });
+
+    it("counts a peer that cannot be reached, and still answers the producer", async function () {
+      const f = await loadFixture(fiveSequencers);
+      const node = await startNode(f, f.accounts[1], { signing: true }, undefined, { peers: ["http://127.0.0.1:9"] });
+      expect((await api(node, "POST", "/sign", { slot: "5", blockHash: H("block") })).status).to.equal(200);
+      while (node.metrics.get("lp504_node_peer_messages_total", { outcome: "failed" }) < 1) await new Promise((r) => setTimeout(r, 20));
+    });
+  });
+
   describe("watchtower", function () {
     it("catches a double-sign published to it, proves it, and withdraws the reporter's reward", async function () {
       const f = await loadFixture(fiveSequencers);
@@ -148,6 +215,29 @@ describe("node: duties against the registry", function () {
       const metrics = (await api(node, "GET", "/metrics")).text;
       expect(metrics).to.match(/^lp504_node_equivocations_detected_total 2$/m);
       expect(metrics).to.match(/^lp504_node_commitments_rejected_total 2$/m);
+    });
+
+    it("counts another watchtower's report of the same equivocation in the same block as done, not as a failure", async function () {
+      const f = await loadFixture(fiveSequencers);
+      const watchers = [await startNode(f, f.accounts[1], { watchtower: true }), await startNode(f, f.accounts[2], { watchtower: true })];
+      const slot = await f.registry.currentSlot();
+      for (const blockHash of [H("A"), H("B")]) {
+        const signature = await signBlockCommitment(f.accounts[0], f.registryAddress, f.chainId, { sequencerId: 1n, slot, blockHash });
+        for (const w of watchers) await w.watchtower!.accept({ sequencerId: "1", slot: slot.toString(), blockHash, signature });
+      }
+      await network.provider.send("evm_setAutomine", [false]);
+      await network.provider.send("evm_setIntervalMining", [500]);
+      try {
+        await Promise.all(watchers.map((w) => w.tick()));
+      } finally {
+        await network.provider.send("evm_setIntervalMining", [0]);
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      expect(await f.registry.queryFilter(f.registry.filters.EquivocationProven(1n))).to.have.length(1);
+      for (const w of watchers) {
+        expect(w.metrics.get("lp504_node_duty_errors_total", { duty: "watchtower" })).to.equal(0);
+        expect(w.watchtower!.pendingReports).to.equal(0);
+      }
     });
 
     it("holds evidence for a slot still ahead, and reports it once the slot comes", async function () {
@@ -214,6 +304,37 @@ describe("node: duties against the registry", function () {
       await mine.tick();
       expect(mine.metrics.get("lp504_node_transactions_total", { duty: "beacon", function: "commitVRF" })).to.equal(1);
       expect(mine.metrics.get("lp504_node_duty_errors_total", { duty: "beacon" })).to.equal(0);
+    });
+
+    it("passes on a round whose committer missed its deadline (skipCommitter), once", async function () {
+      const f = await loadFixture(fiveSequencers);
+      const nodes = [];
+      for (let i = 0; i < 3; i++) nodes.push(await startNode(f, f.accounts[i], { beacon: true }));
+      for (const n of nodes) await n.tick(); // each registers its key
+      await f.registry.connect(f.governanceSigner).setParameter(Parameter.SelectionMode, SelectionMode.WeightedRandom);
+      await f.selection.requestRandomness();
+      const [round, committer, deadline] = await f.beacon!.roundState();
+      const committerNode = nodes.find((n) => n.ctx.sequencerId === committer);
+      if (committerNode) {
+        nodes.splice(nodes.indexOf(committerNode), 1);
+        await committerNode.stop(); // the committer is down
+      }
+      const [x, y] = nodes;
+      await x.tick();
+      expect((await f.beacon!.roundState())[1]).to.equal(committer); // not yet timed out: nothing sent
+      await time.increaseTo(deadline);
+      await x.tick();
+      const missed = await f.beacon!.queryFilter(f.beacon!.filters.CommitMissed());
+      expect(missed.map((e) => [e.args.round, e.args.committerId])).to.deep.equal([[round, committer]]);
+      expect(x.metrics.get("lp504_node_transactions_total", { duty: "beacon", function: "skipCommitter" })).to.equal(1);
+      expect(await f.beacon!.missedRounds(committer)).to.equal(1n);
+      const [, next] = await f.beacon!.roundState();
+      expect(next).to.not.equal(committer);
+      const nonceY = await ethers.provider.getTransactionCount(await y.ctx.operator.getAddress());
+      if (next !== y.ctx.sequencerId) {
+        await y.tick(); // the new committer's deadline is ahead: y neither skips nor commits
+        expect(await ethers.provider.getTransactionCount(await y.ctx.operator.getAddress())).to.equal(nonceY);
+      }
     });
 
     it("commits nothing when another VRF key is registered for its sequencer", async function () {

@@ -1,0 +1,82 @@
+import type { Logger } from "./log";
+import type { Metrics } from "./metrics";
+
+/** A block commitment as it travels between nodes: signed (EIP-712 `BlockCommitment`) by its sequencer's operator. */
+export interface CommitmentMessage {
+  sequencerId: bigint;
+  slot: bigint;
+  blockHash: string;
+  signature: string;
+}
+
+/** What a subscriber answers for a message it received (the watchtower: whether it proves an equivocation). */
+export type CommitmentHandler = (message: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * How nodes exchange signed block commitments. Every message is signed by the sequencer that committed to the block,
+ * so a receiver trusts no peer: it checks the signature against the registry's operator of that sequencer (the
+ * watchtower does). Today's implementation is HTTP between configured peers; a gossip network fits behind the same
+ * two methods.
+ */
+export interface PeerTransport {
+  /** Sends a signed commitment to the peers (best effort: an unreachable peer is logged and counted, not retried). */
+  publish(message: CommitmentMessage): Promise<void>;
+  /** Registers the handler of commitments received from peers (one: the watchtower). */
+  subscribe(handler: CommitmentHandler): void;
+}
+
+/** The time a peer has to answer one publication. */
+export const PEER_TIMEOUT_MS = 2000;
+
+const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+
+/**
+ * Signed commitments over HTTP: `publish` POSTs each message to every configured peer's `POST /commitments`; that
+ * route of this node's API hands what it receives to `deliver`, which passes it to the subscriber.
+ */
+export class HttpPeerTransport implements PeerTransport {
+  private handler?: CommitmentHandler;
+
+  constructor(
+    readonly peers: readonly string[],
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  subscribe(handler: CommitmentHandler): void {
+    this.handler = handler;
+  }
+
+  /** Whether anything listens (POST /commitments answers 404 otherwise). */
+  get subscribed(): boolean {
+    return this.handler !== undefined;
+  }
+
+  /** A message that arrived on POST /commitments. */
+  deliver(message: Record<string, unknown>): Promise<unknown> {
+    if (!this.handler) throw new Error("no subscriber for commitments");
+    return this.handler(message);
+  }
+
+  async publish(message: CommitmentMessage): Promise<void> {
+    const body = toJson(message);
+    await Promise.all(
+      this.peers.map(async (peer) => {
+        try {
+          const res = await fetch(`${peer}/commitments`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+            signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
+          });
+          await res.arrayBuffer();
+          if (res.status !== 202) throw new Error(`answered ${res.status}`);
+          this.metrics.inc("lp504_node_peer_messages_total", { outcome: "delivered" });
+        } catch (e) {
+          this.metrics.inc("lp504_node_peer_messages_total", { outcome: "failed" });
+          this.log("warn", "peer.publish-failed", { peer, slot: message.slot, error: String((e as Error).message ?? e) });
+        }
+      }),
+    );
+  }
+}

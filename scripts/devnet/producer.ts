@@ -1,0 +1,63 @@
+import { hexlify, randomBytes } from "ethers";
+
+/** What the toy producer did: one line per event, for the devnet's log. */
+export type ProducerEvent =
+  | { kind: "produced"; slot: string; blockHash: string }
+  | { kind: "refused"; slot: string; signedHash: string }
+  | { kind: "unreachable"; error: string };
+
+/**
+ * A toy L2 block producer for one node: every `intervalMs` it asks its node's local API whether the node's sequencer
+ * holds the turn (GET /turn) and, once per registry slot while it does, builds a "block" (a random hash: a real
+ * producer's block contents differ from one attempt to the next) and has the node sign the commitment (POST /sign).
+ * The node publishes the signed commitment to its peers.
+ */
+export class ToyProducer {
+  private timer?: NodeJS.Timeout;
+  private lastSlot = -1n;
+  private stopped = false;
+  produced = 0;
+
+  constructor(
+    readonly apiUrl: string,
+    private readonly report: (event: ProducerEvent) => void,
+    private readonly intervalMs = 500,
+  ) {}
+
+  start(): void {
+    const round = async () => {
+      await this.step().catch((e) => this.report({ kind: "unreachable", error: String((e as Error).message ?? e) }));
+      if (!this.stopped) this.timer = setTimeout(round, this.intervalMs);
+    };
+    this.timer = setTimeout(round, 0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async step(): Promise<void> {
+    const turn = (await (await fetch(`${this.apiUrl}/turn`, { signal: AbortSignal.timeout(2000) })).json()) as {
+      holdsTurn: boolean;
+      slot: string;
+    };
+    if (!turn.holdsTurn) return;
+    const slot = BigInt(turn.slot);
+    if (slot <= this.lastSlot) return;
+    const blockHash = hexlify(randomBytes(32));
+    const res = await fetch(`${this.apiUrl}/sign`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ slot: slot.toString(), blockHash }),
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await res.json()) as { signedHash?: string; error?: string };
+    this.lastSlot = slot;
+    if (res.status === 200) {
+      this.produced++;
+      this.report({ kind: "produced", slot: slot.toString(), blockHash });
+    } else if (res.status === 409) this.report({ kind: "refused", slot: slot.toString(), signedHash: body.signedHash ?? "" });
+    else throw new Error(`POST /sign answered ${res.status}: ${body.error ?? ""}`);
+  }
+}
