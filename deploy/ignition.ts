@@ -2,7 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import { deploy, listTransactions, DeploymentResultType, type TransactionInfo } from "@nomicfoundation/ignition-core";
+import {
+  deploy,
+  listTransactions,
+  DeploymentResultType,
+  type ExecutionEventListener,
+  type TransactionInfo,
+} from "@nomicfoundation/ignition-core";
 import { HardhatArtifactResolver, errorDeploymentResultToExceptionMessage } from "@nomicfoundation/hardhat-ignition/helpers";
 import { lp504Module, lp504Parameters, lp504Plan } from "../ignition/modules/LP504";
 import type { SuiteParams } from "./params";
@@ -77,6 +83,42 @@ export class ParametersChangedError extends Error {
   }
 }
 
+/**
+ * The journal holds executed steps that this parameter file's module no longer has (a role granted to an account
+ * since removed from the file, a randomness contract of the other kind, a selection mode set): Ignition would only
+ * warn and carry on, and the chain would keep what the file no longer says. Refused before anything is sent.
+ */
+export class StepsDroppedError extends Error {
+  constructor(journal: string, steps: string[]) {
+    super(
+      `the journal ${journal} holds steps this parameter file no longer has; they happened on chain and a rerun cannot undo them:\n  ` +
+        `${steps.join("\n  ")}\nRestore the parameters to continue that deployment, or pass --fresh to deploy anew ` +
+        "(and undo what the old steps did by hand: `lp504 check` on the old record shows it).",
+    );
+    this.name = "StepsDroppedError";
+  }
+}
+
+/** A step of an earlier run failed or timed out; Ignition retries nothing until it is wiped from the journal. */
+export class PreviousRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PreviousRunError";
+  }
+}
+
+/** An execution listener that ignores every event but Ignition's reconciliation warnings, which it refuses. */
+function refusingDroppedSteps(journal: string): ExecutionEventListener {
+  return new Proxy({} as ExecutionEventListener, {
+    get: (_target, name) =>
+      name === "reconciliationWarnings"
+        ? (event: { warnings: string[] }) => {
+            if (event.warnings.length) throw new StepsDroppedError(journal, event.warnings);
+          }
+        : () => undefined,
+  });
+}
+
 /** The keys whose values differ between two parameter objects (as records hold them), each with both values. */
 export function parameterDiff(before: Json, after: Json, where = "params"): string[] {
   const isObject = (v: Json): v is { [key: string]: Json } => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -119,13 +161,16 @@ export async function deployWithIgnition(
   const artifactResolver = new HardhatArtifactResolver(hre);
   const before = (await journalTransactions(hre, options.journal)).length;
   const network = hre.config.networks[hre.network.name];
+  const module = lp504Module(plan);
+  const moduleFutures = new Set<string>([...module.futures].map((f) => f.id));
   const result = await deploy({
     // A development node mines at once: poll for receipts every 50 ms, not Ignition's 1 s (unless configured).
     config: { ...(options.development ? { blockPollingInterval: 50 } : {}), ...hre.config.ignition },
     provider: hre.network.provider,
     deploymentDir: options.journal,
     artifactResolver,
-    ignitionModule: lp504Module(plan),
+    ignitionModule: module,
+    executionEventListener: refusingDroppedSteps(options.journal),
     deploymentParameters: lp504Parameters(params, plan),
     accounts: (await hre.network.provider.request({ method: "eth_accounts" })) as string[],
     defaultSender: deployer,
@@ -136,12 +181,29 @@ export async function deployWithIgnition(
   });
   if (result.type === DeploymentResultType.RECONCILIATION_ERROR)
     throw new ParametersChangedError(errorDeploymentResultToExceptionMessage(result));
+  if (result.type === DeploymentResultType.PREVIOUS_RUN_ERROR) {
+    // A step recorded as failed or timed out is not retried: Ignition wants it wiped from the journal first.
+    const id = path.basename(options.journal);
+    throw new PreviousRunError(
+      `${errorDeploymentResultToExceptionMessage(result)}\n` +
+        `A failed or timed-out step stays failed in the journal ${options.journal}: find out why it failed, then remove it with ` +
+        `\`npx hardhat ignition wipe ${id} <future id>\` (a live chain's journal lives under ignition/deployments/) and rerun ` +
+        "`lp504 deploy`. Starting over with --fresh leaves the half-wired contracts (and the deployer's roles on them) behind.",
+    );
+  }
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
     throw new Error(`${errorDeploymentResultToExceptionMessage(result)}\n(journal: ${options.journal})`);
   }
   const transactions = await journalTransactions(hre, options.journal);
 
   const contracts: DeploymentRecord["contracts"] = {};
+  const foreign = Object.keys(result.contracts).filter((id) => !moduleFutures.has(id));
+  if (foreign.length) {
+    throw new StepsDroppedError(
+      options.journal,
+      foreign.map((id) => `${id}: deployed by an earlier run, not part of this parameter file's suite`),
+    );
+  }
   for (const deployed of Object.values(result.contracts)) {
     const name = deployed.contractName as ContractName;
     if (!CONTRACT_NAMES.includes(name)) throw new Error(`the Ignition module deployed ${name}, which no deployment record names`);

@@ -4,7 +4,15 @@ import { types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Result } from "ethers";
-import { deployWithIgnition, ignitionJournalDir, journalMatchesChain, parameterDiff, ParametersChangedError } from "../deploy/ignition";
+import {
+  deployWithIgnition,
+  ignitionJournalDir,
+  journalMatchesChain,
+  parameterDiff,
+  ParametersChangedError,
+  StepsDroppedError,
+  PreviousRunError,
+} from "../deploy/ignition";
 import { wiringTable, type WiringFact } from "../deploy/wiring";
 import { roleHolders } from "../deploy/roles";
 import { paramsFromJson, type SuiteParams } from "../deploy/params";
@@ -98,10 +106,15 @@ lp504
     );
     // A refusal of changed parameters is answered below, outside the revert decoding.
     let changed: ParametersChangedError | undefined;
+    let refused: StepsDroppedError | PreviousRunError | undefined;
     let deployment;
     try {
       deployment = await withDecodedErrors(hre, "deployment", () =>
         deployWithIgnition(hre, params, { journal, deployer, development: local }).catch((error) => {
+          if (error instanceof StepsDroppedError || error instanceof PreviousRunError) {
+            refused = error;
+            return undefined;
+          }
           if (!(error instanceof ParametersChangedError)) throw error;
           changed = error;
           return undefined;
@@ -113,6 +126,7 @@ lp504
         `${(error as Error).message}\nFix the cause and rerun \`lp504 deploy\`: Ignition resumes from the journal ${rel(journal)}.`,
       );
     }
+    if (refused) throw new HardhatPluginError(PLUGIN, refused.message);
     if (!deployment) {
       const recorded = readDeployment(chainId, dir);
       const diff = recorded ? parameterDiff(recorded.params, toJson(params)) : [];
@@ -127,6 +141,15 @@ lp504
     writeDeployment(record, dir);
     for (const [name, c] of Object.entries(record.contracts)) console.log(`  ${name.padEnd(22)} ${c!.address} (block ${c!.blockNumber})`);
     for (const fact of unheld) console.log(`  does not hold: ${fact}`);
+    // The one fact a deployment leaves for someone else: governance accepting the Chainlink adapter's ownership.
+    const broken = unheld.filter((fact) => !fact.startsWith("chainlink adapter: owned by governance"));
+    if (broken.length) {
+      throw new HardhatPluginError(
+        PLUGIN,
+        `${broken.length} wiring fact(s) do not hold on chain (changed since the deployment?); Ignition does not resend a step ` +
+          `it executed, so fix them by hand and run \`lp504 check\`. Record: ${rel(out)}`,
+      );
+    }
     console.log(
       transactions === 0
         ? `Nothing to do: the deployment in ${rel(journal)} is complete. Record: ${rel(out)}`

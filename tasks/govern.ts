@@ -72,12 +72,17 @@ function parseWhole(value: string, what: string): bigint {
 export function parseParameterValue(hre: HardhatRuntimeEnvironment, name: keyof typeof Parameter, value: string): bigint {
   const what = `parameter ${name}`;
   switch (UNITS[name]) {
-    case "lux":
+    case "lux": {
+      // The unit is required: a bare number is wei in parameter files and would be read as LUX by a person.
+      const m = /^\s*(\d+(?:\.\d+)?)\s*(LUX|gwei|wei)\s*$/i.exec(value);
+      if (!m) throw new HardhatPluginError(PLUGIN, `${what}: "${value}" needs its unit: "100 LUX", "5 gwei" or "1000 wei"`);
+      const unit = m[2].toLowerCase();
       try {
-        return hre.ethers.parseEther(value.replace(/\s*LUX\s*$/i, "").trim());
+        return unit === "lux" ? hre.ethers.parseEther(m[1]) : hre.ethers.parseUnits(m[1], unit === "gwei" ? 9 : 0);
       } catch {
-        throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not an amount of LUX`);
+        throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not an amount of ${m[2]}`);
       }
+    }
     case "seconds":
       return parseDuration(value, what);
     case "bps": {
@@ -86,7 +91,10 @@ export function parseParameterValue(hre: HardhatRuntimeEnvironment, name: keyof 
         const [whole, fraction = ""] = percent[1].split(".");
         return BigInt(whole) * 100n + BigInt(fraction.padEnd(2, "0"));
       }
-      return parseWhole(value, `${what} (basis points, or a percentage like 5%)`);
+      // The unit is required: "10" could mean 10% or 10 basis points (0.1%), a hundredfold apart.
+      const bps = /^\s*(\d+)\s*(bp|bps)\s*$/i.exec(value);
+      if (bps) return BigInt(bps[1]);
+      throw new HardhatPluginError(PLUGIN, `${what}: "${value}" needs its unit: a percentage ("5%") or basis points ("500 bps")`);
     }
     case "mode": {
       const byName = Object.keys(SelectionMode).find((k) => isNaN(Number(k)) && k.toLowerCase() === value.trim().toLowerCase());
@@ -173,7 +181,10 @@ lp504.task("params", "The registry's governed parameters, in LUX, durations and 
 lp504
   .task("param", "Sets a governed registry parameter (governance): --name RotationPeriod --value 30m")
   .addParam("name", `One of ${PARAMETER_NAMES.join(", ")}`)
-  .addParam("value", "In the parameter's unit: LUX for stakes, a duration (30m, 1h, 2d) for periods, bps or 5% for shares, a mode's name")
+  .addParam(
+    "value",
+    'With its unit: "100 LUX" for stakes, a duration (30m, 1h, 2d) for periods, "5%" or "500 bps" for shares, a mode\'s name',
+  )
   .addOptionalParam("from", FROM)
   .setAction(async (a: { name: string; value: string; from?: string }, hre) => {
     const name = parameterNamed(a.name);

@@ -419,8 +419,13 @@ lp504
           requester: await signer.getAddress(),
           jobSpec,
         };
-        const jobId = await scheduler.submitComputeJob.staticCall(job, { value: lux(hre, a.payment) });
-        await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
+        const receipt = await sent("job submitted", scheduler.submitComputeJob(job, { value: lux(hre, a.payment) }));
+        // The id from this transaction's own event: a job submitted by someone else in between takes the next id.
+        const submitted = receipt.logs
+          .map((log) => (log.address === receipt.to ? scheduler.interface.parseLog(log) : null))
+          .find((parsed) => parsed?.name === "JobSubmitted");
+        if (!submitted) throw new HardhatPluginError(PLUGIN, `the submission ${receipt.hash} emitted no JobSubmitted event`);
+        const jobId: string = submitted.args.jobId;
         console.log(`job ${jobId} (deadline ${new Date(Number(job.deadline) * 1000).toISOString()})`);
         return jobId;
       });

@@ -14,7 +14,7 @@ import {
   ParameterFileError,
   type SuiteParams,
 } from "../deploy";
-import { deployWithIgnition, ignitionJournalDir } from "../deploy/ignition";
+import { deployWithIgnition, ignitionJournalDir, StepsDroppedError } from "../deploy/ignition";
 import { checkDeployment } from "../tasks/deploy";
 
 const PARAMS_DIR = path.join(__dirname, "..", "deploy", "params");
@@ -175,6 +175,22 @@ describe("Ignition: the suite deployed through ignition/modules/LP504.ts", funct
         `LP504#registry_grant_SLASHER_ROLE_to_${slasher.address}`,
       ].sort(),
     );
+
+    // The slasher dropped from the file: its grant happened and a rerun cannot undo it, so the rerun is refused
+    // (Ignition itself would only warn, print "Nothing to do" and leave the role where the file no longer puts it).
+    const nonce = await ethers.provider.getTransactionCount(deployer.address);
+    const dropped = paramsFromJson({
+      governance: governance.address,
+      slashers: [governance.address],
+      monitors: [reporter.address],
+      monitor: { reporters: [reporter.address] },
+      randomness: JSON.parse(JSON.stringify(toJson(params.randomness))),
+    });
+    await expect(deployWithIgnition(hre, dropped, { journal, deployer, development: true })).to.be.rejectedWith(
+      StepsDroppedError,
+      new RegExp(`holds steps this parameter file no longer has[^]*LP504#registry_grant_SLASHER_ROLE_to_${slasher.address}`),
+    );
+    expect(await ethers.provider.getTransactionCount(deployer.address)).to.equal(nonce);
   });
 
   it("lp504 deploy resumes from the journal after a failure midway, and the result passes lp504 check", async () => {

@@ -64,7 +64,12 @@ describe("Tasks: governance, auctions, capabilities and jobs in the units a pers
     expect(() => parseParameterValue(hre, "SelectionMode", "lottery")).to.throw(
       'parameter SelectionMode: "lottery" is not a selection mode',
     );
-    expect(() => parseParameterValue(hre, "MinStake", "a lot")).to.throw('parameter MinStake: "a lot" is not an amount of LUX');
+    expect(parseParameterValue(hre, "MinStake", "5 gwei")).to.equal(5_000_000_000n);
+    expect(parseParameterValue(hre, "SlashingPercentage", "250 bps")).to.equal(250n);
+    // A bare number is refused where its unit is ambiguous: 10 could be 10% or 10 bps; 100 could be LUX or wei.
+    expect(() => parseParameterValue(hre, "SlashingPercentage", "10")).to.throw('parameter SlashingPercentage: "10" needs its unit');
+    expect(() => parseParameterValue(hre, "MinStake", "100")).to.throw('parameter MinStake: "100" needs its unit');
+    expect(() => parseParameterValue(hre, "MinStake", "a lot")).to.throw('parameter MinStake: "a lot" needs its unit');
     expect(() => parseParameterValue(hre, "MaxSequencers", "1e3")).to.throw('parameter MaxSequencers: "1e3" is not a whole number');
     expect(formatParameterValue("MinStake", ethers.parseEther("100"))).to.equal("100 LUX");
     expect(formatParameterValue("InsuranceFeeBps", 100n)).to.equal("1%");
