@@ -251,6 +251,17 @@ lp504
         const receipt = await sent(`VRF key registered for #${id}`, beacon.registerVRFKey(id, key.pk));
         console.log(`key ${keyHash} registered in block ${receipt?.blockNumber}: in effect for rounds requested after it`);
       }
+      if (!a.register) {
+        // Before any transaction: a sequencer without a key can commit nothing, so nothing is requested for it.
+        const id = await sequencerId(suite, signer);
+        const [latest] = await beacon.latestVRFKey(id);
+        if (latest === hre.ethers.ZeroHash) {
+          throw new HardhatPluginError(
+            PLUGIN,
+            `sequencer #${id} has no VRF key registered: run vrf-commit with --register (it registers ${keyHash}, in effect for rounds requested after it)`,
+          );
+        }
+      }
       let round = await openRound(beacon);
       if (!round.open) {
         console.log("no round is open: requesting randomness opens one");

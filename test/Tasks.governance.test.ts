@@ -188,6 +188,16 @@ describe("Tasks: governance, auctions, capabilities and jobs in the units a pers
     await expect(run("schedule", { job: "1", id: "2", from: "0" })).to.be.rejectedWith('"1" is not a job id');
   });
 
+  it("vrf-commit without a registered key says to use --register before sending anything", async () => {
+    await register("1");
+    const [, alice] = await ethers.getSigners();
+    const nonce = await ethers.provider.getTransactionCount(alice.address);
+    await expect(run("vrf-commit", { secret: "alice's vrf secret", register: false, from: "1" })).to.be.rejectedWith(
+      /sequencer #1 has no VRF key registered: run vrf-commit with --register/,
+    );
+    expect(await ethers.provider.getTransactionCount(alice.address)).to.equal(nonce);
+  });
+
   it("status shows each sequencer's share of the weight; a node restarted since the deployment is named, not 'could not decode'", async () => {
     await register("1", "150");
     await register("2", "450");
