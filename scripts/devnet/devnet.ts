@@ -2,6 +2,7 @@
  * `npm run devnet`: a local network of sequencer operators in one command.
  *
  *   npm run devnet -- [--nodes 5] [--equivocator <i>] [--dir <dir>] [--rpc-port 18745] [--api-port 18800]
+ *                     [--poll-interval 1000] [--producer-interval 500]
  *
  * Starts anvil, deploys the suite with deploy/params/devnet.json, registers one sequencer per node, writes each
  * node's configuration, password file and encrypted keystore under the directory, starts the lp504-node processes
@@ -15,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { buildSync } from "esbuild";
 import { JsonRpcProvider, Wallet, encryptKeystoreJson, hexlify, parseEther, randomBytes, toUtf8Bytes } from "ethers";
 import { connectSuite } from "../../index";
@@ -23,15 +24,19 @@ import { readDeploymentFile } from "../../deploy/recordFile";
 import { TESTING_ENV } from "../../node/config";
 import { vrfSecretMessage } from "../../node/duties/beacon";
 import { operatorVrfKey } from "../../sdk/beacon";
-import { ToyProducer } from "./producer";
+import { PRODUCER_INTERVAL_MS, ToyProducer, type ProducerEvent } from "./producer";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** anvil's first development account (public, funded on every anvil): the deployer and governance. */
 const DEPLOYER = 0;
 /** Each sequencer's stake: the devnet's minimum, so a 60 % slash ejects (own stake under the 50 LUX ejection stake). */
 export const STAKE = parseEther("100");
+/** What each operator receives: its stake plus gas; twenty of them fit in the deployer's 10,000 ETH. */
+const OPERATOR_FUNDS = parseEther("200");
 const CHAIN_ID = 31337;
 const PASSWORD = "devnet keystore password";
+/** The nodes' `pollIntervalMs` unless `--poll-interval` says otherwise. */
+export const NODE_POLL_INTERVAL_MS = 1000;
 
 export interface DevnetNodeInfo {
   index: number;
@@ -61,9 +66,15 @@ export interface DevnetOptions {
   dir: string;
   rpcPort: number;
   apiPort: number;
+  /** Each node's `pollIntervalMs` (its duty rounds: turn keeping, watchtower, beacon). */
+  pollIntervalMs: number;
+  /** How often each toy producer asks its node `GET /turn`. */
+  producerIntervalMs: number;
+  /** Receives every producer's events; default: the devnet prints produced blocks and refusals. */
+  onProducerEvent?: (node: DevnetNodeInfo, event: ProducerEvent) => void;
 }
 
-class DevnetError extends Error {}
+export class DevnetError extends Error {}
 
 const t0 = Date.now();
 const say = (line: string) => console.log(`devnet [${((Date.now() - t0) / 1000).toFixed(1)} s]: ${line}`);
@@ -167,7 +178,7 @@ export class Devnet {
     const infos: DevnetNodeInfo[] = [];
     for (let i = 1; i <= nodes; i++) {
       const wallet = Wallet.createRandom();
-      await (await deployer.sendTransaction({ to: wallet.address, value: parseEther("1000"), nonce: nonce++ })).wait();
+      await (await deployer.sendTransaction({ to: wallet.address, value: OPERATOR_FUNDS, nonce: nonce++ })).wait();
       const { registry, beacon } = connectSuite(record, wallet.connect(provider));
       const endpoint = `http://127.0.0.1:${apiPort + i}`;
       await (
@@ -195,7 +206,7 @@ export class Devnet {
         dataDir: "data",
         sequencerId: Number(sequencerId),
         api: { host: "127.0.0.1", port: apiPort + i },
-        pollIntervalMs: 1000,
+        pollIntervalMs: this.options.pollIntervalMs,
         duties: { signing: true, turnKeeping: true, watchtower: true, beacon: true },
         peers: Array.from({ length: nodes }, (_, j) => j + 1)
           .filter((j) => j !== i)
@@ -225,11 +236,13 @@ export class Devnet {
       infos.map((info) => waitFor(`node ${info.index}`, 60_000, async () => (await fetch(`${info.apiUrl}/healthz`)).status === 200)),
     );
 
+    const printEvent = (info: DevnetNodeInfo, e: ProducerEvent) => {
+      if (e.kind === "produced") say(`node ${info.index} (sequencer ${info.sequencerId}) produced slot ${e.slot}: ${e.blockHash}`);
+      else if (e.kind === "refused") say(`node ${info.index} refused a second hash for slot ${e.slot} (signed ${e.signedHash})`);
+    };
+    const onEvent = this.options.onProducerEvent ?? printEvent;
     for (const info of infos) {
-      const producer = new ToyProducer(info.apiUrl, (e) => {
-        if (e.kind === "produced") say(`node ${info.index} (sequencer ${info.sequencerId}) produced slot ${e.slot}: ${e.blockHash}`);
-        else if (e.kind === "refused") say(`node ${info.index} refused a second hash for slot ${e.slot} (signed ${e.signedHash})`);
-      });
+      const producer = new ToyProducer(info.apiUrl, (e) => onEvent(info, e), this.options.producerIntervalMs);
       producer.start();
       this.producers.push(producer);
     }
@@ -292,16 +305,25 @@ export class Devnet {
   }
 }
 
+/** `parseArgs` that reports a bad command line (an unknown option, a missing value) as a `DevnetError`. */
+export function parseCommandLine<T extends ParseArgsConfig["options"]>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    if (String((e as { code?: string }).code).startsWith("ERR_PARSE_ARGS")) throw new DevnetError((e as Error).message);
+    throw e;
+  }
+}
+
 function options(argv: string[]): DevnetOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: "string", default: "5" },
-      equivocator: { type: "string", default: "0" },
-      dir: { type: "string" },
-      "rpc-port": { type: "string", default: "18745" },
-      "api-port": { type: "string", default: "18800" },
-    },
+  const { values } = parseCommandLine(argv, {
+    nodes: { type: "string", default: "5" },
+    equivocator: { type: "string", default: "0" },
+    dir: { type: "string" },
+    "rpc-port": { type: "string", default: "18745" },
+    "api-port": { type: "string", default: "18800" },
+    "poll-interval": { type: "string", default: String(NODE_POLL_INTERVAL_MS) },
+    "producer-interval": { type: "string", default: String(PRODUCER_INTERVAL_MS) },
   });
   const int = (name: string, v: string, min: number, max: number) => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DevnetError(`--${name}: must be an integer in [${min}, ${max}]`);
@@ -314,11 +336,20 @@ function options(argv: string[]): DevnetOptions {
     dir: values.dir ? path.resolve(values.dir) : fs.mkdtempSync(path.join(os.tmpdir(), "lp504-devnet-")),
     rpcPort: int("rpc-port", values["rpc-port"]!, 1, 65535),
     apiPort: int("api-port", values["api-port"]!, 1, 65535 - nodes),
+    pollIntervalMs: int("poll-interval", values["poll-interval"]!, 100, 3_600_000),
+    producerIntervalMs: int("producer-interval", values["producer-interval"]!, 50, 60_000),
   };
 }
 
 async function main(): Promise<void> {
-  const devnet = new Devnet(options(process.argv.slice(2)));
+  let devnetOptions: DevnetOptions;
+  try {
+    devnetOptions = options(process.argv.slice(2));
+  } catch (e) {
+    console.error(`devnet: ${e instanceof DevnetError ? e.message : String(e)}`);
+    process.exit(1);
+  }
+  const devnet = new Devnet(devnetOptions);
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

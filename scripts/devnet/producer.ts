@@ -2,16 +2,20 @@ import { hexlify, randomBytes } from "ethers";
 
 /** What the toy producer did: one line per event, for the devnet's log. */
 export type ProducerEvent =
-  | { kind: "produced"; slot: string; blockHash: string }
+  /** `at`: wall-clock time (ms) when POST /sign returned; `signMs`: how long POST /sign took; `turnMs`: how long the
+   * GET /turn that saw the turn took. */
+  | { kind: "produced"; slot: string; blockHash: string; at: number; signMs: number; turnMs: number }
   | { kind: "refused"; slot: string; signedHash: string }
   | { kind: "unreachable"; error: string };
 
 /**
- * A toy L2 block producer for one node: every `intervalMs` it asks its node's local API whether the node's sequencer
+ * A toy L2 block producer for one node: every `intervalMs` (default `PRODUCER_INTERVAL_MS`) it asks its node's local API whether the node's sequencer
  * holds the turn (GET /turn) and, once per registry slot while it does, builds a "block" (a random hash: a real
  * producer's block contents differ from one attempt to the next) and has the node sign the commitment (POST /sign).
  * The node publishes the signed commitment to its peers.
  */
+export const PRODUCER_INTERVAL_MS = 500;
+
 export class ToyProducer {
   private timer?: NodeJS.Timeout;
   private lastSlot = -1n;
@@ -21,7 +25,7 @@ export class ToyProducer {
   constructor(
     readonly apiUrl: string,
     private readonly report: (event: ProducerEvent) => void,
-    private readonly intervalMs = 500,
+    private readonly intervalMs = PRODUCER_INTERVAL_MS,
   ) {}
 
   start(): void {
@@ -38,6 +42,7 @@ export class ToyProducer {
   }
 
   private async step(): Promise<void> {
+    const asked = Date.now();
     const turn = (await (await fetch(`${this.apiUrl}/turn`, { signal: AbortSignal.timeout(2000) })).json()) as {
       holdsTurn: boolean;
       slot: string;
@@ -46,6 +51,8 @@ export class ToyProducer {
     const slot = BigInt(turn.slot);
     if (slot <= this.lastSlot) return;
     const blockHash = hexlify(randomBytes(32));
+    const signing = Date.now();
+    const turnMs = signing - asked;
     const res = await fetch(`${this.apiUrl}/sign`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -53,10 +60,11 @@ export class ToyProducer {
       signal: AbortSignal.timeout(2000),
     });
     const body = (await res.json()) as { signedHash?: string; error?: string };
+    const at = Date.now();
     this.lastSlot = slot;
     if (res.status === 200) {
       this.produced++;
-      this.report({ kind: "produced", slot: slot.toString(), blockHash });
+      this.report({ kind: "produced", slot: slot.toString(), blockHash, at, signMs: at - signing, turnMs });
     } else if (res.status === 409) this.report({ kind: "refused", slot: slot.toString(), signedHash: body.signedHash ?? "" });
     else throw new Error(`POST /sign answered ${res.status}: ${body.error ?? ""}`);
   }
