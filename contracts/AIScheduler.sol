@@ -322,7 +322,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function acceptJob(bytes32 jobId) external {
         (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Offered);
         _checkJobOperator(jobId, j);
-        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        _checkStartWindow(jobId, j);
         if (!registry.isActiveSequencer(msg.sender)) revert SchedulerSequencerNotActive(j.sequencerId);
         // Holds while the offer stands (capabilities cannot be withdrawn under it); checked again at the duty.
         _checkRequirements(jobId, index, j, j.sequencerId);
@@ -343,7 +343,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function startJob(bytes32 jobId) external {
         (, Job storage j) = _jobIn(jobId, JobStatus.Scheduled);
         _checkJobOperator(jobId, j);
-        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        _checkStartWindow(jobId, j);
         _setStatus(jobId, j, JobStatus.Running);
         emit JobStarted(jobId, j.sequencerId);
     }
@@ -590,6 +590,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         bool byOperator = _checkMover(lowPriorityJob, low, lowStatus);
         // Else an operator could take a decoy job of its own and preempt it with any job it fancies.
         if (byOperator && _head() != highIndex) revert SchedulerNotQueueHead(highPriorityJob, bytes32(_head()));
+        // Past its start window an accepted job would come back queued and only expire: its operator would escape the
+        // deadline slash by preempting it (as migrating it, which _assign refuses the same way).
+        if (byOperator) _checkStartWindow(lowPriorityJob, low);
         _requeue(lowIndex, low);
         _dequeue(high);
         _assign(highPriorityJob, highIndex, high, sequencerId, byOperator);
@@ -709,7 +712,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /// @param accepted the sequencer's operator consents (a duty) rather than only receiving an offer
     function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId, bool accepted) private {
-        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
+        _checkStartWindow(jobId, j);
         ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
         if (!_isActive(sequencerId)) revert SchedulerSequencerNotActive(sequencerId);
@@ -731,6 +734,11 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _setStatus(jobId, j, JobStatus.Offered);
         emit JobScheduled(jobId, sequencerId);
         if (accepted) _accept(jobId, j);
+    }
+
+    /// @dev Work is given, accepted, started or moved only within the job's start window.
+    function _checkStartWindow(bytes32 jobId, Job storage j) private view {
+        if (block.timestamp > j.startDeadline) revert SchedulerDeadlinePassed(jobId, j.startDeadline);
     }
 
     /// @dev An offer becomes the operator's duty, with a full start window from now (capped by the deadline).

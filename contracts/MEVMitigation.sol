@@ -103,6 +103,7 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
     mapping(bytes32 txId => mapping(uint256 x => uint256 share)) private _shares;
     mapping(bytes32 txId => uint256 key) private _keys; // time-locked and Decrypted: keccak256(y)
     mapping(bytes32 txId => address store) private _plaintexts; // Revealed: the plaintext, as DataStore code
+    mapping(bytes32 txId => address sender) private _lockSenders; // time-locked: who may reveal it before unlockTime
     mapping(uint256 epoch => mapping(address validator => uint256 place)) private _places; // 1-based
     mapping(uint256 epoch => address[] members) private _committees;
     mapping(uint256 epoch => uint256 threshold) private _thresholds;
@@ -163,16 +164,19 @@ contract MEVMitigation is IMEVMitigation, AccessControl {
         (bytes32 commitment, uint256 squarings, uint120 content) = _checkTimelocked(encryptedTx, lockDuration);
         uint256 unlockTime = block.timestamp + lockDuration;
         txId = _record(commitment, unlockTime + OPENING_SLACK * lockDuration + _revealWindow, unlockTime, 0, content);
+        _lockSenders[txId] = msg.sender;
         emit TimelockedTxSubmitted(txId, msg.sender, squarings);
     }
 
     // ───────────────────────────────────────────── opening ───────────────────────────────────────────
 
     /// @inheritdoc IMEVMitigation
-    /// @dev Open to whoever knows the plaintext and salt: before decryption, only the sender (also for a
-    /// time-locked transaction, whose lock binds everyone else).
+    /// @dev Open to whoever knows the plaintext and salt: before decryption, in practice only the sender. A
+    /// time-locked transaction before its unlock time only by the account that submitted it: a solver faster than
+    /// the calibration learns the plaintext early, but cannot make it public on chain before the lock ends.
     function revealTransaction(bytes32 txId, bytes calldata plaintext, uint256 nonce) external {
         TxRecord storage t = _open(txId);
+        if (block.timestamp < t.unlockTime && msg.sender != _lockSenders[txId]) revert MEVTimeLocked(txId);
         bytes memory payload = abi.encodePacked(bytes32(nonce), plaintext);
         if (!_binds(txId, t.sequence, keccak256(payload))) revert MEVRevealMismatch(txId);
         _plaintexts[txId] = DataStore.write(payload);

@@ -507,9 +507,9 @@ contract SelectionMechanisms is
         requestId = _pendingRequestId;
         if (requestId != 0) return requestId; // one request at a time: asking again is free and changes nothing
         if (address(_source) == address(0)) revert SelectionNoRandomnessSource();
-        // A draw ready for the current turn stays: a second one would let a committer keep the better of two.
+        // A draw ready for the turn it ends stays: a second one would let a committer keep the better of two.
         uint256 forId = _draw.forId;
-        if (forId != 0 && forId == registry.currentSequencerId()) revert SelectionDrawReady(forId);
+        if (forId != 0 && forId == registry.drawTurnId()) revert SelectionDrawReady(forId);
         requestId = _source.requestRandomness();
         _pendingRequestId = uint40(requestId);
         registry.openStakeSnapshot();
@@ -531,7 +531,9 @@ contract SelectionMechanisms is
         emit RandomnessFulfilled(requestId, randomness);
 
         uint256 seed = uint256(keccak256(abi.encode(randomness, requestId)));
-        uint256 forId = registry.currentSequencerId();
+        // The turn this draw ends: after an early designation, the designated successor's (the current turn's end
+        // is decided already), else the current one.
+        uint256 forId = registry.drawTurnId();
         uint256 drawnId = registry.drawByStake(seed, forId);
         _drawCommittee(seed, requestId);
         registry.closeStakeSnapshot();

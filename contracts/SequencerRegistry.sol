@@ -566,6 +566,12 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function drawTurnId() external view returns (uint256 id) {
+        id = _designatedNext();
+        if (id == 0) id = _currentId;
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function lastRotationTime() external view returns (uint256) {
         return _lastRotation;
     }

@@ -574,6 +574,12 @@ interface ISequencerRegistry {
     /// @return Its id, 0 if no turn was ever handed out.
     function currentSequencerId() external view returns (uint256);
 
+    /// @notice The sequencer whose turn a rotation draw made now would end: the successor already designated by
+    /// {selectNextSequencer} (still Active), else the current sequencer. The selection module keys its draws by it,
+    /// so a draw fulfilled after an early designation serves the designated sequencer's turn, not a turn already decided.
+    /// @return Its id, 0 if no turn was ever handed out.
+    function drawTurnId() external view returns (uint256);
+
     /// @notice When the current turn started.
     /// @return Unix time in seconds of the last hand-over.
     function lastRotationTime() external view returns (uint256);
