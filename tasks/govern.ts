@@ -6,9 +6,8 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { HardhatPluginError } from "hardhat/plugins";
-import type { Signer } from "ethers";
 import { Parameter, SelectionMode } from "../deploy/params";
-import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, fmtLux, sent, type AttachedSuite } from "./lp504";
+import { lp504, PLUGIN, attachSuite, withDecodedErrors, fmtLux, sent, operate, parseWhole, type AttachedSuite } from "./lp504";
 
 const FROM = "Account index or address (default 0)";
 
@@ -61,11 +60,6 @@ export function formatDuration(seconds: bigint): string {
     if (seconds >= BigInt(size) && seconds % BigInt(size) === 0n) return `${seconds / BigInt(size)}${unit}`;
   }
   return `${seconds}s`;
-}
-
-function parseWhole(value: string, what: string): bigint {
-  if (!/^\s*\d+\s*$/.test(value)) throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not a whole number`);
-  return BigInt(value.trim());
 }
 
 /** A parameter's value from what a person writes, in the parameter's unit. */
@@ -158,17 +152,6 @@ export async function readParameters(suite: Pick<AttachedSuite, "registry">): Pr
 }
 
 const date = (seconds: bigint | number) => (BigInt(seconds) === 0n ? "—" : new Date(Number(seconds) * 1000).toISOString());
-
-async function operate<T>(
-  hre: HardhatRuntimeEnvironment,
-  what: string,
-  from: string | undefined,
-  body: (suite: AttachedSuite, signer: Signer) => Promise<T>,
-): Promise<T> {
-  const signer = await signerFrom(hre, from);
-  const suite = await attachSuite(hre, signer);
-  return withDecodedErrors(hre, what, () => body(suite, signer));
-}
 
 lp504.task("params", "The registry's governed parameters, in LUX, durations and percentages").setAction(async (_a, hre) =>
   withDecodedErrors(hre, "params", async () => {

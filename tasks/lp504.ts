@@ -250,3 +250,21 @@ export async function sent(label: string, tx: Promise<ContractTransactionRespons
   console.log(`${label}: tx ${receipt.hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   return receipt;
 }
+
+/** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
+export async function operate<T>(
+  hre: HardhatRuntimeEnvironment,
+  what: string,
+  from: string | undefined,
+  body: (suite: AttachedSuite, signer: Signer) => Promise<T>,
+): Promise<T> {
+  const signer = await signerFrom(hre, from);
+  const suite = await attachSuite(hre, signer);
+  return withDecodedErrors(hre, what, () => body(suite, signer));
+}
+
+/** A whole number from the command line, or an error naming the option. */
+export function parseWhole(value: string, what: string): bigint {
+  if (!/^\s*\d+\s*$/.test(value)) throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not a whole number`);
+  return BigInt(value.trim());
+}

@@ -16,19 +16,19 @@ import {
   encodeJobRequirements,
 } from "../sdk";
 import { GFLOP, MIB, jobIdFrom, parseDuration } from "./govern";
-import { lp504, PLUGIN, attachSuite, signerFrom, withDecodedErrors, lux, fmtLux, sent, chainIdOf, type AttachedSuite } from "./lp504";
-
-/** Attaches the recorded suite as `--from`, runs `body`, and decodes any revert. */
-async function operate<T>(
-  hre: HardhatRuntimeEnvironment,
-  what: string,
-  from: string | undefined,
-  body: (suite: AttachedSuite, signer: Signer) => Promise<T>,
-): Promise<T> {
-  const signer = await signerFrom(hre, from);
-  const suite = await attachSuite(hre, signer);
-  return withDecodedErrors(hre, what, () => body(suite, signer));
-}
+import {
+  lp504,
+  PLUGIN,
+  attachSuite,
+  withDecodedErrors,
+  lux,
+  fmtLux,
+  sent,
+  chainIdOf,
+  operate,
+  parseWhole,
+  type AttachedSuite,
+} from "./lp504";
 
 /** `--id`, or the sequencer the signer operates. */
 async function sequencerId(suite: AttachedSuite, signer: Signer, id?: string): Promise<bigint> {
@@ -402,9 +402,9 @@ lp504
       },
       hre,
     ) => {
-      const flops = wholeNumber(a.flops, "--flops") * GFLOP;
-      const memory = wholeNumber(a.memory, "--memory") * MIB;
-      const priority = wholeNumber(a.priority, "--priority");
+      const flops = parseWhole(a.flops, "--flops") * GFLOP;
+      const memory = parseWhole(a.memory, "--memory") * MIB;
+      const priority = parseWhole(a.priority, "--priority");
       const lifetime = parseDuration(a.deadline, "--deadline");
       const free = hre.ethers.toUtf8Bytes(a.spec);
       const requires = a.gpu || a.tee || a.model !== undefined || a.bandwidth !== undefined;
@@ -414,7 +414,7 @@ lp504
               gpu: a.gpu,
               tee: a.tee,
               model: a.model,
-              minBandwidth: a.bandwidth === undefined ? 0n : wholeNumber(a.bandwidth, "--bandwidth"),
+              minBandwidth: a.bandwidth === undefined ? 0n : parseWhole(a.bandwidth, "--bandwidth"),
             },
             free,
           )
@@ -442,11 +442,6 @@ lp504
       });
     },
   );
-
-function wholeNumber(value: string, what: string): bigint {
-  if (!/^\s*\d+\s*$/.test(value)) throw new HardhatPluginError(PLUGIN, `${what}: "${value}" is not a whole number`);
-  return BigInt(value.trim());
-}
 
 const JOB_STATUS = [
   "None",
