@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Wallet, HDNodeWallet } from "ethers";
+import { TX_DEFAULTS, type TxSettings } from "./tx";
 
 /**
  * The operator's configuration: one JSON file, validated as a whole (every error at once, each naming its key), then
@@ -35,6 +36,8 @@ export interface NodeConfig {
     /** Commit the VRF beacon's round when this sequencer is its committer (registers the derived VRF key if none). */
     beacon: boolean;
   };
+  /** Transaction handling: confirmations, fee bumping, retries (see node/tx.ts). */
+  tx: TxSettings;
   /** Base URLs of the peers' APIs (`http://host:port`) that receive this node's signed commitments. */
   peers: string[];
   /** Behaviour for tests only, refused unless `LP504_DEVNET_ALLOW_MISBEHAVIOUR=1` (see `TESTING_ENV`). */
@@ -70,6 +73,18 @@ export const ENV_OVERRIDES: Record<string, { key: string; type: "string" | "inte
   LP504_NODE_API_HOST: { key: "api.host", type: "string" },
   LP504_NODE_API_PORT: { key: "api.port", type: "integer" },
   LP504_NODE_POLL_INTERVAL_MS: { key: "pollIntervalMs", type: "integer" },
+  LP504_NODE_TX_CONFIRMATIONS: { key: "tx.confirmations", type: "integer" },
+  LP504_NODE_TX_MAX_FEE_CAP_GWEI: { key: "tx.maxFeeCapGwei", type: "integer" },
+};
+
+/** The `tx` keys and the range each must be in. */
+export const TX_LIMITS: Record<keyof TxSettings, [number, number]> = {
+  confirmations: [0, 1000],
+  bumpAfterMs: [100, 3_600_000],
+  maxFeeCapGwei: [1, 1_000_000],
+  retries: [0, 20],
+  retryBackoffMs: [10, 60_000],
+  pollIntervalMs: [10, 60_000],
 };
 export const PASSWORD_ENV = "LP504_NODE_PASSWORD";
 
@@ -89,6 +104,7 @@ const KNOWN = new Set([
   "api",
   "pollIntervalMs",
   "duties",
+  "tx",
   "peers",
   "testing",
 ]);
@@ -161,6 +177,19 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
         else duties[k as keyof typeof duties] = v;
       }
   }
+  const tx: TxSettings = { ...TX_DEFAULTS };
+  if (raw.tx !== undefined) {
+    if (!isObject(raw.tx)) problems.push("tx: must be an object");
+    else
+      for (const [k, v] of Object.entries(raw.tx)) {
+        if (!(k in TX_LIMITS)) problems.push(`tx.${k}: unknown key (known: ${Object.keys(TX_LIMITS).join(", ")})`);
+        else {
+          const [min, max] = TX_LIMITS[k as keyof TxSettings];
+          const n = int(`tx.${k}`, v, min, max, false);
+          if (n !== undefined) tx[k as keyof TxSettings] = n;
+        }
+      }
+  }
   const peers: string[] = [];
   if (raw.peers !== undefined) {
     if (!Array.isArray(raw.peers)) problems.push("peers: must be an array of http(s):// URLs");
@@ -195,6 +224,7 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
     api: { host, port },
     pollIntervalMs,
     duties,
+    tx,
     peers,
     testing,
   };

@@ -2,8 +2,9 @@ import type { Provider, Signer } from "ethers";
 import type { SequencerRegistry, RegistryLens } from "../generated/contracts";
 import type { Metrics } from "./metrics";
 import type { Logger } from "./log";
+import type { TxSender } from "./tx";
 
-/** What every duty works with: the registry and its lens attached to the operator's signer, and the node's telemetry. */
+/** What every duty works with: the registry and its lens attached to the operator's signer, the transaction sender and the node's telemetry. */
 export interface NodeContext {
   provider: Provider;
   operator: Signer;
@@ -15,6 +16,8 @@ export interface NodeContext {
   sequencerId: bigint;
   metrics: Metrics;
   log: Logger;
+  /** The operator key's one transaction sender: every duty sends through it (see node/tx.ts). */
+  tx: TxSender;
 }
 
 /** Whether this node's sequencer holds the turn, the registry's slot and the next hand-over time. */

@@ -1,4 +1,6 @@
 import type http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
 import { JsonRpcProvider, keccak256, concat, toUtf8Bytes, type Provider, type Signer } from "ethers";
 import { connectSuite } from "../index";
 import { readDeploymentFile } from "../deploy/recordFile";
@@ -16,6 +18,10 @@ import { keepTurn } from "./duties/turnKeeping";
 import { Watchtower } from "./duties/watchtower";
 import { BeaconCommitter } from "./duties/beacon";
 import { createApi, listen } from "./server";
+import { TxSender, TxSenderStoppedError } from "./tx";
+
+/** `<dataDir>/node-state.json`: what the duty loop has processed (written atomically after each round). */
+export const STATE_FILE = "node-state.json";
 
 export interface NodeDeps {
   config: NodeConfig;
@@ -98,10 +104,30 @@ export class OperatorNode {
     if (sequencerId !== 0n && (await registry.operatorOf(sequencerId)).toLowerCase() !== operatorAddress.toLowerCase())
       throw new Error(`sequencerId: sequencer ${sequencerId} is not operated by ${operatorAddress}`);
     const metrics = new Metrics();
-    const ctx: NodeContext = { provider, operator, operatorAddress, registry, registryAddress, lens, chainId, sequencerId, metrics, log };
-    const store = SlashingProtectionStore.open(config.dataDir);
+    const store = SlashingProtectionStore.open(config.dataDir); // takes the dataDir's lock before the sender reads its files
     if (store.recovered > 0) log("warn", "store.recovered", { file: store.file, cutBytes: store.recovered });
+    const tx = new TxSender({ provider, signer: operator, settings: config.tx, metrics, log, dataDir: config.dataDir });
+    const ctx: NodeContext = {
+      provider,
+      operator,
+      operatorAddress,
+      registry,
+      registryAddress,
+      lens,
+      chainId,
+      sequencerId,
+      metrics,
+      log,
+      tx,
+    };
+    try {
+      await tx.reconcile(); // transactions left in flight by the previous run: tracked again or forgotten, never sent twice
+    } catch (e) {
+      store.close();
+      throw e;
+    }
     const node = new OperatorNode(config, ctx, store, beacon);
+    node.resume();
     if (config.testing.equivocate) log("warn", "testing.equivocate-on", { sequencerId, note: "this node double-signs on purpose" });
     log("info", "node.created", {
       operator: operatorAddress,
@@ -113,6 +139,22 @@ export class OperatorNode {
       signedCommitments: store.size,
     });
     return node;
+  }
+
+  /** Reads the last processed block of the previous run (its duties read the chain's state, so nothing is replayed). */
+  private resume(): void {
+    const file = path.join(this.config.dataDir, STATE_FILE);
+    if (!fs.existsSync(file)) return;
+    const { lastProcessedBlock } = JSON.parse(fs.readFileSync(file, "utf8")) as { lastProcessedBlock: number };
+    this.lastBlock = lastProcessedBlock;
+    this.metrics.set("lp504_node_last_processed_block", lastProcessedBlock);
+    this.ctx.log("info", "node.resumed", { lastProcessedBlock, pendingTransactions: this.ctx.tx.pending });
+  }
+
+  private saveState(): void {
+    const file = path.join(this.config.dataDir, STATE_FILE);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify({ lastProcessedBlock: this.lastBlock }) + "\n");
+    fs.renameSync(`${file}.tmp`, file);
   }
 
   /** Builds the node from its configuration: RPC provider, keystore, deployment record. */
@@ -160,6 +202,10 @@ export class OperatorNode {
         metrics.inc("lp504_node_duty_runs_total", { duty });
         ctx.log("debug", "duty.ran", { duty, outcome });
       } catch (e) {
+        if (e instanceof TxSenderStoppedError) {
+          ctx.log("info", "duty.interrupted", { duty, reason: "the node is stopping; its transaction is resumed on the next start" });
+          return;
+        }
         ok = false;
         metrics.inc("lp504_node_duty_errors_total", { duty });
         ctx.log("error", "duty.failed", { duty, error: String(e) });
@@ -168,8 +214,10 @@ export class OperatorNode {
     if (this.config.duties.turnKeeping) await run("turnKeeping", () => keepTurn(ctx));
     if (this.watchtower) await run("watchtower", () => this.watchtower!.tick());
     if (this.beacon) await run("beacon", () => this.beacon!.tick());
+    if (block < this.lastBlock) ctx.log("warn", "chain.behind", { block, lastProcessedBlock: this.lastBlock });
     this.lastBlock = block;
     metrics.set("lp504_node_last_processed_block", block);
+    this.saveState();
     this.lastRoundOk = ok;
   }
 
@@ -196,6 +244,7 @@ export class OperatorNode {
       duties: this.config.duties,
       signedCommitments: this.store.size,
       pendingReports: this.watchtower?.pendingReports ?? 0,
+      pendingTransactions: this.ctx.tx.pending,
       lastProcessedBlock: this.lastBlock,
       healthy: this.lastRoundOk && !this.stopped,
       ...(await turnInfo(this.ctx)),
@@ -207,6 +256,7 @@ export class OperatorNode {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    this.ctx.tx.stop(); // a round waiting for a transaction ends now; the transaction stays on disk
     await this.running?.catch(() => undefined);
     if (this.server) {
       const server = this.server;

@@ -34,6 +34,23 @@ export const METRICS = {
     help: "Signed commitments published to peers, by outcome (delivered: the peer accepted it; failed: unreachable or refused).",
     type: "counter",
   },
+  lp504_node_tx_bumps_total: {
+    help: "Transactions replaced with higher fees (same nonce) after waiting unmined for tx.bumpAfterMs, by duty.",
+    type: "counter",
+  },
+  lp504_node_tx_refills_total: {
+    help: "Transactions sent again with their nonce after they left the mempool unmined (their call still simulated), by duty.",
+    type: "counter",
+  },
+  lp504_node_tx_retries_total: {
+    help: "RPC calls of the transaction sender retried after a transient error, by operation.",
+    type: "counter",
+  },
+  lp504_node_tx_reorgs_total: {
+    help: "Mined transactions whose receipt disappeared or moved to another block before their confirmations, by duty.",
+    type: "counter",
+  },
+  lp504_node_tx_pending: { help: "Transactions in flight: sent, not yet confirmed or given up.", type: "gauge" },
   lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
   lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
 } as const;

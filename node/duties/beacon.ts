@@ -3,9 +3,18 @@ import type { VRFBeacon } from "../../generated/contracts";
 import { operatorVrfKey, roundSeed, type VrfKey } from "../../sdk/beacon";
 import { proveVRF, proofTuple, vrfKeyHash } from "../../sdk/vrf";
 import type { NodeContext } from "../context";
+import type { TxRevertedError } from "../tx";
 
 export type BeaconOutcome =
-  "no-key" | "key-registered" | "key-mismatch" | "not-committer" | "would-revert" | "committed" | "skipped" | "skipped-by-another";
+  | "no-key"
+  | "key-registered"
+  | "key-mismatch"
+  | "not-committer"
+  | "would-revert"
+  | "committed"
+  | "skipped"
+  | "skipped-by-another"
+  | "not-confirmed";
 
 /** The message whose signature by the operator key is the VRF key's secret (RFC 6979 signatures are deterministic). */
 export const vrfSecretMessage = (chainId: bigint, sequencerId: bigint) => `LP-504 VRF key of sequencer ${sequencerId} on chain ${chainId}`;
@@ -40,10 +49,12 @@ export class BeaconCommitter {
     const mine = vrfKeyHash(key.pk);
     const [latest] = await beacon.latestVRFKey(ctx.sequencerId);
     if (BigInt(latest) === 0n) {
-      const tx = await beacon.registerVRFKey(ctx.sequencerId, key.pk);
-      await tx.wait();
+      const outcome = await ctx.tx.send("beacon", "registerVRFKey", () =>
+        beacon.registerVRFKey.populateTransaction(ctx.sequencerId, key.pk),
+      );
+      if (outcome.status !== "confirmed") return this.notConfirmed("registerVRFKey", outcome.status);
       ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "registerVRFKey" });
-      ctx.log("info", "beacon.key-registered", { keyHash: mine, tx: tx.hash });
+      ctx.log("info", "beacon.key-registered", { keyHash: mine, tx: outcome.hash });
       return "key-registered";
     }
     if (latest !== mine) {
@@ -73,10 +84,10 @@ export class BeaconCommitter {
       ctx.log("warn", "beacon.commit-skipped", { round: round + 1n, reason: describeRevert(e) ?? String(e) });
       return "would-revert";
     }
-    const tx = await beacon.commitVRF(proof);
-    await tx.wait();
+    const outcome = await ctx.tx.send("beacon", "commitVRF", () => beacon.commitVRF.populateTransaction(proof));
+    if (outcome.status !== "confirmed") return this.notConfirmed("commitVRF", outcome.status);
     ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "commitVRF" });
-    ctx.log("info", "beacon.committed", { round: round + 1n, tx: tx.hash });
+    ctx.log("info", "beacon.committed", { round: round + 1n, tx: outcome.hash });
     return "committed";
   }
 
@@ -89,18 +100,24 @@ export class BeaconCommitter {
       ctx.log("info", "beacon.skip-skipped", { round, reason: describeRevert(e) ?? String(e) });
       return "would-revert";
     }
-    let tx;
+    let outcome;
     try {
-      tx = await beacon.skipCommitter();
-      await tx.wait();
+      outcome = await ctx.tx.send("beacon", "skipCommitter", () => beacon.skipCommitter.populateTransaction());
     } catch (e) {
       const [nowRound, nowCommitter, , open] = await beacon.roundState({ blockTag: "pending" }); // mined or pending
       if (open && nowRound === round && nowCommitter === committerId) throw e;
-      ctx.log("info", "beacon.skip-raced", { round, tx: tx?.hash });
+      ctx.log("info", "beacon.skip-raced", { round, tx: (e as TxRevertedError).receipt?.hash });
       return "skipped-by-another";
     }
+    if (outcome.status !== "confirmed") return this.notConfirmed("skipCommitter", outcome.status);
     ctx.metrics.inc("lp504_node_transactions_total", { duty: "beacon", function: "skipCommitter" });
-    ctx.log("info", "beacon.skipped-committer", { round, missedBy: committerId, tx: tx.hash });
+    ctx.log("info", "beacon.skipped-committer", { round, missedBy: committerId, tx: outcome.hash });
     return "skipped";
+  }
+
+  /** A transaction reorganised away or dropped: nothing counts; the next round reads the beacon again. */
+  private notConfirmed(functionName: string, status: string): BeaconOutcome {
+    this.ctx.log("warn", "beacon.not-confirmed", { function: functionName, status });
+    return "not-confirmed";
   }
 }

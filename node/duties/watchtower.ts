@@ -3,6 +3,7 @@ import { isHexString, verifyTypedData, ZeroAddress } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
 import { registryDomain, BLOCK_COMMITMENT_TYPES, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
 import type { NodeContext } from "../context";
+import type { TxRevertedError } from "../tx";
 
 export interface PublishedCommitment {
   sequencerId: bigint;
@@ -111,36 +112,49 @@ export class Watchtower {
         this.pending.delete(key);
         continue;
       }
-      let tx, receipt;
+      let outcome;
       try {
-        tx = await ctx.registry.reportMisbehavior(e.sequencerId, evidence);
-        receipt = await tx.wait();
+        outcome = await ctx.tx.send("watchtower", "reportMisbehavior", () =>
+          ctx.registry.reportMisbehavior.populateTransaction(e.sequencerId, evidence),
+        );
       } catch (err) {
         // another watchtower's report of the same period, mined or still pending, got there first
         const [, , punishedNow] = await ctx.lens.dutyOf(e.sequencerId, { blockTag: "pending" });
         if (!punishedNow) throw err;
-        ctx.log("info", "equivocation.raced", { sequencerId: e.sequencerId, slot: e.slot, tx: tx?.hash });
+        ctx.log("info", "equivocation.raced", { sequencerId: e.sequencerId, slot: e.slot, tx: (err as TxRevertedError).receipt?.hash });
         this.pending.delete(key);
         continue;
       }
+      if (outcome.status !== "confirmed") {
+        // reorganised away or dropped: the evidence stays, the next round checks it again
+        ctx.log("warn", "equivocation.not-confirmed", { sequencerId: e.sequencerId, slot: e.slot, status: outcome.status });
+        continue;
+      }
+      const receipt = outcome.receipt;
       this.pending.delete(key);
       ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "reportMisbehavior" });
-      const proven = receipt!.logs.map((l) => ctx.registry.interface.parseLog(l)).find((l) => l?.name === "EquivocationProven");
+      const proven = receipt.logs.map((l) => ctx.registry.interface.parseLog(l)).find((l) => l?.name === "EquivocationProven");
       if (proven) {
         reported++;
         ctx.metrics.inc("lp504_node_equivocations_reported_total");
       }
-      ctx.log("info", "equivocation.reported", { sequencerId: e.sequencerId, slot: e.slot, tx: tx.hash, proven: proven !== undefined });
+      ctx.log("info", "equivocation.reported", {
+        sequencerId: e.sequencerId,
+        slot: e.slot,
+        tx: outcome.hash,
+        proven: proven !== undefined,
+      });
     }
     let withdrawn = 0n;
     const owed = await ctx.registry.withdrawableBalance(ctx.operatorAddress);
     if (owed > 0n) {
       await ctx.registry.withdraw.staticCall();
-      const tx = await ctx.registry.withdraw();
-      await tx.wait();
-      withdrawn = owed;
-      ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "withdraw" });
-      ctx.log("info", "reward.withdrawn", { amount: owed, tx: tx.hash });
+      const outcome = await ctx.tx.send("watchtower", "withdraw", () => ctx.registry.withdraw.populateTransaction());
+      if (outcome.status === "confirmed") {
+        withdrawn = owed;
+        ctx.metrics.inc("lp504_node_transactions_total", { duty: "watchtower", function: "withdraw" });
+        ctx.log("info", "reward.withdrawn", { amount: owed, tx: outcome.hash });
+      } else ctx.log("warn", "reward.not-confirmed", { amount: owed, status: outcome.status }); // the next round reads the balance again
     }
     return { reported, withdrawn };
   }

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import { loadConfig, validateConfig, loadOperator, ConfigError, TESTING_ENV } from "../../node/config";
+import { TX_DEFAULTS } from "../../node/tx";
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lp504-config-"));
 const VALID = { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, deployment: "d.json", keystore: "k.json", dataDir: "data" };
@@ -57,6 +58,36 @@ describe("node: configuration", function () {
     expect(c.sequencerId).to.equal(undefined);
     expect(c.peers).to.deep.equal([]);
     expect(c.testing).to.deep.equal({ equivocate: false });
+    expect(c.tx).to.deep.equal(TX_DEFAULTS);
+  });
+
+  it("takes the tx keys within their ranges, naming each bad one, and their environment overrides", function () {
+    const c = validateConfig({ ...VALID, tx: { confirmations: 0, bumpAfterMs: 5000, maxFeeCapGwei: 20 } }, "/base", "c", {});
+    expect(c.tx).to.deep.equal({ ...TX_DEFAULTS, confirmations: 0, bumpAfterMs: 5000, maxFeeCapGwei: 20 });
+    const found = (() => {
+      try {
+        validateConfig(
+          { ...VALID, tx: { confirmations: -1, bumpAfterMs: 50, maxFeeCapGwei: 0, retries: 1.5, pollIntervalMs: "fast", gasPrice: 1 } },
+          "/base",
+        );
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(found).to.deep.equal([
+      "tx.confirmations: must be an integer in [0, 1000]",
+      "tx.bumpAfterMs: must be an integer in [100, 3600000]",
+      "tx.maxFeeCapGwei: must be an integer in [1, 1000000]",
+      "tx.retries: must be an integer in [0, 20]",
+      "tx.pollIntervalMs: must be an integer in [10, 60000]",
+      "tx.gasPrice: unknown key (known: confirmations, bumpAfterMs, maxFeeCapGwei, retries, retryBackoffMs, pollIntervalMs)",
+    ]);
+    expect(() => validateConfig({ ...VALID, tx: 3 }, "/base")).to.throw("tx: must be an object");
+    const file = path.join(dir(), "config.json");
+    fs.writeFileSync(file, JSON.stringify({ ...VALID, tx: { retries: 2 } }));
+    const overridden = loadConfig(file, { LP504_NODE_TX_CONFIRMATIONS: "12", LP504_NODE_TX_MAX_FEE_CAP_GWEI: "300" });
+    expect(overridden.tx).to.deep.equal({ ...TX_DEFAULTS, retries: 2, confirmations: 12, maxFeeCapGwei: 300 });
   });
 
   it("takes peers as http(s)://host:port URLs, naming each bad one", function () {
