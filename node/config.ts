@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Wallet, HDNodeWallet } from "ethers";
 import { TX_DEFAULTS, type TxSettings } from "./tx";
+import { validateComputeConfig, type ComputeConfig } from "./compute/config";
 
 /**
  * The operator's configuration: one JSON file, validated as a whole (every error at once, each naming its key), then
@@ -35,9 +36,13 @@ export interface NodeConfig {
     watchtower: boolean;
     /** Commit the VRF beacon's round when this sequencer is its committer (registers the derived VRF key if none). */
     beacon: boolean;
+    /** Take, execute and submit AIScheduler jobs and training gradients with the configured executor (see `compute`). */
+    compute: boolean;
   };
   /** Transaction handling: confirmations, fee bumping, retries (see node/tx.ts). */
   tx: TxSettings;
+  /** The compute duty's executor and limits (required when `duties.compute` is on). */
+  compute?: ComputeConfig;
   /** Base URLs of the peers' APIs (`http://host:port`) that receive this node's signed commitments. */
   peers: string[];
   /** Behaviour for tests only, refused unless `LP504_DEVNET_ALLOW_MISBEHAVIOUR=1` (see `TESTING_ENV`). */
@@ -91,7 +96,7 @@ export const PASSWORD_ENV = "LP504_NODE_PASSWORD";
 const DEFAULTS = {
   api: { host: "127.0.0.1", port: 8504 },
   pollIntervalMs: 2000,
-  duties: { signing: true, turnKeeping: true, watchtower: true, beacon: false },
+  duties: { signing: true, turnKeeping: true, watchtower: true, beacon: false, compute: false },
 };
 const KNOWN = new Set([
   "rpcUrl",
@@ -107,6 +112,7 @@ const KNOWN = new Set([
   "tx",
   "peers",
   "testing",
+  "compute",
 ]);
 
 type Raw = Record<string, unknown>;
@@ -211,6 +217,7 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
         else testing.equivocate = v;
       }
   }
+  const compute = validateComputeConfig(raw.compute, duties.compute, baseDir, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const abs = (p: string) => path.resolve(baseDir, p);
   return {
@@ -227,6 +234,7 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
     tx,
     peers,
     testing,
+    ...(compute ? { compute } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ import { turnInfo, type NodeContext } from "./context";
 import { keepTurn } from "./duties/turnKeeping";
 import { Watchtower } from "./duties/watchtower";
 import { BeaconCommitter } from "./duties/beacon";
+import { ComputeDuty } from "./duties/compute";
+import { commandExecutor, moduleExecutor } from "./compute/executor";
 import { createApi, listen } from "./server";
 import { TxSender, TxSenderStoppedError } from "./tx";
 
@@ -41,6 +43,7 @@ export class OperatorNode {
   readonly watchtower?: Watchtower;
   readonly signer?: CommitmentSigner;
   readonly beacon?: BeaconCommitter;
+  readonly compute?: ComputeDuty;
   readonly peers: HttpPeerTransport;
   private server?: http.Server;
   private timer?: NodeJS.Timeout;
@@ -55,7 +58,9 @@ export class OperatorNode {
     readonly ctx: NodeContext,
     private readonly store: SlashingProtectionStore,
     beacon?: VRFBeacon,
+    compute?: ComputeDuty,
   ) {
+    this.compute = compute;
     this.metrics = ctx.metrics;
     if (config.duties.signing) this.signer = new CommitmentSigner(ctx.operator, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId);
     if (config.duties.watchtower) this.watchtower = new Watchtower(ctx);
@@ -120,13 +125,15 @@ export class OperatorNode {
       log,
       tx,
     };
+    let compute: ComputeDuty | undefined;
     try {
+      compute = OperatorNode.computeDuty(config, ctx, record, operator); // may refuse its configuration
       await tx.reconcile(); // transactions left in flight by the previous run: tracked again or forgotten, never sent twice
     } catch (e) {
       store.close();
       throw e;
     }
-    const node = new OperatorNode(config, ctx, store, beacon);
+    const node = new OperatorNode(config, ctx, store, beacon, compute);
     node.resume();
     if (config.testing.equivocate) log("warn", "testing.equivocate-on", { sequencerId, note: "this node double-signs on purpose" });
     log("info", "node.created", {
@@ -155,6 +162,18 @@ export class OperatorNode {
     const file = path.join(this.config.dataDir, STATE_FILE);
     fs.writeFileSync(`${file}.tmp`, JSON.stringify({ lastProcessedBlock: this.lastBlock }) + "\n");
     fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** The compute duty, when `duties.compute` is on: its executor and the scheduler, its lens and the coordinator. */
+  private static computeDuty(config: NodeConfig, ctx: NodeContext, record: DeploymentRecord, operator: Signer): ComputeDuty | undefined {
+    if (!config.duties.compute) return undefined;
+    const c = config.compute;
+    if (!c) throw new Error("compute.executor: required when duties.compute is on");
+    const executor =
+      "command" in c.executor ? commandExecutor(c.executor.command, c.timeoutMs) : moduleExecutor(c.executor.module, c.timeoutMs);
+    const { scheduler, schedulerLens, training } = connectSuite(record, operator);
+    const fromBlock = c.fromBlock ?? record.contracts.TrainingCoordinator?.blockNumber ?? 0;
+    return new ComputeDuty(ctx, scheduler, schedulerLens, training, c, executor, fromBlock);
   }
 
   /** Builds the node from its configuration: RPC provider, keystore, deployment record. */
@@ -214,6 +233,7 @@ export class OperatorNode {
     if (this.config.duties.turnKeeping) await run("turnKeeping", () => keepTurn(ctx));
     if (this.watchtower) await run("watchtower", () => this.watchtower!.tick());
     if (this.beacon) await run("beacon", () => this.beacon!.tick());
+    if (this.compute) await run("compute", () => this.compute!.tick());
     if (block < this.lastBlock) ctx.log("warn", "chain.behind", { block, lastProcessedBlock: this.lastBlock });
     this.lastBlock = block;
     metrics.set("lp504_node_last_processed_block", block);
@@ -258,6 +278,7 @@ export class OperatorNode {
     clearTimeout(this.timer);
     this.ctx.tx.stop(); // a round waiting for a transaction ends now; the transaction stays on disk
     await this.running?.catch(() => undefined);
+    this.compute?.abort();
     if (this.server) {
       const server = this.server;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -51,6 +51,16 @@ export const METRICS = {
     type: "counter",
   },
   lp504_node_tx_pending: { help: "Transactions in flight: sent, not yet confirmed or given up.", type: "gauge" },
+  lp504_node_compute_jobs_total: {
+    help: "Scheduler jobs handled by the compute duty, by outcome (taken, accepted, declined, submitted, completed, late, raced, handed-over).",
+    type: "counter",
+  },
+  lp504_node_executor_runs_total: {
+    help: "Executor runs, by kind (job, gradient) and outcome (ok, failed, retry, timeout, invalid-output).",
+    type: "counter",
+  },
+  lp504_node_gradients_submitted_total: { help: "Training gradients submitted by the compute duty.", type: "counter" },
+  lp504_node_compute_executions_in_flight: { help: "Executor runs in progress.", type: "gauge" },
   lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
   lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
 } as const;

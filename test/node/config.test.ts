@@ -54,7 +54,8 @@ describe("node: configuration", function () {
     expect(c.keystore).to.equal("/etc/lp504/k.json");
     expect(c.dataDir).to.equal("/etc/lp504/data");
     expect(c.api).to.deep.equal({ host: "127.0.0.1", port: 8504 });
-    expect(c.duties).to.deep.equal({ signing: true, turnKeeping: true, watchtower: true, beacon: false });
+    expect(c.duties).to.deep.equal({ signing: true, turnKeeping: true, watchtower: true, beacon: false, compute: false });
+    expect(c.compute).to.equal(undefined);
     expect(c.sequencerId).to.equal(undefined);
     expect(c.peers).to.deep.equal([]);
     expect(c.testing).to.deep.equal({ equivocate: false });
@@ -103,6 +104,76 @@ describe("node: configuration", function () {
     })();
     expect(found.map((p) => p.split(":")[0])).to.deep.equal(["peers[1]", "peers[2]", "peers[3]"]);
     expect(() => validateConfig({ ...VALID, peers: "http://peer:1" }, "/base", "c", {})).to.throw("peers: must be an array");
+  });
+
+  it("validates the compute section: the executor required when the duty is on, every error naming its key", function () {
+    const on = { ...VALID, duties: { compute: true } };
+    expect(problems(on)).to.deep.equal(["compute.executor: required when duties.compute is on"]);
+    expect(problems({ ...on, compute: { timeoutMs: 1000 } })).to.deep.equal(["compute.executor: required when duties.compute is on"]);
+    const found = problems({
+      ...on,
+      rpcUrl: 5,
+      compute: {
+        executor: { command: ["node", ""], shell: true },
+        timeoutMs: 50,
+        marginSeconds: -1,
+        maxJobs: 0,
+        takeJobs: "yes",
+        training: 1,
+        clusters: ["0x12", "0x" + "ab".repeat(32)],
+        coordinators: ["0x" + "12".repeat(20), "alice"],
+        fromBlock: 1.5,
+        gpu: true,
+      },
+    });
+    expect(found.map((p) => p.split(":")[0])).to.have.members([
+      "rpcUrl",
+      "compute.gpu",
+      "compute.executor.shell",
+      "compute.executor.command",
+      "compute.timeoutMs",
+      "compute.marginSeconds",
+      "compute.maxJobs",
+      "compute.takeJobs",
+      "compute.training",
+      "compute.clusters[0]",
+      "compute.coordinators[1]",
+      "compute.fromBlock",
+    ]);
+    expect(problems({ ...on, compute: { executor: { command: ["x"], module: "m.js" } } })[0]).to.match(/^compute.executor: must be/);
+    expect(problems({ ...on, compute: { executor: { module: "" } } })).to.deep.equal(["compute.executor.module: must be a non-empty path"]);
+    expect(problems({ ...on, compute: [] })).to.deep.equal(["compute: must be an object"]);
+  });
+
+  it("fills the compute defaults and resolves the executor's paths against the config file's directory", function () {
+    const c = validateConfig(
+      {
+        ...VALID,
+        duties: { compute: true },
+        compute: { executor: { command: ["./bin/run", "--fast"] }, clusters: ["0x" + "AB".repeat(32)] },
+      },
+      "/etc/lp504",
+    );
+    expect(c.duties.compute).to.equal(true);
+    expect(c.compute).to.deep.equal({
+      executor: { command: ["/etc/lp504/bin/run", "--fast"] },
+      timeoutMs: 600_000,
+      marginSeconds: 60,
+      maxJobs: 1,
+      takeJobs: true,
+      acceptOffers: true,
+      training: true,
+      clusters: ["0x" + "ab".repeat(32)],
+      coordinators: [],
+      fromBlock: undefined,
+    });
+    // a bare program name is looked up on PATH; a module path is resolved
+    expect(validateConfig({ ...VALID, compute: { executor: { command: ["python3", "x.py"] } } }, "/b").compute!.executor).to.deep.equal({
+      command: ["python3", "x.py"],
+    });
+    expect(validateConfig({ ...VALID, compute: { executor: { module: "exec.js" } } }, "/b").compute!.executor).to.deep.equal({
+      module: "/b/exec.js",
+    });
   });
 
   it(`refuses testing.equivocate unless ${TESTING_ENV}=1`, function () {
