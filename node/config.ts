@@ -43,7 +43,12 @@ export interface NodeConfig {
   tx: TxSettings;
   /** The compute duty's executor and limits (required when `duties.compute` is on). */
   compute?: ComputeConfig;
-  /** Base URLs of the peers' APIs (`http://host:port`) that receive this node's signed commitments. */
+  /** How signed commitments travel between nodes: `http` (POST to each peer's API) or `gossip` (libp2p gossipsub). */
+  transport: PeerTransportKind;
+  /** The gossip transport's listening address (required with `transport: "gossip"`). */
+  gossip?: { listen: string };
+  /** The peers that receive this node's signed commitments: with `http`, their APIs' base URLs (`http://host:port`);
+   * with `gossip`, their libp2p multiaddrs (`/ip4/10.0.0.2/tcp/8505/p2p/12D3Koo…`, the peer id optional). */
   peers: string[];
   /** Behaviour for tests only, refused unless `LP504_DEVNET_ALLOW_MISBEHAVIOUR=1` (see `TESTING_ENV`). */
   testing: {
@@ -52,6 +57,14 @@ export interface NodeConfig {
     equivocate: boolean;
   };
 }
+
+export const PEER_TRANSPORTS = ["http", "gossip"] as const;
+export type PeerTransportKind = (typeof PEER_TRANSPORTS)[number];
+
+/** A TCP multiaddr a node can dial: `/ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>`, optionally `/p2p/<peer id>`. */
+const DIALABLE_MULTIADDR = /^\/(ip4|ip6|dns|dns4|dns6)\/[^/\s]+\/tcp\/(\d{1,5})(\/p2p\/[1-9A-HJ-NP-Za-km-z]+)?$/;
+/** A TCP multiaddr a node can listen on: `/ip4|ip6/<address>/tcp/<port>` (port 0: any free port). */
+const LISTEN_MULTIADDR = /^\/(ip4|ip6)\/[^/\s]+\/tcp\/(\d{1,5})$/;
 
 /** The environment variable that must be `1` for any `testing` behaviour to be accepted (set by the devnet only). */
 export const TESTING_ENV = "LP504_DEVNET_ALLOW_MISBEHAVIOUR";
@@ -110,6 +123,8 @@ const KNOWN = new Set([
   "pollIntervalMs",
   "duties",
   "tx",
+  "transport",
+  "gossip",
   "peers",
   "testing",
   "compute",
@@ -196,13 +211,41 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
         }
       }
   }
+  let transport: PeerTransportKind = "http";
+  if (raw.transport !== undefined) {
+    if (!PEER_TRANSPORTS.includes(raw.transport as PeerTransportKind))
+      problems.push(`transport: must be one of ${PEER_TRANSPORTS.join(", ")}`);
+    else transport = raw.transport as PeerTransportKind;
+  }
+  let gossip: { listen: string } | undefined;
+  if (raw.gossip !== undefined && transport !== "gossip") problems.push(`gossip: only with transport "gossip"`);
+  else if (transport === "gossip") {
+    if (raw.gossip === undefined) problems.push(`gossip.listen: required with transport "gossip"`);
+    else if (!isObject(raw.gossip)) problems.push("gossip: must be an object");
+    else {
+      for (const k of Object.keys(raw.gossip)) if (k !== "listen") problems.push(`gossip.${k}: unknown key (known: listen)`);
+      const listen = str("gossip.listen", raw.gossip.listen, true);
+      const port = listen === undefined ? undefined : LISTEN_MULTIADDR.exec(listen)?.[2];
+      if (listen !== undefined && (port === undefined || Number(port) > 65535))
+        problems.push("gossip.listen: must be a multiaddr /ip4/<address>/tcp/<port> (or /ip6/...)");
+      else if (listen !== undefined) gossip = { listen };
+    }
+  }
   const peers: string[] = [];
+  const peerKind =
+    transport === "http" ? "an http(s)://host:port URL" : "a multiaddr /ip4|ip6|dns4|dns6|dns/<host>/tcp/<port>[/p2p/<peer id>]";
   if (raw.peers !== undefined) {
-    if (!Array.isArray(raw.peers)) problems.push("peers: must be an array of http(s):// URLs");
+    if (!Array.isArray(raw.peers)) problems.push(`peers: must be an array, each ${peerKind}`);
     else
       raw.peers.forEach((p, i) => {
-        if (typeof p !== "string" || !/^https?:\/\/[^/\s]+\/?$/.test(p)) problems.push(`peers[${i}]: must be an http(s)://host:port URL`);
-        else peers.push(p.replace(/\/$/, ""));
+        if (transport === "http") {
+          if (typeof p !== "string" || !/^https?:\/\/[^/\s]+\/?$/.test(p)) problems.push(`peers[${i}]: must be ${peerKind}`);
+          else peers.push(p.replace(/\/$/, ""));
+        } else {
+          const port = typeof p === "string" ? DIALABLE_MULTIADDR.exec(p)?.[2] : undefined;
+          if (port === undefined || Number(port) === 0 || Number(port) > 65535) problems.push(`peers[${i}]: must be ${peerKind}`);
+          else peers.push(p as string);
+        }
       });
   }
   const testing = { equivocate: false };
@@ -232,6 +275,8 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
     pollIntervalMs,
     duties,
     tx,
+    transport,
+    ...(gossip === undefined ? {} : { gossip }),
     peers,
     testing,
     ...(compute ? { compute } : {}),

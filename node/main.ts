@@ -10,7 +10,8 @@ import { loadOperator, type NodeConfig } from "./config";
 import { SlashingProtectionStore } from "./store";
 import { CommitmentSigner, type SignedCommitment } from "./signer";
 import { signBlockCommitment } from "../sdk/blockCommitment";
-import { HttpPeerTransport } from "./peers";
+import { HttpPeerTransport, type PeerTransport } from "./peers";
+import { GossipPeerTransport, commitmentTopic } from "./gossip";
 import { Metrics } from "./metrics";
 import { jsonLogger, type Logger } from "./log";
 import { turnInfo, type NodeContext } from "./context";
@@ -24,6 +25,9 @@ import { TxSender, TxSenderStoppedError } from "./tx";
 
 /** `<dataDir>/node-state.json`: what the duty loop has processed (written atomically after each round). */
 export const STATE_FILE = "node-state.json";
+
+/** The gossip transport's libp2p key (the node's peer id), in the data directory. */
+export const GOSSIP_IDENTITY_FILE = "p2p-identity.key";
 
 export interface NodeDeps {
   config: NodeConfig;
@@ -44,7 +48,7 @@ export class OperatorNode {
   readonly signer?: CommitmentSigner;
   readonly beacon?: BeaconCommitter;
   readonly compute?: ComputeDuty;
-  readonly peers: HttpPeerTransport;
+  readonly peers: PeerTransport;
   private server?: http.Server;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -65,7 +69,19 @@ export class OperatorNode {
     if (config.duties.signing) this.signer = new CommitmentSigner(ctx.operator, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId);
     if (config.duties.watchtower) this.watchtower = new Watchtower(ctx);
     if (config.duties.beacon && beacon) this.beacon = new BeaconCommitter(ctx, beacon);
-    this.peers = new HttpPeerTransport(config.peers, ctx.log, ctx.metrics);
+    this.peers =
+      config.transport === "gossip"
+        ? new GossipPeerTransport(
+            {
+              listen: config.gossip!.listen,
+              peers: config.peers,
+              topic: commitmentTopic(ctx.chainId, ctx.registryAddress),
+              identityFile: path.join(config.dataDir, GOSSIP_IDENTITY_FILE),
+            },
+            ctx.log,
+            ctx.metrics,
+          )
+        : new HttpPeerTransport(config.peers, ctx.log, ctx.metrics);
     if (this.watchtower) {
       const watchtower = this.watchtower;
       this.peers.subscribe((message) => watchtower.accept(message));
@@ -126,18 +142,21 @@ export class OperatorNode {
       tx,
     };
     let compute: ComputeDuty | undefined;
+    let node: OperatorNode;
     try {
       compute = OperatorNode.computeDuty(config, ctx, record, operator); // may refuse its configuration
       await tx.reconcile(); // transactions left in flight by the previous run: tracked again or forgotten, never sent twice
+      node = new OperatorNode(config, ctx, store, beacon, compute);
+      await node.peers.start();
     } catch (e) {
       store.close();
       throw e;
     }
-    const node = new OperatorNode(config, ctx, store, beacon, compute);
     node.resume();
     if (config.testing.equivocate) log("warn", "testing.equivocate-on", { sequencerId, note: "this node double-signs on purpose" });
     log("info", "node.created", {
       operator: operatorAddress,
+      transport: config.transport,
       peers: config.peers.length,
       sequencerId,
       chainId,
@@ -190,7 +209,7 @@ export class OperatorNode {
     this.server = createApi({
       signer: this.signer,
       onSigned: (signed) => this.published(signed),
-      commitments: this.peers.subscribed ? (message) => this.peers.deliver(message) : undefined,
+      commitments: this.watchtower ? (message) => this.watchtower!.accept(message) : undefined,
       metrics: this.metrics,
       log: this.ctx.log,
       turn: () => turnInfo(this.ctx),
@@ -285,6 +304,7 @@ export class OperatorNode {
       server.closeAllConnections();
       await closed;
     }
+    await this.peers.stop().catch((e) => this.ctx.log("error", "peer.stop-failed", { error: String(e) }));
     this.store.close();
     this.ctx.log("info", "node.stopped", {});
   }

@@ -15,14 +15,18 @@ export type CommitmentHandler = (message: Record<string, unknown>) => Promise<un
 /**
  * How nodes exchange signed block commitments. Every message is signed by the sequencer that committed to the block,
  * so a receiver trusts no peer: it checks the signature against the registry's operator of that sequencer (the
- * watchtower does). Today's implementation is HTTP between configured peers; a gossip network fits behind the same
- * two methods.
+ * watchtower does). Two implementations, chosen by the configuration's `transport`: `HttpPeerTransport` (below) and
+ * `GossipPeerTransport` (node/gossip.ts, libp2p gossipsub).
  */
 export interface PeerTransport {
   /** Sends a signed commitment to the peers (best effort: an unreachable peer is logged and counted, not retried). */
   publish(message: CommitmentMessage): Promise<void>;
-  /** Registers the handler of commitments received from peers (one: the watchtower). */
+  /** Registers the handler of commitments received from peers (one: the watchtower), before `start`. */
   subscribe(handler: CommitmentHandler): void;
+  /** Opens the transport's own connections or listeners, if it has any. */
+  start(): Promise<void>;
+  /** Closes them. */
+  stop(): Promise<void>;
 }
 
 /** The time a peer has to answer one publication. */
@@ -31,32 +35,23 @@ export const PEER_TIMEOUT_MS = 2000;
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
 
 /**
- * Signed commitments over HTTP: `publish` POSTs each message to every configured peer's `POST /commitments`; that
- * route of this node's API hands what it receives to `deliver`, which passes it to the subscriber.
+ * Signed commitments over HTTP: `publish` POSTs each message to every configured peer's `POST /commitments`. The
+ * inbound side is this node's own `POST /commitments`, which the API hands to the watchtower (with either transport),
+ * so `subscribe` has nothing to register.
  */
 export class HttpPeerTransport implements PeerTransport {
-  private handler?: CommitmentHandler;
-
   constructor(
     readonly peers: readonly string[],
     private readonly log: Logger,
     private readonly metrics: Metrics,
   ) {}
 
-  subscribe(handler: CommitmentHandler): void {
-    this.handler = handler;
-  }
+  subscribe(_handler: CommitmentHandler): void {}
 
-  /** Whether anything listens (POST /commitments answers 404 otherwise). */
-  get subscribed(): boolean {
-    return this.handler !== undefined;
-  }
+  /** Nothing to open: what peers send arrives on this node's API. */
+  async start(): Promise<void> {}
 
-  /** A message that arrived on POST /commitments. */
-  deliver(message: Record<string, unknown>): Promise<unknown> {
-    if (!this.handler) throw new Error("no subscriber for commitments");
-    return this.handler(message);
-  }
+  async stop(): Promise<void> {}
 
   async publish(message: CommitmentMessage): Promise<void> {
     const body = toJson(message);

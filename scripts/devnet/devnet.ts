@@ -2,11 +2,13 @@
  * `npm run devnet`: a local network of sequencer operators in one command.
  *
  *   npm run devnet -- [--nodes 5] [--equivocator <i>] [--dir <dir>] [--rpc-port 18745] [--api-port 18800]
- *                     [--poll-interval 1000] [--producer-interval 500]
+ *                     [--poll-interval 1000] [--producer-interval 500] [--transport http|gossip] [--gossip-port 18900]
  *
  * Starts anvil, deploys the suite with deploy/params/devnet.json, registers one sequencer per node, writes each
  * node's configuration, password file and encrypted keystore under the directory, starts the lp504-node processes
- * (peers: every other node) and one toy block producer per node, then mines a block a second until Ctrl-C, which
+ * (peers: every other node's API with `--transport http`, the default; with `--transport gossip`, each node listens
+ * for libp2p on `<gossip-port> + i` and dials the next two nodes of a ring, so commitments reach the others through
+ * gossipsub's relaying) and one toy block producer per node, then mines a block a second until Ctrl-C, which
  * stops the producers, the nodes (SIGTERM, then SIGKILL after 10 s) and anvil. `--equivocator <i>` makes node i (1-based)
  * double-sign on purpose (`testing.equivocate`), so the other nodes' watchtowers slash it.
  *
@@ -16,12 +18,14 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { buildSync } from "esbuild";
 import { JsonRpcProvider, Wallet, encryptKeystoreJson, hexlify, parseEther, randomBytes, toUtf8Bytes } from "ethers";
 import { connectSuite } from "../../index";
 import { readDeploymentFile } from "../../deploy/recordFile";
-import { TESTING_ENV } from "../../node/config";
+import { TESTING_ENV, PEER_TRANSPORTS, type PeerTransportKind } from "../../node/config";
+import { LIBP2P_MODULE } from "../../node/gossip";
 import { vrfSecretMessage } from "../../node/duties/beacon";
 import { operatorVrfKey } from "../../sdk/beacon";
 import { PRODUCER_INTERVAL_MS, ToyProducer, type ProducerEvent } from "./producer";
@@ -46,6 +50,8 @@ export interface DevnetNodeInfo {
   configFile: string;
   logFile: string;
   equivocates: boolean;
+  /** With `--transport gossip`: the multiaddr the node listens on for libp2p. */
+  gossipAddress?: string;
   pid?: number;
 }
 
@@ -55,6 +61,7 @@ export interface DevnetState {
   chainId: number;
   deployment: string;
   anvilPid: number;
+  transport: PeerTransportKind;
   /** The node's code bundled (see `nodeCommand`). */
   nodeBundle: string;
   nodes: DevnetNodeInfo[];
@@ -70,6 +77,10 @@ export interface DevnetOptions {
   pollIntervalMs: number;
   /** How often each toy producer asks its node `GET /turn`. */
   producerIntervalMs: number;
+  /** How the nodes exchange commitments (default `http`). */
+  transport?: PeerTransportKind;
+  /** With `gossip`: node i listens for libp2p on this port + i (default 18900). */
+  gossipPort?: number;
   /** Receives every producer's events; default: the devnet prints produced blocks and refusals. */
   onProducerEvent?: (node: DevnetNodeInfo, event: ProducerEvent) => void;
 }
@@ -93,7 +104,14 @@ function bundleNode(outfile: string): void {
     outfile,
     logLevel: "error",
   });
+  // The bundle loads libp2p (ES modules, gossip transport only) from libp2p.mjs next to itself: there, a module that
+  // re-exports the repository's node/libp2p.mjs, whose imports resolve in the repository's node_modules.
+  const shim = `export * from ${JSON.stringify(pathToFileURL(LIBP2P_MODULE).href)};\n`;
+  fs.writeFileSync(path.join(path.dirname(outfile), path.basename(LIBP2P_MODULE)), shim);
 }
+
+/** The default of `--gossip-port`. */
+export const GOSSIP_PORT = 18900;
 
 /** The arguments of `node` that run node `configFile` (`lp504-node run --config <file>`) from the devnet's bundle. */
 export function nodeCommand(bundle: string, configFile: string): string[] {
@@ -135,6 +153,9 @@ export class Devnet {
 
   async start(): Promise<DevnetState> {
     const { dir, rpcPort, apiPort, nodes, equivocator } = this.options;
+    const transport = this.options.transport ?? "http";
+    const gossipPort = this.options.gossipPort ?? GOSSIP_PORT;
+    const gossipAddress = (i: number) => `/ip4/127.0.0.1/tcp/${gossipPort + i}`;
     fs.mkdirSync(dir, { recursive: true });
     const rpcUrl = `http://127.0.0.1:${rpcPort}`;
     const buildLog = path.join(dir, "build.log");
@@ -208,9 +229,18 @@ export class Devnet {
         api: { host: "127.0.0.1", port: apiPort + i },
         pollIntervalMs: this.options.pollIntervalMs,
         duties: { signing: true, turnKeeping: true, watchtower: true, beacon: true },
-        peers: Array.from({ length: nodes }, (_, j) => j + 1)
-          .filter((j) => j !== i)
-          .map((j) => `http://127.0.0.1:${apiPort + j}`),
+        ...(transport === "gossip"
+          ? {
+              transport,
+              gossip: { listen: gossipAddress(i) },
+              // a ring: the next two nodes (the mesh relays to the rest)
+              peers: [1, 2].map((k) => gossipAddress(((i - 1 + k) % nodes) + 1)),
+            }
+          : {
+              peers: Array.from({ length: nodes }, (_, j) => j + 1)
+                .filter((j) => j !== i)
+                .map((j) => `http://127.0.0.1:${apiPort + j}`),
+            }),
         ...(i === equivocator ? { testing: { equivocate: true } } : {}),
       };
       const configFile = path.join(nodeDir, "config.json");
@@ -223,6 +253,7 @@ export class Devnet {
         configFile,
         logFile: path.join(nodeDir, "node.log"),
         equivocates: i === equivocator,
+        ...(transport === "gossip" ? { gossipAddress: gossipAddress(i) } : {}),
       });
     }
     say("sequencers registered");
@@ -230,7 +261,7 @@ export class Devnet {
     await provider.send("evm_setIntervalMining", [1]);
     provider.destroy();
 
-    say(`starting ${nodes} lp504-node processes`);
+    say(`starting ${nodes} lp504-node processes (peer transport: ${transport})`);
     for (const info of infos) this.startNode(nodeBundle, info);
     await Promise.all(
       infos.map((info) => waitFor(`node ${info.index}`, 60_000, async () => (await fetch(`${info.apiUrl}/healthz`)).status === 200)),
@@ -246,7 +277,16 @@ export class Devnet {
       producer.start();
       this.producers.push(producer);
     }
-    this.state = { pid: process.pid, rpcUrl, chainId: CHAIN_ID, deployment, anvilPid: this.anvil.pid!, nodeBundle, nodes: infos };
+    this.state = {
+      pid: process.pid,
+      rpcUrl,
+      chainId: CHAIN_ID,
+      deployment,
+      anvilPid: this.anvil.pid!,
+      transport,
+      nodeBundle,
+      nodes: infos,
+    };
     this.writeState();
     say(`running: ${nodes} nodes, logs and configuration in ${dir} (devnet.json); Ctrl-C stops everything`);
     return this.state;
@@ -324,13 +364,19 @@ function options(argv: string[]): DevnetOptions {
     "api-port": { type: "string", default: "18800" },
     "poll-interval": { type: "string", default: String(NODE_POLL_INTERVAL_MS) },
     "producer-interval": { type: "string", default: String(PRODUCER_INTERVAL_MS) },
+    transport: { type: "string", default: "http" },
+    "gossip-port": { type: "string", default: String(GOSSIP_PORT) },
   });
   const int = (name: string, v: string, min: number, max: number) => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DevnetError(`--${name}: must be an integer in [${min}, ${max}]`);
     return Number(v);
   };
   const nodes = int("nodes", values.nodes!, 5, 20);
+  const transport = values.transport as PeerTransportKind;
+  if (!PEER_TRANSPORTS.includes(transport)) throw new DevnetError(`--transport: must be one of ${PEER_TRANSPORTS.join(", ")}`);
   return {
+    transport,
+    gossipPort: int("gossip-port", values["gossip-port"]!, 1, 65535 - nodes),
     nodes,
     equivocator: int("equivocator", values.equivocator!, 0, nodes),
     dir: values.dir ? path.resolve(values.dir) : fs.mkdtempSync(path.join(os.tmpdir(), "lp504-devnet-")),

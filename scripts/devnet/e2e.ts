@@ -11,6 +11,8 @@
  *   4. the turn rotated across at least three sequencers, and beacon rounds were committed (commitVRF) by nodes;
  *   5. SIGINT to the devnet stops every process it started (nodes and anvil): none is left.
  *
+ * `npm run test:devnet -- --transport gossip` runs the same checks with the nodes on the gossip transport (libp2p).
+ *
  * Exit code 0 when every check passed, 1 with the failing check and the devnet's log tail otherwise.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -26,6 +28,8 @@ import { STAKE, nodeCommand, nodeEnv, type DevnetNodeInfo, type DevnetState } fr
 const ROOT = path.resolve(__dirname, "../..");
 const NODES = 6;
 const EQUIVOCATOR = 6;
+/** The nodes' peer transport: `--transport http|gossip` (the devnet checks the value). */
+const TRANSPORT = process.argv.includes("--transport") ? (process.argv[process.argv.indexOf("--transport") + 1] ?? "") : "http";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-devnet-e2e-"));
 const devnetLog = path.join(dir, "devnet.out");
 
@@ -76,7 +80,11 @@ async function main(): Promise<void> {
       "-r",
       "ts-node/register/transpile-only",
       path.join(ROOT, "scripts/devnet/devnet.ts"),
-      ...["--nodes", String(NODES), "--equivocator", String(EQUIVOCATOR), "--dir", dir, "--rpc-port", "18945", "--api-port", "19000"],
+      ...["--nodes", String(NODES), "--equivocator", String(EQUIVOCATOR), "--dir", dir, "--transport", TRANSPORT],
+      // a gossip run has ports of its own, so that it can run beside an HTTP one
+      ...(TRANSPORT === "gossip"
+        ? ["--rpc-port", "19545", "--api-port", "19600", "--gossip-port", "19700"]
+        : ["--rpc-port", "18945", "--api-port", "19000"]),
     ],
     { cwd: ROOT, stdio: ["ignore", out, out] },
   );
@@ -95,7 +103,7 @@ async function main(): Promise<void> {
       ),
       exited,
     ]);
-    step(`devnet running: ${state.nodes.length} nodes`);
+    step(`devnet running: ${state.nodes.length} nodes, peer transport ${state.transport}`);
     const provider = new JsonRpcProvider(state.rpcUrl, state.chainId, { staticNetwork: true });
     const record = readDeploymentFile(state.deployment, state.chainId)!;
     const { registry, selection } = connectSuite(record, provider);

@@ -176,6 +176,30 @@ describe("node: configuration", function () {
     });
   });
 
+  it('selects the peer transport: "http" by default, "gossip" with a listening multiaddr and multiaddr peers', function () {
+    expect(validateConfig(VALID, "/base").transport).to.equal("http");
+    const id = "12D3KooWBjNwt8WV2LhQ9P5xovUcpCKjLLh8SSSmZ6rD9wFAgipk";
+    const peers = [`/ip4/10.0.0.2/tcp/8505/p2p/${id}`, "/dns4/peer.example/tcp/8505"];
+    const c = validateConfig({ ...VALID, transport: "gossip", gossip: { listen: "/ip4/0.0.0.0/tcp/8505" }, peers }, "/base");
+    expect([c.transport, c.gossip, c.peers]).to.deep.equal(["gossip", { listen: "/ip4/0.0.0.0/tcp/8505" }, peers]);
+
+    expect(problems({ ...VALID, transport: "libp2p" })).to.deep.equal(["transport: must be one of http, gossip"]);
+    expect(problems({ ...VALID, transport: "gossip" })).to.deep.equal(['gossip.listen: required with transport "gossip"']);
+    expect(problems({ ...VALID, gossip: { listen: "/ip4/0.0.0.0/tcp/8505" } })).to.deep.equal(['gossip: only with transport "gossip"']);
+    const gossip = (extra: Record<string, unknown>) =>
+      problems({ ...VALID, transport: "gossip", gossip: { listen: "/ip4/0.0.0.0/tcp/1" }, ...extra });
+    expect(gossip({ gossip: { listen: "/dns4/me.example/tcp/1", port: 2 } }).map((p) => p.split(":")[0])).to.deep.equal([
+      "gossip.port",
+      "gossip.listen",
+    ]);
+    expect(gossip({ gossip: { listen: "/ip4/0.0.0.0/tcp/70000" } })[0]).to.match(/^gossip.listen: must be a multiaddr/);
+    // with gossip, an HTTP URL is not a peer; with HTTP, a multiaddr is not one
+    const bad = gossip({ peers: ["http://127.0.0.1:8505", "/ip4/10.0.0.2/tcp/0", "/ip4/10.0.0.2/udp/1", `/ip4/10.0.0.2/tcp/1/p2p/0OIl`] });
+    expect(bad.map((p) => p.split(":")[0])).to.deep.equal(["peers[0]", "peers[1]", "peers[2]", "peers[3]"]);
+    expect(bad[0]).to.match(/must be a multiaddr/);
+    expect(problems({ ...VALID, peers: [peers[0]] })).to.deep.equal(["peers[0]: must be an http(s)://host:port URL"]);
+  });
+
   it(`refuses testing.equivocate unless ${TESTING_ENV}=1`, function () {
     const raw = { ...VALID, testing: { equivocate: true } };
     expect(() => validateConfig(raw, "/base", "c", {})).to.throw(`testing.equivocate: makes the node misbehave`);
