@@ -9,6 +9,7 @@
  *   lp504-node run    --config <file>      runs the duties and the local API until SIGINT/SIGTERM
  *   lp504-node status --config <file>      prints the running node's GET /status
  */
+import { encryptionSecretMessage, operatorEncryptionKey } from "./duties/threshold";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -67,7 +68,11 @@ export async function init(
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(keystoreFile, keystore, { mode: 0o600, flag: "wx" });
   fs.writeFileSync(configFile, JSON.stringify(raw, null, 2) + "\n", { flag: "wx" });
-  out(`operator ${wallet.address}\nconfig   ${configFile}\nkeystore ${keystoreFile} (encrypted)`);
+  const { pk } = operatorEncryptionKey(await wallet.signMessage(encryptionSecretMessage(BigInt(config.chainId), wallet.address)));
+  out(
+    `operator ${wallet.address}\nconfig   ${configFile}\nkeystore ${keystoreFile} (encrypted)\n` +
+      `publicKey ${pk} (register it as the sequencer's publicKey: the thresholdDecryption duty opens the key shares sealed to it)`,
+  );
   return { config: configFile, keystore: keystoreFile, address: wallet.address };
 }
 

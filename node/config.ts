@@ -38,6 +38,11 @@ export interface NodeConfig {
     beacon: boolean;
     /** Take, execute and submit AIScheduler jobs and training gradients with the configured executor (see `compute`). */
     compute: boolean;
+    /** Co-sign the active sequencer's blocks as a member of the slot's attestation committee (POST /attest,
+     * POST /attestations) and record attested blocks on the PerformanceMonitor. */
+    attester: boolean;
+    /** Open the MEVMitigation key shares sealed to this operator, submit them, decrypt at the threshold. */
+    thresholdDecryption: boolean;
   };
   /** Transaction handling: confirmations, fee bumping, retries (see node/tx.ts). */
   tx: TxSettings;
@@ -109,7 +114,15 @@ export const PASSWORD_ENV = "LP504_NODE_PASSWORD";
 const DEFAULTS = {
   api: { host: "127.0.0.1", port: 8504 },
   pollIntervalMs: 2000,
-  duties: { signing: true, turnKeeping: true, watchtower: true, beacon: false, compute: false },
+  duties: {
+    signing: true,
+    turnKeeping: true,
+    watchtower: true,
+    beacon: false,
+    compute: false,
+    attester: false,
+    thresholdDecryption: false,
+  },
 };
 const KNOWN = new Set([
   "rpcUrl",
@@ -261,6 +274,8 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
       }
   }
   const compute = validateComputeConfig(raw.compute, duties.compute, baseDir, problems);
+  if (duties.attester && transport === "gossip")
+    problems.push('duties.attester: needs transport "http" (block attestations travel to the peers\' APIs, not over gossip)');
   if (problems.length > 0) throw new ConfigError(source, problems);
   const abs = (p: string) => path.resolve(baseDir, p);
   return {

@@ -5,7 +5,7 @@ import { JsonRpcProvider, keccak256, concat, toUtf8Bytes, type Provider, type Si
 import { connectSuite } from "../index";
 import { readDeploymentFile } from "../deploy/recordFile";
 import type { DeploymentRecord } from "../deploy/recordFormat";
-import type { VRFBeacon } from "../generated/contracts";
+import type { MEVMitigation, PerformanceMonitor, SelectionMechanisms, VRFBeacon } from "../generated/contracts";
 import { loadOperator, type NodeConfig } from "./config";
 import { SlashingProtectionStore } from "./store";
 import { CommitmentSigner, type SignedCommitment } from "./signer";
@@ -20,6 +20,8 @@ import { Watchtower } from "./duties/watchtower";
 import { BeaconCommitter } from "./duties/beacon";
 import { ComputeDuty } from "./duties/compute";
 import { commandExecutor, moduleExecutor } from "./compute/executor";
+import { Attester, parseAttestation } from "./duties/attester";
+import { ThresholdMember } from "./duties/threshold";
 import { createApi, listen } from "./server";
 import { TxSender, TxSenderStoppedError } from "./tx";
 
@@ -48,6 +50,10 @@ export class OperatorNode {
   readonly signer?: CommitmentSigner;
   readonly beacon?: BeaconCommitter;
   readonly compute?: ComputeDuty;
+  readonly attester?: Attester;
+  readonly threshold?: ThresholdMember;
+  /** The attester's own slashing protection: one block attestation per (sequencer, slot), in `<dataDir>/attestations`. */
+  private readonly attestationStore?: SlashingProtectionStore;
   readonly peers: PeerTransport;
   private server?: http.Server;
   private timer?: NodeJS.Timeout;
@@ -63,6 +69,7 @@ export class OperatorNode {
     private readonly store: SlashingProtectionStore,
     beacon?: VRFBeacon,
     compute?: ComputeDuty,
+    extra: { monitor?: PerformanceMonitor; selection?: SelectionMechanisms; mev?: MEVMitigation } = {},
   ) {
     this.compute = compute;
     this.metrics = ctx.metrics;
@@ -82,6 +89,15 @@ export class OperatorNode {
             ctx.metrics,
           )
         : new HttpPeerTransport(config.peers, ctx.log, ctx.metrics);
+    const peers = this.peers;
+    if (config.duties.attester && extra.monitor && extra.selection) {
+      this.attestationStore = SlashingProtectionStore.open(path.join(config.dataDir, "attestations"));
+      this.attester = new Attester(ctx, extra.monitor, extra.selection, this.attestationStore, (m) =>
+        // the configuration refuses the attester with the gossip transport (attestations travel over HTTP only)
+        peers instanceof HttpPeerTransport ? peers.publishAttestation(m) : Promise.resolve(),
+      );
+    }
+    if (config.duties.thresholdDecryption && extra.mev) this.threshold = new ThresholdMember(ctx, extra.mev);
     if (this.watchtower) {
       const watchtower = this.watchtower;
       this.peers.subscribe((message) => watchtower.accept(message));
@@ -105,6 +121,17 @@ export class OperatorNode {
     await this.peers.publish({ ...commitment, signature });
   }
 
+  /**
+   * POST /attest: the producer proposes this node's block `{slot, blockNumber, blockHash, gasUsed, txCount}` for
+   * attestation. The block commitment is signed through the signing service first (refused, 409, for a slot already
+   * signed with another hash), so a node proposes only a block it committed to.
+   */
+  private async proposeAttestation(body: Record<string, unknown>): Promise<unknown> {
+    const attestation = parseAttestation({ ...body, sequencerId: this.ctx.sequencerId.toString() }, "");
+    const commitment = await this.signer!.sign(attestation.slot, attestation.blockHash);
+    return this.attester!.propose(attestation, commitment.signature);
+  }
+
   /** Checks the chain, resolves the sequencer, opens the store and starts the API (not the loop: see `startLoop`). */
   static async create(deps: NodeDeps): Promise<OperatorNode> {
     const { config, provider, operator, record } = deps;
@@ -112,7 +139,7 @@ export class OperatorNode {
     const { chainId } = await provider.getNetwork();
     if (chainId !== BigInt(config.chainId))
       throw new Error(`chainId: the RPC endpoint is on chain ${chainId}, the config expects ${config.chainId}`);
-    const { registry, lens, beacon } = connectSuite(record, operator);
+    const { registry, lens, beacon, monitor, selection, mev } = connectSuite(record, operator);
     if (config.duties.beacon && !beacon)
       throw new Error("duties.beacon: the deployment has no VRFBeacon (its randomness is Chainlink VRF)");
     const registryAddress = await registry.getAddress();
@@ -146,7 +173,7 @@ export class OperatorNode {
     try {
       compute = OperatorNode.computeDuty(config, ctx, record, operator); // may refuse its configuration
       await tx.reconcile(); // transactions left in flight by the previous run: tracked again or forgotten, never sent twice
-      node = new OperatorNode(config, ctx, store, beacon, compute);
+      node = new OperatorNode(config, ctx, store, beacon, compute, { monitor, selection, mev });
       await node.peers.start();
     } catch (e) {
       store.close();
@@ -210,6 +237,8 @@ export class OperatorNode {
       signer: this.signer,
       onSigned: (signed) => this.published(signed),
       commitments: this.watchtower ? (message) => this.watchtower!.accept(message) : undefined,
+      attest: this.attester && this.signer ? (body) => this.proposeAttestation(body) : undefined,
+      attestations: this.attester ? (body) => this.attester!.accept(body) : undefined,
       metrics: this.metrics,
       log: this.ctx.log,
       turn: () => turnInfo(this.ctx),
@@ -253,6 +282,8 @@ export class OperatorNode {
     if (this.watchtower) await run("watchtower", () => this.watchtower!.tick());
     if (this.beacon) await run("beacon", () => this.beacon!.tick());
     if (this.compute) await run("compute", () => this.compute!.tick());
+    if (this.attester) await run("attester", () => this.attester!.tick());
+    if (this.threshold) await run("thresholdDecryption", () => this.threshold!.tick());
     if (block < this.lastBlock) ctx.log("warn", "chain.behind", { block, lastProcessedBlock: this.lastBlock });
     this.lastBlock = block;
     metrics.set("lp504_node_last_processed_block", block);
@@ -284,6 +315,8 @@ export class OperatorNode {
       signedCommitments: this.store.size,
       pendingReports: this.watchtower?.pendingReports ?? 0,
       pendingTransactions: this.ctx.tx.pending,
+      ...(this.attester ? { pendingAttestations: this.attester.pendingAttestations } : {}),
+      ...(this.threshold ? { followedEncryptedTransactions: this.threshold.following } : {}),
       lastProcessedBlock: this.lastBlock,
       healthy: this.lastRoundOk && !this.stopped,
       ...(await turnInfo(this.ctx)),
@@ -306,6 +339,7 @@ export class OperatorNode {
     }
     await this.peers.stop().catch((e) => this.ctx.log("error", "peer.stop-failed", { error: String(e) }));
     this.store.close();
+    this.attestationStore?.close();
     this.ctx.log("info", "node.stopped", {});
   }
 }

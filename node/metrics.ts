@@ -61,6 +61,30 @@ export const METRICS = {
   },
   lp504_node_gradients_submitted_total: { help: "Training gradients submitted by the compute duty.", type: "counter" },
   lp504_node_compute_executions_in_flight: { help: "Executor runs in progress.", type: "gauge" },
+  lp504_node_attestations_signed_total: {
+    help: "Block attestations this operator signed as a member of the slot's attestation committee.",
+    type: "counter",
+  },
+  lp504_node_attestation_refusals_total: {
+    help: "Block attestations refused, by reason (conflict: another attestation was signed for the (sequencer, slot); invalid: malformed, not the active sequencer's block or slot, bad commitment).",
+    type: "counter",
+  },
+  lp504_node_attested_blocks_recorded_total: {
+    help: "Attested blocks this node recorded on the PerformanceMonitor (recordAttestedBlock mined).",
+    type: "counter",
+  },
+  lp504_node_attestation_messages_total: {
+    help: "Block attestation messages published to peers, by outcome (delivered: the peer accepted it; failed: unreachable or refused).",
+    type: "counter",
+  },
+  lp504_node_key_shares_total: {
+    help: "Key shares of encrypted transactions sealed to this operator, by outcome (submitted; invalid: fails the Feldman check, not sent; refused: the simulation reverted, not sent).",
+    type: "counter",
+  },
+  lp504_node_decryptions_total: {
+    help: "Encrypted transactions this node decrypted on chain (decryptTransaction mined).",
+    type: "counter",
+  },
   lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
   lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
 } as const;

@@ -54,11 +54,25 @@ export class HttpPeerTransport implements PeerTransport {
   async stop(): Promise<void> {}
 
   async publish(message: CommitmentMessage): Promise<void> {
-    const body = toJson(message);
+    await this.post("/commitments", toJson(message), "lp504_node_peer_messages_total", { slot: message.slot });
+  }
+
+  /** Sends a block attestation message (the attestation and its signatures so far) to every peer's `POST /attestations`. */
+  async publishAttestation(message: { attestation: { sequencerId: bigint; slot: bigint } }): Promise<void> {
+    const { sequencerId, slot } = message.attestation;
+    await this.post("/attestations", toJson(message), "lp504_node_attestation_messages_total", { sequencerId, slot });
+  }
+
+  private async post(
+    route: string,
+    body: string,
+    metric: "lp504_node_peer_messages_total" | "lp504_node_attestation_messages_total",
+    fields: Record<string, unknown>,
+  ): Promise<void> {
     await Promise.all(
       this.peers.map(async (peer) => {
         try {
-          const res = await fetch(`${peer}/commitments`, {
+          const res = await fetch(`${peer}${route}`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body,
@@ -66,10 +80,10 @@ export class HttpPeerTransport implements PeerTransport {
           });
           await res.arrayBuffer();
           if (res.status !== 202) throw new Error(`answered ${res.status}`);
-          this.metrics.inc("lp504_node_peer_messages_total", { outcome: "delivered" });
+          this.metrics.inc(metric, { outcome: "delivered" });
         } catch (e) {
-          this.metrics.inc("lp504_node_peer_messages_total", { outcome: "failed" });
-          this.log("warn", "peer.publish-failed", { peer, slot: message.slot, error: String((e as Error).message ?? e) });
+          this.metrics.inc(metric, { outcome: "failed" });
+          this.log("warn", "peer.publish-failed", { peer, route, ...fields, error: String((e as Error).message ?? e) });
         }
       }),
     );

@@ -4,6 +4,7 @@ import { ConflictingCommitmentError } from "./store";
 import { InvalidSignRequestError, type CommitmentSigner, type SignedCommitment } from "./signer";
 import { InvalidCommitmentError } from "./duties/watchtower";
 import type { CommitmentHandler } from "./peers";
+import { InvalidFieldError } from "./errors";
 import type { Metrics } from "./metrics";
 import type { Logger } from "./log";
 
@@ -15,6 +16,10 @@ export interface ApiHandlers {
   onSigned?: (signed: SignedCommitment) => void;
   /** Receives POST /commitments (the peer transport's inbound side, which hands it to the watchtower). */
   commitments?: CommitmentHandler;
+  /** Receives POST /attest: the block producer's proposal of its block for attestation (the attester duty). */
+  attest?: (body: Record<string, unknown>) => Promise<unknown>;
+  /** Receives POST /attestations: peers' block attestation messages (the attester duty). */
+  attestations?: (body: Record<string, unknown>) => Promise<unknown>;
   metrics: Metrics;
   log: Logger;
   turn: () => Promise<Record<string, unknown>>;
@@ -114,6 +119,26 @@ export function createApi(h: ApiHandlers): http.Server {
             if (e instanceof InvalidCommitmentError) {
               h.metrics.inc("lp504_node_commitments_rejected_total");
               return send(400, { error: "InvalidCommitment", field: e.field, message: e.message });
+            }
+            throw e;
+          }
+        }
+        case "POST /attest":
+        case "POST /attestations": {
+          const handler = route === "POST /attest" ? h.attest : h.attestations;
+          if (!handler) throw new HttpError(404, "the attester duty is off");
+          const body = await readBody(req);
+          try {
+            return send(route === "POST /attest" ? 200 : 202, await handler(body));
+          } catch (e) {
+            if (e instanceof ConflictingCommitmentError) {
+              h.metrics.inc("lp504_node_attestation_refusals_total", { reason: "conflict" });
+              h.log("warn", "attestation.refused", { sequencerId: e.key.sequencerId, slot: e.key.slot, signed: e.signedHash });
+              return send(409, { error: "ConflictingAttestation", message: e.message, signedDigest: e.signedHash });
+            }
+            if (e instanceof InvalidFieldError) {
+              h.metrics.inc("lp504_node_attestation_refusals_total", { reason: "invalid" });
+              return send(400, { error: "InvalidAttestation", field: e.field, message: e.message });
             }
             throw e;
           }
