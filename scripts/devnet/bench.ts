@@ -1,7 +1,7 @@
 /**
  * `npm run bench:node`: the operator node's own benchmark, on the devnet (`scripts/devnet/devnet.ts`).
  *
- *   npm run bench:node -- [--nodes 5,20] [--turns 8] [--poll-interval 250] [--producer-interval 250]
+ *   npm run bench:node -- [--nodes 5,20] [--turns 8] [--encrypted 5] [--poll-interval 250] [--producer-interval 250]
  *                         [--out node/bench-results.json] [--rpc-port 19345] [--api-port 19400]
  *
  * For each network size it starts the devnet (anvil mining a block a second, N lp504-node processes, a toy producer
@@ -17,15 +17,24 @@
  * - `handOverDelayS`: from the time the rotation was due (`nextRotationTime` in the block before) to the block
  *   that rotated, which is where the nodes' `--poll-interval` (turn keeping) and the block interval count.
  *
+ * Then it submits `--encrypted` transactions to the encrypted mempool, one at a time (sealed to the committee, every
+ * sequencer, with a majority threshold), and measures for each the time until it is decrypted on chain by the nodes'
+ * thresholdDecryption duty (key shares, then `decryptTransaction`):
+ *
+ * - `submitToDecryptMs`: from the wall-clock time `submitEncrypted` was sent to the time this process saw the
+ *   transaction's status Decrypted (polled every `DECRYPT_WATCH_MS`);
+ * - `submitToDecryptBlocks`: blocks from the submission's to the decryption's (a block a second).
+ *
  * Prints a table and writes every turn's figures and the summary (p50, p95, max) to `--out`.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, toUtf8Bytes } from "ethers";
+import { encryptForCommittee } from "../../sdk/threshold";
 import { connectSuite } from "../../index";
 import { readDeploymentFile } from "../../deploy/recordFile";
-import { Devnet, DevnetError, parseCommandLine, type DevnetNodeInfo } from "./devnet";
+import { Devnet, DevnetError, parseCommandLine, thresholdOf, type DevnetNodeInfo } from "./devnet";
 import type { ProducerEvent } from "./producer";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -33,6 +42,17 @@ const ROOT = path.resolve(__dirname, "../..");
 const BLOCK_WATCH_MS = 20;
 /** The devnet's rotation period (deploy/params/devnet.json), for the timeout only. */
 const ROTATION_PERIOD_S = 12;
+/** How often the benchmark polls an encrypted transaction's status while it waits for its decryption. */
+const DECRYPT_WATCH_MS = 50;
+/** The most an encrypted transaction may take to be decrypted before the run fails. */
+const DECRYPT_TIMEOUT_MS = 120_000;
+
+export interface DecryptionFigures {
+  txId: string;
+  submitToDecryptMs: number;
+  submitToDecryptBlocks: number;
+  keyShares: number;
+}
 
 interface Signed {
   slot: bigint;
@@ -66,6 +86,10 @@ export interface RunResult {
   /** Hand-overs to the sequencer that already held the turn (no new turn to measure). */
   sameSequencerRotations: number;
   summary: { fromBlockSeenMs: Summary; fromBlockTimestampMs: Summary; turnMs: Summary; signMs: Summary; handOverDelayS: Summary };
+  /** Encrypted transactions, submission → decryption by the nodes (threshold `threshold` of `nodes`). */
+  decryptions: DecryptionFigures[];
+  threshold: number;
+  decryptionSummary?: { submitToDecryptMs: Summary; submitToDecryptBlocks: Summary };
   startupS: number;
   measuringS: number;
 }
@@ -83,7 +107,7 @@ const summarise = (values: number[]): Summary => ({ p50: percentile(values, 50),
 async function benchOne(
   nodes: number,
   turns: number,
-  settings: { pollIntervalMs: number; producerIntervalMs: number; rpcPort: number; apiPort: number },
+  settings: { pollIntervalMs: number; producerIntervalMs: number; rpcPort: number; apiPort: number; encrypted: number },
 ): Promise<RunResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lp504-nodebench-${nodes}-`));
   const signed = new Map<string, Signed[]>(); // sequencer id → its producer's signatures, in order
@@ -93,7 +117,8 @@ async function benchOne(
     list.push({ slot: BigInt(e.slot), at: e.at, signMs: e.signMs, turnMs: e.turnMs });
     signed.set(info.sequencerId, list);
   };
-  const devnet = new Devnet({ nodes, equivocator: 0, dir, onProducerEvent: record, ...settings });
+  const { encrypted, ...devnetSettings } = settings;
+  const devnet = new Devnet({ nodes, equivocator: 0, dir, onProducerEvent: record, ...devnetSettings });
   const stopOnSignal = () => void devnet.stop().then(() => process.exit(130));
   process.once("SIGINT", stopOnSignal);
   const started = Date.now();
@@ -102,7 +127,7 @@ async function benchOne(
     const startupS = (Date.now() - started) / 1000;
     const measuring = Date.now();
     const provider = new JsonRpcProvider(state.rpcUrl, state.chainId, { staticNetwork: true, cacheTimeout: -1 });
-    const { registry } = connectSuite(readDeploymentFile(state.deployment, state.chainId)!, provider);
+    const { registry, mev } = connectSuite(readDeploymentFile(state.deployment, state.chainId)!, provider);
 
     // When each block was first seen, on this machine's clock.
     const seen = new Map<number, number>();
@@ -175,6 +200,11 @@ async function benchOne(
     } finally {
       watching = false;
       await watcher;
+    }
+    let decryptions: DecryptionFigures[];
+    try {
+      decryptions = await measureDecryptions(provider, registry, mev, nodes, encrypted);
+    } finally {
       provider.destroy();
     }
     const col = (key: keyof Omit<TurnFigures, "sequencerId" | "previousId" | "block">) => summarise(result.map((t) => t[key]));
@@ -190,6 +220,15 @@ async function benchOne(
         signMs: col("signMs"),
         handOverDelayS: col("handOverDelayS"),
       },
+      decryptions,
+      threshold: thresholdOf(nodes),
+      decryptionSummary:
+        decryptions.length === 0
+          ? undefined
+          : {
+              submitToDecryptMs: summarise(decryptions.map((d) => d.submitToDecryptMs)),
+              submitToDecryptBlocks: summarise(decryptions.map((d) => d.submitToDecryptBlocks)),
+            },
       startupS,
       measuringS: (Date.now() - measuring) / 1000,
     };
@@ -197,6 +236,45 @@ async function benchOne(
     await devnet.stop();
     process.removeListener("SIGINT", stopOnSignal);
   }
+}
+
+/** Submits `count` encrypted transactions one after the other and times each one's decryption by the nodes. */
+async function measureDecryptions(
+  provider: JsonRpcProvider,
+  registry: ReturnType<typeof connectSuite>["registry"],
+  mev: ReturnType<typeof connectSuite>["mev"],
+  nodes: number,
+  count: number,
+): Promise<DecryptionFigures[]> {
+  const user = await provider.getSigner(1); // an anvil development account the devnet does not use
+  const [epoch] = await mev.configuration();
+  const publicKeys: string[] = [];
+  for (const member of await mev.committee(epoch))
+    publicKeys.push((await registry.getSequencer(await registry.sequencerIdOf(member))).publicKey);
+  const out: DecryptionFigures[] = [];
+  for (let i = 0; i < count; i++) {
+    const sealed = encryptForCommittee(toUtf8Bytes(`bench transaction ${i}`), publicKeys, thresholdOf(nodes));
+    const mevUser = mev.connect(user);
+    const txId = await mevUser.submitEncrypted.staticCall(sealed.encryptedTx, sealed.commitment);
+    const sent = Date.now();
+    const receipt = await (await mevUser.submitEncrypted(sealed.encryptedTx, sealed.commitment)).wait();
+    for (;;) {
+      if (Date.now() - sent > DECRYPT_TIMEOUT_MS) throw new DevnetError(`${nodes} nodes: transaction ${txId} not decrypted in time`);
+      if ((await mev.getTransaction(txId)).status === 3n) break; // Decrypted
+      await sleep(DECRYPT_WATCH_MS);
+    }
+    const doneMs = Date.now() - sent;
+    const [decrypted] = await mev.queryFilter(mev.filters.ThresholdDecrypted(txId), receipt!.blockNumber);
+    const [, keyShares] = await mev.keyShares(txId);
+    out.push({
+      txId,
+      submitToDecryptMs: doneMs,
+      submitToDecryptBlocks: decrypted.blockNumber - receipt!.blockNumber,
+      keyShares: Number(keyShares),
+    });
+    console.log(`  ${nodes} nodes, encrypted transaction ${i + 1}/${count}: decrypted ${doneMs} ms after submission (${keyShares} shares)`);
+  }
+  return out;
 }
 
 function table(runs: RunResult[]): string {
@@ -208,11 +286,23 @@ function table(runs: RunResult[]): string {
     ["signMs", "  of which POST /sign, ms"],
     ["handOverDelayS", "rotation due → rotation mined, s"],
   ];
-  for (const run of runs)
+  for (const run of runs) {
     for (const [key, label] of labels) {
       const s = run.summary[key];
       rows.push([String(run.nodes), label, String(s.p50), String(s.p95), String(s.max)]);
     }
+    if (run.decryptionSummary) {
+      const { submitToDecryptMs: ms, submitToDecryptBlocks: blocks } = run.decryptionSummary;
+      rows.push([
+        String(run.nodes),
+        `encrypted tx submitted → decrypted (t = ${run.threshold}), ms`,
+        String(ms.p50),
+        String(ms.p95),
+        String(ms.max),
+      ]);
+      rows.push([String(run.nodes), "  the same in blocks", String(blocks.p50), String(blocks.p95), String(blocks.max)]);
+    }
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ")).join("\n");
 }
@@ -226,6 +316,7 @@ async function main(): Promise<void> {
     out: { type: "string", default: path.join(ROOT, "node/bench-results.json") },
     "rpc-port": { type: "string", default: "19345" },
     "api-port": { type: "string", default: "19400" },
+    encrypted: { type: "string", default: "5" },
   });
   const int = (name: string, v: string, min: number, max: number) => {
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DevnetError(`--${name}: must be an integer in [${min}, ${max}]`);
@@ -238,6 +329,7 @@ async function main(): Promise<void> {
     producerIntervalMs: int("producer-interval", values["producer-interval"]!, 50, 60_000),
     rpcPort: int("rpc-port", values["rpc-port"]!, 1, 65535),
     apiPort: int("api-port", values["api-port"]!, 1, 65535 - 20),
+    encrypted: int("encrypted", values.encrypted!, 0, 100),
   };
   const runs: RunResult[] = [];
   for (const nodes of sizes) {
@@ -255,6 +347,8 @@ async function main(): Promise<void> {
       blockIntervalS: 1,
       blockWatchMs: BLOCK_WATCH_MS,
       turns,
+      encryptedTransactions: settings.encrypted,
+      decryptWatchMs: DECRYPT_WATCH_MS,
     },
     runs,
   };

@@ -21,12 +21,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { buildSync } from "esbuild";
-import { JsonRpcProvider, Wallet, encryptKeystoreJson, hexlify, parseEther, randomBytes, toUtf8Bytes } from "ethers";
+import { JsonRpcProvider, Wallet, encryptKeystoreJson, parseEther, toUtf8Bytes } from "ethers";
 import { connectSuite } from "../../index";
 import { readDeploymentFile } from "../../deploy/recordFile";
 import { TESTING_ENV, PEER_TRANSPORTS, type PeerTransportKind } from "../../node/config";
 import { LIBP2P_MODULE } from "../../node/gossip";
 import { vrfSecretMessage } from "../../node/duties/beacon";
+import { encryptionSecretMessage, operatorEncryptionKey } from "../../node/duties/threshold";
 import { operatorVrfKey } from "../../sdk/beacon";
 import { PRODUCER_INTERVAL_MS, ToyProducer, type ProducerEvent } from "./producer";
 
@@ -86,6 +87,9 @@ export interface DevnetOptions {
 }
 
 export class DevnetError extends Error {}
+
+/** The encrypted mempool's threshold on a devnet of `nodes` nodes: a majority of the committee (every sequencer). */
+export const thresholdOf = (nodes: number) => Math.floor(nodes / 2) + 1;
 
 const t0 = Date.now();
 const say = (line: string) => console.log(`devnet [${((Date.now() - t0) / 1000).toFixed(1)} s]: ${line}`);
@@ -202,9 +206,9 @@ export class Devnet {
       await (await deployer.sendTransaction({ to: wallet.address, value: OPERATOR_FUNDS, nonce: nonce++ })).wait();
       const { registry, beacon } = connectSuite(record, wallet.connect(provider));
       const endpoint = `http://127.0.0.1:${apiPort + i}`;
-      await (
-        await registry.registerSequencer(endpoint, hexlify(randomBytes(33)), toUtf8Bytes(`devnet node ${i}`), { value: STAKE })
-      ).wait();
+      // The public key the encrypted mempool seals key shares to: the one the node derives (thresholdDecryption duty).
+      const { pk } = operatorEncryptionKey(await wallet.signMessage(encryptionSecretMessage(BigInt(CHAIN_ID), wallet.address)));
+      await (await registry.registerSequencer(endpoint, pk, toUtf8Bytes(`devnet node ${i}`), { value: STAKE })).wait();
       const sequencerId = await registry.sequencerIdOf(wallet.address);
       // The VRF key the node derives from its operator key (what its beacon duty would register on its first round),
       // registered now so that the beacon rounds opened by the first rotations already have their committer's key.
@@ -228,7 +232,14 @@ export class Devnet {
         sequencerId: Number(sequencerId),
         api: { host: "127.0.0.1", port: apiPort + i },
         pollIntervalMs: this.options.pollIntervalMs,
-        duties: { signing: true, turnKeeping: true, watchtower: true, beacon: true },
+        duties: {
+          signing: true,
+          turnKeeping: true,
+          watchtower: true,
+          beacon: true,
+          attester: transport !== "gossip",
+          thresholdDecryption: true,
+        },
         ...(transport === "gossip"
           ? {
               transport,
@@ -257,6 +268,9 @@ export class Devnet {
       });
     }
     say("sequencers registered");
+    // The encrypted mempool's committee: every sequencer, a majority of them to decrypt.
+    const { mev } = connectSuite(record, deployer);
+    await (await mev.initThresholdDecryption(thresholdOf(nodes), [], { nonce: nonce++ })).wait();
     // From now on a block a second, as a chain with a clock: rotations and beacon deadlines come due by themselves.
     await provider.send("evm_setIntervalMining", [1]);
     provider.destroy();

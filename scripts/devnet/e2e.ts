@@ -9,7 +9,10 @@
  *      has withdrawn its reward;
  *   3. the active node killed with SIGKILL loses the turn when it is due: another node calls rotateSequencer;
  *   4. the turn rotated across at least three sequencers, and beacon rounds were committed (commitVRF) by nodes;
- *   5. SIGINT to the devnet stops every process it started (nodes and anvil): none is left.
+ *   5. an encrypted transaction submitted at the start is decrypted on chain by the committee nodes (their key
+ *      shares, then decryptTransaction, all sent by nodes), and an attested block is recorded on the
+ *      PerformanceMonitor by a node, with more than two thirds of the committee's seats;
+ *   6. SIGINT to the devnet stops every process it started (nodes and anvil): none is left.
  *
  * `npm run test:devnet -- --transport gossip` runs the same checks with the nodes on the gossip transport (libp2p).
  *
@@ -19,11 +22,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { JsonRpcProvider, ZeroAddress, hexlify, randomBytes } from "ethers";
+import { JsonRpcProvider, ZeroAddress, hexlify, randomBytes, toUtf8Bytes } from "ethers";
+import { encryptForCommittee } from "../../sdk/threshold";
 import { connectSuite } from "../../index";
 import { readDeploymentFile } from "../../deploy/recordFile";
 import { SequencerStatus } from "../../deploy/params";
-import { STAKE, nodeCommand, nodeEnv, type DevnetNodeInfo, type DevnetState } from "./devnet";
+import { STAKE, nodeCommand, nodeEnv, thresholdOf, type DevnetNodeInfo, type DevnetState } from "./devnet";
 
 const ROOT = path.resolve(__dirname, "../..");
 const NODES = 6;
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
     );
     exited.catch(() => undefined);
     state = await Promise.race([
-      until("the devnet to start", 180_000, async () =>
+      until("the devnet to start", 420_000, async () =>
         fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, "utf8")) as DevnetState) : undefined,
       ),
       exited,
@@ -106,8 +110,32 @@ async function main(): Promise<void> {
     step(`devnet running: ${state.nodes.length} nodes, peer transport ${state.transport}`);
     const provider = new JsonRpcProvider(state.rpcUrl, state.chainId, { staticNetwork: true });
     const record = readDeploymentFile(state.deployment, state.chainId)!;
-    const { registry, selection } = connectSuite(record, provider);
+    const { registry, selection, mev, monitor } = connectSuite(record, provider);
     const byOperator = new Map(state.nodes.map((n) => [n.operator.toLowerCase(), n]));
+
+    // 5 (started now, checked after 2). A user's encrypted transaction, sealed to the committee's registered keys.
+    const user = await provider.getSigner(1);
+    const [epoch] = await mev.configuration();
+    const publicKeys: string[] = [];
+    for (const member of await mev.committee(epoch))
+      publicKeys.push((await registry.getSequencer(await registry.sequencerIdOf(member))).publicKey);
+    const sealed = encryptForCommittee(toUtf8Bytes("devnet: swap 1 LUX"), publicKeys, thresholdOf(state.nodes.length));
+    const mevUser = mev.connect(user);
+    const txId = await mevUser.submitEncrypted.staticCall(sealed.encryptedTx, sealed.commitment);
+    await (await mevUser.submitEncrypted(sealed.encryptedTx, sealed.commitment)).wait();
+    step(
+      `encrypted transaction ${txId.slice(0, 10)}… submitted (committee of ${publicKeys.length}, threshold ${thresholdOf(publicKeys.length)})`,
+    );
+    const decryptedLater = until("the encrypted transaction's decryption by the nodes", 120_000, async () => {
+      const logs = await mev.queryFilter(mev.filters.ThresholdDecrypted(txId), 0);
+      return logs.length > 0 ? logs[0] : undefined;
+    });
+    decryptedLater.catch(() => undefined);
+    const attestedLater = until("an attested block recorded by a node", 150_000, async () => {
+      const logs = await monitor.queryFilter(monitor.filters.BlockAttested(), 0);
+      return logs.length > 0 ? logs[0] : undefined;
+    });
+    attestedLater.catch(() => undefined);
     const equivocator = state.nodes.find((n) => n.equivocates)!;
     const honest = state.nodes.filter((n) => !n.equivocates);
 
@@ -206,6 +234,30 @@ async function main(): Promise<void> {
         `status ${SequencerStatus[Number(after.status)]}, reward ${proven.args.reporterReward} wei withdrawn`,
     );
 
+    // 5. The encrypted transaction decrypted by the committee nodes; an attested block recorded by a node.
+    const decrypted = await decryptedLater;
+    const decryptor = byOperator.get((await decrypted.getTransaction()).from.toLowerCase());
+    check(decryptor, "the encrypted transaction was decrypted by an account that is not a node's");
+    check((await mev.getDecrypted(txId, sealed.ciphertext)) === sealed.payload, "the decrypted plaintext is not the one submitted");
+    const shares = await mev.queryFilter(mev.filters.KeyShareAccepted(txId), 0);
+    check(
+      shares.length >= thresholdOf(publicKeys.length) && shares.every((l) => byOperator.has(l.args.validator.toLowerCase())),
+      `key shares: ${shares.length}, not a threshold of nodes'`,
+    );
+    step(
+      `encrypted transaction decrypted by node ${decryptor.index} from the key shares of nodes ` +
+        `${shares.map((l) => byOperator.get(l.args.validator.toLowerCase())!.index).join(", ")}`,
+    );
+    const attested = await attestedLater;
+    const recorder = byOperator.get((await attested.getTransaction()).from.toLowerCase());
+    check(recorder, "the attested block was recorded by an account that is not a node's");
+    const committeeSize = BigInt((await selection.committeeAt(attested.args.slot)).length);
+    check(attested.args.seats >= (committeeSize * 2n) / 3n + 1n, `the attested block has ${attested.args.seats} seats only`);
+    step(
+      `attested block of sequencer ${attested.args.sequencerId} at slot ${attested.args.slot} recorded by node ${recorder.index} ` +
+        `(${attested.args.seats} of ${committeeSize} seats)`,
+    );
+
     // 3. The active node killed with SIGKILL is rotated away by another node when the turn is due.
     const target = await until("an honest node other than the restarted one to hold the turn", 60_000, async () => {
       const active = byOperator.get((await registry.getActiveSequencer()).toLowerCase());
@@ -256,7 +308,7 @@ async function main(): Promise<void> {
       await Promise.race([exited, sleep(30_000)]);
     }
   }
-  // 5. Nothing left behind.
+  // 6. Nothing left behind.
   check(devnet.exitCode === 0, `the devnet exited with ${devnet.exitCode} on SIGINT`);
   const pids = [state!.anvilPid, ...state!.nodes.map((n) => n.pid!)];
   const left = pids.filter(alive);

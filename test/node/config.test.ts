@@ -54,7 +54,15 @@ describe("node: configuration", function () {
     expect(c.keystore).to.equal("/etc/lp504/k.json");
     expect(c.dataDir).to.equal("/etc/lp504/data");
     expect(c.api).to.deep.equal({ host: "127.0.0.1", port: 8504 });
-    expect(c.duties).to.deep.equal({ signing: true, turnKeeping: true, watchtower: true, beacon: false, compute: false });
+    expect(c.duties).to.deep.equal({
+      signing: true,
+      turnKeeping: true,
+      watchtower: true,
+      beacon: false,
+      compute: false,
+      attester: false,
+      thresholdDecryption: false,
+    });
     expect(c.compute).to.equal(undefined);
     expect(c.sequencerId).to.equal(undefined);
     expect(c.peers).to.deep.equal([]);
@@ -89,6 +97,16 @@ describe("node: configuration", function () {
     fs.writeFileSync(file, JSON.stringify({ ...VALID, tx: { retries: 2 } }));
     const overridden = loadConfig(file, { LP504_NODE_TX_CONFIRMATIONS: "12", LP504_NODE_TX_MAX_FEE_CAP_GWEI: "300" });
     expect(overridden.tx).to.deep.equal({ ...TX_DEFAULTS, retries: 2, confirmations: 12, maxFeeCapGwei: 300 });
+  });
+
+  it("switches the attester and threshold-decryption duties on only with a boolean", function () {
+    const c = validateConfig({ ...VALID, duties: { attester: true, thresholdDecryption: true, signing: false } }, "/base", "c", {});
+    expect(c.duties).to.include({ attester: true, thresholdDecryption: true, signing: false, turnKeeping: true });
+    expect(problems({ ...VALID, duties: { attester: "on", thresholdDecryption: 1, threshold: true } })).to.deep.equal([
+      "duties.attester: must be true or false",
+      "duties.thresholdDecryption: must be true or false",
+      "duties.threshold: unknown duty (known: signing, turnKeeping, watchtower, beacon, attester, thresholdDecryption)",
+    ]);
   });
 
   it("takes peers as http(s)://host:port URLs, naming each bad one", function () {
