@@ -105,7 +105,7 @@ describe("node: configuration", function () {
     expect(problems({ ...VALID, duties: { attester: "on", thresholdDecryption: 1, threshold: true } })).to.deep.equal([
       "duties.attester: must be true or false",
       "duties.thresholdDecryption: must be true or false",
-      "duties.threshold: unknown duty (known: signing, turnKeeping, watchtower, beacon, attester, thresholdDecryption)",
+      "duties.threshold: unknown duty (known: signing, turnKeeping, watchtower, beacon, compute, attester, thresholdDecryption)",
     ]);
   });
 
