@@ -60,6 +60,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     bytes32 public constant MONITOR_ROLE = keccak256("MONITOR_ROLE");
+    /// @dev Guards {payInsurance}: held by the claims contract (SlashingQueue), not by governance. The id is the
+    /// number 1, not a hash, and has no getter: both would cost bytes the size gate does not have.
+    bytes32 private constant INSURER_ROLE = bytes32(uint256(1));
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_SCORE = 10_000;
@@ -487,7 +490,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function payInsurance(address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
+    function payInsurance(address to, uint256 amount) external onlyRole(INSURER_ROLE) {
         if (to == address(0)) revert RegistryZeroAddress();
         if (amount == 0) revert RegistryZeroAmount();
         uint256 available = _insuranceFund;

@@ -268,7 +268,7 @@ interface ISequencerRegistry {
     /// @param active True while the fallback sequences (before `activationBlock` or below `minActiveSequencers`).
     /// @param fallbackSequencer The fallback sequencer's address.
     event FallbackModeChanged(bool active, address fallbackSequencer);
-    /// @notice Governance paid from the insurance fund ({payInsurance}).
+    /// @notice The insurer role paid from the insurance fund ({payInsurance}).
     /// @param to Account whose withdrawable balance was credited.
     /// @param amount Value paid, in wei.
     event InsurancePaid(address indexed to, uint256 amount);
@@ -525,7 +525,8 @@ interface ISequencerRegistry {
     /// @param beneficiary Account credited with the fees after the insurance fee (not address(0)).
     function depositFees(address beneficiary) external payable;
 
-    /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
+    /// @notice Insurer role (id `bytes32(uint256(1))`, held by the claims contract): pays `amount` from the
+    /// insurance fund to `to`'s withdrawable balance.
     /// @param to Account whose withdrawable balance is credited (not address(0)).
     /// @param amount Value to pay, in wei (≤ the fund).
     function payInsurance(address to, uint256 amount) external;
