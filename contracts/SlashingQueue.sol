@@ -252,7 +252,12 @@ contract SlashingQueue is ISlashingQueue, AccessControl, ReentrancyGuard {
 
     // ────────────────────────────────────────── internals ───────────────────────────────────────────
 
-    function _queue(uint256 sequencerId, uint256 amount, uint256 bps, bytes32 reason) private returns (uint256 slashId) {
+    function _queue(
+        uint256 sequencerId,
+        uint256 amount,
+        uint256 bps,
+        bytes32 reason
+    ) private returns (uint256 slashId) {
         if (ISequencerRegistry(registry).operatorOf(sequencerId) == address(0)) {
             revert SlashingQueueUnknownSequencer(sequencerId);
         }

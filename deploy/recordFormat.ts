@@ -19,6 +19,7 @@ export const CONTRACT_NAMES = [
   "ClassIndexLib",
   "AIScheduler",
   "SchedulerLens",
+  "SlashingQueue",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 

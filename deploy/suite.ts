@@ -15,6 +15,7 @@ import type {
   PerformanceMonitor,
   AIScheduler,
   SchedulerLens,
+  SlashingQueue,
 } from "../typechain-types";
 import { type SuiteParams, defaultSuiteParams } from "./params";
 import { type ContractName, type DeploymentRecord, toJson } from "./record";
@@ -40,6 +41,8 @@ export interface Suite {
   scheduler: AIScheduler;
   /** The scheduler's convenience views (jobs, settlements, boosts, capabilities, balances, accounting). */
   schedulerLens: SchedulerLens;
+  /** Holds the registry's slasher and insurer roles: role slashes wait out a veto window; insurance claims. */
+  slashingQueue: SlashingQueue;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -67,9 +70,10 @@ export interface DeployOptions {
  * are held to the same wiring table, which `test/Ignition.test.ts` and `test/Deploy.test.ts` read back.
  *
  * Wiring: the facts of `wiringTable` (deploy/wiring.ts), which `lp504 check` reads back: governance (default: the
- * deployer) is admin and governance of every contract; the slasher role goes to governance, the monitor, the
- * scheduler and `params.slashers`, the monitor role to the monitor and `params.monitors`; when governance is not
- * the deployer, the deployer renounces every role at the end.
+ * deployer) is admin and governance of every contract; the registry's slasher role goes to the slashing queue (whose
+ * proposers and vetoers are `params.slashing.proposers`/`vetoers`, default governance), the monitor, the scheduler
+ * and `params.slashers` (none by default), its insurer role to the queue alone, the monitor role to the monitor and
+ * `params.monitors`; when governance is not the deployer, the deployer renounces every role at the end.
  *
  * Resumable and idempotent: with `options.resume`, contracts recorded there (and holding code) are reused,
  * and every wiring fact is first read from the chain and its transaction sent only if it does not hold.
@@ -168,6 +172,16 @@ export async function deploySuite(
   const registryAddress = await address(registry);
   const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
   const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
+  const sp = params.slashing;
+  const slashingQueue = await contract<SlashingQueue>("SlashingQueue", [
+    deployerAddress,
+    registryAddress,
+    await address(lens),
+    sp.vetoWindow,
+    sp.executionWindow,
+    sp.claimWindow,
+    sp.maxClaimBps,
+  ]);
 
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
     selectionInit(params.selection, deployerAddress, registryAddress, governance),
@@ -244,6 +258,7 @@ export async function deploySuite(
     monitor,
     scheduler,
     schedulerLens,
+    slashingQueue,
   };
   for (const fact of await wiringTable(contracts, { governance, deployer: record.deployer, params })) {
     const { ok, detail } = await fact.holds();
@@ -272,6 +287,7 @@ export async function deploySuite(
     monitor,
     scheduler,
     schedulerLens,
+    slashingQueue,
     governance,
     deployer: signer,
     params,
