@@ -114,8 +114,40 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
     }),
   );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
+  await measureSlashingQueue(suite, midId, n);
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
+}
+
+/**
+ * The slashing queue's paths (governance is its default proposer and vetoer): queueing, vetoing and executing a role
+ * slash, and an insurance claim against the executed slash (file, approve, collect).
+ */
+async function measureSlashingQueue(suite: Suite, sequencerId: bigint, n: number) {
+  const q = suite.slashingQueue;
+  const [governance, claimant] = await ethers.getSigners();
+  const reason = ethers.id("bench evidence");
+  const queue = () => q.connect(governance).queueSlash(sequencerId, ethers.parseEther("1"), reason);
+  record("gas", "slashingQueue.queueSlash", n, await isolated(() => gasOf(queue())));
+  record(
+    "gas",
+    "slashingQueue.veto",
+    n,
+    await isolated(async () => {
+      await (await queue()).wait();
+      return gasOf(q.connect(governance).veto(await q.slashCount()));
+    }),
+  );
+  await isolated(async () => {
+    await (await queue()).wait();
+    const slashId = await q.slashCount();
+    await network.provider.send("evm_increaseTime", [Number(await q.getTerm(0))]);
+    record("gas", "slashingQueue.execute", n, await gasOf(q.execute(slashId)));
+    record("gas", "slashingQueue.fileClaim", n, await gasOf(q.connect(claimant).fileClaim(slashId, sequencerId, 1000n, reason)));
+    const claimId = await q.claimCount();
+    record("gas", "slashingQueue.approveClaim", n, await gasOf(q.connect(governance).approveClaim(claimId, 100n)));
+    record("gas", "slashingQueue.collectClaim", n, await gasOf(q.connect(claimant).collectClaim(claimId)));
+  });
 }
 
 /** VRF keys of the first sequencers, who commit the beacon's first rounds. */
@@ -623,6 +655,9 @@ async function main() {
   const [governance] = await ethers.getSigners();
   const params = suiteParams({
     monitors: [governance.address],
+    // registry.slash is the registry's direct path (the monitor's and scheduler's): governance takes it here; role
+    // slashes through the queue are the slashingQueue.* figures.
+    slashers: [governance.address],
     registry: { config: { maxSequencers: 20_000n } },
     monitor: { ...suiteParams().monitor, reporters: [governance.address] },
   });
