@@ -28,6 +28,7 @@ import {
   SchedulerLens__factory,
   RegistryLens__factory,
   EquivocationModule__factory,
+  SlashingQueue__factory,
 } from "./generated/contracts";
 import { abis } from "./generated/abis";
 import { deploymentRecords } from "./generated/deployments";
@@ -76,6 +77,8 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
     scheduler: AIScheduler__factory.connect(address("AIScheduler"), runner),
     /** The scheduler's views the specification does not name: jobs, settlements, boosts, balances, accounting. */
     schedulerLens: SchedulerLens__factory.connect(address("SchedulerLens"), runner),
+    /** Role slashes with a veto window, and insurance claims against executed slashes. */
+    slashingQueue: SlashingQueue__factory.connect(address("SlashingQueue"), runner),
   };
 }
 

@@ -229,7 +229,7 @@ export function defaultSuiteParams(): SuiteParams {
       arbitrationWindow: 7n * 86400n,
     },
     slashing: {
-      vetoWindow: 2n * 86400n, // two days to veto, well inside the 7-day exit delay
+      vetoWindow: 12n * 3600n, // half a day to veto: shorter than any exit delay (≥ 1 day); live files set more
       executionWindow: 3n * 86400n,
       claimWindow: 30n * 86400n,
       maxClaimBps: 1000n, // one claim: at most 10% of the fund

@@ -10,6 +10,7 @@ export const CONTRACT_NAMES = [
   "SequencerRegistry",
   "EquivocationModule",
   "RegistryLens",
+  "SlashingQueue",
   "SelectionMechanisms",
   "VRFBeacon",
   "ChainlinkVRFAdapter",
@@ -19,7 +20,6 @@ export const CONTRACT_NAMES = [
   "ClassIndexLib",
   "AIScheduler",
   "SchedulerLens",
-  "SlashingQueue",
 ] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 

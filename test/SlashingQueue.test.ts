@@ -77,7 +77,7 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
         .withArgs(f.governance.address, INSURER_ROLE);
       expect(await f.queue.hasRole(await f.queue.PROPOSER_ROLE(), f.proposer.address)).to.equal(true);
       expect(await f.queue.hasRole(await f.queue.VETOER_ROLE(), f.vetoer.address)).to.equal(true);
-      expect(await f.queue.getTerm(Term.VetoWindow)).to.equal(2n * DAY);
+      expect(await f.queue.getTerm(Term.VetoWindow)).to.equal(12n * 3600n);
     });
 
     it("defaults the proposer and vetoer roles to governance", async () => {
@@ -257,7 +257,7 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
       await expect(g.setTerm(Term.MaxClaimBps, 5001))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueTermOutOfBounds")
         .withArgs(Term.MaxClaimBps, 5001n, 1n, 5000n);
-      await expect(g.setTerm(Term.VetoWindow, 3600)).to.emit(f.queue, "TermUpdated").withArgs(Term.VetoWindow, 2n * DAY, 3600n);
+      await expect(g.setTerm(Term.VetoWindow, 3600)).to.emit(f.queue, "TermUpdated").withArgs(Term.VetoWindow, 12n * 3600n, 3600n);
       // Shortening the window does not hasten the slash already queued.
       expect((await f.queue.getSlash(slashId)).executableAt).to.equal(executableAt);
       await time.increase(3600);
