@@ -183,8 +183,12 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
       await expect(p.queueSlash(1, 1n << 128n, H("x")))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueAmountTooLarge")
         .withArgs(1n << 128n, (1n << 128n) - 1n);
-      await expect(p.queueSlash(9, 1, H("x"))).to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSequencer").withArgs(9n);
-      await expect(p.queueSlashShare(1, 0, H("x"))).to.be.revertedWithCustomError(f.queue, "SlashingQueueShareOutOfRange").withArgs(0n, 10_000n);
+      await expect(p.queueSlash(9, 1, H("x")))
+        .to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSequencer")
+        .withArgs(9n);
+      await expect(p.queueSlashShare(1, 0, H("x")))
+        .to.be.revertedWithCustomError(f.queue, "SlashingQueueShareOutOfRange")
+        .withArgs(0n, 10_000n);
       await expect(p.queueSlashShare(1, 10_001, H("x"))).to.be.revertedWithCustomError(f.queue, "SlashingQueueShareOutOfRange");
       await expect(f.queue.execute(99)).to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSlash").withArgs(99n);
       await expect(f.queue.connect(f.vetoer).veto(99)).to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSlash");
@@ -257,7 +261,9 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
       await expect(g.setTerm(Term.MaxClaimBps, 5001))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueTermOutOfBounds")
         .withArgs(Term.MaxClaimBps, 5001n, 1n, 5000n);
-      await expect(g.setTerm(Term.VetoWindow, 3600)).to.emit(f.queue, "TermUpdated").withArgs(Term.VetoWindow, 12n * 3600n, 3600n);
+      await expect(g.setTerm(Term.VetoWindow, 3600))
+        .to.emit(f.queue, "TermUpdated")
+        .withArgs(Term.VetoWindow, 12n * 3600n, 3600n);
       // Shortening the window does not hasten the slash already queued.
       expect((await f.queue.getSlash(slashId)).executableAt).to.equal(executableAt);
       await time.increase(3600);
@@ -293,7 +299,9 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
         .to.emit(f.queue, "ClaimFiled")
         .withArgs(1n, f.slashId, f.user.address, E("800"), H("harm"));
       expect(await f.queue.claimOf(f.slashId, f.user.address)).to.equal(1n);
-      await expect(f.queue.connect(f.governance).approveClaim(1, E("700"))).to.emit(f.queue, "ClaimApproved").withArgs(1n, E("700"));
+      await expect(f.queue.connect(f.governance).approveClaim(1, E("700")))
+        .to.emit(f.queue, "ClaimApproved")
+        .withArgs(1n, E("700"));
       await expect(f.queue.connect(f.user).collectClaim(1))
         .to.emit(f.queue, "ClaimPaid")
         .withArgs(1n, f.user.address, E("700"))
@@ -314,14 +322,19 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
       await expect(c.fileClaim(f.slashId, 1, E("100"), H("again")))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueAlreadyClaimed")
         .withArgs(f.slashId, f.user.address, 1n);
-      await expect(c.fileClaim(99, 1, E("1"), H("x"))).to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSlash").withArgs(99n);
+      await expect(c.fileClaim(99, 1, E("1"), H("x")))
+        .to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownSlash")
+        .withArgs(99n);
       await expect(c.fileClaim(f.slashId, 2, E("1"), H("x")))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueWrongSequencer")
         .withArgs(f.slashId, 1n, 2n);
       await expect(f.queue.connect(f.op1).fileClaim(f.slashId, 1, E("1"), H("x")))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueClaimByOffender")
         .withArgs(f.slashId, f.op1.address);
-      await expect(f.queue.connect(f.other).fileClaim(f.slashId, 1, 0, H("x"))).to.be.revertedWithCustomError(f.queue, "SlashingQueueZeroAmount");
+      await expect(f.queue.connect(f.other).fileClaim(f.slashId, 1, 0, H("x"))).to.be.revertedWithCustomError(
+        f.queue,
+        "SlashingQueueZeroAmount",
+      );
       await expect(f.queue.connect(f.other).fileClaim(f.slashId, 1, E("10000") + 1n, H("x")))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueAmountTooLarge")
         .withArgs(E("10000") + 1n, E("10000"));
@@ -365,15 +378,15 @@ describe("SlashingQueue: vetoable role slashes and insurance claims", () => {
       await (await g.approveClaim(2, E("5000"))).wait();
       // The slash took 10,000: nothing more can be approved against it, whatever the fund holds.
       await (await f.registry.connect(f.stranger).fundInsurance({ value: E("100000") })).wait();
-      await expect(g.approveClaim(3, 1))
-        .to.be.revertedWithCustomError(f.queue, "SlashingQueueApprovalTooLarge")
-        .withArgs(3n, 1n, 0n);
+      await expect(g.approveClaim(3, 1)).to.be.revertedWithCustomError(f.queue, "SlashingQueueApprovalTooLarge").withArgs(3n, 1n, 0n);
       expect((await f.queue.getSlash(f.slashId)).claimed).to.equal(E("10000"));
       await expect(g.approveClaim(1, 1))
         .to.be.revertedWithCustomError(f.queue, "SlashingQueueClaimNotFiled")
         .withArgs(1n, ClaimStatus.Approved);
       await expect(g.rejectClaim(4)).to.emit(f.queue, "ClaimRejected").withArgs(4n);
-      await expect(g.approveClaim(4, 1)).to.be.revertedWithCustomError(f.queue, "SlashingQueueClaimNotFiled").withArgs(4n, ClaimStatus.Rejected);
+      await expect(g.approveClaim(4, 1))
+        .to.be.revertedWithCustomError(f.queue, "SlashingQueueClaimNotFiled")
+        .withArgs(4n, ClaimStatus.Rejected);
       await expect(f.queue.connect(d).collectClaim(4)).to.be.revertedWithCustomError(f.queue, "SlashingQueueClaimNotApproved");
       await expect(g.approveClaim(9, 1)).to.be.revertedWithCustomError(f.queue, "SlashingQueueUnknownClaim").withArgs(9n);
     });
