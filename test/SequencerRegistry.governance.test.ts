@@ -133,7 +133,11 @@ describe("SequencerRegistry: governance", () => {
       const r = suite.registry;
       expect(await r.hasRole(await r.DEFAULT_ADMIN_ROLE(), timelock.address)).to.equal(true);
       expect(await r.hasRole(await r.GOVERNANCE_ROLE(), timelock.address)).to.equal(true);
-      expect(await r.hasRole(await r.SLASHER_ROLE(), timelock.address)).to.equal(true);
+      // Role slashes go through the slashing queue, which governance administers: governance holds no slasher role.
+      expect(await r.hasRole(await r.SLASHER_ROLE(), timelock.address)).to.equal(false);
+      expect(await r.hasRole(await r.SLASHER_ROLE(), await suite.slashingQueue.getAddress())).to.equal(true);
+      expect(await suite.slashingQueue.hasRole(await suite.slashingQueue.DEFAULT_ADMIN_ROLE(), timelock.address)).to.equal(true);
+      expect(await suite.slashingQueue.hasRole(await suite.slashingQueue.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.GOVERNANCE_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.MONITOR_ROLE(), deployer.address)).to.equal(true);
