@@ -29,6 +29,7 @@ contract ClaimReentrant {
         claimId = id;
     }
 
+    // solhint-disable-next-line no-complex-fallback
     receive() external payable {
         reentryAttempts += 1;
         (bool ok, ) = address(queue).call(abi.encodeCall(ISlashingQueue.collectClaim, (claimId)));
