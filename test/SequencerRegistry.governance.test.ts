@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Parameter, SequencerStatus, SelectionMode, suiteParams, deploySuite } from "../deploy";
 import hre from "hardhat";
-import { registryFixture, register, snapshotState, STAKE_100K } from "./helpers/fixtures";
+import { registryFixture, register, snapshotState, STAKE_100K, INSURER_ROLE } from "./helpers/fixtures";
 
 const E = (n: string) => ethers.parseEther(n);
 const DAY = 86400n;
@@ -117,7 +117,7 @@ describe("SequencerRegistry: governance", () => {
         [() => r.setFallbackSequencer(outsider.address), gov],
         [() => r.reinstateSequencer(1), gov],
         [() => r.ejectSequencer(1), gov],
-        [() => r.payInsurance(outsider.address, 1), gov],
+        [() => r.payInsurance(outsider.address, 1), INSURER_ROLE],
         [() => r.suspendSequencer(1), slasher],
         [() => r.slash(1, 1), slasher],
         [() => r.updatePerformance(1, 1), monitor],
