@@ -15,6 +15,7 @@ import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
 import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
+import {IRegistrationGate} from "./interfaces/IRegistrationGate.sol";
 
 /**
  * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (for rollup provers): an
@@ -104,6 +105,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint48 private _nextUnbondingId;
     uint256 private _insuranceFund;
     uint256 private _rewardsOutstanding;
+    /// @dev Optional identity check at registration (address(0): none). Last, so no earlier slot moves.
+    IRegistrationGate private _registrationGate;
 
     // ────────────────────────────────────────── construction ─────────────────────────────────────────
 
@@ -145,6 +148,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _checkLength("endpoint", bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
         _checkLength("publicKey", publicKey.length, MAX_PUBLIC_KEY_LENGTH);
         _checkLength("metadata", metadata.length, MAX_METADATA_LENGTH);
+        IRegistrationGate gate = _registrationGate;
+        if (address(gate) != address(0) && !gate.isAllowed(msg.sender)) {
+            revert RegistryOperatorNotAllowed(msg.sender, address(gate));
+        }
 
         sequencerId = ++_totalSequencers;
         _operators[msg.sender] = sequencerId << 1;
@@ -468,6 +475,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function setRegistrationGate(address gate) external onlyRole(GOVERNANCE_ROLE) {
+        if (gate != address(0) && gate.code.length == 0) revert RegistryGateNotContract(gate);
+        _registrationGate = IRegistrationGate(gate);
+        emit RegistrationGateUpdated(gate);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function fundInsurance() external payable {
         if (msg.value == 0) revert RegistryZeroAmount();
         _insuranceFund += msg.value;
@@ -636,6 +650,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @inheritdoc ISequencerRegistry
     function equivocationModule() external view returns (address) {
         return address(_equivocationModule);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function registrationGate() external view returns (address) {
+        return address(_registrationGate);
     }
 
     /// @inheritdoc ISequencerRegistry
