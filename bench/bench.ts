@@ -101,6 +101,13 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
   record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(() => gasOf(reportEquivocation(suite, op))));
+  // An operator's first change of signing key (one new entry in its key history).
+  record(
+    "gas",
+    "signingKeys.setSigningKey",
+    n,
+    await isolated(() => gasOf(suite.signingKeys.connect(op).setSigningKey(midId, ethers.Wallet.createRandom().address))),
+  );
   // A watcher that has reported before already has a withdrawable balance: its reward adds to a non-zero slot.
   record(
     "gas",

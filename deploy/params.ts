@@ -216,6 +216,12 @@ export function defaultSuiteParams(): SuiteParams {
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** `defaultSuiteParams()` with `overrides` merged in, one level deep per section. */
+/**
+ * Registry slots between an operator's change of signing key and the new key's first slot (`SigningKeys`): 32 slots
+ * of 12 s, about six minutes for its node to switch keys. Fixed at deployment.
+ */
+export const SIGNING_KEY_DELAY_SLOTS = 32n;
+
 export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuiteParams {
   const base = defaultSuiteParams();
   const r = overrides.registry ?? {};

@@ -8,6 +8,7 @@ export const CONTRACT_NAMES = [
   "RegistryParametersLib",
   "RegistryIndexLib",
   "SequencerRegistry",
+  "SigningKeys",
   "EquivocationModule",
   "RegistryLens",
   "SelectionMechanisms",

@@ -4,6 +4,7 @@ import type {
   SequencerRegistry,
   RegistryParametersLib,
   EquivocationModule,
+  SigningKeys,
   RegistryLens,
   RegistryIndexLib,
   ClassIndexLib,
@@ -16,7 +17,7 @@ import type {
   AIScheduler,
   SchedulerLens,
 } from "../typechain-types";
-import { type SuiteParams, defaultSuiteParams } from "./params";
+import { type SuiteParams, defaultSuiteParams, SIGNING_KEY_DELAY_SLOTS } from "./params";
 import { type ContractName, type DeploymentRecord, toJson } from "./record";
 import { wiringTable } from "./wiring";
 
@@ -25,6 +26,8 @@ export interface Suite {
   registryParametersLib: RegistryParametersLib;
   /** Judges equivocation evidence for the registry. */
   equivocationModule: EquivocationModule;
+  /** The sequencers' block-commitment signing keys, read by the equivocation module. */
+  signingKeys: SigningKeys;
   /** The registry's convenience views (pools, positions, unbonding requests, pending rewards). */
   lens: RegistryLens;
   registryIndexLib: RegistryIndexLib;
@@ -166,7 +169,8 @@ export async function deploySuite(
     },
   );
   const registryAddress = await address(registry);
-  const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
+  const signingKeys = await contract<SigningKeys>("SigningKeys", [registryAddress, SIGNING_KEY_DELAY_SLOTS]);
+  const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress, await address(signingKeys)]);
   const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
 
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
@@ -261,6 +265,7 @@ export async function deploySuite(
     registry,
     registryParametersLib,
     equivocationModule,
+    signingKeys,
     lens,
     registryIndexLib,
     classIndexLib,

@@ -180,6 +180,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         "RegistryParametersLib",
         "RegistryIndexLib",
         "SequencerRegistry",
+        "SigningKeys",
         "EquivocationModule",
         "RegistryLens",
       ]);
@@ -372,7 +373,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
 
     it("a recorded contract built for another registry fails the check, and deploySuite refuses to wire it, sending nothing", async () => {
       const { suite, params, deployer } = await handedOver();
-      const stranger = await (await ethers.getContractFactory("EquivocationModule")).deploy(ethers.Wallet.createRandom().address);
+      const stranger = await (
+        await ethers.getContractFactory("EquivocationModule")
+      ).deploy(ethers.Wallet.createRandom().address, ethers.ZeroAddress);
       const strangerAddress = await stranger.getAddress();
       const record = readDeployment(31337)!;
       record.contracts.EquivocationModule = { ...record.contracts.EquivocationModule!, address: strangerAddress };

@@ -1,7 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Future } from "@nomicfoundation/ignition-core";
 import { getAddress, id, ZeroHash } from "ethers";
-import { Parameter, type SuiteParams } from "../../deploy/params";
+import { Parameter, SIGNING_KEY_DELAY_SLOTS, type SuiteParams } from "../../deploy/params";
 
 /** The module's id: future ids are `LP504#<name>`, module parameters are under `LP504`. */
 export const LP504_MODULE_ID = "LP504";
@@ -126,7 +126,8 @@ export function lp504Module(plan: LP504Plan) {
       ],
       { libraries: { RegistryParametersLib: registryParametersLib, RegistryIndexLib: registryIndexLib } },
     );
-    const equivocationModule = m.contract("EquivocationModule", [registry]);
+    const signingKeys = m.contract("SigningKeys", [registry, SIGNING_KEY_DELAY_SLOTS]);
+    const equivocationModule = m.contract("EquivocationModule", [registry, signingKeys]);
     const lens = m.contract("RegistryLens", [registry]);
     const selection = m.contract("SelectionMechanisms", [
       {
@@ -169,6 +170,7 @@ export function lp504Module(plan: LP504Plan) {
       registryParametersLib,
       registryIndexLib,
       registry,
+      signingKeys,
       equivocationModule,
       lens,
       selection,
@@ -231,6 +233,7 @@ export function lp504Module(plan: LP504Plan) {
 
     return {
       registry,
+      signingKeys,
       equivocationModule,
       lens,
       selection,
