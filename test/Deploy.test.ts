@@ -182,12 +182,12 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         "SequencerRegistry",
         "SigningKeys",
         "EquivocationModule",
-        "RegistryLens",
       ]);
 
       const resumed = await deploySuite(hre, params, deployer, { resume: partial, save: (r) => writeDeployment(r) });
       expect(await resumed.registry.getAddress()).to.equal(partial.contracts.SequencerRegistry!.address);
-      expect(await resumed.lens.getAddress()).to.equal(partial.contracts.RegistryLens!.address);
+      expect(await resumed.equivocationModule.getAddress()).to.equal(partial.contracts.EquivocationModule!.address);
+      expect(await resumed.equivocationModule.signingKeys()).to.equal(partial.contracts.SigningKeys!.address);
       expect(resumed.transactions).to.be.greaterThan(5);
       const record = readDeployment(31337)!;
       expect(record.complete).to.equal(true);
