@@ -7,7 +7,8 @@ enum PolicyType {
     Priority,
     SJF,
     RoundRobin,
-    Fair
+    Fair,
+    EDF
 }
 
 /// @dev Lifecycle of a job: Queued → (Offered →) Scheduled → Running → ResultSubmitted (→ Disputed) →
@@ -197,6 +198,13 @@ interface IAIWorkloadScheduler {
     error SchedulerCapabilityInUse(uint256 sequencerId);
     /// @notice A `jobSpec` tagged "LPRQ" shorter than 53 bytes or with unknown `needs` bits.
     error SchedulerMalformedRequirements();
+    /// @notice A sequencer advertised more than `max` models.
+    error SchedulerTooManyModels(uint256 count, uint256 max);
+    /// @notice A requirement or capacity exceeds its packed field.
+    error SchedulerRequirementsTooLarge();
+    /// @notice An EDF bucket width (`policyParams`: one abi-encoded uint256) outside [min, max] seconds; min makes
+    /// the ring's 255 buckets ahead cover the start window.
+    error SchedulerEdfWidthOutOfBounds(uint256 width, uint256 min, uint256 max);
     /// @notice A job's escrow would exceed its packed field.
     error SchedulerPaymentTooLarge(bytes32 jobId, uint256 amount);
 
