@@ -26,7 +26,8 @@ library InsuranceFee {
         bool ok;
         assembly ("memory-safe") {
             mstore(0, selector)
-            ok := and(staticcall(gas(), registry, 0, 4, 0, 0), gt(returndatasize(), 0x9f))
+            ok := staticcall(gas(), registry, 0, 4, 0, 0)
+            ok := and(ok, gt(returndatasize(), 0x9f)) // Yul evaluates arguments right to left: call first
             if ok {
                 returndatacopy(0, 0x80, 0x20)
                 bps := mload(0)
