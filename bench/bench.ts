@@ -195,6 +195,15 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
       return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
     }),
   );
+  // Inclusion pays the includer less the insurance fee (the registry's rate, read at payout); forwarding it.
+  await isolated(async () => {
+    await (await m.forceInclusion(ethers.id(`paid ${n}`), { value: ethers.parseEther("0.01") })).wait();
+    const byAddress = new Map(operators.map((w) => [w.address, w]));
+    const includer = byAddress.get(await r.operatorOf(await r.currentSequencerId()))!;
+    const last = (await m.queryFilter(m.filters.InclusionForced())).at(-1)!.args.id;
+    record("gas", "monitor.markIncluded", n, await gasOf(m.connect(includer).markIncluded(last)));
+    record("gas", "monitor.forwardInsurance", n, await gasOf(m.forwardInsurance()));
+  });
 }
 
 /**
@@ -352,6 +361,7 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     await (await s.connect(sampledOperator(operators, n)).startJob(id)).wait();
     await (await s.connect(sampledOperator(operators, n)).submitResult(id, ethers.id("r"), 1)).wait();
     record("gas", "scheduler.completeJob", n, await gasOf(s.connect(requester).completeJob(id)));
+    record("gas", "scheduler.forwardInsurance", n, await gasOf(s.forwardInsurance()));
     // Rebalancing: four jobs on one sequencer, an idle one elsewhere.
     for (let k = 0; k < 4; k++) {
       const jid = await s.connect(requester).submitComputeJob.staticCall(job(4n), { value: 1000n });
@@ -364,6 +374,14 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     );
     record("gas", "scheduler.rebalanceWorkload", n, migrated === 0 ? 0 : Math.round(Number(receipt!.gasUsed) / migrated));
     void b;
+  });
+  // EDF (60 s buckets): a submission keyed by deadline, and the head search from now's bucket.
+  await isolated(async () => {
+    const policyParams = ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [60]);
+    await (await s.connect(governance).setSchedulingPolicy({ policyType: 5, policyParams })).wait();
+    await (await s.connect(requester).submitComputeJob(job(1n), { value: 1000n })).wait();
+    record("gas", "scheduler.submitComputeJob.edf", n, await gasOf(s.connect(requester).submitComputeJob(job(2n), { value: 1000n })));
+    record("gas", "scheduler.scheduleNext.edf", n, await gasOf(s.connect(governance).scheduleNext(a)));
   });
   await queueJobs(suite, n, now + 30 * 86400); // as many queued jobs as sequencers
   record("ms", "scheduler.decision", n, await medianMs(() => s.getOptimalSequencer(job(10n))));

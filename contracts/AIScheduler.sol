@@ -86,7 +86,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_MIGRATIONS_PER_CALL = 8;
     uint256 public constant MAX_MODELS = ClassIndexLib.MAX_MODELS;
-    uint256 public constant MAX_JOB_SPEC = 1024;
+    uint256 public constant MAX_JOB_SPEC = ClassIndexLib.MAX_JOB_SPEC;
     /// @notice A requester always has at least this long to dispute a result.
     uint256 public constant MIN_ACCEPTANCE_WINDOW = 10 minutes;
     /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
@@ -180,8 +180,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint16 public deadlinePenaltyBps;
     uint128 public disputeBond;
     uint64 public arbitrationWindow;
-    /// @notice The compute premium (bp of a job's payment) a requester pays on top at submission, to the
-    /// insurance fund.
+    /// @notice The compute premium (bp of a job's payment) paid on top at submission and on every boost, to the
+    /// insurance fund; not refunded.
     uint16 public computePremiumBps;
 
     mapping(uint256 index => Requirement) private _requirements;
@@ -203,7 +203,6 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     error SchedulerDeadlineNotPassed(bytes32 jobId, uint256 deadline);
     error SchedulerQueueEmpty();
     error SchedulerSameSequencer(bytes32 jobId, uint256 sequencerId);
-    error SchedulerSpecTooLong(uint256 length, uint256 max);
     error SchedulerSequencerStillActive(uint256 sequencerId);
     error SchedulerParameterOutOfBounds();
     /// @notice A compute premium above `max` basis points.
@@ -249,18 +248,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /// @inheritdoc IAIWorkloadScheduler
     function submitComputeJob(ComputeJob calldata job) external payable returns (bytes32 jobId) {
-        if (job.requiredFlops == 0 || job.memoryRequirement == 0) revert SchedulerZeroRequirements();
-        if (job.deadline <= block.timestamp) revert SchedulerDeadlineInPast(job.deadline, block.timestamp);
+        // Checks the job (requirements, deadline, spec length, packed bounds) and parses its spec's requirements.
+        (uint256 needs, uint256 minBandwidth, bytes32 model) = ClassIndexLib.admit(job);
         if (msg.value == 0) revert SchedulerZeroPayment();
-        if (job.jobSpec.length > MAX_JOB_SPEC) revert SchedulerSpecTooLong(job.jobSpec.length, MAX_JOB_SPEC);
-        if (
-            job.requiredFlops > type(uint64).max ||
-            job.memoryRequirement > type(uint64).max ||
-            job.deadline > type(uint40).max
-        ) {
-            revert SchedulerRequirementsTooLarge();
-        }
-        (uint256 needs, uint256 minBandwidth, bytes32 model) = ClassIndexLib.requirementsOf(job.jobSpec);
         uint256 index = ++_jobCount;
         jobId = bytes32(index);
         Job storage j = _jobs[index];
@@ -273,14 +263,10 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         j.priority = uint32(Math.min(job.priority, type(uint32).max));
         j.requiredFlops = uint64(job.requiredFlops);
         j.memoryRequirement = uint64(job.memoryRequirement);
-        // payment + payment × premiumBps / BPS = msg.value, the premium rounded down (never above its rate).
-        uint256 premiumBps = computePremiumBps;
-        uint256 premium = (msg.value * premiumBps) / (BPS + premiumBps);
-        uint256 payment = msg.value - premium;
+        uint256 payment = _lessPremium();
         j.payment = uint128(payment);
         if (job.jobSpec.length != 0) ClassIndexLib.storeSpec(_specs, index, job.jobSpec);
         _escrow += uint128(payment);
-        if (premium != 0) _credit(address(registry), premium); // msg.value − `JobSubmitted.payment`
         RequesterStats memory stats = _requesters[msg.sender];
         _enqueue(index, j, _bucketFor(j, stats), false);
         _requesters[msg.sender] = RequesterStats({
@@ -575,24 +561,26 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function boostPriority(bytes32 jobId, uint256 amount) external payable {
         (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Queued);
         if (msg.value == 0 || amount == 0) revert SchedulerZeroPayment();
+        // A boost joins the job's payment, so it pays the compute premium too (else: submit 1 wei, then boost).
+        uint256 paid = _lessPremium();
         if (msg.sender != j.requester) {
             // Someone else's money: recorded per payer so that a refund goes back to it, not to the requester.
             Settlement storage s = _settlements[index];
-            uint256 boosts = s.boosts + msg.value;
+            uint256 boosts = s.boosts + paid;
             if (boosts > type(uint96).max) revert SchedulerPaymentTooLarge(jobId, boosts);
             s.boosts = uint96(boosts);
-            _boosts[index][msg.sender] += msg.value;
-            emit BoostRecorded(jobId, msg.sender, msg.value);
+            _boosts[index][msg.sender] += paid;
+            emit BoostRecorded(jobId, msg.sender, paid);
         }
-        if (j.payment + msg.value > type(uint128).max) revert SchedulerPaymentTooLarge(jobId, j.payment + msg.value);
+        if (j.payment + paid > type(uint128).max) revert SchedulerPaymentTooLarge(jobId, j.payment + paid);
         j.priority = uint32(Math.min(uint256(j.priority) + amount, type(uint32).max));
-        j.payment += uint128(msg.value);
-        _escrow += uint128(msg.value);
+        j.payment += uint128(paid);
+        _escrow += uint128(paid);
         if (_policy == PolicyType.Priority) {
             _dequeue(j);
             _enqueue(index, j, _bucketFor(j, _requesters[j.requester]), false);
         }
-        emit PriorityBoosted(jobId, j.priority, msg.value);
+        emit PriorityBoosted(jobId, j.priority, paid);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -627,6 +615,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
      * @notice Governance: the queueing policy, only while the queue is empty. EDF takes its bucket width in
      * seconds as `policyParams` (`abi.encode(uint256)`), within [⌈startWindow / 255⌉, MAX_EDF_WIDTH]; the other
      * policies take none.
+     * @param policy the policy type and, for EDF, its bucket width
      */
     function setSchedulingPolicy(SchedulingPolicy calldata policy) external onlyRole(GOVERNANCE_ROLE) {
         if (_queued != 0) revert SchedulerQueueNotEmpty(_queued);
@@ -635,7 +624,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         emit SchedulingPolicyUpdated(policy.policyType);
     }
 
-    /// @notice Governance: the compute premium, in basis points of a job's payment (at most 1,000).
+    /// @notice Governance: the compute premium, in basis points of a job's payment (at most 1,000), paid on top at
+    /// submission to the insurance fund.
+    /// @param premiumBps the premium in basis points (`SchedulerPremiumOutOfBounds` above MAX_COMPUTE_PREMIUM_BPS)
     function setComputePremium(uint256 premiumBps) external onlyRole(GOVERNANCE_ROLE) {
         if (premiumBps > MAX_COMPUTE_PREMIUM_BPS) revert SchedulerPremiumOutOfBounds(premiumBps, MAX_COMPUTE_PREMIUM_BPS);
         computePremiumBps = uint16(premiumBps);
@@ -956,6 +947,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 fee = InsuranceFee.feeOn(registry, revenue);
         _credit(operator, revenue - fee + untaxed);
         if (fee != 0) _credit(address(registry), fee);
+    }
+
+    /// @dev `msg.value` less the compute premium, which goes to the insurance fund: payment + payment × bps / BPS
+    /// = msg.value, the premium rounded down (never above its rate).
+    function _lessPremium() private returns (uint256 payment) {
+        uint256 premiumBps = computePremiumBps;
+        uint256 premium = (msg.value * premiumBps) / (BPS + premiumBps);
+        if (premium != 0) _credit(address(registry), premium);
+        return msg.value - premium;
     }
 
     /// @dev Zeroes `account`'s balance (effects before the caller's transfer).

@@ -203,6 +203,26 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
       await f.books();
     });
 
+    it("a boost pays the premium too (no bypass by submitting 1 wei and boosting); its refund is what was escrowed", async () => {
+      const f = await loadFixture(market);
+      await f.s.connect(f.governanceSigner).setComputePremium(1000); // 10%
+      const id = await f.submit(f.alice, 1n); // premium rounds to 0
+      expect(await f.due()).to.equal(0n);
+      await expect(f.s.connect(f.alice).boostPriority(id, 1, { value: 11_000n }))
+        .to.emit(f.s, "PriorityBoosted")
+        .withArgs(id, 1n, 10_000n);
+      await expect(f.s.connect(f.bob).boostPriority(id, 1, { value: 2_200n }))
+        .to.emit(f.s, "BoostRecorded")
+        .withArgs(id, f.bob.address, 2_000n);
+      expect(await f.due()).to.equal(1_000n + 200n);
+      expect((await f.schedulerLens.getJob(id)).job.payment).to.equal(12_001n);
+      await f.s.connect(f.alice).cancelJob(id);
+      await f.s.settleBoost(id, f.bob.address);
+      expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(10_001n);
+      expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal(2_000n);
+      await f.books();
+    });
+
     it("never charges above its rate and splits msg.value exactly (random values and rates)", async () => {
       const f = await loadFixture(market);
       await fc.assert(
@@ -340,6 +360,23 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
       const near = await f.submitAt(now + 200 * G);
       const edge = await f.submitAt(now + 250 * G);
       expect(await f.serve()).to.deep.equal([near, edge, far]);
+    });
+
+    it("a job past its deadline wraps behind the live ones and never runs: anyone times it out", async () => {
+      const f = await loadFixture(edf);
+      const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+      const soon = await f.submitAt(now + 600);
+      await time.increase(700); // past its deadline
+      const later = await f.submitAt(now + 9_000);
+      // The dead job's bucket is behind now's: the ring puts it last, after every live job.
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(later);
+      await expect(f.s.connect(f.op1).scheduleNext(1)).to.emit(f.s, "JobScheduled").withArgs(later, 1n);
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(soon);
+      await expect(f.s.connect(f.op1).scheduleNext(1)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlinePassed");
+      await f.s.connect(f.carol).timeoutJob(soon);
+      expect(await f.schedulerLens.nextQueuedJob()).to.equal(ethers.ZeroHash);
+      expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(1000n); // refunded whole
+      await f.books();
     });
 
     it("no live job falls behind the head as time passes: a waiting job stays ahead of later deadlines", async () => {

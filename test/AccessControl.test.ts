@@ -89,6 +89,7 @@ describe("Access-control matrix", () => {
       [scheduler, "setSchedulingPolicy", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setTiming", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setDisputeTerms", await scheduler.GOVERNANCE_ROLE()],
+      [scheduler, "setComputePremium", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "grantRole", admin],
     ];
 

@@ -139,6 +139,7 @@ contract SchedulerLens {
     }
 
     /// @notice Under the EDF policy, the seconds of deadline per queue bucket; 0 under any other policy.
+    /// @return The bucket width in seconds, or 0.
     function edfWidth() public view returns (uint256) {
         uint256 word = _word(bytes32(POLICY_SLOT));
         return PolicyType(uint8(word)) == PolicyType.EDF ? uint64(word >> 8) : 0;

@@ -57,6 +57,8 @@ library ClassIndexLib {
     uint256 internal constant NEEDS_MORE = 4;
     /// @notice The tag that starts a `jobSpec` carrying requirements.
     bytes4 internal constant REQUIREMENTS_TAG = "LPRQ";
+    /// @notice Longest `jobSpec` accepted, in bytes.
+    uint256 internal constant MAX_JOB_SPEC = 1024;
     /// @notice Most models a sequencer may advertise.
     uint256 internal constant MAX_MODELS = 16;
     uint256 private constant BPS = 10_000;
@@ -335,12 +337,32 @@ library ClassIndexLib {
     }
 
     /**
+     * @notice Checks a submitted job (non-zero flops and memory, a future deadline, a spec of at most MAX_JOB_SPEC
+     * bytes, flops and memory within 64 bits, the deadline within 40) and returns its spec's requirements.
+     */
+    function admit(
+        IAIWorkloadScheduler.ComputeJob calldata job
+    ) external view returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
+        if (job.requiredFlops == 0 || job.memoryRequirement == 0) revert IAIWorkloadScheduler.SchedulerZeroRequirements();
+        if (job.deadline <= block.timestamp)
+            revert IAIWorkloadScheduler.SchedulerDeadlineInPast(job.deadline, block.timestamp);
+        if (job.jobSpec.length > MAX_JOB_SPEC)
+            revert IAIWorkloadScheduler.SchedulerSpecTooLong(job.jobSpec.length, MAX_JOB_SPEC);
+        if (
+            job.requiredFlops > type(uint64).max ||
+            job.memoryRequirement > type(uint64).max ||
+            job.deadline > type(uint40).max
+        ) revert IAIWorkloadScheduler.SchedulerRequirementsTooLarge();
+        return requirementsOf(job.jobSpec);
+    }
+
+    /**
      * @notice A job spec's requirements: `needs` (NEEDS_GPU | NEEDS_TEE, and NEEDS_MORE when a bandwidth or model
      * is required), the minimum bandwidth and the model hash. Untagged specs require nothing.
      */
     function requirementsOf(
         bytes calldata spec
-    ) public pure returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
+    ) internal pure returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
         if (spec.length < 4 || bytes4(spec[:4]) != REQUIREMENTS_TAG) return (0, 0, 0);
         if (spec.length < 53 || uint8(spec[4]) > (NEEDS_GPU | NEEDS_TEE))
             revert IAIWorkloadScheduler.SchedulerMalformedRequirements();
