@@ -233,7 +233,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 position = _hotCount++;
         if (position % 2 == 0) _hot.push(0);
         cap.hotIndex = uint32(position + 1);
-        ClassIndexLib.writeCapabilities(_classes, _hot, cap, _models[sequencerId], _supports[sequencerId], c, sequencerId);
+        ClassIndexLib.writeCapabilities(
+            _classes,
+            _hot,
+            cap,
+            _models[sequencerId],
+            _supports[sequencerId],
+            c,
+            sequencerId
+        );
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -241,7 +249,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _checkOperatorOrScheduler(sequencerId);
         ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
-        ClassIndexLib.writeCapabilities(_classes, _hot, cap, _models[sequencerId], _supports[sequencerId], c, sequencerId);
+        ClassIndexLib.writeCapabilities(
+            _classes,
+            _hot,
+            cap,
+            _models[sequencerId],
+            _supports[sequencerId],
+            c,
+            sequencerId
+        );
     }
 
     // ───────────────────────────────────────────── jobs ──────────────────────────────────────────────
@@ -628,7 +644,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// submission to the insurance fund.
     /// @param premiumBps the premium in basis points (`SchedulerPremiumOutOfBounds` above MAX_COMPUTE_PREMIUM_BPS)
     function setComputePremium(uint256 premiumBps) external onlyRole(GOVERNANCE_ROLE) {
-        if (premiumBps > MAX_COMPUTE_PREMIUM_BPS) revert SchedulerPremiumOutOfBounds(premiumBps, MAX_COMPUTE_PREMIUM_BPS);
+        if (premiumBps > MAX_COMPUTE_PREMIUM_BPS)
+            revert SchedulerPremiumOutOfBounds(premiumBps, MAX_COMPUTE_PREMIUM_BPS);
         computePremiumBps = uint16(premiumBps);
         emit ComputePremiumUpdated(premiumBps);
     }

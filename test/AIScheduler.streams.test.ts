@@ -44,9 +44,7 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
         .withArgs(await f.s.getAddress(), E("0.01"));
       expect((await f.registry.insuranceFund()) - fundBefore).to.equal(E("0.01"));
       expect(await f.due()).to.equal(0n);
-      await expect(f.s.forwardInsurance())
-        .to.be.revertedWithCustomError(f.s, "SchedulerNothingToWithdraw")
-        .withArgs(f.registryAddress);
+      await expect(f.s.forwardInsurance()).to.be.revertedWithCustomError(f.s, "SchedulerNothingToWithdraw").withArgs(f.registryAddress);
       await expect(f.s.connect(f.op1).withdraw()).to.changeEtherBalance(f.op1, E("0.99"));
       await f.books();
     });
@@ -178,14 +176,9 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
       await expect(f.s.connect(f.governanceSigner).setComputePremium(1001))
         .to.be.revertedWithCustomError(f.s, "SchedulerPremiumOutOfBounds")
         .withArgs(1001n, 1000n);
-      await expect(f.s.connect(f.alice).setComputePremium(100)).to.be.revertedWithCustomError(
-        f.s,
-        "AccessControlUnauthorizedAccount",
-      );
+      await expect(f.s.connect(f.alice).setComputePremium(100)).to.be.revertedWithCustomError(f.s, "AccessControlUnauthorizedAccount");
       expect(await f.s.computePremiumBps()).to.equal(0n);
-      await expect(f.s.connect(f.governanceSigner).setComputePremium(1000))
-        .to.emit(f.s, "ComputePremiumUpdated")
-        .withArgs(1000n);
+      await expect(f.s.connect(f.governanceSigner).setComputePremium(1000)).to.emit(f.s, "ComputePremiumUpdated").withArgs(1000n);
     });
 
     it("the requester pays it on top at submission, to the insurance fund; not refunded on cancel", async () => {

@@ -267,26 +267,33 @@ library ClassIndexLib {
     }
 
     /// @notice Writes a sequencer's capacity lane in `hot` (reverts if a reservation outgrows its 25-bit field).
-    function storeCapacity(uint256[] storage hot, Capabilities storage cap, Capacity memory k, uint256 sequencerId)
-        internal
-    {
+    function storeCapacity(
+        uint256[] storage hot,
+        Capabilities storage cap,
+        Capacity memory k,
+        uint256 sequencerId
+    ) internal {
         if (k.reservedFlops > UNIT_MASK || k.reservedMemory > UNIT_MASK)
             revert IAIWorkloadScheduler.SchedulerRequirementsTooLarge();
         uint256 position = cap.hotIndex - 1;
         uint256 shift = 128 * (position % 2);
-        uint256 lane = k.availableFlops |
-            (k.availableMemory << 25) |
-            (k.reservedFlops << 50) |
-            (k.reservedMemory << 75) |
-            (sequencerId << 100);
+        uint256 lane =
+            k.availableFlops |
+                (k.availableMemory << 25) |
+                (k.reservedFlops << 50) |
+                (k.reservedMemory << 75) |
+                (sequencerId << 100);
         uint256 word = hot[position / 2];
         hot[position / 2] = (word & ~(uint256(type(uint128).max) << shift)) | (lane << shift);
     }
 
     /// @notice Writes a sequencer's lane in its class tree: its load and its room key.
-    function refresh(MaxTree.Tree[4] storage classes, Capabilities storage cap, uint256 sequencerId, Capacity memory k)
-        internal
-    {
+    function refresh(
+        MaxTree.Tree[4] storage classes,
+        Capabilities storage cap,
+        uint256 sequencerId,
+        Capacity memory k
+    ) internal {
         uint256 room = k.reservedFlops < k.availableFlops ? k.availableFlops - k.reservedFlops : 0;
         uint256 position = sequencerId - 1;
         classes[classOf(cap)].set(
@@ -343,7 +350,8 @@ library ClassIndexLib {
     function admit(
         IAIWorkloadScheduler.ComputeJob calldata job
     ) external view returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
-        if (job.requiredFlops == 0 || job.memoryRequirement == 0) revert IAIWorkloadScheduler.SchedulerZeroRequirements();
+        if (job.requiredFlops == 0 || job.memoryRequirement == 0)
+            revert IAIWorkloadScheduler.SchedulerZeroRequirements();
         if (job.deadline <= block.timestamp)
             revert IAIWorkloadScheduler.SchedulerDeadlineInPast(job.deadline, block.timestamp);
         if (job.jobSpec.length > MAX_JOB_SPEC)
