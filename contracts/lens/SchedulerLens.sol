@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IExtsload} from "../interfaces/IExtsload.sol";
 import {PolicyType, JobStatus} from "../interfaces/IAIWorkloadScheduler.sol";
 import {AIScheduler} from "../AIScheduler.sol";

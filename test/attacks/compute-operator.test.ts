@@ -198,6 +198,9 @@ describe("Attacks by a compute operator (AIScheduler)", () => {
     await expect(f.s.settleBoost(id, f.op1.address)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
     await expect(f.s.connect(f.op1).withdraw()).to.changeEtherBalance(f.op1, net(ONE));
     await expect(f.s.connect(f.op1).withdraw()).to.be.revertedWithCustomError(f.s, "SchedulerNothingToWithdraw");
+    // Left: the insurance fee (1%), held for the registry until anyone forwards it.
+    expect(await f.books()).to.deep.equal({ escrow: 0n, withdrawable: ONE / 100n });
+    await f.s.forwardInsurance();
     expect(await f.books()).to.deep.equal({ escrow: 0n, withdrawable: 0n });
   });
 
