@@ -1,4 +1,4 @@
-import { AbiCoder, type Signer, type TypedDataDomain, Signature } from "ethers";
+import { AbiCoder, type Signer, type TypedDataDomain, Signature, verifyTypedData } from "ethers";
 
 /** EIP-712 domain of a registry's block commitments: name "LP504 SequencerRegistry", version "1", chain id, registry. */
 export function registryDomain(registry: string, chainId: bigint | number): TypedDataDomain {
@@ -28,6 +28,20 @@ export async function signBlockCommitment(
 ): Promise<string> {
   const sig = await operator.signTypedData(registryDomain(registry, chainId), BLOCK_COMMITMENT_TYPES, commitment);
   return Signature.from(sig).serialized;
+}
+
+/** The address that signed a block commitment (as `signBlockCommitment` does), or undefined for a malformed signature. */
+export function blockCommitmentSigner(
+  registry: string,
+  chainId: bigint | number,
+  commitment: BlockCommitment,
+  signature: string,
+): string | undefined {
+  try {
+    return verifyTypedData(registryDomain(registry, chainId), BLOCK_COMMITMENT_TYPES, commitment, signature);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

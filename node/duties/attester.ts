@@ -1,8 +1,8 @@
-import { isHexString, recoverAddress, verifyTypedData, ZeroAddress, ZeroHash } from "ethers";
+import { isHexString, recoverAddress, ZeroAddress, ZeroHash } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
 import type { PerformanceMonitor, SelectionMechanisms } from "../../generated/contracts";
 import { blockAttestationDigest, signBlockAttestation, type BlockAttestation } from "../../sdk/blockAttestation";
-import { BLOCK_COMMITMENT_TYPES, registryDomain } from "../../sdk/blockCommitment";
+import { blockCommitmentSigner } from "../../sdk/blockCommitment";
 import { InvalidFieldError } from "../errors";
 import type { SlashingProtectionStore } from "../store";
 import type { NodeContext } from "../context";
@@ -131,17 +131,13 @@ export class Attester {
       ctx.registry.currentSlot(),
     ]);
     if (operator === ZeroAddress) throw new InvalidAttestationError("attestation.sequencerId", `no sequencer ${a.sequencerId}`);
-    let committer: string;
-    try {
-      committer = verifyTypedData(
-        registryDomain(ctx.registryAddress, ctx.chainId),
-        BLOCK_COMMITMENT_TYPES,
-        { sequencerId: a.sequencerId, slot: a.slot, blockHash: a.blockHash },
-        m.commitmentSignature,
-      );
-    } catch {
-      throw new InvalidAttestationError("commitmentSignature", "not a valid signature");
-    }
+    const committer = blockCommitmentSigner(
+      ctx.registryAddress,
+      ctx.chainId,
+      { sequencerId: a.sequencerId, slot: a.slot, blockHash: a.blockHash },
+      m.commitmentSignature,
+    );
+    if (committer === undefined) throw new InvalidAttestationError("commitmentSignature", "not a valid signature");
     if (committer.toLowerCase() !== operator.toLowerCase())
       throw new InvalidAttestationError("commitmentSignature", `not signed by sequencer ${a.sequencerId}'s operator ${operator}`);
     if (a.sequencerId !== current)

@@ -1,7 +1,7 @@
 import { InvalidFieldError } from "../errors";
-import { isHexString, verifyTypedData, ZeroAddress } from "ethers";
+import { isHexString, ZeroAddress } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
-import { registryDomain, BLOCK_COMMITMENT_TYPES, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
+import { blockCommitmentSigner, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
 import type { NodeContext } from "../context";
 import type { TxRevertedError } from "../tx";
 
@@ -57,17 +57,13 @@ export class Watchtower {
     const c = parseCommitment(input);
     const operator = await ctx.registry.operatorOf(c.sequencerId);
     if (operator === ZeroAddress) throw new InvalidCommitmentError("sequencerId", `no sequencer ${c.sequencerId}`);
-    let signer: string;
-    try {
-      signer = verifyTypedData(
-        registryDomain(ctx.registryAddress, ctx.chainId),
-        BLOCK_COMMITMENT_TYPES,
-        { sequencerId: c.sequencerId, slot: c.slot, blockHash: c.blockHash },
-        c.signature,
-      );
-    } catch {
-      throw new InvalidCommitmentError("signature", "not a valid signature");
-    }
+    const signer = blockCommitmentSigner(
+      ctx.registryAddress,
+      ctx.chainId,
+      { sequencerId: c.sequencerId, slot: c.slot, blockHash: c.blockHash },
+      c.signature,
+    );
+    if (signer === undefined) throw new InvalidCommitmentError("signature", "not a valid signature");
     if (signer.toLowerCase() !== operator.toLowerCase())
       throw new InvalidCommitmentError("signature", `signed by ${signer}, not by sequencer ${c.sequencerId}'s operator ${operator}`);
     ctx.metrics.inc("lp504_node_commitments_received_total");
