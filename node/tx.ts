@@ -118,6 +118,8 @@ interface PendingTx {
   /** Every hash it was broadcast under (the original, then each replacement), oldest first. */
   hashes: string[];
   bumps: number;
+  /** The block this process last saw it mined in (not persisted: re-read after a restart). */
+  minedInBlock?: number;
 }
 
 const PENDING_FILE = "pending-transactions.json";
@@ -211,13 +213,14 @@ export class TxSender {
   }
 
   /** The transactions in flight: duty, function, nonce, every hash sent (oldest first), replacements so far. */
-  transactions(): { duty: string; functionName: string; nonce: number; hashes: string[]; bumps: number }[] {
+  transactions(): { duty: string; functionName: string; nonce: number; hashes: string[]; bumps: number; minedInBlock?: number }[] {
     return [...this.inFlight.values()].map(({ tx }) => ({
       duty: tx.duty,
       functionName: tx.functionName,
       nonce: tx.nonce,
       hashes: [...tx.hashes],
       bumps: tx.bumps,
+      minedInBlock: tx.minedInBlock,
     }));
   }
 
@@ -450,6 +453,7 @@ export class TxSender {
       if (receipt !== undefined) {
         if (minedIn !== undefined && minedIn.hash !== receipt.blockHash) this.reorged(tx, "moved to another block", receipt.blockNumber);
         minedIn = { hash: receipt.blockHash, block: receipt.blockNumber };
+        tx.minedInBlock = receipt.blockNumber;
         const head = await this.retry("getBlockNumber", () => this.provider.getBlockNumber());
         if (head - receipt.blockNumber + 1 >= Math.max(1, settings.confirmations)) {
           if (receipt.status === 0) throw new TxRevertedError(tx.duty, tx.functionName, receipt);
@@ -466,6 +470,7 @@ export class TxSender {
         if (minedIn !== undefined) {
           this.reorged(tx, "receipt disappeared", minedIn.block);
           minedIn = undefined;
+          tx.minedInBlock = undefined;
           if (!pending) return this.giveUp(tx, "reorged"); // not blindly re-sent: its duty decides in its next round
         }
         if (!pending) {
@@ -616,7 +621,7 @@ export class TxSender {
 
   private persist() {
     if (this.file === undefined) return;
-    const transactions = [...this.inFlight.values()].map((f) => f.tx).filter((tx) => tx.nonce >= 0);
+    const transactions = [...this.inFlight.values()].map(({ tx: { minedInBlock: _seen, ...tx } }) => tx).filter((tx) => tx.nonce >= 0);
     writeAtomically(this.file, JSON.stringify({ version: 1, transactions }, null, 2) + "\n");
   }
 }

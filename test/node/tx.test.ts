@@ -336,6 +336,7 @@ describe("node: transactions across reorgs and restarts", function () {
     const nonce = await ethers.provider.getTransactionCount(keeper.address);
     const round = node.tick();
     await until(async () => (await f.registry.currentSequencerId()) === 2n, "the rotation mined");
+    await until(() => node.ctx.tx.transactions().some((t) => t.minedInBlock !== undefined), "the sender saw it mined");
     // the block holding the rotation is lost before it has 3 confirmations (and the transaction with it)
     await network.provider.send("evm_revert", [snapshot]);
     expect(await f.registry.currentSequencerId()).to.equal(1n);
@@ -363,6 +364,8 @@ describe("node: transactions across reorgs and restarts", function () {
     const snapshot = await network.provider.send("evm_snapshot", []);
     const round = node.tick();
     await until(async () => Number((await f.registry.getSequencer(1)).status) === Number(SequencerStatus.Suspended), "the report mined");
+    // the sender must have seen the receipt before the block is lost; otherwise it is a dropped transaction, re-sent
+    await until(() => node.ctx.tx.transactions().some((t) => t.minedInBlock !== undefined), "the sender saw it mined");
     await network.provider.send("evm_revert", [snapshot]);
     await mining(round);
     expect(node.metrics.get("lp504_node_tx_reorgs_total", { duty: "watchtower" })).to.equal(1);
@@ -390,11 +393,7 @@ describe("node: transactions across reorgs and restarts", function () {
     senders.push(tx);
     const snapshot = await network.provider.send("evm_snapshot", []);
     const sent = tx.send("test", "transfer", async () => ({ to: to.address, value: 1n }));
-    await until(
-      async () =>
-        tx.transactions()[0] !== undefined && (await ethers.provider.getTransactionReceipt(tx.transactions()[0].hashes[0])) !== null,
-      "mined",
-    );
+    await until(() => tx.transactions()[0]?.minedInBlock !== undefined, "the sender saw it mined");
     const hash = tx.transactions()[0].hashes[0];
     const firstBlock = (await ethers.provider.getTransactionReceipt(hash))!.blockHash;
     const raw = Transaction.from((await ethers.provider.getTransaction(hash))!).serialized;
