@@ -386,7 +386,8 @@ describe("node: transactions across reorgs and restarts", function () {
     const tx = new TxSender({
       provider: ethers.provider,
       signer: from,
-      settings: { ...FAST, confirmations: 3 },
+      // a slow poll, so the block can be lost and the transaction put back between two of the sender's reads
+      settings: { ...FAST, confirmations: 3, pollIntervalMs: 1_000 },
       metrics,
       log: silentLogger,
     });
