@@ -28,6 +28,8 @@ import {
   SchedulerLens__factory,
   RegistryLens__factory,
   EquivocationModule__factory,
+  SlashingQueue__factory,
+  SigningKeys__factory,
 } from "./generated/contracts";
 import { abis } from "./generated/abis";
 import { deploymentRecords } from "./generated/deployments";
@@ -65,6 +67,8 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
     lens: RegistryLens__factory.connect(address("RegistryLens"), runner),
     /** The judge of equivocation evidence: its EIP-712 domain and the digest a sequencer signs. */
     equivocationModule: EquivocationModule__factory.connect(address("EquivocationModule"), runner),
+    /** The sequencers' block-commitment signing keys (the operator address until its operator sets one). */
+    signingKeys: SigningKeys__factory.connect(address("SigningKeys"), runner),
     selection: SelectionMechanisms__factory.connect(address("SelectionMechanisms"), runner),
     beacon: record.contracts.VRFBeacon ? VRFBeacon__factory.connect(address("VRFBeacon"), runner) : undefined,
     chainlinkAdapter: record.contracts.ChainlinkVRFAdapter
@@ -76,6 +80,8 @@ export function connectSuite(record: DeploymentRecord, runner: ContractRunner) {
     scheduler: AIScheduler__factory.connect(address("AIScheduler"), runner),
     /** The scheduler's views the specification does not name: jobs, settlements, boosts, balances, accounting. */
     schedulerLens: SchedulerLens__factory.connect(address("SchedulerLens"), runner),
+    /** Role slashes with a veto window, and insurance claims against executed slashes. */
+    slashingQueue: SlashingQueue__factory.connect(address("SlashingQueue"), runner),
   };
 }
 

@@ -101,6 +101,13 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
   );
   record("gas", "registry.slash", n, await isolated(() => gasOf(r.connect(governance).slash(midId, ethers.parseEther("1")))));
   record("gas", "registry.reportMisbehavior.equivocation", n, await isolated(() => gasOf(reportEquivocation(suite, op))));
+  // An operator's first change of signing key (one new entry in its key history).
+  record(
+    "gas",
+    "signingKeys.setSigningKey",
+    n,
+    await isolated(() => gasOf(suite.signingKeys.connect(op).setSigningKey(midId, ethers.Wallet.createRandom().address))),
+  );
   // A watcher that has reported before already has a withdrawable balance: its reward adds to a non-zero slot.
   record(
     "gas",
@@ -114,8 +121,40 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
     }),
   );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
+  await measureSlashingQueue(suite, midId, n);
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
+}
+
+/**
+ * The slashing queue's paths (governance is its default proposer and vetoer): queueing, vetoing and executing a role
+ * slash, and an insurance claim against the executed slash (file, approve, collect).
+ */
+async function measureSlashingQueue(suite: Suite, sequencerId: bigint, n: number) {
+  const q = suite.slashingQueue;
+  const [governance, claimant] = await ethers.getSigners();
+  const reason = ethers.id("bench evidence");
+  const queue = () => q.connect(governance).queueSlash(sequencerId, ethers.parseEther("1"), reason);
+  record("gas", "slashingQueue.queueSlash", n, await isolated(() => gasOf(queue())));
+  record(
+    "gas",
+    "slashingQueue.veto",
+    n,
+    await isolated(async () => {
+      await (await queue()).wait();
+      return gasOf(q.connect(governance).veto(await q.slashCount()));
+    }),
+  );
+  await isolated(async () => {
+    await (await queue()).wait();
+    const slashId = await q.slashCount();
+    await network.provider.send("evm_increaseTime", [Number(await q.getTerm(0))]);
+    record("gas", "slashingQueue.execute", n, await gasOf(q.execute(slashId)));
+    record("gas", "slashingQueue.fileClaim", n, await gasOf(q.connect(claimant).fileClaim(slashId, sequencerId, 1000n, reason)));
+    const claimId = await q.claimCount();
+    record("gas", "slashingQueue.approveClaim", n, await gasOf(q.connect(governance).approveClaim(claimId, 100n)));
+    record("gas", "slashingQueue.collectClaim", n, await gasOf(q.connect(claimant).collectClaim(claimId)));
+  });
 }
 
 /** VRF keys of the first sequencers, who commit the beacon's first rounds. */
@@ -195,6 +234,15 @@ async function measureMonitor(suite: Suite, operators: Wallet[], n: number) {
       return gasOf(m.forceInclusion(ethers.id(`forced ${n}`), { value: ethers.parseEther("0.01") }));
     }),
   );
+  // Inclusion pays the includer less the insurance fee (the registry's rate, read at payout); forwarding it.
+  await isolated(async () => {
+    await (await m.forceInclusion(ethers.id(`paid ${n}`), { value: ethers.parseEther("0.01") })).wait();
+    const byAddress = new Map(operators.map((w) => [w.address, w]));
+    const includer = byAddress.get(await r.operatorOf(await r.currentSequencerId()))!;
+    const last = (await m.queryFilter(m.filters.InclusionForced())).at(-1)!.args.id;
+    record("gas", "monitor.markIncluded", n, await gasOf(m.connect(includer).markIncluded(last)));
+    record("gas", "monitor.forwardInsurance", n, await gasOf(m.forwardInsurance()));
+  });
 }
 
 /**
@@ -352,6 +400,7 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     await (await s.connect(sampledOperator(operators, n)).startJob(id)).wait();
     await (await s.connect(sampledOperator(operators, n)).submitResult(id, ethers.id("r"), 1)).wait();
     record("gas", "scheduler.completeJob", n, await gasOf(s.connect(requester).completeJob(id)));
+    record("gas", "scheduler.forwardInsurance", n, await gasOf(s.forwardInsurance()));
     // Rebalancing: four jobs on one sequencer, an idle one elsewhere.
     for (let k = 0; k < 4; k++) {
       const jid = await s.connect(requester).submitComputeJob.staticCall(job(4n), { value: 1000n });
@@ -364,6 +413,14 @@ async function measureScheduler(suite: Suite, operators: Wallet[], n: number) {
     );
     record("gas", "scheduler.rebalanceWorkload", n, migrated === 0 ? 0 : Math.round(Number(receipt!.gasUsed) / migrated));
     void b;
+  });
+  // EDF (60 s buckets): a submission keyed by deadline, and the head search from now's bucket.
+  await isolated(async () => {
+    const policyParams = ethers.AbiCoder.defaultAbiCoder().encode(["uint256"], [60]);
+    await (await s.connect(governance).setSchedulingPolicy({ policyType: 5, policyParams })).wait();
+    await (await s.connect(requester).submitComputeJob(job(1n), { value: 1000n })).wait();
+    record("gas", "scheduler.submitComputeJob.edf", n, await gasOf(s.connect(requester).submitComputeJob(job(2n), { value: 1000n })));
+    record("gas", "scheduler.scheduleNext.edf", n, await gasOf(s.connect(governance).scheduleNext(a)));
   });
   await queueJobs(suite, n, now + 30 * 86400); // as many queued jobs as sequencers
   record("ms", "scheduler.decision", n, await medianMs(() => s.getOptimalSequencer(job(10n))));
@@ -623,6 +680,9 @@ async function main() {
   const [governance] = await ethers.getSigners();
   const params = suiteParams({
     monitors: [governance.address],
+    // registry.slash is the registry's direct path (the monitor's and scheduler's): governance takes it here; role
+    // slashes through the queue are the slashingQueue.* figures.
+    slashers: [governance.address],
     registry: { config: { maxSequencers: 20_000n } },
     monitor: { ...suiteParams().monitor, reporters: [governance.address] },
   });

@@ -10,6 +10,7 @@ import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 import {IExtsload} from "./interfaces/IExtsload.sol";
 import {MaxTree} from "./libraries/MaxTree.sol";
 import {ClassIndexLib} from "./libraries/ClassIndexLib.sol";
+import {InsuranceFee} from "./libraries/InsuranceFee.sol";
 
 /**
  * @title AIScheduler
@@ -84,12 +85,14 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_MIGRATIONS_PER_CALL = 8;
-    uint256 public constant MAX_MODELS = 16;
-    uint256 public constant MAX_JOB_SPEC = 1024;
+    uint256 public constant MAX_MODELS = ClassIndexLib.MAX_MODELS;
+    uint256 public constant MAX_JOB_SPEC = ClassIndexLib.MAX_JOB_SPEC;
     /// @notice A requester always has at least this long to dispute a result.
     uint256 public constant MIN_ACCEPTANCE_WINDOW = 10 minutes;
     /// @notice Upper bound of `deadlinePenaltyBps`: 10% of the pool per missed job.
     uint256 public constant MAX_DEADLINE_PENALTY_BPS = 1_000;
+    /// @notice Upper bound of `computePremiumBps`: 10% on top of a job's payment.
+    uint256 public constant MAX_COMPUTE_PREMIUM_BPS = 1_000;
 
     /// @dev Three slots: a submission writes three fresh slots. {SchedulerLens} decodes them: keep it in step.
     struct Job {
@@ -147,14 +150,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint256[] private _hot;
     uint256 private _hotCount;
     uint256 private constant UNIT_MASK = ClassIndexLib.UNIT_MASK;
-    uint256 public constant FLOPS_UNIT = 1e9;
-    uint256 public constant MEMORY_UNIT = 1 << 20;
+    uint256 public constant FLOPS_UNIT = ClassIndexLib.FLOPS_UNIT;
+    uint256 public constant MEMORY_UNIT = ClassIndexLib.MEMORY_UNIT;
     mapping(address requester => RequesterStats) private _requesters;
     mapping(address account => uint256) private _balances;
     mapping(uint256 index => Settlement) private _settlements;
     mapping(uint256 index => mapping(address payer => uint256)) private _boosts;
 
     PolicyType private _policy;
+    uint64 private _edfWidth; // EDF: seconds of deadline per bucket (set with the policy, while the queue is empty)
     uint256 private _bucketMap;
     mapping(uint256 bucket => uint256 headAndTail) private _buckets; // head << 64 | tail
     // One slot, written by every submission.
@@ -167,8 +171,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     MaxTree.Tree[4] private _classes;
     uint256 private constant NEEDS_GPU = ClassIndexLib.NEEDS_GPU;
     uint256 private constant NEEDS_TEE = ClassIndexLib.NEEDS_TEE;
-    uint256 private constant NEEDS_MORE = 4;
-    bytes4 public constant REQUIREMENTS_TAG = "LPRQ";
+    uint256 private constant NEEDS_MORE = ClassIndexLib.NEEDS_MORE;
+    bytes4 public constant REQUIREMENTS_TAG = ClassIndexLib.REQUIREMENTS_TAG;
 
     uint64 public startWindow;
     uint64 public acceptanceWindow;
@@ -176,6 +180,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     uint16 public deadlinePenaltyBps;
     uint128 public disputeBond;
     uint64 public arbitrationWindow;
+    /// @notice The compute premium (bp of a job's payment) paid on top at submission and on every boost, to the
+    /// insurance fund; not refunded.
+    uint16 public computePremiumBps;
 
     mapping(uint256 index => Requirement) private _requirements;
     mapping(uint256 sequencerId => mapping(bytes32 model => bool)) private _supports;
@@ -186,6 +193,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     event SequencerPenalized(uint256 indexed sequencerId, bytes32 indexed jobId, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event TimingUpdated(uint256 startWindow, uint256 acceptanceWindow, uint256 deadlinePenaltyBps);
+    /// @notice Governance set the compute premium ({setComputePremium}).
+    event ComputePremiumUpdated(uint256 premiumBps);
 
     error SchedulerQueueNotEmpty(uint256 queued);
     error SchedulerNotJobSequencer(bytes32 jobId, address caller);
@@ -194,11 +203,10 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     error SchedulerDeadlineNotPassed(bytes32 jobId, uint256 deadline);
     error SchedulerQueueEmpty();
     error SchedulerSameSequencer(bytes32 jobId, uint256 sequencerId);
-    error SchedulerSpecTooLong(uint256 length, uint256 max);
-    error SchedulerTooManyModels(uint256 count, uint256 max);
     error SchedulerSequencerStillActive(uint256 sequencerId);
     error SchedulerParameterOutOfBounds();
-    error SchedulerRequirementsTooLarge();
+    /// @notice A compute premium above `max` basis points.
+    error SchedulerPremiumOutOfBounds(uint256 premiumBps, uint256 max);
 
     constructor(
         address admin,
@@ -225,7 +233,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 position = _hotCount++;
         if (position % 2 == 0) _hot.push(0);
         cap.hotIndex = uint32(position + 1);
-        _writeCapabilities(sequencerId, cap, c);
+        ClassIndexLib.writeCapabilities(
+            _classes,
+            _hot,
+            cap,
+            _models[sequencerId],
+            _supports[sequencerId],
+            c,
+            sequencerId
+        );
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -233,25 +249,24 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _checkOperatorOrScheduler(sequencerId);
         ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
-        _writeCapabilities(sequencerId, cap, c);
+        ClassIndexLib.writeCapabilities(
+            _classes,
+            _hot,
+            cap,
+            _models[sequencerId],
+            _supports[sequencerId],
+            c,
+            sequencerId
+        );
     }
 
     // ───────────────────────────────────────────── jobs ──────────────────────────────────────────────
 
     /// @inheritdoc IAIWorkloadScheduler
     function submitComputeJob(ComputeJob calldata job) external payable returns (bytes32 jobId) {
-        if (job.requiredFlops == 0 || job.memoryRequirement == 0) revert SchedulerZeroRequirements();
-        if (job.deadline <= block.timestamp) revert SchedulerDeadlineInPast(job.deadline, block.timestamp);
+        // Checks the job (requirements, deadline, spec length, packed bounds) and parses its spec's requirements.
+        (uint256 needs, uint256 minBandwidth, bytes32 model) = ClassIndexLib.admit(job);
         if (msg.value == 0) revert SchedulerZeroPayment();
-        if (job.jobSpec.length > MAX_JOB_SPEC) revert SchedulerSpecTooLong(job.jobSpec.length, MAX_JOB_SPEC);
-        if (
-            job.requiredFlops > type(uint64).max ||
-            job.memoryRequirement > type(uint64).max ||
-            job.deadline > type(uint40).max
-        ) {
-            revert SchedulerRequirementsTooLarge();
-        }
-        (uint256 needs, uint256 minBandwidth, bytes32 model) = _requirementsOf(job.jobSpec);
         uint256 index = ++_jobCount;
         jobId = bytes32(index);
         Job storage j = _jobs[index];
@@ -264,16 +279,17 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         j.priority = uint32(Math.min(job.priority, type(uint32).max));
         j.requiredFlops = uint64(job.requiredFlops);
         j.memoryRequirement = uint64(job.memoryRequirement);
-        j.payment = uint128(msg.value);
-        if (job.jobSpec.length != 0) _specs[index] = job.jobSpec;
-        _escrow += uint128(msg.value);
+        uint256 payment = _lessPremium();
+        j.payment = uint128(payment);
+        if (job.jobSpec.length != 0) ClassIndexLib.storeSpec(_specs, index, job.jobSpec);
+        _escrow += uint128(payment);
         RequesterStats memory stats = _requesters[msg.sender];
         _enqueue(index, j, _bucketFor(j, stats), false);
         _requesters[msg.sender] = RequesterStats({
             jobs: stats.jobs + 1,
             flops: stats.flops + uint192(job.requiredFlops)
         });
-        emit JobSubmitted(jobId, msg.sender, msg.value, job.priority);
+        emit JobSubmitted(jobId, msg.sender, payment, job.priority);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -374,7 +390,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         address operator = _operatorOf(j.sequencerId);
         uint128 payment = j.payment;
         _escrow -= payment;
-        _credit(operator, payment);
+        _payExecutor(operator, payment, 0);
         _setStatus(jobId, j, JobStatus.Completed);
         emit JobCompleted(jobId, j.computeUsed);
     }
@@ -463,19 +479,27 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 toExecutor = boost - refund;
         _escrow -= uint128(boost);
         if (refund != 0) _credit(payer, refund);
-        if (toExecutor != 0) _credit(_operatorOf(j.sequencerId), toExecutor);
+        if (toExecutor != 0) _payExecutor(_operatorOf(j.sequencerId), toExecutor, 0);
         emit BoostRefunded(jobId, payer, refund, toExecutor);
     }
 
     /// @notice Sends the caller its earnings and refunds.
     function withdraw() external nonReentrant returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount == 0) revert SchedulerNothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
-        _owed -= amount;
-        emit Withdrawn(msg.sender, amount);
+        amount = _debit(msg.sender);
         (bool ok, ) = payable(msg.sender).call{value: amount}("");
         if (!ok) revert SchedulerTransferFailed(msg.sender, amount);
+    }
+
+    /**
+     * @notice Anyone forwards what the scheduler holds for the insurance fund (insurance fees on compute payments
+     * and boosts, compute premiums) to the registry's fund.
+     * @dev The fees accrue as the registry's withdrawable balance here, so no payout makes an external value
+     * call; this one call forwards them all, after its effects and under the guard, to the trusted registry.
+     * @return amount The value forwarded, in wei.
+     */
+    function forwardInsurance() external nonReentrant returns (uint256 amount) {
+        amount = _debit(address(registry));
+        registry.fundInsurance{value: amount}();
     }
 
     // ───────────────────────────────────────── load balancing ────────────────────────────────────────
@@ -553,24 +577,26 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function boostPriority(bytes32 jobId, uint256 amount) external payable {
         (uint256 index, Job storage j) = _jobIn(jobId, JobStatus.Queued);
         if (msg.value == 0 || amount == 0) revert SchedulerZeroPayment();
+        // A boost joins the job's payment, so it pays the compute premium too (else: submit 1 wei, then boost).
+        uint256 paid = _lessPremium();
         if (msg.sender != j.requester) {
             // Someone else's money: recorded per payer so that a refund goes back to it, not to the requester.
             Settlement storage s = _settlements[index];
-            uint256 boosts = s.boosts + msg.value;
+            uint256 boosts = s.boosts + paid;
             if (boosts > type(uint96).max) revert SchedulerPaymentTooLarge(jobId, boosts);
             s.boosts = uint96(boosts);
-            _boosts[index][msg.sender] += msg.value;
-            emit BoostRecorded(jobId, msg.sender, msg.value);
+            _boosts[index][msg.sender] += paid;
+            emit BoostRecorded(jobId, msg.sender, paid);
         }
-        if (j.payment + msg.value > type(uint128).max) revert SchedulerPaymentTooLarge(jobId, j.payment + msg.value);
+        if (j.payment + paid > type(uint128).max) revert SchedulerPaymentTooLarge(jobId, j.payment + paid);
         j.priority = uint32(Math.min(uint256(j.priority) + amount, type(uint32).max));
-        j.payment += uint128(msg.value);
-        _escrow += uint128(msg.value);
+        j.payment += uint128(paid);
+        _escrow += uint128(paid);
         if (_policy == PolicyType.Priority) {
             _dequeue(j);
             _enqueue(index, j, _bucketFor(j, _requesters[j.requester]), false);
         }
-        emit PriorityBoosted(jobId, j.priority, msg.value);
+        emit PriorityBoosted(jobId, j.priority, paid);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -601,11 +627,27 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     // ─────────────────────────────────────────── governance ──────────────────────────────────────────
 
-    /// @notice Governance: the queueing policy, only while the queue is empty.
+    /**
+     * @notice Governance: the queueing policy, only while the queue is empty. EDF takes its bucket width in
+     * seconds as `policyParams` (`abi.encode(uint256)`), within [⌈startWindow / 255⌉, MAX_EDF_WIDTH]; the other
+     * policies take none.
+     * @param policy the policy type and, for EDF, its bucket width
+     */
     function setSchedulingPolicy(SchedulingPolicy calldata policy) external onlyRole(GOVERNANCE_ROLE) {
         if (_queued != 0) revert SchedulerQueueNotEmpty(_queued);
+        if (policy.policyType == PolicyType.EDF) _edfWidth = ClassIndexLib.edfWidth(policy.policyParams, startWindow);
         _policy = policy.policyType;
         emit SchedulingPolicyUpdated(policy.policyType);
+    }
+
+    /// @notice Governance: the compute premium, in basis points of a job's payment (at most 1,000), paid on top at
+    /// submission to the insurance fund.
+    /// @param premiumBps the premium in basis points (`SchedulerPremiumOutOfBounds` above MAX_COMPUTE_PREMIUM_BPS)
+    function setComputePremium(uint256 premiumBps) external onlyRole(GOVERNANCE_ROLE) {
+        if (premiumBps > MAX_COMPUTE_PREMIUM_BPS)
+            revert SchedulerPremiumOutOfBounds(premiumBps, MAX_COMPUTE_PREMIUM_BPS);
+        computePremiumBps = uint16(premiumBps);
+        emit ComputePremiumUpdated(premiumBps);
     }
 
     function setTiming(
@@ -626,17 +668,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @inheritdoc IAIWorkloadScheduler
     /// @dev The eligible sequencer with the highest room key (free flops), ties to the lower id; see the header.
     function getOptimalSequencer(ComputeJob calldata job) external view returns (uint256) {
-        (uint256 needs, uint256 minBandwidth, bytes32 model) = _requirementsOf(job.jobSpec);
-        ClassIndexLib.Query memory q = ClassIndexLib.Query({
-            flops: Math.ceilDiv(job.requiredFlops, FLOPS_UNIT),
-            memoryUnits: Math.ceilDiv(job.memoryRequirement, MEMORY_UNIT),
-            needs: needs,
-            minBandwidth: minBandwidth,
-            model: model,
-            floor: 0,
-            best: 0
-        });
-        return ClassIndexLib.optimal(_classes, _caps, _hot, _supports, registry, q);
+        return ClassIndexLib.optimal(_classes, _caps, _hot, _supports, registry, job);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -666,49 +698,6 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     }
 
     // ──────────────────────────────────────────── internals ──────────────────────────────────────────
-
-    function _writeCapabilities(
-        uint256 sequencerId,
-        ClassIndexLib.Capabilities storage cap,
-        SequencerCapabilities calldata c
-    ) private {
-        if (c.availableFlops == 0 || c.availableMemory == 0) revert SchedulerZeroRequirements();
-        if (c.supportedModels.length > MAX_MODELS) revert SchedulerTooManyModels(c.supportedModels.length, MAX_MODELS);
-        uint256 flopsUnits = c.availableFlops / FLOPS_UNIT;
-        uint256 memoryUnits = c.availableMemory / MEMORY_UNIT;
-        if (flopsUnits == 0 || memoryUnits == 0) revert SchedulerZeroRequirements();
-        if (flopsUnits > UNIT_MASK || memoryUnits > UNIT_MASK || c.networkBandwidth > type(uint128).max)
-            revert SchedulerRequirementsTooLarge();
-        // Jobs were matched to what it advertised: while it holds any, it may add capabilities, not withdraw them.
-        bool busy = cap.headJob != 0;
-        if (
-            busy &&
-            ((cap.hasGPU && !c.hasGPU) || (cap.hasTEE && !c.hasTEE) || c.networkBandwidth < cap.networkBandwidth)
-        ) revert SchedulerCapabilityInUse(sequencerId);
-        ClassIndexLib.Capacity memory k = _capacity(cap);
-        k.availableFlops = flopsUnits;
-        k.availableMemory = memoryUnits;
-        _storeCapacity(sequencerId, cap, k);
-        ClassIndexLib.remove(_classes, _classOf(cap), sequencerId - 1); // the class may change
-        cap.networkBandwidth = uint128(c.networkBandwidth);
-        cap.hasTEE = c.hasTEE;
-        cap.hasGPU = c.hasGPU;
-        string[] storage models = _models[sequencerId];
-        mapping(bytes32 => bool) storage supported = _supports[sequencerId];
-        // ≤ MAX_MODELS entries each
-        for (uint256 i = models.length; i != 0; --i) {
-            bytes32 model = keccak256(bytes(models[i - 1]));
-            if (busy && !_listed(c.supportedModels, model)) revert SchedulerCapabilityInUse(sequencerId);
-            delete supported[model];
-            models.pop();
-        }
-        for (uint256 i; i < c.supportedModels.length; ++i) {
-            models.push(c.supportedModels[i]);
-            supported[keccak256(bytes(c.supportedModels[i]))] = true;
-        }
-        _refreshLoad(sequencerId, k);
-        emit CapabilitiesUpdated(sequencerId);
-    }
 
     /// @param accepted the sequencer's operator consents (a duty) rather than only receiving an offer
     function _assign(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId, bool accepted) private {
@@ -754,7 +743,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _leave(j);
         j.sequencerId = 0;
         _setStatus(bytes32(index), j, JobStatus.Queued);
-        _enqueue(index, j, j.bucket, true);
+        // EDF keys by time: the bucket is recomputed (same for a deadline within the horizon; a clamped one moves on).
+        _enqueue(index, j, _policy == PolicyType.EDF ? _edfBucket(j) : j.bucket, true);
     }
 
     /**
@@ -767,12 +757,13 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         s.executorBps = uint16(executorBps);
         uint256 own = j.payment - s.boosts;
         uint256 bond = s.bond;
-        uint256 toExecutor = (own * executorBps) / BPS + (bond * executorBps) / BPS;
+        uint256 earned = (own * executorBps) / BPS;
+        uint256 toExecutor = earned + (bond * executorBps) / BPS;
         uint256 toRequester = own + bond - toExecutor;
         address operator = _operatorOf(j.sequencerId);
         _leave(j);
         _escrow -= uint128(own + bond);
-        if (toExecutor != 0) _credit(operator, toExecutor);
+        if (toExecutor != 0) _payExecutor(operator, earned, toExecutor - earned);
         if (toRequester != 0) _credit(j.requester, toRequester);
         _setStatus(jobId, j, executorBps == 0 ? JobStatus.Failed : JobStatus.Completed);
         emit DisputeResolved(jobId, msg.sender, executorBps, toExecutor, toRequester);
@@ -842,8 +833,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     }
 
     function _load(ClassIndexLib.Capacity memory k) private pure returns (uint256) {
-        if (k.availableFlops == 0) return 0;
-        return Math.min(BPS, (k.reservedFlops * BPS) / k.availableFlops);
+        return ClassIndexLib.load(k);
     }
 
     /// @dev Writes a sequencer's lane in its class tree: load and room key.
@@ -853,22 +843,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     }
 
     function _classOf(ClassIndexLib.Capabilities storage cap) private view returns (uint256) {
-        return (cap.hasGPU ? NEEDS_GPU : 0) | (cap.hasTEE ? NEEDS_TEE : 0);
-    }
-
-    /**
-     * @dev A job spec's requirements: `needs` (NEEDS_GPU | NEEDS_TEE, and NEEDS_MORE when a bandwidth or model is
-     * required), the minimum bandwidth and the model hash. Untagged specs require nothing.
-     */
-    function _requirementsOf(
-        bytes calldata spec
-    ) private pure returns (uint256 needs, uint256 minBandwidth, bytes32 model) {
-        if (spec.length < 4 || bytes4(spec[:4]) != REQUIREMENTS_TAG) return (0, 0, 0);
-        if (spec.length < 53 || uint8(spec[4]) > (NEEDS_GPU | NEEDS_TEE)) revert SchedulerMalformedRequirements();
-        needs = uint8(spec[4]);
-        minBandwidth = uint128(bytes16(spec[5:21]));
-        model = bytes32(spec[21:53]);
-        if (minBandwidth != 0 || model != 0) needs |= NEEDS_MORE;
+        return ClassIndexLib.classOf(cap);
     }
 
     function _jobLacks(uint256 index, Job storage j, uint256 sequencerId) private view returns (uint256) {
@@ -882,11 +857,6 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function _checkRequirements(bytes32 jobId, uint256 index, Job storage j, uint256 sequencerId) private view {
         uint256 missing = _jobLacks(index, j, sequencerId);
         if (missing != 0) revert SchedulerLacksCapability(jobId, sequencerId, missing);
-    }
-
-    function _listed(string[] calldata names, bytes32 model) private pure returns (bool) {
-        for (uint256 i; i < names.length; ++i) if (keccak256(bytes(names[i])) == model) return true;
-        return false;
     }
 
     function _flopsUnits(Job storage j) private view returns (uint256) {
@@ -906,17 +876,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         ClassIndexLib.Capabilities storage cap,
         ClassIndexLib.Capacity memory k
     ) private {
-        if (k.reservedFlops > UNIT_MASK || k.reservedMemory > UNIT_MASK) revert SchedulerRequirementsTooLarge();
-        uint256 position = cap.hotIndex - 1;
-        uint256 shift = 128 * (position % 2);
-        uint256 lane =
-            k.availableFlops |
-                (k.availableMemory << 25) |
-                (k.reservedFlops << 50) |
-                (k.reservedMemory << 75) |
-                (sequencerId << 100);
-        uint256 word = _hot[position / 2];
-        _hot[position / 2] = (word & ~(uint256(type(uint128).max) << shift)) | (lane << shift);
+        ClassIndexLib.storeCapacity(_hot, cap, k, sequencerId);
     }
 
     function _setStatus(bytes32 jobId, Job storage j, JobStatus status) private {
@@ -934,7 +894,14 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         if (p == PolicyType.SJF) return uint8(Math.log2(j.requiredFlops));
         if (p == PolicyType.RoundRobin) return uint8(Math.min(stats.jobs, 255));
         if (p == PolicyType.Fair) return uint8(Math.min(Math.log2(uint256(stats.flops) + 1), 255));
+        if (p == PolicyType.EDF) return _edfBucket(j);
         return 0;
+    }
+
+    /// @dev EDF: ⌊d / width⌋ mod 256 of the deadline d, clamped to the horizon now + 255 × width.
+    function _edfBucket(Job storage j) private view returns (uint8) {
+        uint256 width = _edfWidth;
+        return uint8(Math.min(j.deadline, block.timestamp + 255 * width) / width);
     }
 
     function _enqueue(uint256 index, Job storage j, uint8 bucket, bool atHead) private {
@@ -977,16 +944,44 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _queued -= 1;
     }
 
+    /// @dev The first job of the first non-empty bucket: the lowest, or under EDF the first from now's bucket on.
     function _head() private view returns (uint256) {
         uint256 map = _bucketMap;
         if (map == 0) return 0;
-        uint256 lowest = map & (~map + 1); // lowest set bit
-        return _buckets[Math.log2(lowest)] >> 64;
+        uint256 start = _policy == PolicyType.EDF ? uint8(block.timestamp / _edfWidth) : 0;
+        return _buckets[ClassIndexLib.ringFirst(map, start)] >> 64;
     }
 
     function _credit(address account, uint256 amount) private {
         _balances[account] += amount;
         _owed += amount;
+    }
+
+    /// @dev Pays an executor `revenue` (compute payment or boost) less the insurance fee, which accrues to the
+    /// registry's balance here (`forwardInsurance`), plus `untaxed` (its share of a dispute bond: a deposit, not
+    /// a payment for compute).
+    function _payExecutor(address operator, uint256 revenue, uint256 untaxed) private {
+        uint256 fee = InsuranceFee.feeOn(registry, revenue);
+        _credit(operator, revenue - fee + untaxed);
+        if (fee != 0) _credit(address(registry), fee);
+    }
+
+    /// @dev `msg.value` less the compute premium, which goes to the insurance fund: payment + payment × bps / BPS
+    /// = msg.value, the premium rounded down (never above its rate).
+    function _lessPremium() private returns (uint256 payment) {
+        uint256 premiumBps = computePremiumBps;
+        uint256 premium = (msg.value * premiumBps) / (BPS + premiumBps);
+        if (premium != 0) _credit(address(registry), premium);
+        return msg.value - premium;
+    }
+
+    /// @dev Zeroes `account`'s balance (effects before the caller's transfer).
+    function _debit(address account) private returns (uint256 amount) {
+        amount = _balances[account];
+        if (amount == 0) revert SchedulerNothingToWithdraw(account);
+        _balances[account] = 0;
+        _owed -= amount;
+        emit Withdrawn(account, amount);
     }
 
     /// @dev The registry's answers through one call site each: an inlined external call costs ~130 bytes of code
@@ -1039,7 +1034,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
             startWindow_ > 30 days ||
             acceptanceWindow_ < MIN_ACCEPTANCE_WINDOW ||
             acceptanceWindow_ > 30 days ||
-            deadlinePenaltyBps_ > MAX_DEADLINE_PENALTY_BPS
+            deadlinePenaltyBps_ > MAX_DEADLINE_PENALTY_BPS ||
+            (_policy == PolicyType.EDF && startWindow_ > 255 * uint256(_edfWidth))
         ) {
             revert SchedulerParameterOutOfBounds();
         }

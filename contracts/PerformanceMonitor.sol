@@ -7,6 +7,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IPerformanceMonitor} from "./interfaces/IPerformanceMonitor.sol";
+import {InsuranceFee} from "./libraries/InsuranceFee.sol";
 import {ISequencerRegistry} from "./interfaces/ISequencerRegistry.sol";
 import {IAttestationCommittee} from "./interfaces/IAttestationCommittee.sol";
 
@@ -433,7 +434,11 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
         if (block.timestamp > deadline) revert MonitorInclusionDeadlinePassed(id, deadline);
         f.status = 2;
         f.sequencerId = uint32(by);
-        _balances[msg.sender] += f.fee;
+        // Revenue: the insurance fund's share (the registry's `insuranceFeeBps`) accrues for `forwardInsurance`.
+        uint256 fee = f.fee;
+        uint256 toInsurance = InsuranceFee.feeOn(registry, fee);
+        _balances[msg.sender] += fee - toInsurance;
+        _balances[address(registry)] += toInsurance;
         emit InclusionMarked(id, by);
     }
 
@@ -474,13 +479,29 @@ contract PerformanceMonitor is IPerformanceMonitor, AccessControl, ReentrancyGua
 
     /// @notice Sends the caller its earned inclusion fees or refunds.
     function withdraw() external nonReentrant returns (uint256 amount) {
-        amount = _balances[msg.sender];
-        if (amount == 0) revert MonitorNothingToWithdraw(msg.sender);
-        _balances[msg.sender] = 0;
-        _owed -= amount;
-        emit Withdrawn(msg.sender, amount);
+        amount = _debit(msg.sender);
         (bool ok, ) = payable(msg.sender).call{value: amount}("");
         if (!ok) revert MonitorTransferFailed(msg.sender, amount);
+    }
+
+    /**
+     * @notice Anyone forwards the insurance fees of included transactions (held as the registry's balance here)
+     * to the registry's insurance fund.
+     * @dev Effects first and under the guard; the one external call goes to the trusted, immutable registry.
+     * @return amount The value forwarded, in wei.
+     */
+    function forwardInsurance() external nonReentrant returns (uint256 amount) {
+        amount = _debit(address(registry));
+        registry.fundInsurance{value: amount}();
+    }
+
+    /// @dev Zeroes `account`'s balance before the caller's transfer.
+    function _debit(address account) private returns (uint256 amount) {
+        amount = _balances[account];
+        if (amount == 0) revert MonitorNothingToWithdraw(account);
+        _balances[account] = 0;
+        _owed -= amount;
+        emit Withdrawn(account, amount);
     }
 
     // ────────────────────────────────────────── governance ───────────────────────────────────────────

@@ -15,6 +15,7 @@ import {RegistryParametersLib} from "./libraries/RegistryParametersLib.sol";
 import {EquivocationLib} from "./libraries/EquivocationLib.sol";
 import {IEquivocationModule} from "./interfaces/IEquivocationModule.sol";
 import {RegistryIndexLib} from "./libraries/RegistryIndexLib.sol";
+import {IRegistrationGate} from "./interfaces/IRegistrationGate.sol";
 
 /**
  * @dev Declared first in the inheritance list so that its only variable sits at storage slot 0 (for rollup provers): an
@@ -60,6 +61,9 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     bytes32 public constant MONITOR_ROLE = keccak256("MONITOR_ROLE");
+    /// @dev Guards {payInsurance}: held by the claims contract (SlashingQueue), not by governance. The id is the
+    /// number 1, not a hash, and has no getter: both would cost bytes the size gate does not have.
+    bytes32 private constant INSURER_ROLE = bytes32(uint256(1));
 
     uint256 public constant BPS = 10_000;
     uint256 public constant MAX_SCORE = 10_000;
@@ -68,8 +72,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
     uint256 public constant MAX_PUBLIC_KEY_LENGTH = 256;
     uint256 public constant MAX_METADATA_LENGTH = 1024;
-    /// @dev Namespace of the operators' descriptors (see {_storeDescriptor}).
-    bytes32 private constant _DESCRIPTORS = keccak256("lp504.SequencerRegistry.descriptors");
 
     // ─────────────────────────────────────────── immutables ──────────────────────────────────────────
 
@@ -106,6 +108,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     uint48 private _nextUnbondingId;
     uint256 private _insuranceFund;
     uint256 private _rewardsOutstanding;
+    /// @dev Optional identity check at registration (address(0): none). Last, so no earlier slot moves.
+    IRegistrationGate private _registrationGate;
 
     // ────────────────────────────────────────── construction ─────────────────────────────────────────
 
@@ -147,6 +151,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         _checkLength("endpoint", bytes(endpoint).length, MAX_ENDPOINT_LENGTH);
         _checkLength("publicKey", publicKey.length, MAX_PUBLIC_KEY_LENGTH);
         _checkLength("metadata", metadata.length, MAX_METADATA_LENGTH);
+        IRegistrationGate gate = _registrationGate;
+        if (address(gate) != address(0) && !gate.isAllowed(msg.sender)) {
+            revert RegistryOperatorNotAllowed(msg.sender, address(gate));
+        }
 
         sequencerId = ++_totalSequencers;
         _operators[msg.sender] = sequencerId << 1;
@@ -160,7 +168,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             publicKey,
             metadata
         );
-        _storeDescriptor(sequencerId, descriptor);
+        RegistryIndexLib.storeDescriptor(sequencerId, descriptor);
         // First deposit: one share per wei.
         uint128 amount = msg.value.toUint128();
         s.bondedStake = amount;
@@ -470,6 +478,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
+    function setRegistrationGate(address gate) external onlyRole(GOVERNANCE_ROLE) {
+        if (gate != address(0) && gate.code.length == 0) revert RegistryGateNotContract(gate);
+        _registrationGate = IRegistrationGate(gate);
+        emit RegistrationGateUpdated(gate);
+    }
+
+    /// @inheritdoc ISequencerRegistry
     function fundInsurance() external payable {
         if (msg.value == 0) revert RegistryZeroAmount();
         _insuranceFund += msg.value;
@@ -487,7 +502,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function payInsurance(address to, uint256 amount) external onlyRole(GOVERNANCE_ROLE) {
+    function payInsurance(address to, uint256 amount) external onlyRole(INSURER_ROLE) {
         if (to == address(0)) revert RegistryZeroAddress();
         if (amount == 0) revert RegistryZeroAmount();
         uint256 available = _insuranceFund;
@@ -501,21 +516,25 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     /// @inheritdoc ISequencerRegistry
     function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory info) {
-        Sequencer storage s = _existing(sequencerId);
-        uint256 ownBonded = _ownBondedStake(sequencerId, s);
-        info.operator = s.operator;
-        (bytes memory d, uint256 header) = _loadDescriptor(sequencerId);
-        uint256 endpointEnd = 4 + (header >> 22);
-        uint256 publicKeyEnd = endpointEnd + ((header >> 12) & 0x3ff);
-        info.endpoint = string(_slice(d, 4, endpointEnd));
-        info.publicKey = _slice(d, endpointEnd, publicKeyEnd);
-        info.metadata = _slice(d, publicKeyEnd, d.length);
-        info.stake = _ownStake(sequencerId, s);
-        info.delegatedStake = uint256(s.bondedStake) - ownBonded;
-        info.status = s.status;
-        info.activationBlock = s.activationBlock;
-        info.lastActiveBlock = s.lastActiveBlock;
-        info.performanceScore = s.performanceScore;
+        uint256 sequencers;
+        uint256 positions;
+        uint256 unbondings;
+        assembly ("memory-safe") {
+            sequencers := _sequencers.slot
+            positions := _positions.slot
+            unbondings := _unbondings.slot
+        }
+        _forwardView(
+            address(RegistryIndexLib),
+            abi.encodeWithSelector(
+                RegistryIndexLib.sequencerInfo.selector,
+                sequencers,
+                positions,
+                unbondings,
+                sequencerId
+            )
+        );
+        return info; // not reached: the forward returns the library's answer
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -526,13 +545,15 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @inheritdoc ISequencerRegistry
-    function getConfig() external view returns (RegistryConfig memory) {
-        return RegistryParametersLib.config(_params);
+    function getConfig() external view returns (RegistryConfig memory config) {
+        _forwardParametersView(RegistryParametersLib.config.selector);
+        return config; // not reached: the forward returns the library's answer
     }
 
     /// @inheritdoc ISequencerRegistry
-    function getParameters() external view returns (RegistryParameters memory) {
-        return RegistryParametersLib.parameters(_params);
+    function getParameters() external view returns (RegistryParameters memory parameters) {
+        _forwardParametersView(RegistryParametersLib.parameters.selector);
+        return parameters; // not reached: the forward returns the library's answer
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -632,6 +653,11 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// @inheritdoc ISequencerRegistry
     function equivocationModule() external view returns (address) {
         return address(_equivocationModule);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function registrationGate() external view returns (address) {
+        return address(_registrationGate);
     }
 
     /// @inheritdoc ISequencerRegistry
@@ -1027,54 +1053,41 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (s.operator != msg.sender) revert RegistryNotOperator(sequencerId, msg.sender);
     }
 
-    /// @dev `d[from:to]` as a new bytes (views only).
-    /// @dev The words of sequencer `sequencerId`'s descriptor start at keccak256(_DESCRIPTORS, id): a namespace no
-    /// mapping or array of the registry can reach (their slots hash a key with a small slot number).
-    function _descriptorBase(uint256 sequencerId) private pure returns (uint256) {
-        return uint256(keccak256(abi.encode(_DESCRIPTORS, sequencerId)));
+    /**
+     * @dev Ends the current call with the return data (or the revert) of the linked library `lib`'s view for `data`,
+     * byte for byte. The library's functions are `view` and read the registry's storage through the storage pointers in
+     * `data`, so its answer is what an inlined call would return; forwarding the bytes spares the registry the code
+     * that would decode the library's answer and encode it again (the views below cost a third of their bytes).
+     * Solidity rejects a delegatecall in a view, so the non-view {_delegateAndReturn} is called through a view pointer:
+     * the callee is a view, so the call writes nothing.
+     */
+    function _forwardView(address lib, bytes memory data) private view {
+        function(address, bytes memory) delegateAndReturn = _delegateAndReturn;
+        function(address, bytes memory) view asView;
+        assembly ("memory-safe") {
+            asView := delegateAndReturn
+        }
+        asView(lib, data);
     }
 
-    /// @dev Stores `packed` (a 4-byte header of the three lengths, then endpoint, public key and metadata) as whole
-    /// words; the header carries the length, so no length word is written (a `bytes` field would write one more slot).
-    function _storeDescriptor(uint256 sequencerId, bytes memory packed) private {
-        uint256 base = _descriptorBase(sequencerId);
-        assembly ("memory-safe") {
-            let data := add(packed, 0x20)
-            let words := shr(5, add(mload(packed), 31))
-            for {
-                let i := 0
-            } lt(i, words) {
-                i := add(i, 1)
-            } {
-                sstore(add(base, i), mload(add(data, shl(5, i))))
+    function _delegateAndReturn(address lib, bytes memory data) private {
+        assembly {
+            let ok := delegatecall(gas(), lib, add(data, 0x20), mload(data), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
             }
+            return(0, returndatasize())
         }
     }
 
-    /// @dev The packed descriptor stored by {_storeDescriptor}, and its header (bits 22..31: endpoint length, 12..21:
-    /// public-key length, 0..11: metadata length).
-    function _loadDescriptor(uint256 sequencerId) private view returns (bytes memory d, uint256 header) {
-        uint256 base = _descriptorBase(sequencerId);
+    /// @dev {_forwardView} of the {RegistryParametersLib} view `selector` over the registry's parameters.
+    function _forwardParametersView(bytes4 selector) private view {
+        uint256 params;
         assembly ("memory-safe") {
-            header := shr(224, sload(base))
+            params := _params.slot
         }
-        d = new bytes(4 + (header >> 22) + ((header >> 12) & 0x3ff) + (header & 0xfff));
-        assembly ("memory-safe") {
-            let data := add(d, 0x20)
-            let words := shr(5, add(mload(d), 31))
-            for {
-                let i := 0
-            } lt(i, words) {
-                i := add(i, 1)
-            } {
-                mstore(add(data, shl(5, i)), sload(add(base, i)))
-            }
-        }
-    }
-
-    function _slice(bytes memory d, uint256 from, uint256 to) private pure returns (bytes memory out) {
-        out = new bytes(to - from);
-        for (uint256 i = from; i < to; ++i) out[i - from] = d[i];
+        _forwardView(address(RegistryParametersLib), abi.encodeWithSelector(selector, params));
     }
 
     function _checkLength(bytes32 field, uint256 length, uint256 maxLength) private pure {

@@ -122,7 +122,11 @@ async function main(): Promise<void> {
       await advance(period + 1);
       await (await registry.connect(watcher).rotateSequencer()).wait();
     }
-    await (await registry.connect(governance).slash(3, ethers.parseEther("10"))).wait();
+    // A role slash: governance (the default proposer) queues it, it waits out the veto window, anyone executes it.
+    const queue = suite.slashingQueue;
+    await (await queue.connect(governance).queueSlash(3, ethers.parseEther("10"), ethers.id("dashboard test"))).wait();
+    await advance(Number(await queue.getTerm(0)));
+    await (await queue.connect(watcher).execute(await queue.slashCount())).wait();
     await (await registry.connect(watcher).reportMisbehavior(2, "0x5eed")).wait();
 
     step("opening an auction with a bid, queueing an encrypted transaction and a job");

@@ -35,6 +35,7 @@ import type {
   PerformanceMonitor,
   AIScheduler,
   SchedulerLens,
+  SlashingQueue,
 } from "../typechain-types";
 
 /** The libraries each contract is linked against, by fully qualified name (what explorer verification needs). */
@@ -252,6 +253,7 @@ export async function deployWithIgnition(
       monitor: await at<PerformanceMonitor>("PerformanceMonitor"),
       scheduler: await at<AIScheduler>("AIScheduler"),
       schedulerLens: await at<SchedulerLens>("SchedulerLens"),
+      slashingQueue: await at<SlashingQueue>("SlashingQueue"),
     },
     { governance: plan.governance, deployer: plan.deployer, params },
   );

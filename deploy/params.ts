@@ -125,10 +125,27 @@ export interface SchedulerParams {
   arbitrationWindow: bigint;
 }
 
+/** The slashing queue (contracts/SlashingQueue.sol): role slashes wait out a veto window; claims against them. */
+export interface SlashingParams {
+  /** Seconds a queued slash can be vetoed before anyone may execute it (1 hour – 30 days, below the exit delay). */
+  vetoWindow: bigint;
+  /** Seconds after the veto window in which a slash can be executed before it lapses (1 hour – 30 days). */
+  executionWindow: bigint;
+  /** Seconds after a slash's execution in which harmed users can file insurance claims against it (1 – 180 days). */
+  claimWindow: bigint;
+  /** Largest share of the insurance fund (bp, 1 – 5,000) governance can approve for one claim. */
+  maxClaimBps: bigint;
+  /** Holders of the queue's proposer role (queue slashes, suspend); default: governance. */
+  proposers?: string[];
+  /** Holders of the queue's vetoer role (a security council); default: governance. */
+  vetoers?: string[];
+}
+
 export interface SuiteParams {
   /** Admin and governance of every contract; defaults to the deployer. */
   governance?: string;
-  /** Extra holders of the slasher role (governance always holds it). */
+  /** Holders of the registry's slasher role besides the queue, the monitor and the scheduler: they slash at once,
+   * without a veto window (none by default; role slashes go through `slashing.proposers`). */
   slashers?: string[];
   /** Holders of the monitor role (performance scores). */
   monitors?: string[];
@@ -138,6 +155,7 @@ export interface SuiteParams {
   mev: MEVParams;
   monitor: MonitorParams;
   scheduler: SchedulerParams;
+  slashing: SlashingParams;
 }
 
 const ether = (n: number | string) => BigInt(Math.round(Number(n) * 1e6)) * 10n ** 12n;
@@ -210,12 +228,24 @@ export function defaultSuiteParams(): SuiteParams {
       disputeBond: ether("0.1"),
       arbitrationWindow: 7n * 86400n,
     },
+    slashing: {
+      vetoWindow: 12n * 3600n, // half a day to veto: shorter than any exit delay (≥ 1 day); live files set more
+      executionWindow: 3n * 86400n,
+      claimWindow: 30n * 86400n,
+      maxClaimBps: 1000n, // one claim: at most 10% of the fund
+    },
   };
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** `defaultSuiteParams()` with `overrides` merged in, one level deep per section. */
+/**
+ * Registry slots between an operator's change of signing key and the new key's first slot (`SigningKeys`): 32 slots
+ * of 12 s, about six minutes for its node to switch keys. Fixed at deployment.
+ */
+export const SIGNING_KEY_DELAY_SLOTS = 32n;
+
 export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuiteParams {
   const base = defaultSuiteParams();
   const r = overrides.registry ?? {};
@@ -235,6 +265,7 @@ export function suiteParams(overrides: DeepPartial<SuiteParams> = {}): SuitePara
     mev: { ...base.mev, ...(overrides.mev ?? {}) } as MEVParams,
     monitor: { ...base.monitor, ...(overrides.monitor ?? {}) } as MonitorParams,
     scheduler: { ...base.scheduler, ...(overrides.scheduler ?? {}) } as SchedulerParams,
+    slashing: { ...base.slashing, ...(overrides.slashing ?? {}) } as SlashingParams,
   };
 }
 
@@ -287,6 +318,8 @@ const OPTIONAL_ACCOUNTS: Record<string, "address" | "addresses"> = {
   "params.registry.parameters.fallbackSequencer": "address",
   "params.selection.rewardsRecipient": "address",
   "params.monitor.reporters": "addresses",
+  "params.slashing.proposers": "addresses",
+  "params.slashing.vetoers": "addresses",
 };
 /** The Chainlink randomness section's schema: it has no defaults, every key is required. */
 const CHAINLINK_SCHEMA = {

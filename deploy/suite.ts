@@ -4,6 +4,7 @@ import type {
   SequencerRegistry,
   RegistryParametersLib,
   EquivocationModule,
+  SigningKeys,
   RegistryLens,
   RegistryIndexLib,
   ClassIndexLib,
@@ -15,8 +16,9 @@ import type {
   PerformanceMonitor,
   AIScheduler,
   SchedulerLens,
+  SlashingQueue,
 } from "../typechain-types";
-import { type SuiteParams, defaultSuiteParams } from "./params";
+import { type SuiteParams, defaultSuiteParams, SIGNING_KEY_DELAY_SLOTS } from "./params";
 import { type ContractName, type DeploymentRecord, toJson } from "./record";
 import { wiringTable } from "./wiring";
 
@@ -25,6 +27,8 @@ export interface Suite {
   registryParametersLib: RegistryParametersLib;
   /** Judges equivocation evidence for the registry. */
   equivocationModule: EquivocationModule;
+  /** The sequencers' block-commitment signing keys, read by the equivocation module. */
+  signingKeys: SigningKeys;
   /** The registry's convenience views (pools, positions, unbonding requests, pending rewards). */
   lens: RegistryLens;
   registryIndexLib: RegistryIndexLib;
@@ -40,6 +44,8 @@ export interface Suite {
   scheduler: AIScheduler;
   /** The scheduler's convenience views (jobs, settlements, boosts, capabilities, balances, accounting). */
   schedulerLens: SchedulerLens;
+  /** Holds the registry's slasher and insurer roles: role slashes wait out a veto window; insurance claims. */
+  slashingQueue: SlashingQueue;
   governance: string;
   deployer: Signer;
   params: SuiteParams;
@@ -67,9 +73,10 @@ export interface DeployOptions {
  * are held to the same wiring table, which `test/Ignition.test.ts` and `test/Deploy.test.ts` read back.
  *
  * Wiring: the facts of `wiringTable` (deploy/wiring.ts), which `lp504 check` reads back: governance (default: the
- * deployer) is admin and governance of every contract; the slasher role goes to governance, the monitor, the
- * scheduler and `params.slashers`, the monitor role to the monitor and `params.monitors`; when governance is not
- * the deployer, the deployer renounces every role at the end.
+ * deployer) is admin and governance of every contract; the registry's slasher role goes to the slashing queue (whose
+ * proposers and vetoers are `params.slashing.proposers`/`vetoers`, default governance), the monitor, the scheduler
+ * and `params.slashers` (none by default), its insurer role to the queue alone, the monitor role to the monitor and
+ * `params.monitors`; when governance is not the deployer, the deployer renounces every role at the end.
  *
  * Resumable and idempotent: with `options.resume`, contracts recorded there (and holding code) are reused,
  * and every wiring fact is first read from the chain and its transaction sent only if it does not hold.
@@ -166,8 +173,19 @@ export async function deploySuite(
     },
   );
   const registryAddress = await address(registry);
-  const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress]);
+  const signingKeys = await contract<SigningKeys>("SigningKeys", [registryAddress, SIGNING_KEY_DELAY_SLOTS]);
+  const equivocationModule = await contract<EquivocationModule>("EquivocationModule", [registryAddress, await address(signingKeys)]);
   const lens = await contract<RegistryLens>("RegistryLens", [registryAddress]);
+  const sp = params.slashing;
+  const slashingQueue = await contract<SlashingQueue>("SlashingQueue", [
+    deployerAddress,
+    registryAddress,
+    await address(lens),
+    sp.vetoWindow,
+    sp.executionWindow,
+    sp.claimWindow,
+    sp.maxClaimBps,
+  ]);
 
   const selection = await contract<SelectionMechanisms>("SelectionMechanisms", [
     selectionInit(params.selection, deployerAddress, registryAddress, governance),
@@ -244,6 +262,7 @@ export async function deploySuite(
     monitor,
     scheduler,
     schedulerLens,
+    slashingQueue,
   };
   for (const fact of await wiringTable(contracts, { governance, deployer: record.deployer, params })) {
     const { ok, detail } = await fact.holds();
@@ -261,6 +280,7 @@ export async function deploySuite(
     registry,
     registryParametersLib,
     equivocationModule,
+    signingKeys,
     lens,
     registryIndexLib,
     classIndexLib,
@@ -272,6 +292,7 @@ export async function deploySuite(
     monitor,
     scheduler,
     schedulerLens,
+    slashingQueue,
     governance,
     deployer: signer,
     params,

@@ -11,6 +11,7 @@ import type {
   PerformanceMonitor,
   AIScheduler,
   SchedulerLens,
+  SlashingQueue,
 } from "../typechain-types";
 import { type SuiteParams, Parameter } from "./params";
 
@@ -27,6 +28,7 @@ export interface WiredContracts {
   monitor: PerformanceMonitor;
   scheduler: AIScheduler;
   schedulerLens: SchedulerLens;
+  slashingQueue: SlashingQueue;
 }
 
 export interface WiringAccounts {
@@ -64,7 +66,7 @@ export interface WiringFact {
   apply?(): Promise<ContractTransactionResponse>;
 }
 
-type AccessControlled = SequencerRegistry | SelectionMechanisms | MEVMitigation | PerformanceMonitor | AIScheduler;
+type AccessControlled = SequencerRegistry | SelectionMechanisms | MEVMitigation | PerformanceMonitor | AIScheduler | SlashingQueue;
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -76,10 +78,10 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * `lp504 check` reports every entry.
  */
 export async function wiringTable(c: WiredContracts, { governance, deployer, params }: WiringAccounts): Promise<WiringFact[]> {
-  const [registry, selection, source, mev, monitor, scheduler] = await Promise.all(
-    [c.registry, c.selection, randomnessSource(c, params), c.mev, c.monitor, c.scheduler].map((x) => x.getAddress()),
+  const [registry, selection, source, mev, monitor, scheduler, slashingQueue] = await Promise.all(
+    [c.registry, c.selection, randomnessSource(c, params), c.mev, c.monitor, c.scheduler, c.slashingQueue].map((x) => x.getAddress()),
   );
-  const addressOf = { registry, selection, mev, monitor, scheduler };
+  const addressOf = { registry, selection, mev, monitor, scheduler, slashingQueue };
   type ControlledName = keyof typeof addressOf;
   const role = {
     DEFAULT_ADMIN_ROLE: await c.registry.DEFAULT_ADMIN_ROLE(),
@@ -91,6 +93,9 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
     REPORTER_ROLE: await c.monitor.REPORTER_ROLE(),
     SCHEDULER_ROLE: await c.scheduler.SCHEDULER_ROLE(),
     ARBITER_ROLE: await c.scheduler.ARBITER_ROLE(),
+    INSURER_ROLE: await c.slashingQueue.REGISTRY_INSURER_ROLE(),
+    PROPOSER_ROLE: await c.slashingQueue.PROPOSER_ROLE(),
+    VETOER_ROLE: await c.slashingQueue.VETOER_ROLE(),
   };
   type RoleName = keyof typeof role;
   /** An account in a label: checksummed (so an account listed twice is one fact), named when it is one of the suite's. */
@@ -101,6 +106,7 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
       ["the deployer", deployer],
       ["the monitor", monitor],
       ["the scheduler", scheduler],
+      ["the slashing queue", slashingQueue],
     ];
     const name = known.find(([, a]) => same(a, account))?.[0];
     return name ? `${name} ${account}` : account;
@@ -153,6 +159,9 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
   link("monitor → registry", () => c.monitor.registry(), registry);
   link("scheduler → registry", () => c.scheduler.registry(), registry);
   link("scheduler lens → scheduler", () => c.schedulerLens.scheduler(), scheduler);
+  link("slashing queue → registry", () => c.slashingQueue.registry(), registry);
+  const lens = await c.lens.getAddress();
+  link("slashing queue → lens", () => c.slashingQueue.lens(), lens);
   add({
     label: "scheduler: ARBITER_ROLE administered by GOVERNANCE_ROLE",
     holds: async () => {
@@ -204,7 +213,21 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
     },
     apply: () => c.scheduler.setDisputeTerms(disputeBond, arbitrationWindow),
   });
-  held("registry", c.registry, "SLASHER_ROLE", governance);
+  // Role slashes go through the slashing queue: its proposers queue, its vetoers may veto within the window, then
+  // anyone executes. It alone pays insurance, on claims governance approves within bounds.
+  held("registry", c.registry, "SLASHER_ROLE", slashingQueue);
+  held("registry", c.registry, "INSURER_ROLE", slashingQueue);
+  for (const a of params.slashing.proposers ?? [governance]) held("slashingQueue", c.slashingQueue, "PROPOSER_ROLE", a);
+  for (const a of params.slashing.vetoers ?? [governance]) held("slashingQueue", c.slashingQueue, "VETOER_ROLE", a);
+  const { vetoWindow, executionWindow, claimWindow, maxClaimBps } = params.slashing;
+  add({
+    label: `slashing queue: veto window ${vetoWindow} s, execution window ${executionWindow} s, claim window ${claimWindow} s, ${maxClaimBps} bp per claim`,
+    holds: async () => {
+      const terms = await Promise.all([0, 1, 2, 3].map((t) => c.slashingQueue.getTerm(t)));
+      const want = [vetoWindow, executionWindow, claimWindow, maxClaimBps];
+      return { ok: terms.every((v, i) => v === BigInt(want[i])), detail: `on chain ${terms.join(", ")}` };
+    },
+  });
   // The monitor slashes SLA breaches and censorship, suspends repeat offenders, pushes reputation as the
   // performance score, and forces rotation on liveness failures.
   held("registry", c.registry, "SLASHER_ROLE", monitor);
@@ -220,6 +243,7 @@ export async function wiringTable(c: WiredContracts, { governance, deployer, par
     ["mev", c.mev, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["monitor", c.monitor, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["scheduler", c.scheduler, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
+    ["slashingQueue", c.slashingQueue, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ["registry", c.registry, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
   ];
   for (const [name, contract, roles] of handed) for (const r of roles) held(name, contract, r, governance);

@@ -21,6 +21,7 @@ import type {
   PerformanceMonitor,
   AIScheduler,
   SchedulerLens,
+  SlashingQueue,
 } from "../typechain-types";
 import { readDeployment, deploymentPath, recordsDir, type DeploymentRecord } from "../deploy/record";
 import { RevertDecoder, revertDataOf } from "../sdk/errors";
@@ -45,6 +46,7 @@ export interface AttachedSuite {
   monitor: PerformanceMonitor;
   scheduler: AIScheduler;
   schedulerLens: SchedulerLens;
+  slashingQueue: SlashingQueue;
 }
 
 export async function chainIdOf(hre: HardhatRuntimeEnvironment): Promise<number> {
@@ -125,6 +127,7 @@ export async function attachRecord(hre: HardhatRuntimeEnvironment, record: Deplo
     monitor: await at<PerformanceMonitor>("PerformanceMonitor"),
     scheduler: await at<AIScheduler>("AIScheduler"),
     schedulerLens: await at<SchedulerLens>("SchedulerLens"),
+    slashingQueue: await at<SlashingQueue>("SlashingQueue"),
   };
 }
 

@@ -107,14 +107,16 @@ describe("AIScheduler", () => {
       await expect(f.s.connect(f.bob).completeJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlineNotPassed");
       await expect(f.s.connect(f.alice).completeJob(id)).to.emit(f.s, "JobCompleted").withArgs(id, 123n);
       expect(await f.s.getSequencerLoad(1)).to.equal(0n);
-      expect(await f.schedulerLens.balanceOf(f.accounts[0].address)).to.equal(ethers.parseEther("2"));
+      // 2 ETH less the registry's insurance fee (1%), which accrues for the insurance fund.
+      expect(await f.schedulerLens.balanceOf(f.accounts[0].address)).to.equal(ethers.parseEther("1.98"));
+      expect(await f.schedulerLens.balanceOf(await f.registry.getAddress())).to.equal(ethers.parseEther("0.02"));
       await expect(f.s.connect(f.alice).completeJob(id))
         .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
         .withArgs(id, STATUS.Completed);
       await expect(f.s.timeoutJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
       await expect(f.s.connect(f.alice).cancelJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
       await f.accounting();
-      await expect(f.s.connect(f.accounts[0]).withdraw()).to.changeEtherBalance(f.accounts[0], ethers.parseEther("2"));
+      await expect(f.s.connect(f.accounts[0]).withdraw()).to.changeEtherBalance(f.accounts[0], ethers.parseEther("1.98"));
       await f.accounting();
     });
 

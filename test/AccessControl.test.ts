@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import type { BaseContract, ParamType } from "ethers";
-import { deployRegistryFixture } from "./helpers/fixtures";
+import { deployRegistryFixture, INSURER_ROLE } from "./helpers/fixtures";
 
 /**
  * The access-control matrix: every role-restricted function of every contract, called by every account of the
@@ -24,7 +24,7 @@ describe("Access-control matrix", () => {
   it("refuses every restricted function to every account without its role, with the role in the error", async () => {
     const f = await deployRegistryFixture();
     const [governance, slasher, monitorEOA, reporter, auctioneer, schedulerEOA, outsider, operator] = await ethers.getSigners();
-    const { registry, selection, mev, monitor, scheduler } = f;
+    const { registry, selection, mev, monitor, scheduler, slashingQueue: queue } = f;
     await registry.connect(operator).registerSequencer("enode://op", "0x02", "0x", { value: ethers.parseEther("100") });
     await registry.grantRole(await registry.SLASHER_ROLE(), slasher.address);
     await registry.grantRole(await registry.MONITOR_ROLE(), monitorEOA.address);
@@ -33,7 +33,12 @@ describe("Access-control matrix", () => {
     await scheduler.grantRole(await scheduler.SCHEDULER_ROLE(), schedulerEOA.address);
 
     // The contracts that hold registry roles act as callers too.
-    const contractCallers = [await monitor.getAddress(), await scheduler.getAddress(), await selection.getAddress()];
+    const contractCallers = [
+      await monitor.getAddress(),
+      await scheduler.getAddress(),
+      await selection.getAddress(),
+      await queue.getAddress(),
+    ];
     for (const a of contractCallers) {
       await network.provider.send("hardhat_impersonateAccount", [a]);
       await network.provider.send("hardhat_setBalance", [a, ethers.toQuantity(ethers.parseEther("10"))]);
@@ -63,7 +68,8 @@ describe("Access-control matrix", () => {
       [registry, "ejectSequencer", await registry.GOVERNANCE_ROLE()],
       [registry, "setSelectionModule", await registry.GOVERNANCE_ROLE()],
       [registry, "setEquivocationModule", await registry.GOVERNANCE_ROLE()],
-      [registry, "payInsurance", await registry.GOVERNANCE_ROLE()],
+      [registry, "setRegistrationGate", await registry.GOVERNANCE_ROLE()],
+      [registry, "payInsurance", INSURER_ROLE],
       [registry, "grantRole", admin],
       [registry, "revokeRole", admin],
       [selection, "initAuction", await selection.AUCTIONEER_ROLE()],
@@ -89,7 +95,16 @@ describe("Access-control matrix", () => {
       [scheduler, "setSchedulingPolicy", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setTiming", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "setDisputeTerms", await scheduler.GOVERNANCE_ROLE()],
+      [scheduler, "setComputePremium", await scheduler.GOVERNANCE_ROLE()],
       [scheduler, "grantRole", admin],
+      [queue, "queueSlash", await queue.PROPOSER_ROLE()],
+      [queue, "queueSlashShare", await queue.PROPOSER_ROLE()],
+      [queue, "suspend", await queue.PROPOSER_ROLE()],
+      [queue, "veto", await queue.VETOER_ROLE()],
+      [queue, "setTerm", await queue.GOVERNANCE_ROLE()],
+      [queue, "approveClaim", await queue.GOVERNANCE_ROLE()],
+      [queue, "rejectClaim", await queue.GOVERNANCE_ROLE()],
+      [queue, "grantRole", admin],
     ];
 
     let refused = 0;
@@ -136,6 +151,6 @@ describe("Access-control matrix", () => {
       const source = fs.readFileSync(path.join(__dirname, "..", "contracts", `${file}.sol`), "utf8");
       guards += (source.match(/onlyRole\(/g) ?? []).length;
     }
-    expect(guards).to.equal(32); // the 38 rows above less the 6 inherited grantRole / revokeRole rows
+    expect(guards).to.equal(33); // the 39 rows above less the 6 inherited grantRole / revokeRole rows
   });
 });

@@ -180,13 +180,14 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
         "RegistryParametersLib",
         "RegistryIndexLib",
         "SequencerRegistry",
+        "SigningKeys",
         "EquivocationModule",
-        "RegistryLens",
       ]);
 
       const resumed = await deploySuite(hre, params, deployer, { resume: partial, save: (r) => writeDeployment(r) });
       expect(await resumed.registry.getAddress()).to.equal(partial.contracts.SequencerRegistry!.address);
-      expect(await resumed.lens.getAddress()).to.equal(partial.contracts.RegistryLens!.address);
+      expect(await resumed.equivocationModule.getAddress()).to.equal(partial.contracts.EquivocationModule!.address);
+      expect(await resumed.equivocationModule.signingKeys()).to.equal(partial.contracts.SigningKeys!.address);
       expect(resumed.transactions).to.be.greaterThan(5);
       const record = readDeployment(31337)!;
       expect(record.complete).to.equal(true);
@@ -262,7 +263,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       // The hand-over: every grant before the first renunciation, the registry's admin role renounced last.
       const first = labels.findIndex((l) => renunciation.test(l));
       expect(labels.slice(first).every((l) => renunciation.test(l))).to.equal(true);
-      expect(labels.length - first).to.equal(12);
+      expect(labels.length - first).to.equal(14);
       expect(labels.at(-1)).to.match(/^registry: DEFAULT_ADMIN_ROLE not held by the deployer /);
       // The facts the hand-written check lacked are entries too.
       for (const start of [
@@ -304,8 +305,8 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       entry(table, "chainlink adapter → selection");
       expect(labels.filter((l) => l.startsWith("beacon"))).to.deep.equal([]);
       expect(labels.filter((l) => renunciation.test(l))).to.deep.equal([]);
-      // governance, the monitor, the scheduler and the one extra slasher; the reporter once.
-      expect(labels.filter((l) => l.startsWith("registry: SLASHER_ROLE held by"))).to.have.length(4);
+      // the slashing queue, the monitor, the scheduler and the two direct slashers named (one twice); the reporter once.
+      expect(labels.filter((l) => l.startsWith("registry: SLASHER_ROLE held by"))).to.have.length(5);
       entry(table, "monitor: REPORTER_ROLE held by");
       for (const fact of table) expect(await fact.holds(), fact.label).to.deep.include({ ok: true });
       const checks = await check();
@@ -372,7 +373,9 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
 
     it("a recorded contract built for another registry fails the check, and deploySuite refuses to wire it, sending nothing", async () => {
       const { suite, params, deployer } = await handedOver();
-      const stranger = await (await ethers.getContractFactory("EquivocationModule")).deploy(ethers.Wallet.createRandom().address);
+      const stranger = await (
+        await ethers.getContractFactory("EquivocationModule")
+      ).deploy(ethers.Wallet.createRandom().address, ethers.ZeroAddress);
       const strangerAddress = await stranger.getAddress();
       const record = readDeployment(31337)!;
       record.contracts.EquivocationModule = { ...record.contracts.EquivocationModule!, address: strangerAddress };
@@ -408,6 +411,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       const lines = (await check()).filter((c) => c.kind === "role-holders");
       expect(lines.map((c) => c.what.split(":")[0])).to.deep.equal([
         "SequencerRegistry",
+        "SlashingQueue",
         "SelectionMechanisms",
         "MEVMitigation",
         "PerformanceMonitor",
@@ -416,7 +420,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(lines.filter((c) => !c.ok)).to.deep.equal([]);
       const record = readDeployment(31337)!;
       const latest = await ethers.provider.getBlockNumber();
-      for (const contract of [suite.registry, suite.selection, suite.mev, suite.monitor, suite.scheduler]) {
+      for (const contract of [suite.registry, suite.slashingQueue, suite.selection, suite.mev, suite.monitor, suite.scheduler]) {
         const address = await contract.getAddress();
         const from = Object.values(record.contracts).find((c) => c!.address === address)!.blockNumber;
         const fromLogs = await roleHolders(contract, from, latest);
@@ -440,6 +444,7 @@ describe("Deployment: parameter files, records, resume, check and tasks", functi
       expect(failed[0].detail).to.match(/^unexpected holder/);
       // The registry's other holders are still accounted for: its summary line is gone, the others' remain.
       expect(checks.filter((c) => c.kind === "role-holders" && c.ok).map((c) => c.what.split(":")[0])).to.deep.equal([
+        "SlashingQueue",
         "SelectionMechanisms",
         "MEVMitigation",
         "PerformanceMonitor",

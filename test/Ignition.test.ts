@@ -172,6 +172,7 @@ describe("Ignition: the suite deployed through ignition/modules/LP504.ts", funct
         "LP504#registry_grant_SLASHER_ROLE_to_governance",
         "LP504#registry_grant_SLASHER_ROLE_to_monitor",
         "LP504#registry_grant_SLASHER_ROLE_to_scheduler",
+        "LP504#registry_grant_SLASHER_ROLE_to_slashingQueue",
         `LP504#registry_grant_SLASHER_ROLE_to_${slasher.address}`,
       ].sort(),
     );

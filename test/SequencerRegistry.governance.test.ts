@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Parameter, SequencerStatus, SelectionMode, suiteParams, deploySuite } from "../deploy";
 import hre from "hardhat";
-import { registryFixture, register, snapshotState, STAKE_100K } from "./helpers/fixtures";
+import { registryFixture, register, snapshotState, STAKE_100K, INSURER_ROLE } from "./helpers/fixtures";
 
 const E = (n: string) => ethers.parseEther(n);
 const DAY = 86400n;
@@ -117,7 +117,7 @@ describe("SequencerRegistry: governance", () => {
         [() => r.setFallbackSequencer(outsider.address), gov],
         [() => r.reinstateSequencer(1), gov],
         [() => r.ejectSequencer(1), gov],
-        [() => r.payInsurance(outsider.address, 1), gov],
+        [() => r.payInsurance(outsider.address, 1), INSURER_ROLE],
         [() => r.suspendSequencer(1), slasher],
         [() => r.slash(1, 1), slasher],
         [() => r.updatePerformance(1, 1), monitor],
@@ -133,7 +133,11 @@ describe("SequencerRegistry: governance", () => {
       const r = suite.registry;
       expect(await r.hasRole(await r.DEFAULT_ADMIN_ROLE(), timelock.address)).to.equal(true);
       expect(await r.hasRole(await r.GOVERNANCE_ROLE(), timelock.address)).to.equal(true);
-      expect(await r.hasRole(await r.SLASHER_ROLE(), timelock.address)).to.equal(true);
+      // Role slashes go through the slashing queue, which governance administers: governance holds no slasher role.
+      expect(await r.hasRole(await r.SLASHER_ROLE(), timelock.address)).to.equal(false);
+      expect(await r.hasRole(await r.SLASHER_ROLE(), await suite.slashingQueue.getAddress())).to.equal(true);
+      expect(await suite.slashingQueue.hasRole(await suite.slashingQueue.DEFAULT_ADMIN_ROLE(), timelock.address)).to.equal(true);
+      expect(await suite.slashingQueue.hasRole(await suite.slashingQueue.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.GOVERNANCE_ROLE(), deployer.address)).to.equal(false);
       expect(await r.hasRole(await r.MONITOR_ROLE(), deployer.address)).to.equal(true);

@@ -7,7 +7,8 @@ enum PolicyType {
     Priority,
     SJF,
     RoundRobin,
-    Fair
+    Fair,
+    EDF
 }
 
 /// @dev Lifecycle of a job: Queued → (Offered →) Scheduled → Running → ResultSubmitted (→ Disputed) →
@@ -197,10 +198,21 @@ interface IAIWorkloadScheduler {
     error SchedulerCapabilityInUse(uint256 sequencerId);
     /// @notice A `jobSpec` tagged "LPRQ" shorter than 53 bytes or with unknown `needs` bits.
     error SchedulerMalformedRequirements();
+    /// @notice A `jobSpec` longer than `max` bytes.
+    error SchedulerSpecTooLong(uint256 length, uint256 max);
+    /// @notice A sequencer advertised more than `max` models.
+    error SchedulerTooManyModels(uint256 count, uint256 max);
+    /// @notice A requirement or capacity exceeds its packed field.
+    error SchedulerRequirementsTooLarge();
+    /// @notice An EDF bucket width (`policyParams`: one abi-encoded uint256) outside [min, max] seconds; min makes
+    /// the ring's 255 buckets ahead cover the start window.
+    error SchedulerEdfWidthOutOfBounds(uint256 width, uint256 min, uint256 max);
     /// @notice A job's escrow would exceed its packed field.
     error SchedulerPaymentTooLarge(bytes32 jobId, uint256 amount);
 
-    /// @notice Escrows `msg.value` for a job and queues it; returns the id the contract assigned.
+    /// @notice Escrows `msg.value` for a job and queues it; returns the id the contract assigned. In the
+    /// implementation a governed compute premium is taken on top (`msg.value` = payment + premium) for the insurance
+    /// fund, and the executor's payment pays the registry's insurance fee when it is paid out.
     /// @param job The job: required flops and memory (not zero), a deadline in the future (Unix seconds), a priority
     /// and a `jobSpec`; its `jobId` and `requester` are ignored.
     /// @return The job's id, assigned by the contract.
@@ -251,7 +263,8 @@ interface IAIWorkloadScheduler {
     function migrateJob(bytes32 jobId, uint256 newSequencerId) external;
 
     /// @notice Pays `msg.value` to raise a queued job's priority by `amount`. A payer other than the requester
-    /// is recorded and gets its boost back if the job is refunded.
+    /// is recorded and gets its boost back if the job is refunded. The boost joins the job's payment (less the
+    /// compute premium, as at submission).
     /// @param jobId A queued job.
     /// @param amount Priority points to add (not zero); the resulting priority is capped at 2^32 − 1.
     function boostPriority(bytes32 jobId, uint256 amount) external payable;

@@ -26,14 +26,16 @@ interface IEquivocationModule {
     /**
      * @notice Verifies `evidence` (`abi.encode(slot, hashA, sigA, hashB, sigB)`) against `sequencerId`.
      * @param sequencerId The accused sequencer.
-     * @param operator Its operator, the key block commitments are signed with.
+     * @param operator Its operator: the key block commitments are signed with, unless the module's signing-key
+     * registry names another key for the evidence's slot.
      * @param duty Its last period of duty.
      * @param nowSlot The registry's current slot.
      * @param windowSlots How many slots back evidence is accepted.
      * @param evidence The canonical encoding of the two commitments.
      * @return slot The slot of the proven equivocation.
      * @dev Requirements (each failure reverts with the registry's error naming it):
-     * - two different block hashes for one slot, both signed by `operator` (`RegistryInvalidEquivocationProof`);
+     * - two different block hashes for one slot, both signed by the sequencer's signing key for that slot (the
+     *   operator by default) (`RegistryInvalidEquivocationProof`);
      * - the slot has started (`RegistryEvidenceNotYetValid`) and is within the window (`RegistryEvidenceExpired`);
      * - the sequencer held the duty in that slot (`RegistryEvidenceOutsideDuty`);
      * - that period was not punished already (`RegistryEquivocationAlreadySlashed`).

@@ -268,7 +268,7 @@ interface ISequencerRegistry {
     /// @param active True while the fallback sequences (before `activationBlock` or below `minActiveSequencers`).
     /// @param fallbackSequencer The fallback sequencer's address.
     event FallbackModeChanged(bool active, address fallbackSequencer);
-    /// @notice Governance paid from the insurance fund ({payInsurance}).
+    /// @notice The insurer role paid from the insurance fund ({payInsurance}).
     /// @param to Account whose withdrawable balance was credited.
     /// @param amount Value paid, in wei.
     event InsurancePaid(address indexed to, uint256 amount);
@@ -296,6 +296,9 @@ interface ISequencerRegistry {
     /// @notice Governance set the equivocation module ({setEquivocationModule}).
     /// @param module The new module.
     event EquivocationModuleUpdated(address indexed module);
+    /// @notice Governance set the registration gate ({setRegistrationGate}).
+    /// @param gate The new {IRegistrationGate} (address(0): registration open to anyone).
+    event RegistrationGateUpdated(address indexed gate);
 
     // ───────────────────────────────────────────── errors ────────────────────────────────────────────
 
@@ -343,6 +346,10 @@ interface ISequencerRegistry {
     error RegistrySlashShareTooHigh(uint256 bps, uint256 maxBps);
     /// @notice Only the selection module may open or close a stake snapshot.
     error RegistryNotSelectionModule(address caller);
+    /// @notice The registration gate refused `operator` ({IRegistrationGate.isAllowed} returned false).
+    error RegistryOperatorNotAllowed(address operator, address gate);
+    /// @notice A registration gate must be a contract (or address(0) to remove it).
+    error RegistryGateNotContract(address gate);
 
     // ──────────────────────────────────── registration and staking ───────────────────────────────────
 
@@ -351,7 +358,8 @@ interface ISequencerRegistry {
      * @dev Ids start at 1 and are never reused. The sequencer is `Active` at once when `msg.value ≥ minStake`
      * and the active set has room, `Inactive` otherwise (a later `increaseStake` activates it).
      * Requirements: `msg.value > 0`; the caller operates no other live sequencer; with `msg.value ≥ minStake`
-     * the set is not full; endpoint ≤ 256 bytes, public key ≤ 256 bytes, metadata ≤ 1024 bytes.
+     * the set is not full; endpoint ≤ 256 bytes, public key ≤ 256 bytes, metadata ≤ 1024 bytes; if governance set
+     * a registration gate, the gate allows the caller (else `RegistryOperatorNotAllowed`).
      * @param endpoint The sequencer's P2P endpoint (≤ 256 bytes).
      * @param publicKey Its public key for the encrypted mempool (≤ 256 bytes).
      * @param metadata Free-form configuration (≤ 1024 bytes).
@@ -517,6 +525,11 @@ interface ISequencerRegistry {
     /// @param module The {IEquivocationModule}.
     function setEquivocationModule(address module) external;
 
+    /// @notice Governance role: sets the identity check consulted by {registerSequencer} (address(0), the default:
+    /// none). Setting never calls the gate, so a gate that reverts cannot stop governance from replacing it.
+    /// @param gate The {IRegistrationGate}, a contract, or address(0) to open registration to anyone.
+    function setRegistrationGate(address gate) external;
+
     /// @notice Anyone adds `msg.value` to the insurance fund (donations).
     function fundInsurance() external payable;
 
@@ -525,7 +538,8 @@ interface ISequencerRegistry {
     /// @param beneficiary Account credited with the fees after the insurance fee (not address(0)).
     function depositFees(address beneficiary) external payable;
 
-    /// @notice Governance role: pays `amount` from the insurance fund to `to`'s withdrawable balance.
+    /// @notice Insurer role (id `bytes32(uint256(1))`, held by the claims contract): pays `amount` from the
+    /// insurance fund to `to`'s withdrawable balance.
     /// @param to Account whose withdrawable balance is credited (not address(0)).
     /// @param amount Value to pay, in wei (≤ the fund).
     function payInsurance(address to, uint256 amount) external;
@@ -639,6 +653,10 @@ interface ISequencerRegistry {
     /// @notice The equivocation module (0 if none).
     /// @return The equivocation module's address.
     function equivocationModule() external view returns (address);
+
+    /// @notice The registration gate (0 if none: anyone may register).
+    /// @return The {IRegistrationGate}'s address.
+    function registrationGate() external view returns (address);
 
     /// @notice The word at storage slot `slot` (the `extsload` pattern): the door through which {RegistryLens} and
     /// indexers read the records whose slots the compiler's storage layout gives.

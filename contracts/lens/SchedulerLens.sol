@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IExtsload} from "../interfaces/IExtsload.sol";
 import {PolicyType, JobStatus} from "../interfaces/IAIWorkloadScheduler.sol";
 import {AIScheduler} from "../AIScheduler.sol";
@@ -113,7 +112,7 @@ contract SchedulerLens {
 
     /// @notice The queueing policy in force.
     function schedulingPolicy() external view returns (PolicyType) {
-        return PolicyType(uint8(_word(bytes32(POLICY_SLOT))));
+        return PolicyType(uint8(_word(bytes32(POLICY_SLOT)))); // `_edfWidth` follows in bits 8..71
     }
 
     /// @notice What `account` can `withdraw` from the scheduler now.
@@ -132,8 +131,17 @@ contract SchedulerLens {
     function nextQueuedJob() external view returns (bytes32) {
         uint256 map = _word(bytes32(BUCKET_MAP_SLOT));
         if (map == 0) return 0;
-        uint256 bucket = Math.log2(map & (~map + 1)); // the lowest non-empty bucket
+        uint256 width = edfWidth();
+        // The lowest non-empty bucket; under EDF the first from the bucket of now on, wrapping.
+        uint256 bucket = ClassIndexLib.ringFirst(map, width == 0 ? 0 : (block.timestamp / width) % 256);
         return bytes32(_word(_at(bucket, BUCKETS_SLOT)) >> 64);
+    }
+
+    /// @notice Under the EDF policy, the seconds of deadline per queue bucket; 0 under any other policy.
+    /// @return The bucket width in seconds, or 0.
+    function edfWidth() public view returns (uint256) {
+        uint256 word = _word(bytes32(POLICY_SLOT));
+        return PolicyType(uint8(word)) == PolicyType.EDF ? uint64(word >> 8) : 0;
     }
 
     /// @dev The slot of `key` in the mapping at `slot`.

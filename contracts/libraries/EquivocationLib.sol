@@ -36,6 +36,11 @@ library EquivocationLib {
             uint256(bytes32(evidence[288:320])) == 65;
     }
 
+    /// @notice The slot of {isCanonical} evidence (its first word).
+    function slotOf(bytes calldata evidence) internal pure returns (uint256) {
+        return uint256(bytes32(evidence[0:32]));
+    }
+
     function digest(
         bytes32 domain,
         uint256 sequencerId,
@@ -68,7 +73,7 @@ library EquivocationLib {
         address operator,
         bytes32 domain
     ) internal pure returns (uint256 slot) {
-        slot = uint256(bytes32(evidence[0:32]));
+        slot = slotOf(evidence);
         bytes32 hashA = bytes32(evidence[32:64]);
         bytes32 hashB = bytes32(evidence[96:128]);
         if (

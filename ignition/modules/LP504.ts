@@ -1,7 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Future } from "@nomicfoundation/ignition-core";
-import { getAddress, id, ZeroHash } from "ethers";
-import { Parameter, type SuiteParams } from "../../deploy/params";
+import { getAddress, id, ZeroHash, zeroPadValue } from "ethers";
+import { Parameter, SIGNING_KEY_DELAY_SLOTS, type SuiteParams } from "../../deploy/params";
 
 /** The module's id: future ids are `LP504#<name>`, module parameters are under `LP504`. */
 export const LP504_MODULE_ID = "LP504";
@@ -22,6 +22,9 @@ export interface LP504Plan {
   reporters: string[];
   slashers: string[];
   monitors: string[];
+  /** The slashing queue's proposers and vetoers (default: governance). */
+  proposers: string[];
+  vetoers: string[];
 }
 
 export function lp504Plan(params: SuiteParams, deployer: string): LP504Plan {
@@ -33,12 +36,14 @@ export function lp504Plan(params: SuiteParams, deployer: string): LP504Plan {
     reporters: params.monitor.reporters ?? [],
     slashers: params.slashers ?? [],
     monitors: params.monitors ?? [],
+    proposers: params.slashing.proposers ?? [getAddress(params.governance ?? deployer)],
+    vetoers: params.slashing.vetoers ?? [getAddress(params.governance ?? deployer)],
   };
 }
 
 /** The module parameters (`{ LP504: {...} }`) of a parameter file: every number the constructors and the wiring take. */
 export function lp504Parameters(params: SuiteParams, plan: LP504Plan) {
-  const { registry: r, selection: s, randomness, mev, monitor, scheduler } = params;
+  const { registry: r, selection: s, randomness, mev, monitor, scheduler, slashing } = params;
   const { sla, reporters: _reporters, ...monitorParameters } = monitor;
   return {
     [LP504_MODULE_ID]: {
@@ -80,6 +85,10 @@ export function lp504Parameters(params: SuiteParams, plan: LP504Plan) {
       deadlinePenaltyBps: scheduler.deadlinePenaltyBps,
       disputeBond: scheduler.disputeBond,
       arbitrationWindow: scheduler.arbitrationWindow,
+      vetoWindow: slashing.vetoWindow,
+      executionWindow: slashing.executionWindow,
+      claimWindow: slashing.claimWindow,
+      maxClaimBps: slashing.maxClaimBps,
     },
   };
 }
@@ -93,6 +102,9 @@ const ROLE = {
   BOND_SLASHER_ROLE: id("BOND_SLASHER_ROLE"),
   REPORTER_ROLE: id("REPORTER_ROLE"),
   SCHEDULER_ROLE: id("SCHEDULER_ROLE"),
+  INSURER_ROLE: zeroPadValue("0x01", 32),
+  PROPOSER_ROLE: id("PROPOSER_ROLE"),
+  VETOER_ROLE: id("VETOER_ROLE"),
 };
 type RoleName = keyof typeof ROLE;
 
@@ -126,8 +138,18 @@ export function lp504Module(plan: LP504Plan) {
       ],
       { libraries: { RegistryParametersLib: registryParametersLib, RegistryIndexLib: registryIndexLib } },
     );
-    const equivocationModule = m.contract("EquivocationModule", [registry]);
+    const signingKeys = m.contract("SigningKeys", [registry, SIGNING_KEY_DELAY_SLOTS]);
+    const equivocationModule = m.contract("EquivocationModule", [registry, signingKeys]);
     const lens = m.contract("RegistryLens", [registry]);
+    const slashingQueue = m.contract("SlashingQueue", [
+      deployer,
+      registry,
+      lens,
+      p("vetoWindow"),
+      p("executionWindow"),
+      p("claimWindow"),
+      p("maxClaimBps"),
+    ]);
     const selection = m.contract("SelectionMechanisms", [
       {
         admin: deployer,
@@ -164,13 +186,15 @@ export function lp504Module(plan: LP504Plan) {
     const schedulerLens = m.contract("SchedulerLens", [scheduler]);
 
     // ── wiring, in the order of the wiring table; each call after the previous one ──
-    type Wired = typeof registry | typeof selection | typeof mev | typeof monitor | typeof scheduler | typeof source;
+    type Wired = typeof registry | typeof selection | typeof mev | typeof monitor | typeof scheduler | typeof source | typeof slashingQueue;
     let previous: Future[] = [
       registryParametersLib,
       registryIndexLib,
       registry,
+      signingKeys,
       equivocationModule,
       lens,
+      slashingQueue,
       selection,
       source,
       mev,
@@ -185,7 +209,13 @@ export function lp504Module(plan: LP504Plan) {
     };
     const granted = new Set<string>();
     /** `account` gets `role` on `name`; an account listed twice is one grant. `account` is an address or a contract. */
-    const grant = (name: string, contract: Wired, role: RoleName, account: string | typeof monitor | typeof scheduler, who: string) => {
+    const grant = (
+      name: string,
+      contract: Wired,
+      role: RoleName,
+      account: string | typeof monitor | typeof scheduler | typeof slashingQueue,
+      who: string,
+    ) => {
       const key = `${name}:${role}:${typeof account === "string" ? getAddress(account) : who}`;
       if (granted.has(key)) return;
       granted.add(key);
@@ -204,7 +234,11 @@ export function lp504Module(plan: LP504Plan) {
     for (const reporter of plan.reporters) grant("monitor", monitor, "REPORTER_ROLE", reporter, label(reporter));
     grant("scheduler", scheduler, "SCHEDULER_ROLE", governance, "governance");
     call(scheduler, "setDisputeTerms", [p("disputeBond"), p("arbitrationWindow")], "scheduler_setDisputeTerms");
-    grant("registry", registry, "SLASHER_ROLE", governance, "governance");
+    // Role slashes go through the slashing queue; it alone holds the registry's insurer role.
+    grant("registry", registry, "SLASHER_ROLE", slashingQueue, "slashingQueue");
+    grant("registry", registry, "INSURER_ROLE", slashingQueue, "slashingQueue");
+    for (const a of plan.proposers) grant("slashingQueue", slashingQueue, "PROPOSER_ROLE", a, label(a));
+    for (const a of plan.vetoers) grant("slashingQueue", slashingQueue, "VETOER_ROLE", a, label(a));
     grant("registry", registry, "SLASHER_ROLE", monitor, "monitor");
     grant("registry", registry, "MONITOR_ROLE", monitor, "monitor");
     grant("registry", registry, "SLASHER_ROLE", scheduler, "scheduler");
@@ -217,6 +251,7 @@ export function lp504Module(plan: LP504Plan) {
       ["mev", mev, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
       ["monitor", monitor, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
       ["scheduler", scheduler, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
+      ["slashingQueue", slashingQueue, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
       ["registry", registry, ["GOVERNANCE_ROLE", "DEFAULT_ADMIN_ROLE"]],
     ];
     if (handOver) for (const [name, contract, roles] of handed) for (const r of roles) grant(name, contract, r, governance, "governance");
@@ -231,6 +266,7 @@ export function lp504Module(plan: LP504Plan) {
 
     return {
       registry,
+      signingKeys,
       equivocationModule,
       lens,
       selection,
@@ -240,6 +276,7 @@ export function lp504Module(plan: LP504Plan) {
       monitor,
       scheduler,
       schedulerLens,
+      slashingQueue,
       registryParametersLib,
       registryIndexLib,
       classIndexLib,

@@ -4,6 +4,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { schedulerMarketFixture, JOB_STATUS as S, computeJob, requirementsSpec, TFLOPS, GB } from "../helpers/scheduler";
 
 const ONE = ethers.parseEther("1");
+/** What an executor is credited for `x` of revenue: less the registry's insurance fee (1%, rounded down). */
+const net = (x: bigint) => x - x / 100n;
 const BOND = ethers.parseEther("0.5");
 
 // The attacker submits compute jobs (Alice) and wants the work without paying, someone else's money, or an
@@ -35,7 +37,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await expect(f.s.connect(f.alice).timeoutJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
     await time.increase(3601);
     await f.s.connect(f.op1).completeJob(id);
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net(ONE));
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
   });
 
@@ -70,7 +72,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
       .withArgs(f.id, settleBy);
     expect(await f.books()).to.deep.equal(before);
     await f.s.connect(f.carol).completeJob(f.id); // anyone settles an undisputed result after the window
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net(ONE));
   });
 
   it("a requester that loses its dispute pays the executor and forfeits the bond", async () => {
@@ -78,7 +80,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await f.s.connect(f.alice).disputeResult(f.id, { value: BOND });
     await f.s.connect(f.arbiter).resolveDispute(f.id, 10_000);
     expect(await f.status(f.id)).to.equal(S.Completed);
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE + BOND);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net(ONE) + BOND); // the bond is untaxed
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
     expect((await f.books()).escrow).to.equal(0n);
   });
@@ -87,7 +89,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     const f = await resultSubmitted();
     await f.s.connect(f.alice).disputeResult(f.id, { value: BOND });
     await f.s.resolveDispute(f.id, 6000); // governance decides too
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + BOND) * 6000n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net((ONE * 6000n) / 10_000n) + (BOND * 6000n) / 10_000n);
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(((ONE + BOND) * 4000n) / 10_000n);
     await expect(f.s.connect(f.arbiter).resolveDispute(f.id, 0))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
@@ -104,7 +106,7 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     await time.increaseTo(settleBy + 1n);
     await f.s.connect(f.alice).timeoutJob(f.id);
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal((ONE + BOND) / 2n);
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal((ONE + BOND) / 2n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net(ONE / 2n) + BOND / 2n);
     expect((await f.books()).escrow).to.equal(0n);
   });
 
@@ -147,13 +149,15 @@ describe("Attacks by a job requester (AIScheduler)", () => {
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal((ONE * 7500n) / 10_000n);
     await f.s.settleBoost(disputed, f.bob.address);
     expect(await f.schedulerLens.balanceOf(f.bob.address)).to.equal((boost * 7500n) / 10_000n);
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(net((ONE * 2500n) / 10_000n) + net((boost * 2500n) / 10_000n));
     // Undisputed: the executor earned the whole escrow, boosts included; nothing flows back.
     await f.s.connect(f.alice).completeJob(paid);
     await expect(f.s.settleBoost(paid, f.bob.address))
       .to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus")
       .withArgs(paid, S.Completed);
-    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(((ONE + boost) * 2500n) / 10_000n + ONE + boost);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(
+      net((ONE * 2500n) / 10_000n) + net((boost * 2500n) / 10_000n) + net(ONE + boost),
+    );
     expect((await f.books()).escrow).to.equal(0n);
   });
 

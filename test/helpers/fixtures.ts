@@ -8,9 +8,22 @@ export const ENDPOINT = "enode://abc@1.2.3.4:30303";
 export const PUBLIC_KEY = "0x02" + "11".repeat(32);
 export const METADATA = ethers.toUtf8Bytes('{"region":"eu-west","client":"lux-seq/1.0"}');
 
+/** The registry's insurer role (guards `payInsurance`): the slashing queue holds it in a deployment. */
+export const INSURER_ROLE = ethers.zeroPadValue("0x01", 32);
+
+/**
+ * The suite as deployed, plus two grants a deployment does not make: governance also slashes directly (the
+ * registry's `SLASHER_ROLE`, which a deployment gives the slashing queue instead) and pays insurance directly (the
+ * insurer role, the queue's alone), so the registry's own tests exercise those functions without the queue.
+ * test/SlashingQueue.test.ts deploys without them.
+ */
 export async function deployRegistryFixture(params: SuiteParams = suiteParams()) {
   const suite = await deploySuite(hre, params);
   const [governance, ...accounts] = await ethers.getSigners();
+  if ((await suite.registry.hasRole(await suite.registry.GOVERNANCE_ROLE(), governance.address)) && !params.governance) {
+    await (await suite.registry.connect(governance).grantRole(await suite.registry.SLASHER_ROLE(), governance.address)).wait();
+    await (await suite.registry.connect(governance).grantRole(INSURER_ROLE, governance.address)).wait();
+  }
   const { chainId } = await ethers.provider.getNetwork();
   const registryAddress = await suite.registry.getAddress();
   return { ...suite, governanceSigner: governance, accounts, chainId, registryAddress };
