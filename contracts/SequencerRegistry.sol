@@ -318,6 +318,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         }
     }
 
+    /// @inheritdoc ISequencerRegistry
+    function setTags(uint256 sequencerId, uint16 region, uint16 provider) external {
+        _operatorSequencer(sequencerId);
+        if (sequencerId == _currentId || sequencerId == _designatedNextId) revert RegistryTagsLocked(sequencerId);
+        RegistryIndexLib.retag(_sequencers, _params, _weights, sequencerId, region, provider);
+    }
+
     // ───────────────────────────────────── selection and rotation ────────────────────────────────────
 
     /// @inheritdoc ISequencerRegistry
@@ -943,7 +950,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
                 emit SequencerRotated(old, address(0));
             } else {
                 uint256 successor = _designatedNext();
-                if (successor == 0) successor = next;
+                if (successor == 0) successor = _successor(sequencerId, next);
                 _designatedNextId = 0;
                 Sequencer storage n = _sequencers[successor];
                 _startTurn(successor, n, sequencerId);
@@ -955,7 +962,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     function _refreshWeight(uint256 sequencerId, Sequencer storage s) private {
         if (s.status != SequencerStatus.Active) return;
-        RegistryIndexLib.setWeight(_weights, sequencerId - 1, s.bondedStake / WEIGHT_UNIT);
+        RegistryIndexLib.setWeight(_sequencers, _params, _weights, sequencerId, s.bondedStake / WEIGHT_UNIT);
     }
 
     /**
@@ -985,6 +992,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     function _startTurn(uint256 sequencerId, Sequencer storage s, uint256 previousId) private {
         emit TurnStarted(sequencerId, previousId);
+        RegistryIndexLib.markTurn(_sequencers, sequencerId);
         _currentId = uint32(sequencerId);
         _lastRotation = uint40(block.timestamp);
         s.lastActiveBlock = uint40(block.number);
@@ -1017,12 +1025,17 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         // auction's (its next turn may be a random one whose draw has not arrived): only the module's answer decides.
         decided = mode == SelectionMode.RoundRobin || mode == SelectionMode.Performance;
         if (mode != SelectionMode.RoundRobin) {
-            uint256 chosen = _selectionModule.nextSequencer(mode, current);
-            if (chosen != 0 && chosen != current && _sequencers[chosen].status == SequencerStatus.Active) {
-                return (chosen, true);
-            }
+            id = _selectionModule.nextSequencer(mode, current);
+            if (id != 0 && id != current && _sequencers[id].status == SequencerStatus.Active) decided = true;
+            else id = 0;
         }
-        id = current == 0 ? _head : _sequencers[current].next;
+        // Round robin (id 0) and the region rule: no region gets two turns in a row while another is eligible.
+        id = _successor(current, id);
+    }
+
+    /// @dev {RegistryIndexLib-successor}: the region rule over `candidate` (0: round robin) after `previous`.
+    function _successor(uint256 previous, uint256 candidate) private view returns (uint256) {
+        return RegistryIndexLib.successor(_sequencers, _activeCount, previous, candidate);
     }
 
     function _nextRotationTime() private view returns (uint256) {

@@ -46,6 +46,8 @@ interface ISequencerRegistry {
         uint256 lastActiveBlock; // block at which it last started a turn as the active sequencer
         uint256 performanceScore; // basis points, set by the monitor role
         bytes metadata; // additional config
+        uint16 region; // self-declared network region (0: untagged, counted as region 0); a claim, not a proof
+        uint16 provider; // self-declared infrastructure provider (0: untagged); a claim, not a proof
     }
 
     struct RegistryConfig {
@@ -72,6 +74,7 @@ interface ISequencerRegistry {
         uint256 activationBlock; // decentralized sequencing is on from this block
         address fallbackSequencer; // the L1 fallback sequencer
         uint256 scoreDecayRate; // performance score lost per day without a new score, in basis points
+        uint256 regionCapBps; // largest share of Active weight a region may grow to (0: no cap)
     }
 
     /// @notice Governed parameters, for {setParameter} and {ParameterUpdated}.
@@ -93,7 +96,8 @@ interface ISequencerRegistry {
         EvidenceWindowSlots,
         MinActiveSequencers,
         ActivationBlock,
-        ScoreDecayRate
+        ScoreDecayRate,
+        RegionCapBps
     }
 
     /// @notice A sequencer's delegation pool. Bonded stake is selectable and earns rewards; unbonding stake
@@ -232,6 +236,11 @@ interface ISequencerRegistry {
     /// @param sequencerId The operator's sequencer.
     /// @param commissionBps Commission now in force, in basis points of each reward.
     event CommissionChanged(uint256 indexed sequencerId, uint256 commissionBps);
+    /// @notice A sequencer's operator declared its network tags (in force at once).
+    /// @param sequencerId The operator's sequencer.
+    /// @param region Declared region (0: untagged).
+    /// @param provider Declared infrastructure provider (0: untagged).
+    event SequencerTagged(uint256 indexed sequencerId, uint16 region, uint16 provider);
     /// @notice A commission increase that applies from `effectiveAt` (`exitDelay` later: delegators can leave first).
     /// @param sequencerId The operator's sequencer.
     /// @param commissionBps Commission that will apply, in basis points.
@@ -310,6 +319,10 @@ interface ISequencerRegistry {
     error RegistryInvalidStatus(uint256 sequencerId, SequencerStatus status);
     error RegistryDelegationTooSmall(uint256 amount, uint256 minDelegation);
     error RegistryDelegationCapExceeded(uint256 sequencerId, uint256 delegatedAfter, uint256 cap);
+    /// @notice The change would raise `region`'s Active weight above `regionCapBps` of the total Active weight.
+    error RegistryRegionCapExceeded(uint16 region, uint256 regionWeightAfter, uint256 totalWeightAfter);
+    /// @notice The current sequencer and the announced successor cannot retag until their hand-over is done.
+    error RegistryTagsLocked(uint256 sequencerId);
     error RegistryPoolInsolvent(uint256 sequencerId);
     error RegistryInsufficientShares(uint256 requested, uint256 available);
     error RegistryZeroAmount();
@@ -429,6 +442,15 @@ interface ISequencerRegistry {
     /// @param sequencerId The caller's sequencer.
     /// @param commissionBps New commission, in basis points of each reward (≤ `maxCommissionBps`).
     function setCommission(uint256 sequencerId, uint256 commissionBps) external;
+
+    /// @notice Declares the operator's network region and infrastructure provider, in force at once. They are the
+    /// operator's claims (like its descriptor), not proofs. An Active sequencer's stake moves to the new region,
+    /// which must stay within `regionCapBps` ({RegistryRegionCapExceeded}); the current sequencer and the announced
+    /// successor cannot retag ({RegistryTagsLocked}), so the region rule judged at the announcement still holds.
+    /// @param sequencerId The caller's sequencer.
+    /// @param region Declared region (0: untagged, counted as region 0 by the cap and the rotation rule).
+    /// @param provider Declared infrastructure provider (0: untagged; informational).
+    function setTags(uint256 sequencerId, uint16 region, uint16 provider) external;
 
     // ───────────────────────────────────── selection and rotation ────────────────────────────────────
 

@@ -49,6 +49,8 @@ library RegistryParametersLib {
         uint32 minActiveSequencers;
         uint64 activationBlock;
         address fallbackSequencer;
+        // Packs into the fallback sequencer's slot: no later slot moves.
+        uint16 regionCapBps;
     }
 
     /**
@@ -90,6 +92,7 @@ library RegistryParametersLib {
         setParameter(p, ISequencerRegistry.Parameter.SuspensionCooldown, q.suspensionCooldown, slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.ActivationBlock, q.activationBlock, slotDuration, false);
         setParameter(p, ISequencerRegistry.Parameter.ScoreDecayRate, q.scoreDecayRate, slotDuration, false);
+        setParameter(p, ISequencerRegistry.Parameter.RegionCapBps, q.regionCapBps, slotDuration, false);
         setFallbackSequencer(p, q.fallbackSequencer);
     }
 
@@ -120,7 +123,8 @@ library RegistryParametersLib {
                 minActiveSequencers: p.minActiveSequencers,
                 activationBlock: p.activationBlock,
                 fallbackSequencer: p.fallbackSequencer,
-                scoreDecayRate: p.scoreDecayRate
+                scoreDecayRate: p.scoreDecayRate,
+                regionCapBps: p.regionCapBps
             });
     }
 
@@ -145,6 +149,7 @@ library RegistryParametersLib {
      * | MinActiveSequencers     | 1                       | maxSequencers                    |
      * | ActivationBlock         | 0                       | 2^64 − 1                         |
      * | ScoreDecayRate          | 0                       | 10,000 bp per day                |
+     * | RegionCapBps            | 0 (no cap)              | 10,000 bp of Active weight       |
      */
     // One bounds table as one function reads best: a branch per parameter.
     // solhint-disable-next-line function-max-lines
@@ -231,10 +236,15 @@ library RegistryParametersLib {
             (old, lo, hi) = (p.activationBlock, 0, type(uint64).max);
             _bound(parameter, value, lo, hi);
             p.activationBlock = uint64(value);
-        } else {
+        } else if (parameter == ISequencerRegistry.Parameter.ScoreDecayRate) {
             (old, lo, hi) = (p.scoreDecayRate, 0, BPS);
             _bound(parameter, value, lo, hi);
             p.scoreDecayRate = uint16(value);
+        } else {
+            // A lower cap binds growth only: a region already above it keeps its stake and cannot grow.
+            (old, lo, hi) = (p.regionCapBps, 0, BPS);
+            _bound(parameter, value, lo, hi);
+            p.regionCapBps = uint16(value);
         }
         emit ISequencerRegistry.ParameterUpdated(parameter, old, value);
     }

@@ -42,8 +42,36 @@ struct Sequencer {
     uint40 performanceUpdatedAt;
     uint16 pendingCommissionBps;
     uint40 commissionEffectiveAt; // 0: no increase pending
+    // The operator's self-declared network tags (0: untagged, which counts as region 0). Claims, not proofs.
+    uint16 region;
+    uint16 provider;
     // The operator's descriptor (endpoint, public key, metadata) is stored outside the struct, in whole words
     // under the registry's descriptor namespace (see SequencerRegistry._storeDescriptor): no length word.
+}
+
+/// @notice One region's share of the Active set and its place in the rotation list, one slot. The list keeps each
+/// region's Active members contiguous, from `head` to `tail`; `cursor` is the member that served the region's last
+/// turn (0: none yet, or it left and the region restarts from its head).
+struct Region {
+    uint128 weight; // Σ stake-index weight of the region's Active sequencers
+    uint32 count; // its Active sequencers
+    uint32 head;
+    uint32 tail;
+    uint32 cursor;
+}
+
+/// @notice Where {Region} records live in the registry's storage: a namespace of their own (no mapping or array of the
+/// registry can reach it), so adding them moved no slot.
+library RegionStorage {
+    /// @dev Base of the region records: region `r` is at `keccak256(abi.encode(r, REGIONS))`.
+    bytes32 internal constant REGIONS = keccak256("lp504.SequencerRegistry.regions");
+
+    function region(uint256 r) internal pure returns (Region storage record) {
+        bytes32 slot = keccak256(abi.encode(r, REGIONS));
+        assembly ("memory-safe") {
+            record.slot := slot
+        }
+    }
 }
 
 struct Position {
