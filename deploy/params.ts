@@ -39,6 +39,7 @@ export enum Parameter {
   MinActiveSequencers,
   ActivationBlock,
   ScoreDecayRate,
+  RegionCapBps,
 }
 
 export interface RegistryParams {
@@ -189,6 +190,7 @@ export function defaultSuiteParams(): SuiteParams {
         minActiveSequencers: 1n,
         activationBlock: 0n,
         scoreDecayRate: 100n, // a performance score loses 100 bp (1%) per day without a new report
+        regionCapBps: 0n, // no region cap until the set is diverse enough for one (a cap binds growth only)
       },
       slotDuration: 12n,
       weightUnit: 10n ** 15n,

@@ -33,6 +33,7 @@ const UNITS: Record<keyof typeof Parameter, Unit> = {
   MinActiveSequencers: "count",
   ActivationBlock: "block",
   ScoreDecayRate: "bpsPerDay",
+  RegionCapBps: "bps",
 };
 
 const PARAMETER_NAMES = Object.keys(UNITS) as (keyof typeof Parameter)[];
@@ -148,6 +149,7 @@ export async function readParameters(suite: Pick<AttachedSuite, "registry">): Pr
     MinActiveSequencers: p.minActiveSequencers,
     ActivationBlock: p.activationBlock,
     ScoreDecayRate: p.scoreDecayRate,
+    RegionCapBps: p.regionCapBps,
   };
 }
 
