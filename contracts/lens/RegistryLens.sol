@@ -25,8 +25,10 @@ contract RegistryLens {
     uint256 internal constant SEQ_UNBONDING = 2; // unbondingStake, unbondingShares
     uint256 internal constant SEQ_ACC = 3; // accRewardPerShare
     uint256 internal constant SEQ_LIFECYCLE = 4; // blocks, suspension, exit, duty period (bits 160..247)
-    uint256 internal constant SEQ_PERFORMANCE = 5; // score (bits 0..15), updatedAt (16..55), pending commission (56..71), its time (72..111)
+    uint256 internal constant SEQ_PERFORMANCE = 5; // score (bits 0..15), updatedAt (16..55), pending commission (56..71), its time (72..111), region (112..127), provider (128..143)
     uint256 private constant REWARD_PRECISION = 1e36;
+    /// @dev Namespace of the registry's region records (RegionStorage.REGIONS): region r at keccak256(r, namespace).
+    bytes32 internal constant REGIONS_NAMESPACE = keccak256("lp504.SequencerRegistry.regions");
 
     IExtsload public immutable registry;
 
@@ -93,6 +95,26 @@ contract RegistryLens {
         if (depth == 0) return 0;
         uint256 top = uint256(registry.extsload(bytes32(_weightsNode(depth, 0)))); // the top level is one slot
         for (uint256 lane; lane < 4; ++lane) sum += _lane(top, lane);
+    }
+
+    /// @notice A region's share of the Active set as the registry keeps it (see {RegistryIndexLib}): the sum of its Active
+    /// sequencers' weights, their number, the ends of its group in the rotation list and the member that served its
+    /// last turn (0: none).
+    /// @param region A region tag (0: untagged).
+    /// @return weight Σ weight of the region's Active sequencers (same unit as {weightOf}).
+    /// @return activeCount Its Active sequencers.
+    /// @return head First of its group in the rotation list (0: none).
+    /// @return tail Last of its group (0: none).
+    /// @return cursor The member whose turn was the region's last (0: none).
+    function regionOf(
+        uint256 region
+    ) external view returns (uint256 weight, uint256 activeCount, uint256 head, uint256 tail, uint256 cursor) {
+        uint256 word = uint256(registry.extsload(keccak256(abi.encode(region, REGIONS_NAMESPACE))));
+        weight = uint128(word);
+        activeCount = uint32(word >> 128);
+        head = uint32(word >> 160);
+        tail = uint32(word >> 192);
+        cursor = word >> 224;
     }
 
     /// @notice Rewards allocated to pool holders and not yet settled to their balances (accounting view).
