@@ -121,9 +121,58 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
     }),
   );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
+  await measureRegions(suite, operators, op, midId, n);
   await measureSlashingQueue(suite, midId, n);
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
+}
+
+/**
+ * Network diversity: an Active sequencer's retag (into a new region, and into one with members, under a 50% cap), a
+ * delegation under the cap, and a round-robin rotation that crosses regions (the current sequencer is untagged, the
+ * sampled one tagged: the rule's O(1) hop to the next region's group).
+ */
+async function measureRegions(suite: Suite, operators: Wallet[], op: Wallet, midId: bigint, n: number) {
+  const r = suite.registry;
+  const [governance] = await ethers.getSigners();
+  const config = await r.getConfig();
+  const other = operators.find((w) => w.address !== op.address)!;
+  const otherId = await r.sequencerIdOf(other.address);
+  const locked = [await r.currentSequencerId(), await r.drawTurnId()];
+  const free = !locked.includes(midId) && !locked.includes(otherId);
+  if (!free) return; // the sampled sequencers hold the turn: their tags are locked
+  record("gas", "registry.setTags.newRegion", n, await isolated(() => gasOf(r.connect(op).setTags(midId, 7, 3))));
+  record(
+    "gas",
+    "registry.setTags.memberRegion.capped",
+    n,
+    await isolated(async () => {
+      await (await r.connect(other).setTags(otherId, 5, 1)).wait();
+      await (await r.connect(governance).setParameter(Parameter.RegionCapBps, 5000)).wait();
+      return gasOf(r.connect(op).setTags(midId, 5, 3));
+    }),
+  );
+  record(
+    "gas",
+    "registry.delegateStake.regionCapped",
+    n,
+    await isolated(async () => {
+      await (await r.connect(op).setTags(midId, 7, 3)).wait();
+      await (await r.connect(governance).setParameter(Parameter.RegionCapBps, 5000)).wait();
+      const d = await freshWallet();
+      return gasOf(r.connect(d).delegateStake(midId, { value: ethers.parseEther("50") }));
+    }),
+  );
+  record(
+    "gas",
+    "registry.rotateSequencer.roundRobin.acrossRegions",
+    n,
+    await isolated(async () => {
+      await (await r.connect(op).setTags(midId, 7, 3)).wait();
+      await network.provider.send("evm_increaseTime", [Number(config.rotationPeriod)]);
+      return gasOf(r.rotateSequencer());
+    }),
+  );
 }
 
 /**
