@@ -124,9 +124,7 @@ describe("SequencerRegistry: network diversity (regions)", () => {
       const f = await loadFixture(regionsFixture);
       await setRegionCap(f, 5000);
       const op = f.accounts[10];
-      await expect(
-        f.registry.connect(op).registerSequencer("enode://y@2.2.2.2:2", "0x", "0x", { value: E(100_000) }),
-      ).to.not.be.reverted; // region 0: 2e8 of 5e8
+      await expect(f.registry.connect(op).registerSequencer("enode://y@2.2.2.2:2", "0x", "0x", { value: E(100_000) })).to.not.be.reverted; // region 0: 2e8 of 5e8
       // Retagging sequencer 4 (region 2) into region 1 would make region 1 3e8 of 5e8.
       await expect(f.registry.connect(f.accounts[3]).setTags(4, 1, 0))
         .to.be.revertedWithCustomError(f.registry, "RegistryRegionCapExceeded")

@@ -61,7 +61,7 @@ describe("Attacks on network diversity (region tags, cap, rotation rule)", () =>
     await f.registry.connect(f.accounts[20]).delegateStake(2, { value: E(60_000) }); // 1.6 of 5.6 < 40%
     await expect(f.registry.connect(f.accounts[2]).setTags(3, 1, 0))
       .to.be.revertedWithCustomError(f.registry, "RegistryRegionCapExceeded")
-      .withArgs(1, UNIT * 26n / 10n, UNIT * 56n / 10n);
+      .withArgs(1, (UNIT * 26n) / 10n, (UNIT * 56n) / 10n);
     await expectWithinCap(f, [0, 1, 2, 3], 4000n);
     await expectRegionBookkeeping(f, [0, 1, 2, 3]);
   });
@@ -100,10 +100,7 @@ describe("Attacks on network diversity (region tags, cap, rotation rule)", () =>
   it("the current sequencer and the announced successor cannot retag to steer the next hand-over", async () => {
     const f = await loadFixture(capped);
     // Current 1 (region 0) would like to claim region 1 so that the rule skips region 1's members, or vice versa.
-    await expect(f.registry.connect(f.accounts[0]).setTags(1, 1, 0)).to.be.revertedWithCustomError(
-      f.registry,
-      "RegistryTagsLocked",
-    );
+    await expect(f.registry.connect(f.accounts[0]).setTags(1, 1, 0)).to.be.revertedWithCustomError(f.registry, "RegistryTagsLocked");
     await f.registry.selectNextSequencer();
     const announced = await f.registry.drawTurnId();
     const op = await ethers.getSigner(await f.registry.operatorOf(announced));
