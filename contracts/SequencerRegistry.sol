@@ -43,7 +43,8 @@ abstract contract ProverReadableSequencerSet {
  * Set and rotation. The Active sequencers form a circular doubly linked list in rotation order, so joining,
  * leaving and round-robin succession are O(1); their bonded stake is mirrored in a {StakeSumTree} for
  * O(log n) stake-weighted draws, and their performance in a {MaxTree}. No state-changing path loops over
- * sequencers or delegators.
+ * sequencers or delegators. The list keeps each declared region's members together, so the region rule (no region
+ * serves twice in a row while another is Active) and the region cap are O(1) ({RegistryIndexLib}).
  *
  * Evidence. Equivocation evidence is judged by the {IEquivocationModule} wired by governance: the registry passes
  * it the accused's operator and duty period from its own records, and applies the verdict in the same
@@ -943,7 +944,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         if (_head == sequencerId) _head = uint32(next);
         if (_designatedNextId == sequencerId) _designatedNextId = 0;
         if (_currentId == sequencerId) {
-            // The active sequencer left mid-turn: its round-robin successor takes over at once.
+            // The active sequencer left mid-turn: the announced successor, else the next in the list (another
+            // region's first if that one is of the leaver's region and another region is Active) takes over at once.
             address old = s.operator;
             if (count == 0) {
                 _currentId = 0;
@@ -1015,8 +1017,10 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @dev The successor under the configured selection mode. The module's answer is used only if it names an
-    /// Active sequencer other than the current one; otherwise (or in round-robin mode) the next sequencer in
-    /// the circular list takes over, which differs from the current one whenever two or more are Active.
+    /// Active sequencer other than the current one; otherwise (or in round-robin mode) the round-robin pick takes
+    /// over (the next region's next member; list order while one region holds every sequencer), which differs from
+    /// the current one whenever two or more are Active. Either is replaced if it would give the current sequencer's
+    /// region a second turn in a row while another region has an Active sequencer ({RegistryIndexLib-successor}).
     function _pickSuccessor() private returns (uint256 id, bool decided) {
         if (_activeCount == 0) revert RegistryNoEligibleSequencer();
         uint256 current = _currentId;
