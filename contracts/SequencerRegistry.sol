@@ -994,7 +994,6 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
 
     function _startTurn(uint256 sequencerId, Sequencer storage s, uint256 previousId) private {
         emit TurnStarted(sequencerId, previousId);
-        RegistryIndexLib.markTurn(_sequencers, sequencerId);
         _currentId = uint32(sequencerId);
         _lastRotation = uint40(block.timestamp);
         s.lastActiveBlock = uint40(block.number);
@@ -1038,7 +1037,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     }
 
     /// @dev {RegistryIndexLib-successor}: the region rule over `candidate` (0: round robin) after `previous`.
-    function _successor(uint256 previous, uint256 candidate) private view returns (uint256) {
+    function _successor(uint256 previous, uint256 candidate) private returns (uint256) {
         return RegistryIndexLib.successor(_sequencers, _activeCount, previous, candidate);
     }
 

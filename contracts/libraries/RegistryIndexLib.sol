@@ -106,44 +106,43 @@ library RegistryIndexLib {
 
     /// @notice The sequencer that takes the turn after `previous` (never 0 while a sequencer is Active). A
     /// `candidate` of 0 asks for round robin: the next region in list order, and in it the member after the one that
-    /// served its last turn (regions take turns, and each region's members take its turns). A candidate of
+    /// last served the region (regions take turns, and each region's members take its turns). A candidate of
     /// `previous`'s region is replaced by that round-robin pick while another region has an Active sequencer: no
-    /// region gets two turns in a row while another is eligible. O(1): no walk of the list.
+    /// region gets two turns in a row while another is eligible. O(1): no walk of the list. While several regions are
+    /// Active it records the pick as its region's last (the region's round robin resumes after it); while one region
+    /// holds every Active sequencer round robin is plain list order and nothing is written.
     /// @param sequencers The registry's sequencer records.
     /// @param activeCount The number of Active sequencers.
     /// @param previous The sequencer whose turn ends (it may have just left the list).
     /// @param candidate The mode's choice, an Active sequencer, or 0 for round robin.
-    /// @return The successor.
+    /// @return id The successor.
     function successor(
         mapping(uint256 => Sequencer) storage sequencers,
         uint256 activeCount,
         uint256 previous,
         uint256 candidate
-    ) external view returns (uint256) {
+    ) external returns (uint256 id) {
         uint256 r = sequencers[previous].region;
         Region storage g = RegionStorage.region(r);
         if (g.count == activeCount) {
             // One region holds every Active sequencer: the rule cannot apply; round robin is list order.
             return candidate != 0 ? candidate : sequencers[previous].next;
         }
-        if (candidate != 0 && sequencers[candidate].region != r) return candidate;
-        // The first sequencer after the region's group is of another region (the groups are contiguous).
-        uint256 first = sequencers[g.tail].next;
-        uint256 nextRegion = sequencers[first].region;
-        uint256 cursor = RegionStorage.region(nextRegion).cursor;
-        if (cursor != 0) {
-            uint256 after_ = sequencers[cursor].next;
-            if (sequencers[after_].region == nextRegion) return after_;
+        uint256 region;
+        if (candidate != 0) region = sequencers[candidate].region;
+        if (candidate != 0 && region != r) {
+            id = candidate;
+        } else {
+            // The first sequencer after the region's group is of another region (the groups are contiguous).
+            id = sequencers[g.tail].next;
+            region = sequencers[id].region;
+            uint256 cursor = RegionStorage.region(region).cursor;
+            if (cursor != 0) {
+                uint256 after_ = sequencers[cursor].next;
+                if (sequencers[after_].region == region) id = after_;
+            }
         }
-        return first;
-    }
-
-    /// @notice Records that sequencer `sequencerId` serves its region's turn (its region's round robin resumes after
-    /// it).
-    /// @param sequencers The registry's sequencer records.
-    /// @param sequencerId The sequencer whose turn starts.
-    function markTurn(mapping(uint256 => Sequencer) storage sequencers, uint256 sequencerId) external {
-        RegionStorage.region(sequencers[sequencerId].region).cursor = uint32(sequencerId);
+        RegionStorage.region(region).cursor = uint32(id);
     }
 
     /// @notice A stake-weighted draw over the open snapshot (current weights if none), excluding `excludedId`
