@@ -570,7 +570,8 @@ interface ISequencerRegistry {
 
     /// @notice A sequencer's record; reverts with `RegistryUnknownSequencer` for an unknown id.
     /// @param sequencerId A registered sequencer.
-    /// @return The record: operator, endpoint, public key, own and delegated stake (wei), status, blocks, score (bp).
+    /// @return The record: operator, endpoint, public key, own and delegated stake (wei), status, blocks, score (bp),
+    /// declared region and provider.
     function getSequencer(uint256 sequencerId) external view returns (SequencerInfo memory);
 
     /// @notice The spec's configuration: minimum stake, set size, rotation period, exit delay, mode, slash share.
