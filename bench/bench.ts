@@ -121,7 +121,7 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
     }),
   );
   record("gas", "registry.updatePerformance", n, await isolated(() => gasOf(r.connect(governance).updatePerformance(midId, 9000))));
-  await measureRegions(suite, operators, op, midId, n);
+  await measureRegions(suite, operators, n);
   await measureSlashingQueue(suite, midId, n);
 
   record("ms", "registry.nextSequencerDecision", n, await medianMs(() => r.selectNextSequencer.staticCall()));
@@ -132,15 +132,20 @@ async function measureRegistry(suite: Suite, operators: Wallet[], n: number) {
  * delegation under the cap, and a round-robin rotation that crosses regions (the current sequencer is untagged, the
  * sampled one tagged: the rule's O(1) hop to the next region's group).
  */
-async function measureRegions(suite: Suite, operators: Wallet[], op: Wallet, midId: bigint, n: number) {
+async function measureRegions(suite: Suite, operators: Wallet[], n: number) {
   const r = suite.registry;
   const [governance] = await ethers.getSigners();
   const config = await r.getConfig();
-  const other = operators.find((w) => w.address !== op.address)!;
-  const otherId = await r.sequencerIdOf(other.address);
+  // Two Active sequencers that neither hold the turn nor are announced (their tags would be locked).
   const locked = [await r.currentSequencerId(), await r.drawTurnId()];
-  const free = !locked.includes(midId) && !locked.includes(otherId);
-  if (!free) return; // the sampled sequencers hold the turn: their tags are locked
+  const free: { w: Wallet; id: bigint }[] = [];
+  for (const w of operators.slice(Math.floor(operators.length / 2))) {
+    const id = await r.sequencerIdOf(w.address);
+    if (id !== 0n && !locked.includes(id) && (await r.isActiveSequencer(w.address))) free.push({ w, id });
+    if (free.length === 2) break;
+  }
+  if (free.length < 2) throw new Error("bench: no two free Active sequencers to retag");
+  const [{ w: op, id: midId }, { w: other, id: otherId }] = free;
   record("gas", "registry.setTags.newRegion", n, await isolated(() => gasOf(r.connect(op).setTags(midId, 7, 3))));
   record(
     "gas",

@@ -72,6 +72,7 @@ describe("SequencerRegistry: the region cap and the rotation rule hold in a long
       const period = (await r.getConfig()).rotationPeriod;
       let announced = 0n;
       const counts: Record<string, number> = {};
+      let handovers = 0;
 
       const regionOfId = async (id: bigint) => Number((await r.getSequencer(id)).region);
       const regionWeights = async () => {
@@ -203,6 +204,7 @@ describe("SequencerRegistry: the region cap and the rotation rule hold in a long
         if (announced !== 0n && !postActive.some((v) => v.id === announced)) announced = 0n; // a leaver's turn is void
         if (current !== prevCurrent) {
           if (prevCurrent !== 0n && current !== 0n) {
+            handovers++;
             const region = await regionOfId(current);
             if (announced !== 0n && announced !== prevCurrent) {
               expect(current, `step ${step} (${action}): the announced successor`).to.equal(announced);
@@ -218,7 +220,14 @@ describe("SequencerRegistry: the region cap and the rotation rule hold in a long
       for (const a of ["register", "delegate", "undelegate", "exit", "slash", "retag", "rotate", "force", "announce", "cap"]) {
         expect(counts[a] ?? 0, `${a} never ran: ${JSON.stringify(counts)}`).to.be.greaterThan(0);
       }
-      console.log(`      seed ${seed}: ${JSON.stringify(counts)}`);
+      if (STEPS >= 100) {
+        const capRejections = Object.entries(counts)
+          .filter(([k]) => k.endsWith(":RegistryRegionCapExceeded"))
+          .reduce((a, [, v]) => a + v, 0);
+        expect(capRejections, "the cap never bound").to.be.greaterThan(0);
+        expect(handovers, "too few hand-overs to test the rule").to.be.greaterThan(10);
+      }
+      console.log(`      seed ${seed}: ${handovers} hand-overs, ${JSON.stringify(counts)}`);
     });
   }
 });
