@@ -101,7 +101,10 @@ describe("node: compute and training duty", function () {
     await node.tick();
     expect(await status(f, jobId)).to.equal(JOB_STATUS.Completed);
     const [withdrawn] = await f.scheduler.queryFilter(f.scheduler.filters.Withdrawn(op.address));
-    expect(withdrawn.args.amount).to.equal(ethers.parseEther("1"));
+    // the payment less the registry's insurance fee (1%), which stays in the scheduler for forwardInsurance()
+    const fee = (ethers.parseEther("1") * (await f.registry.getParameters()).insuranceFeeBps) / 10_000n;
+    expect(fee).to.be.greaterThan(0n);
+    expect(withdrawn.args.amount).to.equal(ethers.parseEther("1") - fee);
     expect(await f.schedulerLens.balanceOf(op.address)).to.equal(0n);
     expect(await ethers.provider.getBalance(op.address)).to.be.greaterThan(before);
     expect(node.metrics.get("lp504_node_duty_errors_total", { duty: "compute" })).to.equal(0);
