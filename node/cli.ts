@@ -3,11 +3,15 @@
  * lp504-node: a sequencer operator's daemon.
  *
  *   lp504-node init   --dir <dir> --rpc-url <url> --chain-id <id> --deployment <file> [--sequencer-id <n>]
- *                     [--password-file <file>] [--port <n>]
+ *                     [--password-file <file>] [--port <n>] [--signing-key]
  *       writes <dir>/config.json and <dir>/keystore.json (a new key, or LP504_NODE_IMPORT_KEY's), encrypted with
- *       LP504_NODE_PASSWORD or the password file; refuses to overwrite either file
+ *       LP504_NODE_PASSWORD or the password file; with --signing-key also <dir>/signing-keystore.json, a new
+ *       block-commitment signing key (`signingKeystore`, same password); refuses to overwrite any of these files
  *   lp504-node run    --config <file>      runs the duties and the local API until SIGINT/SIGTERM
  *   lp504-node status --config <file>      prints the running node's GET /status
+ *   lp504-node signing-key --config <file> --out <file>
+ *       writes a new block-commitment signing key to <file>, encrypted with the config's password (for a rotation:
+ *       see docs/NODE.md "Signing keys"); refuses to overwrite it
  */
 import { encryptionSecretMessage, operatorEncryptionKey } from "./duties/threshold";
 import fs from "node:fs";
@@ -19,7 +23,7 @@ import { OperatorNode } from "./main";
 import { jsonLogger, type Logger } from "./log";
 
 export const IMPORT_KEY_ENV = "LP504_NODE_IMPORT_KEY";
-const USAGE = "usage: lp504-node <init|run|status> [options] (see docs/NODE.md)";
+const USAGE = "usage: lp504-node <init|run|status|signing-key> [options] (see docs/NODE.md)";
 
 class UsageError extends Error {}
 
@@ -27,7 +31,7 @@ export async function init(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   out: (line: string) => void = console.log,
-): Promise<{ config: string; keystore: string; address: string }> {
+): Promise<{ config: string; keystore: string; address: string; signingKeystore?: string; signingKey?: string }> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -38,18 +42,22 @@ export async function init(
       "sequencer-id": { type: "string" },
       "password-file": { type: "string" },
       port: { type: "string" },
+      "signing-key": { type: "boolean" },
     },
   });
   if (!values.dir) throw new UsageError("init: --dir is required");
   const dir = path.resolve(values.dir);
   const configFile = path.join(dir, "config.json");
   const keystoreFile = path.join(dir, "keystore.json");
-  for (const f of [configFile, keystoreFile]) if (fs.existsSync(f)) throw new UsageError(`init: ${f} exists; not overwriting it`);
+  const signingKeystoreFile = values["signing-key"] ? path.join(dir, "signing-keystore.json") : undefined;
+  for (const f of [configFile, keystoreFile, signingKeystoreFile])
+    if (f !== undefined && fs.existsSync(f)) throw new UsageError(`init: ${f} exists; not overwriting it`);
   const raw: Record<string, unknown> = {
     rpcUrl: values["rpc-url"],
     chainId: values["chain-id"] === undefined ? undefined : Number(values["chain-id"]),
     deployment: values.deployment === undefined ? undefined : path.resolve(values.deployment),
     keystore: "keystore.json",
+    signingKeystore: signingKeystoreFile === undefined ? undefined : "signing-keystore.json",
     passwordFile: values["password-file"] === undefined ? undefined : path.resolve(values["password-file"]),
     dataDir: "data",
     sequencerId: values["sequencer-id"] === undefined ? undefined : Number(values["sequencer-id"]),
@@ -65,15 +73,26 @@ export async function init(
   const imported = env[IMPORT_KEY_ENV];
   const wallet = imported !== undefined ? new Wallet(imported) : Wallet.createRandom();
   const keystore = await wallet.encrypt(password);
+  const signingWallet = signingKeystoreFile === undefined ? undefined : Wallet.createRandom();
+  const signingKeystore = signingWallet === undefined ? undefined : await signingWallet.encrypt(password);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(keystoreFile, keystore, { mode: 0o600, flag: "wx" });
+  if (signingKeystoreFile !== undefined) fs.writeFileSync(signingKeystoreFile, signingKeystore!, { mode: 0o600, flag: "wx" });
   fs.writeFileSync(configFile, JSON.stringify(raw, null, 2) + "\n", { flag: "wx" });
   const { pk } = operatorEncryptionKey(await wallet.signMessage(encryptionSecretMessage(BigInt(config.chainId), wallet.address)));
   out(
     `operator ${wallet.address}\nconfig   ${configFile}\nkeystore ${keystoreFile} (encrypted)\n` +
-      `publicKey ${pk} (register it as the sequencer's publicKey: the thresholdDecryption duty opens the key shares sealed to it)`,
+      `publicKey ${pk} (register it as the sequencer's publicKey: the thresholdDecryption duty opens the key shares sealed to it)` +
+      (signingWallet === undefined
+        ? ""
+        : `\nsigning  ${signingWallet.address} in ${signingKeystoreFile} (encrypted; the node registers it with setSigningKey)`),
   );
-  return { config: configFile, keystore: keystoreFile, address: wallet.address };
+  return {
+    config: configFile,
+    keystore: keystoreFile,
+    address: wallet.address,
+    ...(signingWallet === undefined ? {} : { signingKeystore: signingKeystoreFile, signingKey: signingWallet.address }),
+  };
 }
 
 export async function run(argv: string[], log: Logger = jsonLogger()): Promise<OperatorNode> {
@@ -110,11 +129,30 @@ export async function status(argv: string[], out: (line: string) => void = conso
   return body;
 }
 
+/** Writes a new signing key's keystore (for `signingKeystore`), encrypted with the configuration's password. */
+export async function signingKey(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (line: string) => void = console.log,
+): Promise<{ keystore: string; address: string }> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: "string" }, out: { type: "string" } } });
+  if (!values.config) throw new UsageError("signing-key: --config is required");
+  if (!values.out) throw new UsageError("signing-key: --out is required");
+  const file = path.resolve(values.out);
+  if (fs.existsSync(file)) throw new UsageError(`signing-key: ${file} exists; not overwriting it`);
+  const password = readPassword(loadConfig(values.config, env), env);
+  const wallet = Wallet.createRandom();
+  fs.writeFileSync(file, await wallet.encrypt(password), { mode: 0o600, flag: "wx" });
+  out(`signing ${wallet.address} in ${file} (encrypted; set it as signingKeystore and restart the node to register it)`);
+  return { keystore: file, address: wallet.address };
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "init") await init(rest);
   else if (command === "run") await run(rest);
   else if (command === "status") await status(rest);
+  else if (command === "signing-key") await signingKey(rest);
   else throw new UsageError(USAGE);
 }
 

@@ -7,7 +7,8 @@ import { validateComputeConfig, type ComputeConfig } from "./compute/config";
 /**
  * The operator's configuration: one JSON file, validated as a whole (every error at once, each naming its key), then
  * overridden by environment variables. The operator key never appears in it: `keystore` names an encrypted JSON
- * keystore (ethers `Wallet.encrypt`), whose password comes from `LP504_NODE_PASSWORD` or from `passwordFile`.
+ * keystore (ethers `Wallet.encrypt`), whose password comes from `LP504_NODE_PASSWORD` or from `passwordFile`; so do
+ * the optional block-commitment signing keys (`signingKeystore`, `previousSigningKeystores`), with the same password.
  */
 export interface NodeConfig {
   /** JSON-RPC endpoint of the chain that holds the registry. */
@@ -20,6 +21,12 @@ export interface NodeConfig {
   keystore: string;
   /** File holding the keystore password (used when LP504_NODE_PASSWORD is not set). */
   passwordFile?: string;
+  /** Encrypted JSON keystore of the block-commitment signing key (same password as `keystore`): the node registers it
+   * with the SigningKeys contract (`setSigningKey`) and signs each slot with the key the contract names for it. */
+  signingKeystore?: string;
+  /** Keystores of signing keys replaced (by `signingKeystore`, or by the operator key again), kept to sign the slots
+   * still theirs until the next key's first slot (a rotation without a gap); never registered. */
+  previousSigningKeystores: string[];
   /** Directory of the slashing-protection store and the node's state. */
   dataDir: string;
   /** Sequencer id operated; default: the registry's `sequencerIdOf(operator)`. */
@@ -91,6 +98,7 @@ export const ENV_OVERRIDES: Record<string, { key: string; type: "string" | "inte
   LP504_NODE_DEPLOYMENT: { key: "deployment", type: "string" },
   LP504_NODE_KEYSTORE: { key: "keystore", type: "string" },
   LP504_NODE_PASSWORD_FILE: { key: "passwordFile", type: "string" },
+  LP504_NODE_SIGNING_KEYSTORE: { key: "signingKeystore", type: "string" },
   LP504_NODE_DATA_DIR: { key: "dataDir", type: "string" },
   LP504_NODE_SEQUENCER_ID: { key: "sequencerId", type: "integer" },
   LP504_NODE_API_HOST: { key: "api.host", type: "string" },
@@ -130,6 +138,8 @@ const KNOWN = new Set([
   "deployment",
   "keystore",
   "passwordFile",
+  "signingKeystore",
+  "previousSigningKeystores",
   "dataDir",
   "sequencerId",
   "api",
@@ -186,10 +196,27 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
   const deployment = str("deployment", raw.deployment, true);
   const keystore = str("keystore", raw.keystore, true);
   const passwordFile = str("passwordFile", raw.passwordFile, false);
+  const signingKeystore = str("signingKeystore", raw.signingKeystore, false);
+  const previousSigningKeystores: string[] = [];
+  if (raw.previousSigningKeystores !== undefined) {
+    if (!Array.isArray(raw.previousSigningKeystores)) problems.push("previousSigningKeystores: must be an array of keystore paths");
+    else {
+      raw.previousSigningKeystores.forEach((k, i) => {
+        const file = str(`previousSigningKeystores[${i}]`, k, true);
+        if (file !== undefined) previousSigningKeystores.push(file);
+      });
+    }
+  }
+  const keyFiles = [keystore, signingKeystore, ...previousSigningKeystores]
+    .filter((k): k is string => k !== undefined)
+    .map((k) => path.resolve(baseDir, k));
+  if (new Set(keyFiles).size !== keyFiles.length)
+    problems.push("signingKeystore: keystore, signingKeystore and previousSigningKeystores must be different files");
   const dataDir = str("dataDir", raw.dataDir, true);
   const sequencerId = int("sequencerId", raw.sequencerId, 1, Number.MAX_SAFE_INTEGER, false);
-  for (const secret of ["privateKey", "mnemonic", "password"])
-    if (secret in raw) problems.push(`${secret}: secrets never go in the config (use keystore and ${PASSWORD_ENV} or passwordFile)`);
+  for (const secret of ["privateKey", "mnemonic", "password", "signingKey", "signingPrivateKey"])
+    if (secret in raw)
+      problems.push(`${secret}: secrets never go in the config (use keystore or signingKeystore, and ${PASSWORD_ENV} or passwordFile)`);
   const api = raw.api === undefined ? {} : raw.api;
   let host = DEFAULTS.api.host;
   let port = DEFAULTS.api.port;
@@ -284,6 +311,8 @@ export function validateConfig(raw: unknown, baseDir: string, source = "<config>
     deployment: abs(deployment!),
     keystore: abs(keystore!),
     passwordFile: passwordFile === undefined ? undefined : abs(passwordFile),
+    ...(signingKeystore === undefined ? {} : { signingKeystore: abs(signingKeystore) }),
+    previousSigningKeystores: previousSigningKeystores.map(abs),
     dataDir: abs(dataDir!),
     sequencerId,
     api: { host, port },
@@ -339,4 +368,18 @@ export function readPassword(config: NodeConfig, env: NodeJS.ProcessEnv = proces
 export async function loadOperator(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): Promise<Wallet | HDNodeWallet> {
   const json = fs.readFileSync(config.keystore, "utf8");
   return Wallet.fromEncryptedJson(json, readPassword(config, env));
+}
+
+/** Decrypts the signing keys (same password as the operator keystore): the configured one, then the previous ones. */
+export async function loadSigningKeys(
+  config: NodeConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ signingKey?: Wallet | HDNodeWallet; previousSigningKeys: (Wallet | HDNodeWallet)[] }> {
+  if (config.signingKeystore === undefined && config.previousSigningKeystores.length === 0) return { previousSigningKeys: [] };
+  const password = readPassword(config, env);
+  const open = (file: string) => Wallet.fromEncryptedJson(fs.readFileSync(file, "utf8"), password);
+  return {
+    ...(config.signingKeystore === undefined ? {} : { signingKey: await open(config.signingKeystore) }),
+    previousSigningKeys: await Promise.all(config.previousSigningKeystores.map(open)),
+  };
 }

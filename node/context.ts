@@ -1,5 +1,5 @@
 import type { Provider, Signer } from "ethers";
-import type { SequencerRegistry, RegistryLens } from "../generated/contracts";
+import type { SequencerRegistry, RegistryLens, SigningKeys } from "../generated/contracts";
 import type { Metrics } from "./metrics";
 import type { Logger } from "./log";
 import type { TxSender } from "./tx";
@@ -12,6 +12,8 @@ export interface NodeContext {
   registry: SequencerRegistry;
   registryAddress: string;
   lens: RegistryLens;
+  /** The sequencers' block-commitment signing keys (`signingKeyAt`: the key valid for a slot), attached to the operator. */
+  signingKeys: SigningKeys;
   chainId: bigint;
   sequencerId: bigint;
   metrics: Metrics;

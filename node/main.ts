@@ -6,7 +6,7 @@ import { connectSuite } from "../index";
 import { readDeploymentFile } from "../deploy/recordFile";
 import type { DeploymentRecord } from "../deploy/recordFormat";
 import type { MEVMitigation, PerformanceMonitor, SelectionMechanisms, VRFBeacon } from "../generated/contracts";
-import { loadOperator, type NodeConfig } from "./config";
+import { loadOperator, loadSigningKeys, type NodeConfig } from "./config";
 import { SlashingProtectionStore } from "./store";
 import { CommitmentSigner, type SignedCommitment } from "./signer";
 import { signBlockCommitment } from "../sdk/blockCommitment";
@@ -16,6 +16,7 @@ import { Metrics } from "./metrics";
 import { jsonLogger, type Logger } from "./log";
 import { turnInfo, type NodeContext } from "./context";
 import { keepTurn } from "./duties/turnKeeping";
+import { SigningKeyRegistrar, signingKeyStatus } from "./duties/signingKey";
 import { Watchtower } from "./duties/watchtower";
 import { BeaconCommitter } from "./duties/beacon";
 import { ComputeDuty } from "./duties/compute";
@@ -36,6 +37,10 @@ export interface NodeDeps {
   provider: Provider;
   /** The operator's signer, connected to `provider`. */
   operator: Signer;
+  /** The block-commitment signing key of `signingKeystore` (registered with SigningKeys, then signing from its slot on). */
+  signingKey?: Signer;
+  /** Signing keys it replaced, held to sign the slots still theirs (`previousSigningKeystores`). */
+  previousSigningKeys?: Signer[];
   record: DeploymentRecord;
   log?: Logger;
 }
@@ -52,6 +57,12 @@ export class OperatorNode {
   readonly compute?: ComputeDuty;
   readonly attester?: Attester;
   readonly threshold?: ThresholdMember;
+  /** Registers the configured signing key (`signingKeystore`) with the SigningKeys contract. */
+  readonly signingKeyRegistrar?: SigningKeyRegistrar;
+  /** The addresses of the block-commitment keys this node holds: the operator's, the signing key, previous ones. */
+  private readonly heldKeys: Promise<string[]>;
+  /** Whether a duty round has checked the signing key yet. */
+  private keyChecked = false;
   /** The attester's own slashing protection: one block attestation per (sequencer, slot), in `<dataDir>/attestations`. */
   private readonly attestationStore?: SlashingProtectionStore;
   readonly peers: PeerTransport;
@@ -70,10 +81,20 @@ export class OperatorNode {
     beacon?: VRFBeacon,
     compute?: ComputeDuty,
     extra: { monitor?: PerformanceMonitor; selection?: SelectionMechanisms; mev?: MEVMitigation } = {},
+    keys: { signingKey?: Signer; signingKeyAddress?: string; previousSigningKeys?: Signer[] } = {},
   ) {
     this.compute = compute;
     this.metrics = ctx.metrics;
-    if (config.duties.signing) this.signer = new CommitmentSigner(ctx.operator, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId);
+    if (keys.signingKeyAddress !== undefined) this.signingKeyRegistrar = new SigningKeyRegistrar(ctx, keys.signingKeyAddress);
+    const held = [ctx.operator, ...(keys.signingKey ? [keys.signingKey] : []), ...(keys.previousSigningKeys ?? [])];
+    this.heldKeys = Promise.all(held.map((k) => k.getAddress()));
+    this.heldKeys.catch(() => undefined); // read by status(), which reports a failure there
+    if (config.duties.signing) {
+      // each slot is signed by the held key that SigningKeys names for it (the operator key until a change takes effect)
+      this.signer = new CommitmentSigner(held, store, ctx.chainId, ctx.registryAddress, ctx.sequencerId, (slot) =>
+        ctx.signingKeys.signingKeyAt(ctx.sequencerId, slot, ctx.operatorAddress),
+      );
+    }
     if (config.duties.watchtower) this.watchtower = new Watchtower(ctx);
     if (config.duties.beacon && beacon) this.beacon = new BeaconCommitter(ctx, beacon);
     this.peers =
@@ -111,12 +132,13 @@ export class OperatorNode {
     Promise.all(sends).catch((e) => this.ctx.log("error", "peer.publish-failed", { error: String(e) }));
   }
 
-  /** Testing only (`testing.equivocate`): signs a second hash for the slot, bypassing the store, and publishes it. */
+  /** Testing only (`testing.equivocate`): signs a second hash for the slot with the slot's key, bypassing the store, and publishes it. */
   private async equivocate(signed: SignedCommitment): Promise<void> {
     const { ctx } = this;
     const blockHash = keccak256(concat([signed.blockHash, toUtf8Bytes("equivocation")]));
     const commitment = { sequencerId: signed.sequencerId, slot: signed.slot, blockHash };
-    const signature = await signBlockCommitment(ctx.operator, ctx.registryAddress, ctx.chainId, commitment);
+    const key = await this.signer!.keyFor(signed.slot);
+    const signature = await signBlockCommitment(key, ctx.registryAddress, ctx.chainId, commitment);
     ctx.log("warn", "testing.equivocated", { slot: signed.slot, signedHash: signed.blockHash, conflictingHash: blockHash });
     await this.peers.publish({ ...commitment, signature });
   }
@@ -134,12 +156,12 @@ export class OperatorNode {
 
   /** Checks the chain, resolves the sequencer, opens the store and starts the API (not the loop: see `startLoop`). */
   static async create(deps: NodeDeps): Promise<OperatorNode> {
-    const { config, provider, operator, record } = deps;
+    const { config, provider, operator, record, signingKey } = deps;
     const log = deps.log ?? jsonLogger();
     const { chainId } = await provider.getNetwork();
     if (chainId !== BigInt(config.chainId))
       throw new Error(`chainId: the RPC endpoint is on chain ${chainId}, the config expects ${config.chainId}`);
-    const { registry, lens, beacon, monitor, selection, mev } = connectSuite(record, operator);
+    const { registry, lens, beacon, monitor, selection, mev, signingKeys } = connectSuite(record, operator);
     if (config.duties.beacon && !beacon)
       throw new Error("duties.beacon: the deployment has no VRFBeacon (its randomness is Chainlink VRF)");
     const registryAddress = await registry.getAddress();
@@ -151,6 +173,12 @@ export class OperatorNode {
       throw new Error(`sequencerId: ${operatorAddress} operates no sequencer; register it first or turn the signing duty off`);
     if (sequencerId !== 0n && (await registry.operatorOf(sequencerId)).toLowerCase() !== operatorAddress.toLowerCase())
       throw new Error(`sequencerId: sequencer ${sequencerId} is not operated by ${operatorAddress}`);
+    const signingKeyAddress = signingKey === undefined ? undefined : await signingKey.getAddress();
+    if (signingKeyAddress !== undefined) {
+      if (sequencerId === 0n) throw new Error(`signingKeystore: ${operatorAddress} operates no sequencer to sign for`);
+      if (signingKeyAddress.toLowerCase() === operatorAddress.toLowerCase())
+        throw new Error("signingKeystore: holds the operator key itself; a signing key must be another key");
+    }
     const metrics = new Metrics();
     const store = SlashingProtectionStore.open(config.dataDir); // takes the dataDir's lock before the sender reads its files
     if (store.recovered > 0) log("warn", "store.recovered", { file: store.file, cutBytes: store.recovered });
@@ -162,6 +190,7 @@ export class OperatorNode {
       registry,
       registryAddress,
       lens,
+      signingKeys,
       chainId,
       sequencerId,
       metrics,
@@ -173,7 +202,15 @@ export class OperatorNode {
     try {
       compute = OperatorNode.computeDuty(config, ctx, record, operator); // may refuse its configuration
       await tx.reconcile(); // transactions left in flight by the previous run: tracked again or forgotten, never sent twice
-      node = new OperatorNode(config, ctx, store, beacon, compute, { monitor, selection, mev });
+      node = new OperatorNode(
+        config,
+        ctx,
+        store,
+        beacon,
+        compute,
+        { monitor, selection, mev },
+        { signingKey, signingKeyAddress, previousSigningKeys: deps.previousSigningKeys },
+      );
       await node.peers.start();
     } catch (e) {
       store.close();
@@ -189,6 +226,7 @@ export class OperatorNode {
       chainId,
       registry: registryAddress,
       duties: config.duties,
+      signingKey: signingKeyAddress,
       signedCommitments: store.size,
     });
     return node;
@@ -226,9 +264,10 @@ export class OperatorNode {
   static async fromConfig(config: NodeConfig, log: Logger = jsonLogger()): Promise<OperatorNode> {
     const provider = new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: false });
     const wallet = await loadOperator(config);
+    const { signingKey, previousSigningKeys } = await loadSigningKeys(config);
     const record = readDeploymentFile(config.deployment, config.chainId);
     if (!record) throw new Error(`deployment: no file ${config.deployment}`);
-    return OperatorNode.create({ config, provider, operator: wallet.connect(provider), record, log });
+    return OperatorNode.create({ config, provider, operator: wallet.connect(provider), signingKey, previousSigningKeys, record, log });
   }
 
   /** Starts the local API on the configured host and port (port 0: any free port, see `apiAddress`). */
@@ -278,6 +317,7 @@ export class OperatorNode {
         ctx.log("error", "duty.failed", { duty, error: String(e) });
       }
     };
+    if (this.signingKeyRegistrar || this.signer) await run("signingKey", () => this.signingKeyRound());
     if (this.config.duties.turnKeeping) await run("turnKeeping", () => keepTurn(ctx));
     if (this.watchtower) await run("watchtower", () => this.watchtower!.tick());
     if (this.beacon) await run("beacon", () => this.beacon!.tick());
@@ -289,6 +329,22 @@ export class OperatorNode {
     metrics.set("lp504_node_last_processed_block", block);
     this.saveState();
     this.lastRoundOk = ok;
+  }
+
+  /**
+   * The `signingKey` duty: registers the configured signing key (if any), then, with the signing duty on, checks that
+   * the node holds the key valid for the current slot (gauge `lp504_node_signing_key_held`; `signing-key.not-held`
+   * when that changes to no).
+   */
+  private async signingKeyRound(): Promise<unknown> {
+    const registration = await this.signingKeyRegistrar?.tick();
+    if (!this.signer) return registration;
+    const s = await signingKeyStatus(this.ctx, await this.heldKeys, this.signingKeyRegistrar?.key);
+    const wasHeld = this.ctx.metrics.get("lp504_node_signing_key_held") === 1;
+    this.ctx.metrics.set("lp504_node_signing_key_held", s.held ? 1 : 0);
+    if (!s.held && (wasHeld || !this.keyChecked)) this.ctx.log("error", "signing-key.not-held", { slot: s.slot, inUse: s.inUse });
+    this.keyChecked = true;
+    return { registration, inUse: s.inUse, held: s.held };
   }
 
   /** Runs `tick` every `pollIntervalMs` until `stop`. */
@@ -317,6 +373,11 @@ export class OperatorNode {
       pendingTransactions: this.ctx.tx.pending,
       ...(this.attester ? { pendingAttestations: this.attester.pendingAttestations } : {}),
       ...(this.threshold ? { followedEncryptedTransactions: this.threshold.following } : {}),
+      ...(this.ctx.sequencerId !== 0n
+        ? {
+            signingKey: await signingKeyStatus(this.ctx, await this.heldKeys, this.signingKeyRegistrar?.key),
+          }
+        : {}),
       lastProcessedBlock: this.lastBlock,
       healthy: this.lastRoundOk && !this.stopped,
       ...(await turnInfo(this.ctx)),

@@ -8,18 +8,18 @@ interface Metric {
 export const METRICS = {
   lp504_node_signatures_total: { help: "Block commitments signed (a repeat of an already signed hash counts again).", type: "counter" },
   lp504_node_sign_refusals_total: {
-    help: "Signing requests refused, by reason (conflict: a different hash was already signed for the slot; invalid: malformed request).",
+    help: "Signing requests refused, by reason (conflict: a different hash was already signed for the slot; invalid: malformed request; no-valid-key: the node holds no key SigningKeys names for the slot).",
     type: "counter",
   },
   lp504_node_duty_runs_total: { help: "Duty rounds run, by duty.", type: "counter" },
   lp504_node_duty_errors_total: { help: "Duty rounds that failed (RPC error, unexpected revert), by duty.", type: "counter" },
   lp504_node_transactions_total: { help: "Transactions sent and mined, by duty and function.", type: "counter" },
   lp504_node_commitments_received_total: {
-    help: "Signed commitments accepted by the watchtower (valid signature by the sequencer's operator).",
+    help: "Signed commitments accepted by the watchtower (valid signature by the sequencer's signing key for the slot).",
     type: "counter",
   },
   lp504_node_commitments_rejected_total: {
-    help: "Commitments the watchtower rejected (bad signature, unknown sequencer, malformed).",
+    help: "Commitments the watchtower rejected (bad signature, not the slot's signing key, unknown sequencer, malformed).",
     type: "counter",
   },
   lp504_node_equivocations_detected_total: {
@@ -86,6 +86,10 @@ export const METRICS = {
     type: "counter",
   },
   lp504_node_last_processed_block: { help: "Number of the latest block the duty loop processed.", type: "gauge" },
+  lp504_node_signing_key_held: {
+    help: "1 while this node holds the block-commitment key SigningKeys names for the current slot, else 0 (it refuses to sign such slots).",
+    type: "gauge",
+  },
   lp504_node_holds_turn: { help: "1 while this node's sequencer is the registry's active sequencer, else 0.", type: "gauge" },
 } as const;
 export type MetricName = keyof typeof METRICS;

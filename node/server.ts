@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConflictingCommitmentError } from "./store";
-import { InvalidSignRequestError, type CommitmentSigner, type SignedCommitment } from "./signer";
+import { InvalidSignRequestError, SigningKeyUnavailableError, type CommitmentSigner, type SignedCommitment } from "./signer";
 import { InvalidCommitmentError } from "./duties/watchtower";
 import type { CommitmentHandler } from "./peers";
 import { InvalidFieldError } from "./errors";
@@ -25,6 +25,13 @@ export interface ApiHandlers {
   turn: () => Promise<Record<string, unknown>>;
   status: () => Promise<Record<string, unknown>>;
   healthy: () => boolean;
+}
+
+/** Counts, logs and answers a slot whose signing key the node does not hold (503: this node cannot sign it). */
+function keyUnavailable(h: ApiHandlers, e: SigningKeyUnavailableError, send: (status: number, body: unknown) => void) {
+  h.metrics.inc("lp504_node_sign_refusals_total", { reason: "no-valid-key" });
+  h.log("error", "commitment.refused", { slot: e.slot, reason: "no-valid-key", validKey: e.validKey, held: e.held });
+  send(503, { error: "SigningKeyUnavailable", message: e.message, slot: e.slot, validKey: e.validKey });
 }
 
 class HttpError extends Error {
@@ -107,6 +114,7 @@ export function createApi(h: ApiHandlers): http.Server {
               h.metrics.inc("lp504_node_sign_refusals_total", { reason: "invalid" });
               return send(400, { error: "InvalidRequest", field: e.field, message: e.message });
             }
+            if (e instanceof SigningKeyUnavailableError) return keyUnavailable(h, e, send);
             throw e;
           }
         }
@@ -136,6 +144,7 @@ export function createApi(h: ApiHandlers): http.Server {
               h.log("warn", "attestation.refused", { sequencerId: e.key.sequencerId, slot: e.key.slot, signed: e.signedHash });
               return send(409, { error: "ConflictingAttestation", message: e.message, signedDigest: e.signedHash });
             }
+            if (e instanceof SigningKeyUnavailableError) return keyUnavailable(h, e, send); // POST /attest signs the commitment first
             if (e instanceof InvalidFieldError) {
               h.metrics.inc("lp504_node_attestation_refusals_total", { reason: "invalid" });
               return send(400, { error: "InvalidAttestation", field: e.field, message: e.message });

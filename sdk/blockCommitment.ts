@@ -1,4 +1,4 @@
-import { AbiCoder, type Signer, type TypedDataDomain, Signature, verifyTypedData } from "ethers";
+import { AbiCoder, type Signer, type TypedDataDomain, Signature, verifyTypedData, ZeroAddress } from "ethers";
 
 /** EIP-712 domain of a registry's block commitments: name "LP504 SequencerRegistry", version "1", chain id, registry. */
 export function registryDomain(registry: string, chainId: bigint | number): TypedDataDomain {
@@ -42,6 +42,45 @@ export function blockCommitmentSigner(
   } catch {
     return undefined;
   }
+}
+
+/** What `verifyBlockCommitment` reads: the registry's operators and the `SigningKeys` contract (TypeChain contracts fit). */
+export interface CommitmentKeyReaders {
+  registry: { operatorOf(sequencerId: bigint): Promise<string> };
+  signingKeys: { signingKeyAt(sequencerId: bigint, slot: bigint, operator: string): Promise<string> };
+}
+
+/**
+ * The outcome of `verifyBlockCommitment`: `valid` when the signature is by the key valid for the commitment's slot
+ * (`key`), else why not: `unknown-sequencer` (no operator), `bad-signature` (does not recover), `wrong-key` (recovers to
+ * `signer`, which is not `key`: an operator key for a slot where a rotated key signs, or a key retired before it).
+ */
+export type BlockCommitmentCheck =
+  | { valid: true; operator: string; key: string; signer: string }
+  | { valid: false; reason: "unknown-sequencer" }
+  | { valid: false; reason: "bad-signature"; operator: string }
+  | { valid: false; reason: "wrong-key"; operator: string; key: string; signer: string };
+
+/**
+ * Checks a block commitment's signature as the equivocation module judges it: against the signing key that
+ * `SigningKeys.signingKeyAt(sequencerId, slot, operatorOf(sequencerId))` names for the commitment's slot (the operator
+ * address until its operator sets a key). A commitment signed by any other key can never convict, so a watchtower or
+ * an attester refuses it.
+ */
+export async function verifyBlockCommitment(
+  readers: CommitmentKeyReaders,
+  registry: string,
+  chainId: bigint | number,
+  commitment: BlockCommitment,
+  signature: string,
+): Promise<BlockCommitmentCheck> {
+  const operator = await readers.registry.operatorOf(commitment.sequencerId);
+  if (operator === ZeroAddress) return { valid: false, reason: "unknown-sequencer" };
+  const signer = blockCommitmentSigner(registry, chainId, commitment, signature);
+  if (signer === undefined) return { valid: false, reason: "bad-signature", operator };
+  const key = await readers.signingKeys.signingKeyAt(commitment.sequencerId, commitment.slot, operator);
+  if (signer.toLowerCase() !== key.toLowerCase()) return { valid: false, reason: "wrong-key", operator, key, signer };
+  return { valid: true, operator, key, signer };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { isHexString, recoverAddress, ZeroAddress, ZeroHash } from "ethers";
+import { isHexString, recoverAddress, ZeroHash } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
 import type { PerformanceMonitor, SelectionMechanisms } from "../../generated/contracts";
 import { blockAttestationDigest, signBlockAttestation, type BlockAttestation } from "../../sdk/blockAttestation";
-import { blockCommitmentSigner } from "../../sdk/blockCommitment";
+import { verifyBlockCommitment } from "../../sdk/blockCommitment";
 import { InvalidFieldError } from "../errors";
 import type { SlashingProtectionStore } from "../store";
 import type { NodeContext } from "../context";
@@ -45,7 +45,7 @@ export interface AttesterRound {
  *
  * A block is proposed by its sequencer's node (`POST /attest`, from its producer, for a block whose commitment the
  * node has signed) and travels as an `AttestationMessage` (`POST /attestations` of every peer). A receiver checks the
- * sequencer's commitment signature against `operatorOf(sequencerId)`, that the sequencer is the registry's current
+ * sequencer's commitment signature against its signing key for the slot (`verifyBlockCommitment`), that the sequencer is the registry's current
  * one and the slot its current or previous one, and keeps the signatures of committee members. If this operator
  * holds seats in the slot's committee it signs, but only after the attestation store has durably recorded the
  * attestation for (sequencer, slot): it never signs two different attestations (another block hash, or other
@@ -125,21 +125,26 @@ export class Attester {
     const { ctx } = this;
     const m = parseMessage(input);
     const a = m.attestation;
-    const [operator, current, nowSlot] = await Promise.all([
-      ctx.registry.operatorOf(a.sequencerId),
+    const [check, current, nowSlot] = await Promise.all([
+      verifyBlockCommitment(
+        ctx,
+        ctx.registryAddress,
+        ctx.chainId,
+        { sequencerId: a.sequencerId, slot: a.slot, blockHash: a.blockHash },
+        m.commitmentSignature,
+      ),
       ctx.registry.currentSequencerId(),
       ctx.registry.currentSlot(),
     ]);
-    if (operator === ZeroAddress) throw new InvalidAttestationError("attestation.sequencerId", `no sequencer ${a.sequencerId}`);
-    const committer = blockCommitmentSigner(
-      ctx.registryAddress,
-      ctx.chainId,
-      { sequencerId: a.sequencerId, slot: a.slot, blockHash: a.blockHash },
-      m.commitmentSignature,
-    );
-    if (committer === undefined) throw new InvalidAttestationError("commitmentSignature", "not a valid signature");
-    if (committer.toLowerCase() !== operator.toLowerCase())
-      throw new InvalidAttestationError("commitmentSignature", `not signed by sequencer ${a.sequencerId}'s operator ${operator}`);
+    if (!check.valid) {
+      if (check.reason === "unknown-sequencer")
+        throw new InvalidAttestationError("attestation.sequencerId", `no sequencer ${a.sequencerId}`);
+      if (check.reason === "bad-signature") throw new InvalidAttestationError("commitmentSignature", "not a valid signature");
+      throw new InvalidAttestationError(
+        "commitmentSignature",
+        `not signed by sequencer ${a.sequencerId}'s signing key for slot ${a.slot} (${check.key})`,
+      );
+    }
     if (a.sequencerId !== current)
       throw new InvalidAttestationError("attestation.sequencerId", `sequencer ${a.sequencerId} is not the active sequencer (${current})`);
     if (a.slot > nowSlot || a.slot + 1n < nowSlot)

@@ -1,7 +1,7 @@
 import { InvalidFieldError } from "../errors";
-import { isHexString, ZeroAddress } from "ethers";
+import { isHexString } from "ethers";
 import { decodeRevert, describeRevert } from "../../index";
-import { blockCommitmentSigner, encodeEquivocationEvidence } from "../../sdk/blockCommitment";
+import { encodeEquivocationEvidence, verifyBlockCommitment } from "../../sdk/blockCommitment";
 import type { NodeContext } from "../context";
 import type { TxRevertedError } from "../tx";
 
@@ -26,7 +26,8 @@ export const MAX_REMEMBERED = 100_000;
 
 /**
  * Watchtower: collects signed block commitments (POST /commitments), keeps the first valid one per (sequencer, slot),
- * and when a second one with a different hash and a valid signature by the same operator arrives, proves the
+ * and when a second one with a different hash and a valid signature by the sequencer's signing key for that slot
+ * arrives (the key the equivocation module convicts with, see `verifyBlockCommitment`), proves the
  * equivocation with `reportMisbehavior`, then withdraws the reporter's reward.
  *
  * Before sending, each report is checked against what would make it revert: the sequencer's period of duty and
@@ -36,7 +37,8 @@ export const MAX_REMEMBERED = 100_000;
  * estimate or transaction failed because another report punished the sequencer first log `equivocation.raced`.
  */
 export class Watchtower {
-  private readonly seen = new Map<string, PublishedCommitment>();
+  /** The first valid commitment per (sequencer, slot), with the key that signed it. */
+  private readonly seen = new Map<string, { commitment: PublishedCommitment; signer: string }>();
   private readonly pending = new Map<string, Evidence>();
 
   constructor(private readonly ctx: NodeContext) {}
@@ -46,7 +48,10 @@ export class Watchtower {
     return this.pending.size;
   }
 
-  /** Checks a published commitment's signature against the sequencer's operator; returns whether it is an equivocation. */
+  /**
+   * Checks a published commitment's signature against the sequencer's signing key for its slot (`SigningKeys`, the
+   * operator address until a key is set; see `verifyBlockCommitment`); returns whether it is an equivocation.
+   */
   async accept(input: {
     sequencerId?: unknown;
     slot?: unknown;
@@ -55,25 +60,38 @@ export class Watchtower {
   }): Promise<{ equivocation: boolean }> {
     const { ctx } = this;
     const c = parseCommitment(input);
-    const operator = await ctx.registry.operatorOf(c.sequencerId);
-    if (operator === ZeroAddress) throw new InvalidCommitmentError("sequencerId", `no sequencer ${c.sequencerId}`);
-    const signer = blockCommitmentSigner(
+    const check = await verifyBlockCommitment(
+      ctx,
       ctx.registryAddress,
       ctx.chainId,
       { sequencerId: c.sequencerId, slot: c.slot, blockHash: c.blockHash },
       c.signature,
     );
-    if (signer === undefined) throw new InvalidCommitmentError("signature", "not a valid signature");
-    if (signer.toLowerCase() !== operator.toLowerCase())
-      throw new InvalidCommitmentError("signature", `signed by ${signer}, not by sequencer ${c.sequencerId}'s operator ${operator}`);
+    if (!check.valid) {
+      if (check.reason === "unknown-sequencer") throw new InvalidCommitmentError("sequencerId", `no sequencer ${c.sequencerId}`);
+      if (check.reason === "bad-signature") throw new InvalidCommitmentError("signature", "not a valid signature");
+      throw new InvalidCommitmentError(
+        "signature",
+        `signed by ${check.signer}, not by sequencer ${c.sequencerId}'s signing key for slot ${c.slot} (${check.key})`,
+      );
+    }
     ctx.metrics.inc("lp504_node_commitments_received_total");
     const key = `${c.sequencerId}:${c.slot}`;
-    const first = this.seen.get(key);
-    if (first === undefined) {
-      this.seen.set(key, c);
+    const kept = this.seen.get(key);
+    if (kept === undefined) {
+      this.seen.set(key, { commitment: c, signer: check.signer });
       if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
       return { equivocation: false };
     }
+    if (kept.signer !== check.signer) {
+      // One key signs a slot, so the kept commitment's key is no longer the slot's: it was kept while the slot was more
+      // than the activation delay ahead, and a change has since given the slot another key. It can never convict:
+      // this one (by the slot's key now) replaces it, with any evidence built on it.
+      this.seen.set(key, { commitment: c, signer: check.signer });
+      this.pending.delete(key);
+      return { equivocation: false };
+    }
+    const first = kept.commitment;
     if (first.blockHash === c.blockHash) return { equivocation: false };
     ctx.metrics.inc("lp504_node_equivocations_detected_total");
     ctx.log("warn", "equivocation.detected", { sequencerId: c.sequencerId, slot: c.slot, hashA: first.blockHash, hashB: c.blockHash });

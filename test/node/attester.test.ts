@@ -12,6 +12,7 @@ import type { HttpPeerTransport } from "../../node/peers";
 import { validateConfig } from "../../node/config";
 import { silentLogger } from "../../node/log";
 import { signBlockAttestation, signBlockCommitment, type BlockAttestation } from "../../sdk";
+import { Wallet, type Signer } from "ethers";
 
 const H = (s: string) => ethers.keccak256(ethers.toUtf8Bytes(s));
 const ZERO = ethers.ZeroHash;
@@ -80,7 +81,7 @@ async function activeOperator(f: RegistryFixture) {
 }
 
 /** A message as the active sequencer's node publishes it: the attestation and the sequencer's commitment to its block. */
-async function message(f: RegistryFixture, over: Partial<BlockAttestation> = {}, committer?: HardhatEthersSigner) {
+async function message(f: RegistryFixture, over: Partial<BlockAttestation> = {}, committer?: Signer) {
   const attestation: BlockAttestation = {
     sequencerId: await f.registry.currentSequencerId(),
     slot: await f.registry.currentSlot(),
@@ -196,6 +197,31 @@ describe("node: attester duty", function () {
     expect(r.status).to.equal(202);
     const memberSeats = await seatsOf(f, m.attestation.slot, f.accounts[0]);
     expect(r.body.signatures).to.equal(memberSeats > 0n ? 1 : 0);
+  });
+
+  it("checks the block's commitment against the sequencer's signing key for the slot, not its operator key", async function () {
+    const f = await loadFixture(sixWithCommittee);
+    const active = await activeOperator(f);
+    const id = await f.registry.sequencerIdOf(active.address);
+    const key = Wallet.createRandom();
+    await f.signingKeys.connect(active).setSigningKey(id, key.address);
+    const [{ fromSlot }] = await f.signingKeys.keyChanges(id);
+    await time.increaseTo((await f.registry.GENESIS_TIME()) + fromSlot * (await f.registry.SLOT_DURATION()));
+    const node = await startNode(
+      f,
+      f.accounts.find((a) => a !== active)!,
+    );
+    const byOperator = await post(node, "/attestations", await message(f, {}, active));
+    expect(byOperator.status).to.equal(400);
+    expect(byOperator.body.field).to.equal("commitmentSignature");
+    expect(byOperator.body.message).to.include(key.address);
+    const byKey = await post(node, "/attestations", await message(f, {}, key));
+    expect(byKey.status, JSON.stringify(byKey.body)).to.equal(202);
+    // a slot still the operator key's: its commitment counts, the rotated key's does not
+    const previous = { slot: fromSlot - 1n };
+    await time.increaseTo((await f.registry.GENESIS_TIME()) + fromSlot * (await f.registry.SLOT_DURATION()) + 1n);
+    expect((await post(node, "/attestations", await message(f, previous, active))).status).to.equal(202);
+    expect((await post(node, "/attestations", await message(f, { ...previous, blockHash: H("other") }, key))).status).to.equal(400);
   });
 
   it("without the block's own node, another records it a round later; a record lost to another node's in the same block is not a failure", async function () {

@@ -9,7 +9,7 @@ import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet } from "ethers";
 import { registryFixture, ENDPOINT, PUBLIC_KEY, METADATA, STAKE_100K } from "../helpers/fixtures";
-import { init, status } from "../../node/cli";
+import { init, signingKey, status } from "../../node/cli";
 import { LOCK_FILE } from "../../node/store";
 
 /** Serves the in-process Hardhat network over HTTP JSON-RPC, for a node running in another process. */
@@ -78,11 +78,48 @@ describe("node: command line", function () {
     expect(fs.readdirSync(other)).to.deep.equal([]);
   });
 
+  it("init --signing-key also writes an encrypted signing keystore (0600) the config names, and never overwrites it", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-cli-"));
+    const env = { LP504_NODE_PASSWORD: "a long passphrase" };
+    const args = ["--dir", dir, "--rpc-url", "http://127.0.0.1:8545", "--chain-id", "31337", "--deployment", path.join(dir, "d.json")];
+    const lines: string[] = [];
+    const made = await init([...args, "--signing-key"], env, (l) => lines.push(l));
+    expect(made.signingKeystore).to.equal(path.join(dir, "signing-keystore.json"));
+    expect(made.signingKey).to.not.equal(made.address);
+    expect(fs.statSync(made.signingKeystore!).mode & 0o777).to.equal(0o600);
+    const signing = await Wallet.fromEncryptedJson(fs.readFileSync(made.signingKeystore!, "utf8"), "a long passphrase");
+    expect(signing.address).to.equal(made.signingKey);
+    const config = fs.readFileSync(made.config, "utf8");
+    expect(config.toLowerCase()).to.not.include(signing.privateKey.slice(2).toLowerCase());
+    expect(JSON.parse(config).signingKeystore).to.equal("signing-keystore.json");
+    expect(lines.join("\n")).to.include(signing.address);
+
+    // only the signing keystore left over: init refuses before writing anything
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-cli-"));
+    fs.writeFileSync(path.join(other, "signing-keystore.json"), "keep me");
+    await expect(init(["--dir", other, ...args.slice(2), "--signing-key"], env, () => undefined)).to.be.rejectedWith("exists");
+    expect(fs.readdirSync(other)).to.deep.equal(["signing-keystore.json"]);
+    expect(fs.readFileSync(path.join(other, "signing-keystore.json"), "utf8")).to.equal("keep me");
+    // without the flag there is none
+    const plain = await init(["--dir", fs.mkdtempSync(path.join(os.tmpdir(), "lp504-cli-")), ...args.slice(2)], env, () => undefined);
+    expect(plain).to.not.have.property("signingKeystore");
+    expect(JSON.parse(fs.readFileSync(plain.config, "utf8"))).to.not.have.property("signingKeystore");
+
+    // signing-key: a new key for a rotation, with the config's password, never over an existing file
+    const next = path.join(dir, "next-signing-keystore.json");
+    const rotated = await signingKey(["--config", made.config, "--out", next], env, () => undefined);
+    expect(fs.statSync(next).mode & 0o777).to.equal(0o600);
+    expect((await Wallet.fromEncryptedJson(fs.readFileSync(next, "utf8"), "a long passphrase")).address).to.equal(rotated.address);
+    expect(rotated.address).to.not.equal(signing.address);
+    await expect(signingKey(["--config", made.config, "--out", next], env, () => undefined)).to.be.rejectedWith("exists");
+    await expect(signingKey(["--config", made.config], env, () => undefined)).to.be.rejectedWith("--out is required");
+  });
+
   it("the package's bin launcher runs the command line (a usage error exits 2)", function () {
     const launcher = path.join(__dirname, "../../bin/lp504-node.js");
     const out = spawnSync(process.execPath, [launcher, "frobnicate"], { encoding: "utf8" });
     expect(out.status).to.equal(2);
-    expect(out.stderr).to.include("usage: lp504-node <init|run|status>");
+    expect(out.stderr).to.include("usage: lp504-node <init|run|status|signing-key>");
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8"));
     expect(pkg.bin["lp504-node"]).to.equal("bin/lp504-node.js");
   });
@@ -103,8 +140,11 @@ describe("node: command line", function () {
       LP504_NODE_IMPORT_KEY: operator.privateKey,
       LP504_NODE_LOG_LEVEL: "debug",
     };
-    const { config } = await init(
-      ["--dir", dir, "--rpc-url", bridge.url, "--chain-id", String(f.chainId), "--deployment", deployment, "--port", String(port)],
+    const { config, signingKey: signingAddress } = await init(
+      [
+        ...["--dir", dir, "--rpc-url", bridge.url, "--chain-id", String(f.chainId), "--deployment", deployment, "--port", String(port)],
+        "--signing-key",
+      ],
       env,
       () => undefined,
     );
@@ -136,10 +176,16 @@ describe("node: command line", function () {
       expect(stdout).to.not.include('"event":"duty.failed"');
 
       const seen = await status(["--config", config], () => undefined);
-      expect(seen).to.include({
-        operator: operator.address,
-        sequencerId: String(await f.registry.sequencerIdOf(operator.address)),
-        healthy: true,
+      const id = await f.registry.sequencerIdOf(operator.address);
+      expect(seen).to.include({ operator: operator.address, sequencerId: String(id), healthy: true });
+      // its first round registered the signing key of the keystore init wrote (decrypted with the same password)
+      expect(stdout).to.include('"event":"signing-key.registered"');
+      const [change] = await f.signingKeys.keyChanges(id);
+      expect(change.key).to.equal(signingAddress);
+      expect(seen.signingKey).to.deep.include({
+        inUse: operator.address,
+        configured: signingAddress,
+        pending: { key: signingAddress, fromSlot: change.fromSlot.toString() },
       });
       const slot = await f.registry.currentSlot();
       const sign = (blockHash: string) =>

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
-import { loadConfig, validateConfig, loadOperator, ConfigError, TESTING_ENV } from "../../node/config";
+import { loadConfig, validateConfig, loadOperator, loadSigningKeys, ConfigError, TESTING_ENV } from "../../node/config";
 import { TX_DEFAULTS } from "../../node/tx";
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lp504-config-"));
@@ -274,5 +274,49 @@ describe("node: configuration", function () {
     await expect(loadOperator(withFile, { LP504_NODE_PASSWORD: "wrong" })).to.be.rejectedWith("incorrect password");
     expect(() => validateConfig(VALID, d)).to.not.throw();
     await expect(loadOperator(validateConfig(VALID, d), {})).to.be.rejectedWith("passwordFile");
+  });
+  it("takes optional signing keystores (never a secret), names each bad one, and overrides signingKeystore from the environment", async function () {
+    const d = dir();
+    expect(validateConfig(VALID, d)).to.not.have.property("signingKeystore");
+    expect(validateConfig(VALID, d).previousSigningKeystores).to.deep.equal([]);
+    const found = problems({ ...VALID, signingKeystore: "", previousSigningKeystores: ["old.json", 7], signingKey: "0x01" });
+    expect(found.map((p) => p.split(":")[0])).to.have.members([
+      "signingKey", // unknown key
+      "signingKey", // and a secret
+      "signingKeystore",
+      "previousSigningKeystores[1]",
+    ]);
+    expect(found.find((p) => p.startsWith("signingKey: secrets"))).to.include("signingKeystore");
+    // back to the operator key: the previous key is kept for its remaining slots, none is registered
+    expect(validateConfig({ ...VALID, previousSigningKeystores: ["old.json"] }, d).previousSigningKeystores).to.deep.equal([
+      path.join(d, "old.json"),
+    ]);
+    expect(problems({ ...VALID, previousSigningKeystores: "old.json", signingKeystore: "s.json" })[0]).to.match(
+      /^previousSigningKeystores:/,
+    );
+    expect(problems({ ...VALID, signingKeystore: "./k.json" })[0]).to.match(/^signingKeystore: .*different files/);
+
+    const keys = [Wallet.createRandom(), Wallet.createRandom(), Wallet.createRandom()];
+    ["k.json", "s.json", "old.json"].forEach((name, i) =>
+      fs.writeFileSync(
+        path.join(d, name),
+        encryptKeystoreJsonSync({ address: keys[i].address, privateKey: keys[i].privateKey }, "correct horse", { scrypt: { N: 1024 } }),
+      ),
+    );
+    const file = path.join(d, "config.json");
+    fs.writeFileSync(file, JSON.stringify({ ...VALID, signingKeystore: "nope.json", previousSigningKeystores: ["old.json"] }));
+    const config = loadConfig(file, { LP504_NODE_SIGNING_KEYSTORE: "s.json" });
+    expect(config.signingKeystore).to.equal(path.join(d, "s.json"));
+    expect(config.previousSigningKeystores).to.deep.equal([path.join(d, "old.json")]);
+    const loaded = await loadSigningKeys(config, { LP504_NODE_PASSWORD: "correct horse" });
+    expect(loaded.signingKey!.address).to.equal(keys[1].address);
+    expect(loaded.previousSigningKeys.map((w) => w.address)).to.deep.equal([keys[2].address]);
+    expect(await loadSigningKeys(validateConfig(VALID, d), {})).to.deep.equal({ previousSigningKeys: [] });
+    await expect(loadSigningKeys(config, { LP504_NODE_PASSWORD: "wrong" })).to.be.rejectedWith("incorrect password");
+    const back = await loadSigningKeys(validateConfig({ ...VALID, previousSigningKeystores: ["old.json"] }, d), {
+      LP504_NODE_PASSWORD: "correct horse",
+    });
+    expect(back.signingKey).to.equal(undefined);
+    expect(back.previousSigningKeys.map((w) => w.address)).to.deep.equal([keys[2].address]);
   });
 });
