@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { collectBlockAttestations, type BlockAttestation } from "../sdk";
 import { deployRegistryFixture, type RegistryFixture } from "./helpers/fixtures";
 import {
@@ -32,15 +32,20 @@ describe("PerformanceMonitor: attestation committee", () => {
   const thirtyFive = () => withSet(35);
   type F = Awaited<ReturnType<typeof withSet>>;
 
-  const attestation = async (f: RegistryFixture, over: Partial<BlockAttestation> = {}): Promise<BlockAttestation> => ({
-    sequencerId: await f.registry.currentSequencerId(),
-    slot: await f.registry.currentSlot(),
-    blockNumber: 77n,
-    blockHash: ethers.id("block 77"),
-    gasUsed: 5_000_000n,
-    txCount: 300n,
-    ...over,
-  });
+  // A block first: after a snapshot is restored the latest block keeps the time it was taken at, and the views
+  // below would read a slot the next transaction (mined at the wall clock's time) may already be two slots past.
+  const attestation = async (f: RegistryFixture, over: Partial<BlockAttestation> = {}): Promise<BlockAttestation> => {
+    await mine();
+    return {
+      sequencerId: await f.registry.currentSequencerId(),
+      slot: await f.registry.currentSlot(),
+      blockNumber: 77n,
+      blockHash: ethers.id("block 77"),
+      gasUsed: 5_000_000n,
+      txCount: 300n,
+      ...over,
+    };
+  };
   const epochOf = async (f: F, slot: bigint) => slot / (await f.selection.committeeEpochSlots());
   const seatsOf = async (f: F, slot: bigint) => {
     let total = 0n;
