@@ -108,6 +108,29 @@ lp504
   );
 
 lp504
+  .task("tags", "Declares the --from operator's network region and infrastructure provider (numbers, 0 = untagged)")
+  .addParam("region", "Region code (0..65535; 0 = untagged)")
+  .addOptionalParam("provider", "Provider code (0..65535; 0 = untagged)", "0")
+  .addOptionalParam("id", "Sequencer id (default: the --from account's)")
+  .addOptionalParam("from", FROM)
+  .setAction(async (a: { region: string; provider: string; id?: string; from?: string }, hre) =>
+    operate(hre, "setTags", a.from, async (suite, signer) => {
+      const id = await sequencerId(suite, signer, a.id);
+      const region = parseWhole(a.region, "--region");
+      const provider = parseWhole(a.provider, "--provider");
+      for (const [what, v] of [
+        ["--region", region],
+        ["--provider", provider],
+      ] as const)
+        if (v > 0xffffn) throw new HardhatPluginError(PLUGIN, `${what}: ${v} is not a 16-bit code (0..65535)`);
+      await sent(`#${id} tagged region ${region}, provider ${provider}`, suite.registry.setTags(id, region, provider));
+      const [regionWeight, activeCount] = await suite.lens.regionOf(region);
+      const total = await suite.lens.totalActiveWeight();
+      console.log(`region ${region}: ${activeCount} Active, ${share(regionWeight, total)} of the Active weight`);
+    }),
+  );
+
+lp504
   .task("exit", "Starts the exit of a sequencer (or completes it with --complete after the exit delay)")
   .addOptionalParam("id", "Sequencer id (default: the --from account's)")
   .addFlag("complete", "Complete a started exit and credit the stake to the withdrawable balance")

@@ -107,6 +107,24 @@ describe("Tasks: governance, auctions, capabilities and jobs in the units a pers
     expect((await r.getSequencer(1)).status).to.equal(1n); // Active
   });
 
+  it("tags declares a region and a provider, prints the region's share, and names a bad code and a locked turn", async () => {
+    const r = await registry();
+    for (const from of ["1", "2", "3"]) await register(from);
+    const { out } = await run("tags", { region: "3", provider: "7", from: "3" });
+    const tagged = await r.getSequencer(3);
+    expect([tagged.region, tagged.provider]).to.deep.equal([3n, 7n]);
+    expect(out).to.include("#3 tagged region 3, provider 7");
+    expect(out).to.include("region 3: 1 Active, 33.33% of the Active weight");
+    await expect(run("tags", { region: "70000", from: "3" })).to.be.rejectedWith("--region: 70000 is not a 16-bit code (0..65535)");
+    await expect(run("tags", { region: "eu", from: "3" })).to.be.rejectedWith('--region: "eu" is not a whole number');
+    // The current sequencer keeps the region the rotation rule judged it by.
+    const current = await r.currentSequencerId();
+    await expect(run("tags", { region: "9", id: String(current), from: String(current) })).to.be.rejectedWith(
+      /setTags reverted: RegistryTagsLocked/,
+    );
+    expect((await r.getSequencer(3)).region).to.equal(3n);
+  });
+
   it("auction-open, auction, bid and auction-finalize run an auction from the command line", async () => {
     await register("1");
     await register("2");
