@@ -86,7 +86,6 @@ contract TrainingCoordinator is ITrainingCoordination {
     mapping(bytes32 epochKey => Epoch) private _epochs;
     mapping(bytes32 epochKey => mapping(uint256 sequencerId => bool)) private _submitted;
     mapping(bytes32 clusterId => mapping(uint256 sequencerId => bool)) private _invited;
-    mapping(bytes32 epochKey => mapping(bytes32 gradientHash => bool)) private _seenGradients;
     mapping(bytes32 clusterId => mapping(uint256 epoch => bytes32 stateHash)) private _checkpoints;
     mapping(bytes32 shardId => Shard) private _shards;
     mapping(bytes32 shardId => mapping(uint256 sequencerId => bool)) private _replicas;
@@ -242,10 +241,7 @@ contract TrainingCoordinator is ITrainingCoordination {
         bytes32 key = _epochKey(clusterId, c.generation, epoch);
         // Keyed by the member itself, not its place: a member replaced and re-joined elsewhere counts once.
         if (_submitted[key][sequencerId]) revert TrainingDuplicateGradient(clusterId, epoch, sequencerId);
-        if (_seenGradients[key][update.gradientHash])
-            revert TrainingGradientAlreadySubmitted(clusterId, epoch, update.gradientHash);
         _submitted[key][sequencerId] = true;
-        _seenGradients[key][update.gradientHash] = true;
 
         Epoch storage e = _epochs[key];
         uint256 contribution = uint256(

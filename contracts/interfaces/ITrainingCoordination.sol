@@ -118,7 +118,6 @@ interface ITrainingCoordination {
     /// @dev A cluster is created with at most `max` members (each costs about 54k gas to add); the rest join.
     error TrainingTooManyInitialMembers(uint256 members, uint256 max);
     error TrainingZeroGradient();
-    error TrainingGradientAlreadySubmitted(bytes32 clusterId, uint256 epoch, bytes32 gradientHash);
     error TrainingShardExists(bytes32 shardId);
     error TrainingInvalidShard(bytes32 shardId);
     error TrainingEpochNotAggregated(bytes32 clusterId, uint256 epoch);
@@ -164,8 +163,12 @@ interface ITrainingCoordination {
     function replicateShard(bytes32 shardId, uint256 targetSequencer) external;
 
     /// @notice A member's operator submits its gradient once per epoch (sealed: bound to the member).
-    /// @param update The cluster, the submitting member, the current epoch, a non-zero gradient hash not submitted
-    /// before this epoch, and its loss (≤ 2^128 − 1); the timestamp is ignored. The caller is the member's operator.
+    /// @dev The hash should commit to the member too (`keccak256(abi.encode(sequencerId, epoch, gradient))`), so a
+    /// copy of another member's pending hash fails when the gradients are opened off chain. The contract does not
+    /// refuse a hash another member submitted: it cannot tell the copy from the original, and refusing the later
+    /// one would let a copier front-run the honest member's submission and make it look like it missed the round.
+    /// @param update The cluster, the submitting member, the current epoch, a non-zero gradient hash, and its loss
+    /// (≤ 2^128 − 1); the timestamp is ignored. The caller is the member's operator.
     function submitGradient(GradientUpdate calldata update) external;
 
     /// @notice O(1) aggregate of the epoch's submissions (order-independent), once the quorum has submitted.

@@ -97,6 +97,22 @@ describe("attacks: training members and coordinators vs. the TrainingCoordinator
     expect(await t.hasSubmitted(f.clusterId, 1, 2)).to.equal(false);
   });
 
+  it("a member that copies another's pending gradient hash and lands first does not make the original fail", async () => {
+    const f = await loadFixture(cluster);
+    const t = f.training;
+    // Member 2 sees member 1's submission in the mempool and sends the same hash with a higher fee (automine: first).
+    const honest = { clusterId: f.clusterId, sequencerId: 1, epoch: 1, gradientHash: H("g1-e1"), loss: 40, timestamp: 0 };
+    await t.connect(f.accounts[1]).submitGradient({ ...honest, sequencerId: 2 });
+    await expect(t.connect(f.accounts[0]).submitGradient(honest)).to.emit(t, "GradientSubmitted").withArgs(f.clusterId, 1n, 1n);
+    expect(await t.hasSubmitted(f.clusterId, 1, 1)).to.equal(true);
+    // After the deadline nobody but the coordinator can flag the original as failed: it submitted.
+    await time.increase(86401);
+    await expect(t.connect(f.accounts[1]).reportFailure(f.clusterId, 1))
+      .to.be.revertedWithCustomError(t, "TrainingAlreadySubmitted")
+      .withArgs(f.clusterId, 1n);
+    expect(await t.isFailed(f.clusterId, 1)).to.equal(false);
+  });
+
   it("a member that missed the deadline cannot escape the failure report, and one that submitted cannot be reported by outsiders", async () => {
     const f = await loadFixture(cluster);
     const t = f.training;
