@@ -49,6 +49,8 @@ const names = ["SequencerRegistry", "RegistryLens", "EquivocationModule", "Selec
   "PerformanceMonitor",
   "AIScheduler",
   "SchedulerLens",
+  "SigningKeys",
+  "SlashingQueue",
 ]);
 const record = {
   format: "lp504-deployment/2",
@@ -57,6 +59,8 @@ const record = {
 };
 const suite = connectSuite(record, new JsonRpcProvider("http://127.0.0.1:1", 96369, { staticNetwork: true }));
 assert.equal(suite.registry.target, address(1));
+assert.equal(suite.signingKeys.target, address(names.indexOf("SigningKeys") + 1));
+assert.equal(suite.slashingQueue.target, address(names.indexOf("SlashingQueue") + 1));
 assert.equal(suite.beacon, undefined);
 assert.ok(suite.registry.interface.getFunction("registerSequencer"));
 assert.equal(typeof SequencerRegistry__factory.connect, "function");

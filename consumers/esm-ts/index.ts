@@ -63,7 +63,7 @@ const record: DeploymentRecord = {
   compiler: { version: "0.8.28", settings: {}, overrides: {} },
   contracts: Object.fromEntries(
     ["SequencerRegistry", "RegistryLens", "EquivocationModule", "SelectionMechanisms", "MEVMitigation"]
-      .concat(["TrainingCoordinator", "PerformanceMonitor", "AIScheduler", "SchedulerLens"])
+      .concat(["TrainingCoordinator", "PerformanceMonitor", "AIScheduler", "SchedulerLens", "SigningKeys", "SlashingQueue"])
       .map((name, i) => [name, { address: address(i + 1), blockNumber: 1, transactionHash: "0x", constructorArgs: [] }]),
   ),
   complete: true,
