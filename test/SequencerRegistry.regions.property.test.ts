@@ -71,6 +71,8 @@ describe("SequencerRegistry: the region cap and the rotation rule hold in a long
       const delegators = f.accounts.slice(30, 36);
       const period = (await r.getConfig()).rotationPeriod;
       let announced = 0n;
+      const exitDelay = (await r.getConfig()).exitDelay;
+      const movedAt = new Map<bigint, bigint>(); // when an Active sequencer last changed region
       const counts: Record<string, number> = {};
       let handovers = 0;
 
@@ -151,12 +153,18 @@ describe("SequencerRegistry: the region cap and the rotation rule hold in a long
           outcome = await attempt(f, [], () => gov.slashShare(id, 1 + Math.floor(rand() * 3000)));
         } else if (action === "retag" && registered.length > 0) {
           const id = pick(registered);
-          const locked = id === prevCurrent || (announced !== 0n && id === announced);
+          const [region, provider] = [pick(REGIONS), Math.floor(rand() * 5)];
+          // An Active sequencer changes region at most once per exit delay.
+          const moves = active.some((v) => v.id === id) && region !== (await regionOfId(id));
+          const moved = movedAt.get(id);
+          const cooling = moves && moved !== undefined && BigInt(await time.latest()) + 1n < moved + exitDelay;
+          const locked = id === prevCurrent || (announced !== 0n && id === announced) || cooling;
           outcome = await attempt(f, ["RegistryRegionCapExceeded", "RegistryTagsLocked"], async () =>
-            r.connect(await signerOf(id)).setTags(id, pick(REGIONS), Math.floor(rand() * 5)),
+            r.connect(await signerOf(id)).setTags(id, region, provider),
           );
           if (locked) expect(outcome).to.equal("RegistryTagsLocked");
           else expect(outcome).to.not.equal("RegistryTagsLocked");
+          if (outcome === null && moves) movedAt.set(id, BigInt(await time.latest()));
         } else if (action === "rotate") {
           await time.increase(period);
           outcome = await attempt(f, active.length === 0 ? ["RegistryNoEligibleSequencer"] : [], () => r.rotateSequencer());

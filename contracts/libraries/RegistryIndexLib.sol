@@ -59,7 +59,8 @@ library RegistryIndexLib {
     }
 
     /// @notice Declares sequencer `sequencerId`'s tags; an Active sequencer's weight and list place move to the new
-    /// region (cap-checked). The registry has checked the caller and the lock.
+    /// region (cap-checked), at most once per exit delay (`RegistryTagsLocked` before then). The registry has checked
+    /// the caller and the lock.
     /// @param sequencers The registry's sequencer records.
     /// @param params The registry's parameters (for the region cap).
     /// @param weights The registry's stake index.
@@ -80,6 +81,13 @@ library RegistryIndexLib {
         s.provider = provider;
         emit ISequencerRegistry.SequencerTagged(sequencerId, region, provider);
         if (oldRegion == region || s.status != ISequencerRegistry.SequencerStatus.Active) return;
+        // A move is linked right after the old region's tail or at the new region's tail: repeated at will, moving into
+        // the current sequencer's region and out again would put the mover next in round robin every other turn.
+        uint256 changedAt = s.regionChangedAt;
+        if (changedAt != 0 && block.timestamp < changedAt + params.exitDelay) {
+            revert ISequencerRegistry.RegistryTagsLocked(sequencerId);
+        }
+        s.regionChangedAt = uint40(block.timestamp);
         uint256 weight = weights.get(sequencerId - 1);
         Region storage from = RegionStorage.region(oldRegion);
         from.weight -= uint128(weight);
