@@ -117,18 +117,21 @@ library RegistryIndexLib {
     /// last served the region (regions take turns, and each region's members take its turns). A candidate of
     /// `previous`'s region is replaced by that round-robin pick while another region has an Active sequencer: no
     /// region gets two turns in a row while another is eligible. O(1): no walk of the list. While several regions are
-    /// Active it records the pick as its region's last (the region's round robin resumes after it); while one region
+    /// Active it records a decided pick (`record`) as its region's last (the region's round robin resumes after it); while one region
     /// holds every Active sequencer round robin is plain list order and nothing is written.
     /// @param sequencers The registry's sequencer records.
     /// @param activeCount The number of Active sequencers.
     /// @param previous The sequencer whose turn ends (it may have just left the list).
     /// @param candidate The mode's choice, an Active sequencer, or 0 for round robin.
+    /// @param record Whether the pick is a decision (a hand-over or an announcement) and becomes its region's cursor; a
+    /// preview (false) writes nothing, so calling it repeatedly cannot advance a region's round robin.
     /// @return id The successor.
     function successor(
         mapping(uint256 => Sequencer) storage sequencers,
         uint256 activeCount,
         uint256 previous,
-        uint256 candidate
+        uint256 candidate,
+        bool record
     ) external returns (uint256 id) {
         uint256 r = sequencers[previous].region;
         Region storage g = RegionStorage.region(r);
@@ -150,7 +153,7 @@ library RegistryIndexLib {
                 if (sequencers[after_].region == region) id = after_;
             }
         }
-        RegionStorage.region(region).cursor = uint32(id);
+        if (record) RegionStorage.region(region).cursor = uint32(id);
     }
 
     /// @notice A stake-weighted draw over the open snapshot (current weights if none), excluding `excludedId`
