@@ -270,7 +270,9 @@ library RegistryIndexLib {
         if (g.cursor == sequencerId) g.cursor = wasHead ? 0 : uint32(prev);
     }
 
-    /// @dev Reverts if region `r`'s Active weight `regionWeight` exceeds the cap's share of `totalWeight`.
+    /// @dev Reverts if region `r`'s Active weight `regionWeight` exceeds the cap's share of `totalWeight`, unless the
+    /// region holds all of it: no other region is Active, so its share is 100% whatever it does (under any cap below
+    /// 100% an empty set could never be joined again), and its size only widens what another region may bring in.
     function _checkCap(
         RegistryParametersLib.Params storage params,
         uint256 r,
@@ -278,7 +280,7 @@ library RegistryIndexLib {
         uint256 totalWeight
     ) private view {
         uint256 cap = params.regionCapBps;
-        if (cap != 0 && regionWeight * 10_000 > cap * totalWeight) {
+        if (cap != 0 && regionWeight < totalWeight && regionWeight * 10_000 > cap * totalWeight) {
             revert ISequencerRegistry.RegistryRegionCapExceeded(uint16(r), regionWeight, totalWeight);
         }
     }

@@ -5,7 +5,7 @@ import type { Signer } from "ethers";
 import { deploySuite, suiteParams, SelectionMode, SIGNING_KEY_DELAY_SLOTS } from "../../deploy";
 import { buildEquivocationProof } from "../../sdk";
 import { ENDPOINT, PUBLIC_KEY, METADATA, STAKE_100K, registryFixture, register, type RegistryFixture } from "../helpers/fixtures";
-import { expectRegionBookkeeping, rotateNow } from "../helpers/regions";
+import { expectRegionBookkeeping, rotateNow, setRegionCap } from "../helpers/regions";
 import { withSequencers, setMode } from "../helpers/selection";
 
 const E = (n: string) => ethers.parseEther(n);
@@ -81,6 +81,26 @@ describe("Review s11: queue, claims, signing keys, region rotation", () => {
     await f.registry.connect(idle).setTags(idleId, 5, 0);
     await f.registry.connect(idle).setTags(idleId, 6, 0);
     await expectRegionBookkeeping(f, [0, 2, 3, 4, 5, 6, 9]);
+  });
+
+  it("under a region cap, a set that emptied can be joined again (else no one could ever register or return)", async () => {
+    const f = await loadFixture(diverse);
+    await setRegionCap(f, 4000);
+    for (let i = 0; i < 4; i++) await (await f.registry.connect(f.accounts[i]).initiateExit(i + 1)).wait();
+    expect(await f.registry.activeSequencerCount()).to.equal(0n);
+    // The first newcomer's region holds all the Active weight: no other region to be diverse from, no cap.
+    const first = await register(f, f.accounts[10]);
+    expect(await f.registry.currentSequencerId()).to.equal(first);
+    // A second region joins within the cap (1/3 ≤ 40%); from then on region 0 (2/3) is capped again.
+    const op = f.accounts[12];
+    await (await f.registry.connect(op).registerSequencer(ENDPOINT, PUBLIC_KEY, METADATA, { value: E("1") })).wait();
+    const id = await f.registry.sequencerIdOf(op.address);
+    await (await f.registry.connect(op).setTags(id, 8, 0)).wait();
+    await expect(f.registry.connect(op).increaseStake(id, { value: E("50000") })).to.not.be.reverted;
+    await expect(f.registry.connect(f.accounts[10]).increaseStake(first, { value: E("1") })).to.be.revertedWithCustomError(
+      f.registry,
+      "RegistryRegionCapExceeded",
+    );
   });
 
   it("anyone calling selectNextSequencer before a random draw cannot spin a region's round-robin cursor", async () => {
