@@ -333,7 +333,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 nextId = _designatedNext();
         if (nextId == 0) {
             bool decided;
-            (nextId, decided) = _pickSuccessor();
+            (nextId, decided) = _pickSuccessor(false);
             // A random mode's answer before its draw exists is a preview, not a decision: fixing the round-robin
             // successor then would let anyone override the draw by calling early.
             if (decided) {
@@ -349,7 +349,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
         uint256 due = _nextRotationTime();
         if (block.timestamp < due) revert RegistryRotationNotDue(due);
         uint256 nextId = _designatedNext();
-        if (nextId == 0) (nextId, ) = _pickSuccessor();
+        if (nextId == 0) (nextId, ) = _pickSuccessor(true);
         _handOver(nextId);
         _syncFallback();
     }
@@ -358,7 +358,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     function forceRotation() external onlyRole(MONITOR_ROLE) {
         // The announced successor keeps its turn: a forced hand-over must not re-roll it.
         uint256 nextId = _designatedNext();
-        if (nextId == 0) (nextId, ) = _pickSuccessor();
+        if (nextId == 0) (nextId, ) = _pickSuccessor(true);
         _handOver(nextId);
         _syncFallback();
     }
@@ -952,7 +952,7 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
                 emit SequencerRotated(old, address(0));
             } else {
                 uint256 successor = _designatedNext();
-                if (successor == 0) successor = _successor(sequencerId, next);
+                if (successor == 0) successor = _successor(sequencerId, next, true);
                 _designatedNextId = 0;
                 Sequencer storage n = _sequencers[successor];
                 _startTurn(successor, n, sequencerId);
@@ -1020,7 +1020,8 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
     /// over (the next region's next member; list order while one region holds every sequencer), which differs from
     /// the current one whenever two or more are Active. Either is replaced if it would give the current sequencer's
     /// region a second turn in a row while another region has an Active sequencer ({RegistryIndexLib-successor}).
-    function _pickSuccessor() private returns (uint256 id, bool decided) {
+    /// A preview (`handOver` false and nothing decided) records nothing: it must not advance a region's round robin.
+    function _pickSuccessor(bool handOver) private returns (uint256 id, bool decided) {
         if (_activeCount == 0) revert RegistryNoEligibleSequencer();
         uint256 current = _currentId;
         SelectionMode mode = _params.selectionMode;
@@ -1033,12 +1034,13 @@ contract SequencerRegistry is ProverReadableSequencerSet, ISequencerRegistry, Ac
             else id = 0;
         }
         // Round robin (id 0) and the region rule: no region gets two turns in a row while another is eligible.
-        id = _successor(current, id);
+        id = _successor(current, id, handOver || decided);
     }
 
-    /// @dev {RegistryIndexLib-successor}: the region rule over `candidate` (0: round robin) after `previous`.
-    function _successor(uint256 previous, uint256 candidate) private returns (uint256) {
-        return RegistryIndexLib.successor(_sequencers, _activeCount, previous, candidate);
+    /// @dev {RegistryIndexLib-successor}: the region rule over `candidate` (0: round robin) after `previous`; the pick
+    /// becomes its region's cursor only if `record` (a hand-over or an announcement).
+    function _successor(uint256 previous, uint256 candidate, bool record) private returns (uint256) {
+        return RegistryIndexLib.successor(_sequencers, _activeCount, previous, candidate, record);
     }
 
     function _nextRotationTime() private view returns (uint256) {

@@ -52,6 +52,16 @@ contract SlashingQueue is ISlashingQueue, AccessControl, ReentrancyGuard {
     mapping(uint256 slashId => QueuedSlash) private _slashes;
     mapping(uint256 claimId => Claim) private _claims;
     mapping(uint256 slashId => mapping(address claimant => uint256 claimId)) private _claimOf;
+    /// @dev What an amount slash was measured against when queued: its sequencer's pool (bonded + unbonding) and
+    /// `_takenFrom` that sequencer then. One slot (wei amounts: far below 2^128).
+    struct Basis {
+        uint128 pool;
+        uint128 takenBefore;
+    }
+
+    /// @dev Σ taken from each sequencer by this queue's executed slashes.
+    mapping(uint256 sequencerId => uint256 taken) private _takenFrom;
+    mapping(uint256 slashId => Basis) private _basisOf;
 
     /**
      * @param admin Receives `DEFAULT_ADMIN_ROLE` and `GOVERNANCE_ROLE`.
@@ -124,8 +134,19 @@ contract SlashingQueue is ISlashingQueue, AccessControl, ReentrancyGuard {
         uint256 bps = q.bps;
         // An amount larger than what is left (the sequencer exited or was slashed meanwhile) takes what is left.
         taken = bps == 0 ? _min(q.amount, slashable) : (slashable * bps) / BPS;
+        if (bps == 0) {
+            // Stake withdrawn since the queue (an exit released before this executes) leaves the rest of the pool
+            // paying the share of it the amount was then, no more: delegators never make up for an operator that
+            // left. The basis is the pool when queued less what this queue's slashes took from it since.
+            Basis memory b = _basisOf[slashId];
+            uint256 basis = b.pool;
+            uint256 takenSince = _takenFrom[sequencerId] - b.takenBefore;
+            basis = takenSince >= basis ? 0 : basis - takenSince;
+            if (basis > slashable) taken = _min(taken, (q.amount * slashable) / basis);
+        }
         if (taken == 0) revert SlashingQueueNothingToSlash(slashId, sequencerId);
         // Effects before the call: the slash is spent whatever the registry does next.
+        _takenFrom[sequencerId] += taken;
         q.status = SlashStatus.Executed;
         q.executedAt = uint40(block.timestamp);
         q.taken = uint128(taken);
@@ -265,6 +286,13 @@ contract SlashingQueue is ISlashingQueue, AccessControl, ReentrancyGuard {
         uint256 executableAt = block.timestamp + _vetoWindow;
         uint256 expiresAt = executableAt + _executionWindow;
         slashId = ++_slashCount;
+        if (bps == 0) {
+            ISequencerRegistry.PoolInfo memory pool = RegistryLens(lens).getPool(sequencerId);
+            _basisOf[slashId] = Basis({
+                pool: uint128(pool.bondedStake + pool.unbondingStake),
+                takenBefore: uint128(_takenFrom[sequencerId])
+            });
+        }
         _slashes[slashId] = QueuedSlash({
             sequencerId: uint64(sequencerId),
             bps: uint16(bps),

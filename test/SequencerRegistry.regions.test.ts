@@ -30,6 +30,11 @@ async function joinTagged(f: RegistryFixture, index: number, region: number, sta
   return id;
 }
 
+/** Lets the exit delay pass: an Active sequencer changes region at most once per exit delay. */
+async function afterRetagCooldown(f: RegistryFixture) {
+  await time.increase((await f.registry.getConfig()).exitDelay);
+}
+
 async function grantMonitor(f: RegistryFixture) {
   await (await f.registry.connect(f.governanceSigner).grantRole(await f.registry.MONITOR_ROLE(), f.governanceSigner.address)).wait();
 }
@@ -43,6 +48,7 @@ describe("SequencerRegistry: network diversity (regions)", () => {
   describe("setTags", () => {
     it("should store the operator's tags, emit SequencerTagged and return them in getSequencer", async () => {
       const f = await loadFixture(regionsFixture);
+      await afterRetagCooldown(f); // 4 moved to region 2 in the fixture
       await expect(f.registry.connect(f.accounts[3]).setTags(4, 9, 42))
         .to.emit(f.registry, "SequencerTagged")
         .withArgs(4n, 9, 42);
@@ -123,6 +129,7 @@ describe("SequencerRegistry: network diversity (regions)", () => {
     it("should reject joining the set and retagging into a region at the cap", async () => {
       const f = await loadFixture(regionsFixture);
       await setRegionCap(f, 5000);
+      await afterRetagCooldown(f);
       const op = f.accounts[10];
       await expect(f.registry.connect(op).registerSequencer("enode://y@2.2.2.2:2", "0x", "0x", { value: E(100_000) })).to.not.be.reverted; // region 0: 2e8 of 5e8
       // Retagging sequencer 4 (region 2) into region 1 would make region 1 3e8 of 5e8.

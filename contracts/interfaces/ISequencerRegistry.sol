@@ -321,7 +321,8 @@ interface ISequencerRegistry {
     error RegistryDelegationCapExceeded(uint256 sequencerId, uint256 delegatedAfter, uint256 cap);
     /// @notice The change would raise `region`'s Active weight above `regionCapBps` of the total Active weight.
     error RegistryRegionCapExceeded(uint16 region, uint256 regionWeightAfter, uint256 totalWeightAfter);
-    /// @notice The current sequencer and the announced successor cannot retag until their hand-over is done.
+    /// @notice The current sequencer and the announced successor cannot retag until their hand-over is done, and an
+    /// Active sequencer changes region at most once per `exitDelay`.
     error RegistryTagsLocked(uint256 sequencerId);
     error RegistryPoolInsolvent(uint256 sequencerId);
     error RegistryInsufficientShares(uint256 requested, uint256 available);
@@ -446,7 +447,9 @@ interface ISequencerRegistry {
     /// @notice Declares the operator's network region and infrastructure provider, in force at once. They are the
     /// operator's claims (like its descriptor), not proofs. An Active sequencer's stake moves to the new region,
     /// which must stay within `regionCapBps` ({RegistryRegionCapExceeded}); the current sequencer and the announced
-    /// successor cannot retag ({RegistryTagsLocked}), so the region rule judged at the announcement still holds.
+    /// successor cannot retag ({RegistryTagsLocked}), so the region rule judged at the announcement still holds. An
+    /// Active sequencer changes region at most once per `exitDelay` ({RegistryTagsLocked}): each move relinks it in the
+    /// rotation list, and moves at will would let it cut in right after the current sequencer every other turn.
     /// @param sequencerId The caller's sequencer.
     /// @param region Declared region (0: untagged, counted as region 0 by the cap and the rotation rule).
     /// @param provider Declared infrastructure provider (0: untagged; informational).

@@ -135,7 +135,9 @@ interface ISlashingQueue {
     /**
      * @notice Queues a slash of `amount` wei of `sequencerId`'s pool (bonded and unbonding, pro rata).
      * @param sequencerId The sequencer to slash.
-     * @param amount Wei to take (at execution, at most what the pool holds then).
+     * @param amount Wei to take (at execution, at most what the pool holds then, and, if the pool shrank since the
+     * queue, at most the same share of it: `amount × pool now / pool when queued`, so the stake still in the pool
+     * never pays for stake withdrawn meanwhile, such as an operator's exit released before the execution).
      * @param reason A hash of the off-chain evidence.
      * @return slashId The id of the queued slash.
      * @dev `PROPOSER_ROLE`. Executable from `now + vetoWindow` until `vetoWindow + executionWindow` later.

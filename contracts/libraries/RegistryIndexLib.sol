@@ -59,7 +59,8 @@ library RegistryIndexLib {
     }
 
     /// @notice Declares sequencer `sequencerId`'s tags; an Active sequencer's weight and list place move to the new
-    /// region (cap-checked). The registry has checked the caller and the lock.
+    /// region (cap-checked), at most once per exit delay (`RegistryTagsLocked` before then). The registry has checked
+    /// the caller and the lock.
     /// @param sequencers The registry's sequencer records.
     /// @param params The registry's parameters (for the region cap).
     /// @param weights The registry's stake index.
@@ -80,6 +81,13 @@ library RegistryIndexLib {
         s.provider = provider;
         emit ISequencerRegistry.SequencerTagged(sequencerId, region, provider);
         if (oldRegion == region || s.status != ISequencerRegistry.SequencerStatus.Active) return;
+        // A move is linked right after the old region's tail or at the new region's tail: repeated at will, moving into
+        // the current sequencer's region and out again would put the mover next in round robin every other turn.
+        uint256 changedAt = s.regionChangedAt;
+        if (changedAt != 0 && block.timestamp < changedAt + params.exitDelay) {
+            revert ISequencerRegistry.RegistryTagsLocked(sequencerId);
+        }
+        s.regionChangedAt = uint40(block.timestamp);
         uint256 weight = weights.get(sequencerId - 1);
         Region storage from = RegionStorage.region(oldRegion);
         from.weight -= uint128(weight);
@@ -109,18 +117,21 @@ library RegistryIndexLib {
     /// last served the region (regions take turns, and each region's members take its turns). A candidate of
     /// `previous`'s region is replaced by that round-robin pick while another region has an Active sequencer: no
     /// region gets two turns in a row while another is eligible. O(1): no walk of the list. While several regions are
-    /// Active it records the pick as its region's last (the region's round robin resumes after it); while one region
+    /// Active it records a decided pick (`record`) as its region's last (the region's round robin resumes after it); while one region
     /// holds every Active sequencer round robin is plain list order and nothing is written.
     /// @param sequencers The registry's sequencer records.
     /// @param activeCount The number of Active sequencers.
     /// @param previous The sequencer whose turn ends (it may have just left the list).
     /// @param candidate The mode's choice, an Active sequencer, or 0 for round robin.
+    /// @param record Whether the pick is a decision (a hand-over or an announcement) and becomes its region's cursor; a
+    /// preview (false) writes nothing, so calling it repeatedly cannot advance a region's round robin.
     /// @return id The successor.
     function successor(
         mapping(uint256 => Sequencer) storage sequencers,
         uint256 activeCount,
         uint256 previous,
-        uint256 candidate
+        uint256 candidate,
+        bool record
     ) external returns (uint256 id) {
         uint256 r = sequencers[previous].region;
         Region storage g = RegionStorage.region(r);
@@ -142,7 +153,7 @@ library RegistryIndexLib {
                 if (sequencers[after_].region == region) id = after_;
             }
         }
-        RegionStorage.region(region).cursor = uint32(id);
+        if (record) RegionStorage.region(region).cursor = uint32(id);
     }
 
     /// @notice A stake-weighted draw over the open snapshot (current weights if none), excluding `excludedId`
@@ -259,7 +270,9 @@ library RegistryIndexLib {
         if (g.cursor == sequencerId) g.cursor = wasHead ? 0 : uint32(prev);
     }
 
-    /// @dev Reverts if region `r`'s Active weight `regionWeight` exceeds the cap's share of `totalWeight`.
+    /// @dev Reverts if region `r`'s Active weight `regionWeight` exceeds the cap's share of `totalWeight`, unless the
+    /// region holds all of it: no other region is Active, so its share is 100% whatever it does (under any cap below
+    /// 100% an empty set could never be joined again), and its size only widens what another region may bring in.
     function _checkCap(
         RegistryParametersLib.Params storage params,
         uint256 r,
@@ -267,7 +280,7 @@ library RegistryIndexLib {
         uint256 totalWeight
     ) private view {
         uint256 cap = params.regionCapBps;
-        if (cap != 0 && regionWeight * 10_000 > cap * totalWeight) {
+        if (cap != 0 && regionWeight < totalWeight && regionWeight * 10_000 > cap * totalWeight) {
             revert ISequencerRegistry.RegistryRegionCapExceeded(uint16(r), regionWeight, totalWeight);
         }
     }

@@ -45,6 +45,9 @@ struct Sequencer {
     // The operator's self-declared network tags (0: untagged, which counts as region 0). Claims, not proofs.
     uint16 region;
     uint16 provider;
+    // When an Active sequencer last changed region (0: never): such a move relinks it in the rotation list, so it is
+    // allowed once per exit delay (a sequencer cannot keep moving in right after the current one to win turns).
+    uint40 regionChangedAt;
     // The operator's descriptor (endpoint, public key, metadata) is stored outside the struct, in whole words
     // under the registry's descriptor namespace (see SequencerRegistry._storeDescriptor): no length word.
 }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { registryFixture, register, snapshotState, type RegistryFixture } from "../helpers/fixtures";
 import { expectRegionBookkeeping, rotateNow, setRegionCap } from "../helpers/regions";
 
@@ -52,6 +52,8 @@ describe("Attacks on network diversity (region tags, cap, rotation rule)", () =>
   it("retagging cannot dodge the cap: moving out frees the old region, moving back in is checked", async () => {
     const f = await loadFixture(capped);
     // The attacker moves 3 to region 2 (2 of 5: at the cap there too), then tries to grow 3 there: rejected.
+    const exitDelay = (await f.registry.getConfig()).exitDelay; // an Active sequencer moves once per exit delay
+    await time.increase(exitDelay);
     await f.registry.connect(f.accounts[2]).setTags(3, 2, 0);
     await expect(f.registry.connect(f.accounts[20]).delegateStake(3, { value: E(1) })).to.be.revertedWithCustomError(
       f.registry,
@@ -59,6 +61,7 @@ describe("Attacks on network diversity (region tags, cap, rotation rule)", () =>
     );
     // Region 1 has room now (1 of 5): the attacker grows 2 there up to the cap, then tries to bring 3 back.
     await f.registry.connect(f.accounts[20]).delegateStake(2, { value: E(60_000) }); // 1.6 of 5.6 < 40%
+    await time.increase(exitDelay);
     await expect(f.registry.connect(f.accounts[2]).setTags(3, 1, 0))
       .to.be.revertedWithCustomError(f.registry, "RegistryRegionCapExceeded")
       .withArgs(1, (UNIT * 26n) / 10n, (UNIT * 56n) / 10n);
