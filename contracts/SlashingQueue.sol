@@ -12,7 +12,9 @@ import {RegistryLens} from "./lens/RegistryLens.sol";
  * @notice Vetoable slashing by role and insurance claims against executed slashes. See {ISlashingQueue}.
  *
  * Trust model. The deployment grants the registry's `SLASHER_ROLE` to this contract instead of to people, and the
- * registry's insurer role (the one guarding `payInsurance`) to it alone. A proposer can then only queue: a slash
+ * registry's insurer role (the one guarding `payInsurance`) to it alone. A proposer can then only queue slashes and
+ * suspend. A suspension acts at once on purpose (it stops a misbehaving sequencer's turns now) and moves no funds;
+ * governance reinstates, so a hostile proposer can cost turns, never stake. A slash
  * it queues against an innocent sequencer takes nothing if a vetoer vetoes it in its window, and nothing moves
  * before the window ends (execution needs `block.timestamp >= executableAt`, a veto `< executableAt`, so an
  * executor cannot front-run a veto sent in time). A vetoer can only stop slashes, never start one. Governance
