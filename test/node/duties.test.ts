@@ -9,6 +9,7 @@ import { registryFixture, register, type RegistryFixture } from "../helpers/fixt
 import { OperatorNode } from "../../node/main";
 import { validateConfig, TESTING_ENV } from "../../node/config";
 import { silentLogger } from "../../node/log";
+import { nodeApi } from "../helpers/nodeApi";
 import { signBlockCommitment, encodeEquivocationEvidence } from "../../sdk";
 import { SequencerStatus, SelectionMode, Parameter } from "../../deploy";
 import { operatorVrfKey, vrfKeyHash } from "../../sdk";
@@ -62,17 +63,6 @@ async function startNode(
   });
   nodes.push(node);
   return node;
-}
-
-async function api(node: OperatorNode, method: string, route: string, body?: unknown) {
-  const { host, port } = node.apiAddress ?? (await node.startApi());
-  const res = await fetch(`http://${host}:${port}${route}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
 describe("node: duties against the registry", function () {
@@ -148,13 +138,13 @@ describe("node: duties against the registry", function () {
       const received = () => watcher.metrics.get("lp504_node_commitments_received_total");
       const slot = await f.registry.currentSlot();
 
-      expect((await api(honest, "POST", "/sign", { slot: slot.toString(), blockHash: H("honest block") })).status).to.equal(200);
+      expect((await nodeApi(honest, "POST", "/sign", { slot: slot.toString(), blockHash: H("honest block") })).status).to.equal(200);
       const delivered = () => honest.metrics.get("lp504_node_peer_messages_total", { outcome: "delivered" });
       while (delivered() < 1) await new Promise((r) => setTimeout(r, 20));
       expect(received()).to.equal(1);
       expect(watcher.metrics.get("lp504_node_equivocations_detected_total")).to.equal(0);
 
-      expect((await api(cheat, "POST", "/sign", { slot: slot.toString(), blockHash: H("block") })).status).to.equal(200);
+      expect((await nodeApi(cheat, "POST", "/sign", { slot: slot.toString(), blockHash: H("block") })).status).to.equal(200);
       while (received() < 3) await new Promise((r) => setTimeout(r, 20));
       expect(watcher.metrics.get("lp504_node_equivocations_detected_total")).to.equal(1);
       await watcher.tick();
@@ -166,7 +156,7 @@ describe("node: duties against the registry", function () {
     it("counts a peer that cannot be reached, and still answers the producer", async function () {
       const f = await loadFixture(fiveSequencers);
       const node = await startNode(f, f.accounts[1], { signing: true }, undefined, { peers: ["http://127.0.0.1:9"] });
-      expect((await api(node, "POST", "/sign", { slot: "5", blockHash: H("block") })).status).to.equal(200);
+      expect((await nodeApi(node, "POST", "/sign", { slot: "5", blockHash: H("block") })).status).to.equal(200);
       while (node.metrics.get("lp504_node_peer_messages_total", { outcome: "failed" }) < 1) await new Promise((r) => setTimeout(r, 20));
     });
   });
@@ -185,17 +175,17 @@ describe("node: duties against the registry", function () {
         signature: await signBlockCommitment(signer, f.registryAddress, f.chainId, { sequencerId, slot, blockHash }),
       });
       const a = await commitment(cheater, H("A"));
-      expect((await api(node, "POST", "/commitments", a)).json()).to.deep.equal({ equivocation: false });
-      expect((await api(node, "POST", "/commitments", a)).json()).to.deep.equal({ equivocation: false });
+      expect((await nodeApi(node, "POST", "/commitments", a)).json()).to.deep.equal({ equivocation: false });
+      expect((await nodeApi(node, "POST", "/commitments", a)).json()).to.deep.equal({ equivocation: false });
       // a forged commitment (signed by someone else) is rejected and triggers nothing
-      const forged = await api(node, "POST", "/commitments", await commitment(f.accounts[9], H("B")));
+      const forged = await nodeApi(node, "POST", "/commitments", await commitment(f.accounts[9], H("B")));
       expect(forged.status).to.equal(400);
       expect(forged.json().field).to.equal("signature");
-      expect((await api(node, "POST", "/commitments", { ...a, slot: "x" })).json().field).to.equal("slot");
+      expect((await nodeApi(node, "POST", "/commitments", { ...a, slot: "x" })).json().field).to.equal("slot");
       expect(node.watchtower!.pendingReports).to.equal(0);
 
       const b = await commitment(cheater, H("B"));
-      expect((await api(node, "POST", "/commitments", b)).json()).to.deep.equal({ equivocation: true });
+      expect((await nodeApi(node, "POST", "/commitments", b)).json()).to.deep.equal({ equivocation: true });
       const ethBefore = await ethers.provider.getBalance(watcher.address);
       await node.tick();
       expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Suspended);
@@ -208,11 +198,11 @@ describe("node: duties against the registry", function () {
 
       // a third conflicting hash for the same period: already punished, dropped without a transaction
       const nonce = await ethers.provider.getTransactionCount(watcher.address);
-      await api(node, "POST", "/commitments", await commitment(cheater, H("C")));
+      await nodeApi(node, "POST", "/commitments", await commitment(cheater, H("C")));
       await node.tick();
       expect(node.watchtower!.pendingReports).to.equal(0);
       expect(await ethers.provider.getTransactionCount(watcher.address)).to.equal(nonce);
-      const metrics = (await api(node, "GET", "/metrics")).text;
+      const metrics = (await nodeApi(node, "GET", "/metrics")).text;
       expect(metrics).to.match(/^lp504_node_equivocations_detected_total 2$/m);
       expect(metrics).to.match(/^lp504_node_commitments_rejected_total 2$/m);
     });
@@ -354,31 +344,31 @@ describe("node: duties against the registry", function () {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-node-"));
       const node = await startNode(f, operator, { signing: true }, dataDir);
       const slot = await f.registry.currentSlot();
-      const first = await api(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("A") });
+      const first = await nodeApi(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("A") });
       expect(first.status).to.equal(200);
       const signed = first.json();
       expect(signed.sequencerId).to.equal("1");
-      expect((await api(node, "POST", "/sign", { slot: Number(slot), blockHash: H("A") })).status).to.equal(200); // the same hash again
-      const refused = await api(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("B") });
+      expect((await nodeApi(node, "POST", "/sign", { slot: Number(slot), blockHash: H("A") })).status).to.equal(200); // the same hash again
+      const refused = await nodeApi(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("B") });
       expect(refused.status).to.equal(409);
       expect(refused.json().signedHash).to.equal(H("A"));
-      expect((await api(node, "POST", "/sign", { slot: "-1", blockHash: H("B") })).json().field).to.equal("slot");
-      expect((await api(node, "POST", "/sign", { slot: 1, blockHash: "0x12" })).json().field).to.equal("blockHash");
+      expect((await nodeApi(node, "POST", "/sign", { slot: "-1", blockHash: H("B") })).json().field).to.equal("slot");
+      expect((await nodeApi(node, "POST", "/sign", { slot: 1, blockHash: "0x12" })).json().field).to.equal("blockHash");
 
-      const turn = (await api(node, "GET", "/turn")).json();
+      const turn = (await nodeApi(node, "GET", "/turn")).json();
       expect(turn).to.include({ holdsTurn: true, activeSequencer: operator.address, slot: slot.toString(), sequencerId: "1" });
       expect(turn.nextRotationTime).to.equal((await f.registry.nextRotationTime()).toString());
-      expect((await api(node, "GET", "/healthz")).status).to.equal(200);
-      const metrics = (await api(node, "GET", "/metrics")).text;
+      expect((await nodeApi(node, "GET", "/healthz")).status).to.equal(200);
+      const metrics = (await nodeApi(node, "GET", "/metrics")).text;
       expect(metrics).to.match(/^lp504_node_signatures_total 2$/m);
       expect(metrics).to.match(/^lp504_node_sign_refusals_total\{reason="conflict"\} 1$/m);
       expect(metrics).to.match(/^lp504_node_sign_refusals_total\{reason="invalid"\} 2$/m);
-      expect((await api(node, "GET", "/status")).json()).to.include({ signedCommitments: 1, sequencerId: "1" });
+      expect((await nodeApi(node, "GET", "/status")).json()).to.include({ signedCommitments: 1, sequencerId: "1" });
 
       await node.stop();
       nodes.splice(nodes.indexOf(node), 1);
       const restarted = await startNode(f, operator, { signing: true }, dataDir);
-      expect((await api(restarted, "POST", "/sign", { slot: slot.toString(), blockHash: H("B") })).status).to.equal(409);
+      expect((await nodeApi(restarted, "POST", "/sign", { slot: slot.toString(), blockHash: H("B") })).status).to.equal(409);
 
       // the node's signature is the SDK's EIP-712 commitment: with a conflicting one signed outside the node, the
       // registry's equivocation module accepts the pair

@@ -10,6 +10,7 @@ import { registryFixture, register, type RegistryFixture } from "../helpers/fixt
 import { OperatorNode } from "../../node/main";
 import { validateConfig, TESTING_ENV } from "../../node/config";
 import { silentLogger } from "../../node/log";
+import { nodeApi } from "../helpers/nodeApi";
 import { blockCommitmentSigner, signBlockCommitment, encodeEquivocationEvidence } from "../../sdk";
 import { SequencerStatus, SIGNING_KEY_DELAY_SLOTS } from "../../deploy";
 
@@ -60,17 +61,6 @@ async function startNode(f: RegistryFixture, operator: Signer, o: NodeOptions = 
   return node;
 }
 
-async function api(node: OperatorNode, method: string, route: string, body?: unknown) {
-  const { host, port } = node.apiAddress ?? (await node.startApi());
-  const res = await fetch(`http://${host}:${port}${route}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-  const text = await res.text();
-  return { status: res.status, json: () => JSON.parse(text) };
-}
-
 /** Moves the chain to the start of registry slot `slot`. */
 async function toSlot(f: RegistryFixture, slot: bigint) {
   await time.increaseTo((await f.registry.GENESIS_TIME()) + slot * (await f.registry.SLOT_DURATION()));
@@ -105,7 +95,7 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
     const key = Wallet.createRandom();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lp504-node-"));
     const node = await startNode(f, operator, { duties: { signing: true }, dataDir, signingKey: key });
-    const before = (await api(node, "GET", "/status")).json().signingKey;
+    const before = (await nodeApi(node, "GET", "/status")).json().signingKey;
     expect(before).to.include({ inUse: operator.address, held: true, configured: key.address });
     expect(before).to.not.have.property("pending");
 
@@ -117,7 +107,7 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
     const from = changes[0].fromSlot;
     expect(from).to.equal((await f.registry.currentSlot()) + SIGNING_KEY_DELAY_SLOTS);
     expect(node.metrics.get("lp504_node_transactions_total", { duty: "signingKey", function: "setSigningKey" })).to.equal(1);
-    const pending = (await api(node, "GET", "/status")).json().signingKey;
+    const pending = (await nodeApi(node, "GET", "/status")).json().signingKey;
     expect(pending).to.deep.include({ inUse: operator.address, held: true, pending: { key: key.address, fromSlot: from.toString() } });
 
     await node.tick(); // pending: nothing more to send
@@ -137,7 +127,7 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
       [from, key.address],
       [from + 5n, key.address],
     ] as const) {
-      const signed = await api(restarted, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
+      const signed = await nodeApi(restarted, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
       expect(signed.status).to.equal(200);
       expect(signerOf(f, signed.json()), `slot ${slot}`).to.equal(signer);
     }
@@ -146,10 +136,10 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
     await toSlot(f, from + 5n);
     await restarted.tick();
     expect(await nonceOf(operator)).to.equal(nonce + 1);
-    const active = (await api(restarted, "GET", "/status")).json().signingKey;
+    const active = (await nodeApi(restarted, "GET", "/status")).json().signingKey;
     expect(active).to.include({ inUse: key.address, held: true });
     expect(active).to.not.have.property("pending");
-    const signed = (await api(restarted, "POST", "/sign", { slot: (from + 5n).toString(), blockHash: H(`block ${from + 5n}`) })).json();
+    const signed = (await nodeApi(restarted, "POST", "/sign", { slot: (from + 5n).toString(), blockHash: H(`block ${from + 5n}`) })).json();
     const other = await commitment(f, key, from + 5n, H("another block"));
     await expect(
       f.registry
@@ -200,25 +190,25 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
     await f.signingKeys.connect(operator).setSigningKey(1n, elsewhere.address);
     const [{ fromSlot }] = await f.signingKeys.keyChanges(1n);
 
-    expect((await api(node, "POST", "/sign", { slot: (fromSlot - 1n).toString(), blockHash: H("A") })).status).to.equal(200);
-    const refused = await api(node, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("A") });
+    expect((await nodeApi(node, "POST", "/sign", { slot: (fromSlot - 1n).toString(), blockHash: H("A") })).status).to.equal(200);
+    const refused = await nodeApi(node, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("A") });
     expect(refused.status).to.equal(503);
     expect(refused.json()).to.include({ error: "SigningKeyUnavailable", validKey: elsewhere.address, slot: fromSlot.toString() });
     expect(node.metrics.get("lp504_node_sign_refusals_total", { reason: "no-valid-key" })).to.equal(1);
     expect(node.metrics.get("lp504_node_signatures_total")).to.equal(1);
     // nothing was recorded for the refused slot: another hash is refused for the key again, not as a conflict
-    expect((await api(node, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("B") })).status).to.equal(503);
+    expect((await nodeApi(node, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("B") })).status).to.equal(503);
     // the producer's proposal for attestation signs the commitment first: refused the same way
     const block = { slot: fromSlot.toString(), blockNumber: 7, blockHash: H("C"), gasUsed: 1, txCount: 1 };
-    const proposed = await api(node, "POST", "/attest", block);
+    const proposed = await nodeApi(node, "POST", "/attest", block);
     expect(proposed.status).to.equal(503);
     expect(proposed.json().error).to.equal("SigningKeyUnavailable");
     expect(node.metrics.get("lp504_node_sign_refusals_total", { reason: "no-valid-key" })).to.equal(3);
-    expect((await api(node, "GET", "/status")).json()).to.include({ signedCommitments: 1 });
+    expect((await nodeApi(node, "GET", "/status")).json()).to.include({ signedCommitments: 1 });
     await node.tick();
     expect(node.metrics.get("lp504_node_signing_key_held")).to.equal(1);
     await toSlot(f, fromSlot);
-    expect((await api(node, "GET", "/status")).json().signingKey).to.include({ inUse: elsewhere.address, held: false });
+    expect((await nodeApi(node, "GET", "/status")).json().signingKey).to.include({ inUse: elsewhere.address, held: false });
     await node.tick(); // the gauge an operator alerts on before the producer asks
     expect(node.metrics.get("lp504_node_signing_key_held")).to.equal(0);
     expect(node.metrics.get("lp504_node_duty_errors_total", { duty: "signingKey" })).to.equal(0);
@@ -242,13 +232,13 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
       [newFrom - 1n, oldKey.address],
       [newFrom, newKey.address],
     ] as const) {
-      const signed = await api(node, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
+      const signed = await nodeApi(node, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
       expect(signed.status).to.equal(200);
       expect(signerOf(f, signed.json()), `slot ${slot}`).to.equal(signer);
     }
     // one slashing-protection store whatever key signs: a second hash for any of those slots is refused
     for (const slot of [oldFrom - 1n, newFrom - 1n, newFrom])
-      expect((await api(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("another") })).status).to.equal(409);
+      expect((await nodeApi(node, "POST", "/sign", { slot: slot.toString(), blockHash: H("another") })).status).to.equal(409);
   });
 
   it("back to the operator key: a previous key alone signs its remaining slots, and nothing is registered", async function () {
@@ -267,11 +257,11 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
       [backFrom - 1n, key.address],
       [backFrom, operator.address],
     ] as const) {
-      const signed = await api(node, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
+      const signed = await nodeApi(node, "POST", "/sign", { slot: slot.toString(), blockHash: H(`block ${slot}`) });
       expect(signed.status).to.equal(200);
       expect(signerOf(f, signed.json()), `slot ${slot}`).to.equal(signer);
     }
-    const status = (await api(node, "GET", "/status")).json().signingKey;
+    const status = (await nodeApi(node, "GET", "/status")).json().signingKey;
     expect(status).to.deep.include({ inUse: key.address, held: true, pending: { key: operator.address, fromSlot: backFrom.toString() } });
     expect(status).to.not.have.property("configured");
   });
@@ -312,7 +302,7 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
       const [{ fromSlot }] = await f.signingKeys.keyChanges(1n);
       await toSlot(f, fromSlot);
       const received = () => watcher.metrics.get("lp504_node_commitments_received_total");
-      const signed = await api(cheat, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("block") });
+      const signed = await nodeApi(cheat, "POST", "/sign", { slot: fromSlot.toString(), blockHash: H("block") });
       expect(signerOf(f, signed.json())).to.equal(key.address);
       while (received() < 2) await new Promise((r) => setTimeout(r, 20));
       expect(watcher.metrics.get("lp504_node_equivocations_detected_total")).to.equal(1);
@@ -355,14 +345,14 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
 
       // the operator key (no longer valid from fromSlot on) equivocates: both refused, nothing to report
       for (const h of ["A", "B"]) {
-        const r = await api(node, "POST", "/commitments", await commitment(f, operator, fromSlot + 1n, H(h)));
+        const r = await nodeApi(node, "POST", "/commitments", await commitment(f, operator, fromSlot + 1n, H(h)));
         expect(r.status).to.equal(400);
         expect(r.json().field).to.equal("signature");
         expect(r.json().message).to.include(key.address);
       }
       // the new key cannot sign for a slot before its own
       for (const h of ["A", "B"]) {
-        const r = await api(node, "POST", "/commitments", await commitment(f, key, fromSlot - 1n, H(h)));
+        const r = await nodeApi(node, "POST", "/commitments", await commitment(f, key, fromSlot - 1n, H(h)));
         expect(r.status).to.equal(400);
       }
       expect(node.metrics.get("lp504_node_commitments_rejected_total")).to.equal(4);
@@ -374,7 +364,7 @@ describe("node: block-commitment signing keys (SigningKeys)", function () {
 
       // the operator key stays valid for its past slots: its equivocation there is still caught and proven
       for (const h of ["A", "B"])
-        expect((await api(node, "POST", "/commitments", await commitment(f, operator, fromSlot - 1n, H(h)))).status).to.equal(202);
+        expect((await nodeApi(node, "POST", "/commitments", await commitment(f, operator, fromSlot - 1n, H(h)))).status).to.equal(202);
       expect(node.watchtower!.pendingReports).to.equal(1);
       await node.tick();
       expect((await f.registry.getSequencer(1)).status).to.equal(SequencerStatus.Suspended);
