@@ -50,6 +50,8 @@ export interface NodeConfig {
     attester: boolean;
     /** Open the MEVMitigation key shares sealed to this operator, submit them, decrypt at the threshold. */
     thresholdDecryption: boolean;
+    /** Rotate away from a silent active sequencer (`rotateOnLivenessFailure`) and prove missed forced inclusions. */
+    guardian: boolean;
   };
   /** Transaction handling: confirmations, fee bumping, retries (see node/tx.ts). */
   tx: TxSettings;
@@ -130,6 +132,7 @@ const DEFAULTS = {
     compute: false,
     attester: false,
     thresholdDecryption: false,
+    guardian: false,
   },
 };
 const KNOWN = new Set([

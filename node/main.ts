@@ -18,6 +18,7 @@ import { turnInfo, type NodeContext } from "./context";
 import { keepTurn } from "./duties/turnKeeping";
 import { SigningKeyRegistrar, signingKeyStatus } from "./duties/signingKey";
 import { Watchtower } from "./duties/watchtower";
+import { Guardian } from "./duties/guardian";
 import { BeaconCommitter } from "./duties/beacon";
 import { ComputeDuty } from "./duties/compute";
 import { commandExecutor, moduleExecutor } from "./compute/executor";
@@ -52,6 +53,8 @@ export interface NodeDeps {
 export class OperatorNode {
   readonly metrics: Metrics;
   readonly watchtower?: Watchtower;
+  /** Liveness rotation and missed forced inclusions (duty `guardian`). */
+  readonly guardian?: Guardian;
   readonly signer?: CommitmentSigner;
   readonly beacon?: BeaconCommitter;
   readonly compute?: ComputeDuty;
@@ -119,6 +122,7 @@ export class OperatorNode {
       );
     }
     if (config.duties.thresholdDecryption && extra.mev) this.threshold = new ThresholdMember(ctx, extra.mev);
+    if (config.duties.guardian && extra.monitor) this.guardian = new Guardian(ctx, extra.monitor);
     if (this.watchtower) {
       const watchtower = this.watchtower;
       this.peers.subscribe((message) => watchtower.accept(message));
@@ -324,6 +328,7 @@ export class OperatorNode {
     if (this.compute) await run("compute", () => this.compute!.tick());
     if (this.attester) await run("attester", () => this.attester!.tick());
     if (this.threshold) await run("thresholdDecryption", () => this.threshold!.tick());
+    if (this.guardian) await run("guardian", () => this.guardian!.tick());
     if (block < this.lastBlock) ctx.log("warn", "chain.behind", { block, lastProcessedBlock: this.lastBlock });
     this.lastBlock = block;
     metrics.set("lp504_node_last_processed_block", block);

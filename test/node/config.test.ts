@@ -62,6 +62,7 @@ describe("node: configuration", function () {
       compute: false,
       attester: false,
       thresholdDecryption: false,
+      guardian: false,
     });
     expect(c.compute).to.equal(undefined);
     expect(c.sequencerId).to.equal(undefined);
@@ -105,7 +106,7 @@ describe("node: configuration", function () {
     expect(problems({ ...VALID, duties: { attester: "on", thresholdDecryption: 1, threshold: true } })).to.deep.equal([
       "duties.attester: must be true or false",
       "duties.thresholdDecryption: must be true or false",
-      "duties.threshold: unknown duty (known: signing, turnKeeping, watchtower, beacon, compute, attester, thresholdDecryption)",
+      "duties.threshold: unknown duty (known: signing, turnKeeping, watchtower, beacon, compute, attester, thresholdDecryption, guardian)",
     ]);
   });
 
