@@ -48,10 +48,12 @@ export class Guardian {
   }
 
   async tick(): Promise<GuardianRound> {
-    await this.discover(await this.ctx.provider.getBlockNumber());
+    const latest = (await this.ctx.provider.getBlock("latest"))!;
+    await this.discover(latest.number);
     const rotated = await this.livenessRound();
     let proven = 0;
-    for (const id of [...this.followed]) if (await this.inclusionRound(id)) proven++;
+    const now = BigInt(latest.timestamp);
+    for (const id of [...this.followed]) if (await this.inclusionRound(id, now)) proven++;
     return { rotated, proven, followed: this.followed.size };
   }
 
@@ -82,14 +84,14 @@ export class Guardian {
     return outcome !== undefined;
   }
 
-  private async inclusionRound(id: bigint): Promise<boolean> {
+  /** `now`: the latest block's time, read once per round for every followed transaction. */
+  private async inclusionRound(id: bigint, now: bigint): Promise<boolean> {
     const { ctx, monitor } = this;
     const forced = await monitor.getForcedTx(id);
     if (forced.status !== 1n) {
       this.followed.delete(id); // included, charged or lapsed: nothing left to prove
       return false;
     }
-    const now = BigInt((await ctx.provider.getBlock("latest"))!.timestamp);
     if (now <= forced.deadline) return false; // its first window is still open (a later turn's window ends later still)
     if (!(await succeeds(() => monitor.proveMissedInclusion.staticCall(id)))) return false; // the duty's window is still open
     const outcome = await this.send(
