@@ -207,6 +207,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     error SchedulerParameterOutOfBounds();
     /// @notice A compute premium above `max` basis points.
     error SchedulerPremiumOutOfBounds(uint256 premiumBps, uint256 max);
+    /// @notice The operator's `scheduleNext` would take, unseen, a job whose `deadline` is less than a start window away.
+    error SchedulerBlindDutyTooShort(bytes32 jobId, uint256 deadline);
 
     constructor(
         address admin,
@@ -233,15 +235,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 position = _hotCount++;
         if (position % 2 == 0) _hot.push(0);
         cap.hotIndex = uint32(position + 1);
-        ClassIndexLib.writeCapabilities(
-            _classes,
-            _hot,
-            cap,
-            _models[sequencerId],
-            _supports[sequencerId],
-            c,
-            sequencerId
-        );
+        _writeCapabilities(sequencerId, cap, c);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -249,6 +243,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _checkOperatorOrScheduler(sequencerId);
         ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
+        _writeCapabilities(sequencerId, cap, c);
+    }
+
+    /// @dev One call site for the library's capability write (its calldata encoding is a few hundred bytes of code).
+    function _writeCapabilities(
+        uint256 sequencerId,
+        ClassIndexLib.Capabilities storage cap,
+        SequencerCapabilities calldata c
+    ) private {
         ClassIndexLib.writeCapabilities(
             _classes,
             _hot,
@@ -323,12 +326,16 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /// @notice Schedules the job the policy puts first onto `sequencerId` (reverts if it does not fit: the
     /// queue is served in policy order, never reordered by fit): a duty if the operator calls, else an offer.
+    /// @dev The operator takes the head unseen (whatever is first when mined), so only a job whose deadline leaves
+    /// it a full `startWindow`: else a job slipped in ahead with a deadline a block away would be a duty it can only
+    /// miss, and be slashed for (`SchedulerBlindDutyTooShort`; `scheduleJob` takes a job the operator checked).
     function scheduleNext(uint256 sequencerId) external returns (bytes32 jobId) {
         bool accepted = _checkOperatorOrScheduler(sequencerId);
         uint256 index = _head();
         if (index == 0) revert SchedulerQueueEmpty();
         jobId = bytes32(index);
         Job storage j = _jobs[index];
+        if (accepted && j.deadline < block.timestamp + startWindow) revert SchedulerBlindDutyTooShort(jobId, j.deadline);
         _dequeue(j);
         _assign(jobId, index, j, sequencerId, accepted);
     }
@@ -561,13 +568,20 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         emit WorkloadRebalanced(migrations);
     }
 
-    /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
+    /// @notice Anyone re-queues the jobs of a sequencer that left the Active set, looking at up to `maxJobs` of them
+    /// from the first. A job past its start window stays where it is: back in the queue it could only expire, and
+    /// an accepted one would escape its deadline slash; `timeoutJob` ends it (a running one may still deliver).
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
         if (_isActive(sequencerId)) revert SchedulerSequencerStillActive(sequencerId);
-        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
-        for (; moved < maxJobs && cap.headJob != 0; ++moved) {
-            uint256 index = cap.headJob;
-            _requeue(index, _jobs[index]);
+        uint256 index = _caps[sequencerId].headJob;
+        for (; maxJobs != 0 && index != 0; --maxJobs) {
+            Job storage j = _jobs[index];
+            uint256 next = j.next;
+            if (block.timestamp <= j.startDeadline) {
+                _requeue(index, j);
+                ++moved;
+            }
+            index = next;
         }
     }
 
@@ -687,13 +701,14 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @inheritdoc IExtsload
     function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values) {
         values = new bytes32[](nSlots);
-        for (uint256 i; i < nSlots; ++i) {
-            bytes32 slot = bytes32(uint256(startSlot) + i);
-            bytes32 value;
-            assembly ("memory-safe") {
-                value := sload(slot)
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, nSlots) {
+                i := add(i, 1)
+            } {
+                mstore(add(values, shl(5, add(i, 1))), sload(add(startSlot, i)))
             }
-            values[i] = value;
         }
     }
 
