@@ -335,7 +335,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         if (index == 0) revert SchedulerQueueEmpty();
         jobId = bytes32(index);
         Job storage j = _jobs[index];
-        if (accepted && j.deadline < block.timestamp + startWindow) revert SchedulerBlindDutyTooShort(jobId, j.deadline);
+        if (accepted && j.deadline < block.timestamp + startWindow)
+            revert SchedulerBlindDutyTooShort(jobId, j.deadline);
         _dequeue(j);
         _assign(jobId, index, j, sequencerId, accepted);
     }
