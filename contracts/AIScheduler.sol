@@ -540,13 +540,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function rebalanceWorkload() external {
         uint256 migrations;
         for (uint256 round; round < MAX_MIGRATIONS_PER_CALL; ++round) {
-            (bool found, uint256 fromPos, uint256 fromLoad) = ClassIndexLib.top(
-                _classes,
-                ClassIndexLib.LOAD,
-                type(uint256).max
-            );
+            (bool found, uint256 fromPos, uint256 fromLoad) = _top(ClassIndexLib.LOAD, type(uint256).max);
             if (!found) break;
-            (bool foundTo, uint256 toPos, ) = ClassIndexLib.top(_classes, ClassIndexLib.ROOM, fromPos);
+            (bool foundTo, uint256 toPos, ) = _top(ClassIndexLib.ROOM, fromPos);
             if (!foundTo) break;
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
@@ -569,16 +565,23 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         emit WorkloadRebalanced(migrations);
     }
 
-    /// @notice Anyone re-queues the jobs of a sequencer that left the Active set, looking at up to `maxJobs` of them
-    /// from the first. A job past its start window stays where it is: back in the queue it could only expire, and
-    /// an accepted one would escape its deadline slash; `timeoutJob` ends it (a running one may still deliver).
+    /// @notice Anyone re-queues the offered, scheduled or running jobs of a sequencer that left the Active set,
+    /// looking at up to `maxJobs` of its jobs from the first. Left where they are: a job past its start window (back in
+    /// the queue it could only expire, and an accepted one would escape its deadline slash; `timeoutJob` ends it, a
+    /// running one may still deliver), and a submitted or disputed result (settled there: requeued, the requester
+    /// could cancel delivered work for a full refund, and a dispute bond would be stranded).
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
         if (_isActive(sequencerId)) revert SchedulerSequencerStillActive(sequencerId);
         uint256 index = _caps[sequencerId].headJob;
         for (; maxJobs != 0 && index != 0; --maxJobs) {
             Job storage j = _jobs[index];
             uint256 next = j.next;
-            if (block.timestamp <= j.startDeadline) {
+            JobStatus status = j.status;
+            if (
+                block.timestamp <= j.startDeadline &&
+                status != JobStatus.ResultSubmitted &&
+                status != JobStatus.Disputed
+            ) {
                 _requeue(index, j);
                 ++moved;
             }
@@ -819,6 +822,11 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function _penalize(uint256 sequencerId, bytes32 jobId) private {
         uint256 amount = registry.slashShare(sequencerId, deadlinePenaltyBps);
         emit SequencerPenalized(sequencerId, jobId, amount);
+    }
+
+    /// @dev One call site for the library's `top` (each external call site costs its encoding in code).
+    function _top(uint256 field, uint256 excluded) private view returns (bool, uint256, uint256) {
+        return ClassIndexLib.top(_classes, field, excluded);
     }
 
     /// @dev The first scheduled (not running) job of `from` that fits `to` and strictly narrows the load gap.

@@ -67,6 +67,43 @@ describe("Review s12: scheduler duties, insurance fees, training failover", () =
     await f.books();
   });
 
+  it("a requester cannot requeue a delivered result once its executor left the set, and cancel it for a refund", async () => {
+    const f = await loadFixture(schedulerMarketFixture);
+    const id = await f.submit(f.alice, ONE);
+    await f.s.connect(f.op1).scheduleNext(1);
+    await f.s.connect(f.op1).startJob(id);
+    await f.s.connect(f.op1).submitResult(id, H("result"), 1); // delivered well within the start window
+    await f.registry.connect(f.op1).initiateExit(1); // the executor leaves (or is suspended)
+    // The attack: requeue the delivered job, then cancel it as if it had never run.
+    await f.s.connect(f.alice).requeueJobsOf(1, 10);
+    expect(await f.status(id)).to.equal(S.ResultSubmitted);
+    await expect(f.s.connect(f.alice).cancelJob(id)).to.be.revertedWithCustomError(f.s, "SchedulerInvalidJobStatus");
+    // The result is settled where it is: the executor is paid after the dispute window.
+    const { settleBy } = await f.schedulerLens.getSettlement(id);
+    await time.increaseTo(settleBy + 1n);
+    await f.s.connect(f.bob).completeJob(id);
+    expect(await f.schedulerLens.balanceOf(f.op1.address)).to.equal(ONE - ONE / 100n);
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(0n);
+    await f.books();
+  });
+
+  it("a disputed result is not requeued either: the bond stays with its dispute and is settled once", async () => {
+    const f = await loadFixture(schedulerMarketFixture);
+    await f.s.setDisputeTerms(ethers.parseEther("0.1"), 3600);
+    const id = await f.submit(f.alice, ONE);
+    await f.s.connect(f.op1).scheduleNext(1);
+    await f.s.connect(f.op1).startJob(id);
+    await f.s.connect(f.op1).submitResult(id, H("result"), 1);
+    await f.s.connect(f.alice).disputeResult(id, { value: ethers.parseEther("0.1") });
+    await f.registry.connect(f.op1).initiateExit(1);
+    await f.s.requeueJobsOf(1, 10);
+    expect(await f.status(id)).to.equal(S.Disputed);
+    await expect(f.s.connect(f.arbiter).resolveDispute(id, 0)).to.emit(f.s, "DisputeResolved");
+    expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE + ethers.parseEther("0.1"));
+    const { escrow } = await f.books();
+    expect(escrow).to.equal(0n);
+  });
+
   // ───────────────────────── scheduleNext: a blind duty swapped under the operator ─────────────────────────
 
   it("a requester cannot slip an unmeetable job under an operator's scheduleNext to get it slashed", async () => {
