@@ -547,9 +547,9 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
             if (!_isActive(to)) {
-                if (_caps[to].headJob == 0)
-                    ClassIndexLib.remove(_classes, _classOf(_caps[to]), toPos); // cannot receive work; back at its next update
-                else break; // it still holds jobs: requeueJobsOf first
+                // It cannot receive work: out of the index until its next write (an update, or one of the jobs it
+                // may still hold leaving), so that a departed sequencer never stops the rebalancing of the others.
+                ClassIndexLib.remove(_classes, _classOf(_caps[to]), toPos);
                 continue;
             }
             uint256 toLoad = _load(_capacity(_caps[to]));

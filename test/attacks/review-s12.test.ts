@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { schedulerMarketFixture, JOB_STATUS as S, TFLOPS, GB, computeJob } from "../helpers/scheduler";
+import { schedulerMarketFixture, JOB_STATUS as S, TFLOPS, GB, capabilities, computeJob } from "../helpers/scheduler";
 import { trainingFixture } from "../helpers/training";
 
 const ONE = ethers.parseEther("1");
@@ -102,6 +102,26 @@ describe("Review s12: scheduler duties, insurance fees, training failover", () =
     expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(ONE + ethers.parseEther("0.1"));
     const { escrow } = await f.books();
     expect(escrow).to.equal(0n);
+  });
+
+  it("a roomy sequencer that left the set holding a long running job cannot halt rebalancing for everyone", async () => {
+    const f = await loadFixture(schedulerMarketFixture);
+    await f.s.connect(f.op1).updateCapabilities(1, capabilities(1, 200n * TFLOPS, 128n * GB)); // the roomiest
+    const own = await f.submit(f.op1, 1n, 10n * TFLOPS, 30 * 86400); // its own job, a month to run
+    await f.s.connect(f.op1).scheduleNext(1);
+    await f.s.connect(f.op1).startJob(own);
+    await time.increase(3601); // past the start window: the running job stays with it from now on
+    await f.registry.connect(f.op1).initiateExit(1);
+    await f.s.requeueJobsOf(1, 10);
+    expect(await f.status(own)).to.equal(S.Running);
+    // Offers pile up on sequencer 2; sequencer 3 is idle.
+    for (let i = 0; i < 3; i++) await f.s.connect(f.service).scheduleJob(await f.submit(f.alice, ONE, 30n * TFLOPS), 2);
+    expect(await f.s.getSequencerLoad(2)).to.equal(9_000n);
+    // The departed sequencer is passed over (out of the index until its next update), not a stop.
+    await expect(f.s.connect(f.carol).rebalanceWorkload()).to.emit(f.s, "JobMigrated");
+    expect(await f.s.getSequencerLoad(3)).to.be.greaterThan(0n);
+    expect(await f.status(own)).to.equal(S.Running);
+    await f.books();
   });
 
   // ───────────────────────── scheduleNext: a blind duty swapped under the operator ─────────────────────────
