@@ -25,11 +25,12 @@ import {InsuranceFee} from "./libraries/InsuranceFee.sol";
  * the registry's slasher role): nobody is slashed for an offer. Every exit path releases the reserved capacity.
  * Anyone may trigger a timeout.
  *
- * Consent: a sequencer's operator takes a job itself (`scheduleJob` on the queue head, `scheduleNext`), or
- * accepts an offer (`acceptJob`); either way it gets a full `startWindow` from acceptance (capped by the job's
- * deadline). The scheduler role, migrations and rebalancing only make offers, which the operator may decline
- * (back to the head of the queue) or leave to lapse at the job's start deadline (refund, no slash). An accepted
- * duty moves only by its holder (`migrateJob`, `preemptJob`) or when its sequencer leaves (`requeueJobsOf`).
+ * Consent: a sequencer's operator takes a job itself (`scheduleJob` on the queue head, `scheduleNext` unseen
+ * only with a deadline a full `startWindow` away), or accepts an offer (`acceptJob`); either way it gets a full
+ * `startWindow` from acceptance (capped by the job's deadline). The scheduler role, migrations and rebalancing only
+ * make offers, which the operator may decline (back to the head of the queue) or leave to lapse at the job's start
+ * deadline (refund, no slash). An accepted duty moves only by its holder (`migrateJob`, `preemptJob`) or when its
+ * sequencer leaves, within its start window (`requeueJobsOf`).
  *
  * Settlement: a result opens a dispute window of `acceptanceWindow` (fixed at submission, at least
  * MIN_ACCEPTANCE_WINDOW). The requester accepts (pays at once) or disputes with `disputeBond`; undisputed results
