@@ -25,11 +25,12 @@ import {InsuranceFee} from "./libraries/InsuranceFee.sol";
  * the registry's slasher role): nobody is slashed for an offer. Every exit path releases the reserved capacity.
  * Anyone may trigger a timeout.
  *
- * Consent: a sequencer's operator takes a job itself (`scheduleJob` on the queue head, `scheduleNext`), or
- * accepts an offer (`acceptJob`); either way it gets a full `startWindow` from acceptance (capped by the job's
- * deadline). The scheduler role, migrations and rebalancing only make offers, which the operator may decline
- * (back to the head of the queue) or leave to lapse at the job's start deadline (refund, no slash). An accepted
- * duty moves only by its holder (`migrateJob`, `preemptJob`) or when its sequencer leaves (`requeueJobsOf`).
+ * Consent: a sequencer's operator takes a job itself (`scheduleJob` on the queue head, `scheduleNext` unseen
+ * only with a deadline a full `startWindow` away), or accepts an offer (`acceptJob`); either way it gets a full
+ * `startWindow` from acceptance (capped by the job's deadline). The scheduler role, migrations and rebalancing only
+ * make offers, which the operator may decline (back to the head of the queue) or leave to lapse at the job's start
+ * deadline (refund, no slash). An accepted duty moves only by its holder (`migrateJob`, `preemptJob`) or when its
+ * sequencer leaves, within its start window (`requeueJobsOf`).
  *
  * Settlement: a result opens a dispute window of `acceptanceWindow` (fixed at submission, at least
  * MIN_ACCEPTANCE_WINDOW). The requester accepts (pays at once) or disputes with `disputeBond`; undisputed results
@@ -207,6 +208,8 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     error SchedulerParameterOutOfBounds();
     /// @notice A compute premium above `max` basis points.
     error SchedulerPremiumOutOfBounds(uint256 premiumBps, uint256 max);
+    /// @notice The operator's `scheduleNext` would take, unseen, a job whose `deadline` is less than a start window away.
+    error SchedulerBlindDutyTooShort(bytes32 jobId, uint256 deadline);
 
     constructor(
         address admin,
@@ -233,15 +236,7 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         uint256 position = _hotCount++;
         if (position % 2 == 0) _hot.push(0);
         cap.hotIndex = uint32(position + 1);
-        ClassIndexLib.writeCapabilities(
-            _classes,
-            _hot,
-            cap,
-            _models[sequencerId],
-            _supports[sequencerId],
-            c,
-            sequencerId
-        );
+        _writeCapabilities(sequencerId, cap, c);
     }
 
     /// @inheritdoc IAIWorkloadScheduler
@@ -249,6 +244,15 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         _checkOperatorOrScheduler(sequencerId);
         ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
         if (cap.hotIndex == 0) revert SchedulerCapabilitiesNotRegistered(sequencerId);
+        _writeCapabilities(sequencerId, cap, c);
+    }
+
+    /// @dev One call site for the library's capability write (its calldata encoding is a few hundred bytes of code).
+    function _writeCapabilities(
+        uint256 sequencerId,
+        ClassIndexLib.Capabilities storage cap,
+        SequencerCapabilities calldata c
+    ) private {
         ClassIndexLib.writeCapabilities(
             _classes,
             _hot,
@@ -323,12 +327,17 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
 
     /// @notice Schedules the job the policy puts first onto `sequencerId` (reverts if it does not fit: the
     /// queue is served in policy order, never reordered by fit): a duty if the operator calls, else an offer.
+    /// @dev The operator takes the head unseen (whatever is first when mined), so only a job whose deadline leaves
+    /// it a full `startWindow`: else a job slipped in ahead with a deadline a block away would be a duty it can only
+    /// miss, and be slashed for (`SchedulerBlindDutyTooShort`; `scheduleJob` takes a job the operator checked).
     function scheduleNext(uint256 sequencerId) external returns (bytes32 jobId) {
         bool accepted = _checkOperatorOrScheduler(sequencerId);
         uint256 index = _head();
         if (index == 0) revert SchedulerQueueEmpty();
         jobId = bytes32(index);
         Job storage j = _jobs[index];
+        if (accepted && j.deadline < block.timestamp + startWindow)
+            revert SchedulerBlindDutyTooShort(jobId, j.deadline);
         _dequeue(j);
         _assign(jobId, index, j, sequencerId, accepted);
     }
@@ -532,20 +541,16 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function rebalanceWorkload() external {
         uint256 migrations;
         for (uint256 round; round < MAX_MIGRATIONS_PER_CALL; ++round) {
-            (bool found, uint256 fromPos, uint256 fromLoad) = ClassIndexLib.top(
-                _classes,
-                ClassIndexLib.LOAD,
-                type(uint256).max
-            );
+            (bool found, uint256 fromPos, uint256 fromLoad) = _top(ClassIndexLib.LOAD, type(uint256).max);
             if (!found) break;
-            (bool foundTo, uint256 toPos, ) = ClassIndexLib.top(_classes, ClassIndexLib.ROOM, fromPos);
+            (bool foundTo, uint256 toPos, ) = _top(ClassIndexLib.ROOM, fromPos);
             if (!foundTo) break;
             uint256 from = fromPos + 1;
             uint256 to = toPos + 1;
             if (!_isActive(to)) {
-                if (_caps[to].headJob == 0)
-                    ClassIndexLib.remove(_classes, _classOf(_caps[to]), toPos); // cannot receive work; back at its next update
-                else break; // it still holds jobs: requeueJobsOf first
+                // It cannot receive work: out of the index until its next write (an update, or one of the jobs it
+                // may still hold leaving), so that a departed sequencer never stops the rebalancing of the others.
+                ClassIndexLib.remove(_classes, _classOf(_caps[to]), toPos);
                 continue;
             }
             uint256 toLoad = _load(_capacity(_caps[to]));
@@ -561,13 +566,27 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
         emit WorkloadRebalanced(migrations);
     }
 
-    /// @notice Anyone re-queues (up to `maxJobs`) the jobs of a sequencer that left the Active set.
+    /// @notice Anyone re-queues the offered, scheduled or running jobs of a sequencer that left the Active set,
+    /// looking at up to `maxJobs` of its jobs from the first. Left where they are: a job past its start window (back in
+    /// the queue it could only expire, and an accepted one would escape its deadline slash; `timeoutJob` ends it, a
+    /// running one may still deliver), and a submitted or disputed result (settled there: requeued, the requester
+    /// could cancel delivered work for a full refund, and a dispute bond would be stranded).
     function requeueJobsOf(uint256 sequencerId, uint256 maxJobs) external returns (uint256 moved) {
         if (_isActive(sequencerId)) revert SchedulerSequencerStillActive(sequencerId);
-        ClassIndexLib.Capabilities storage cap = _caps[sequencerId];
-        for (; moved < maxJobs && cap.headJob != 0; ++moved) {
-            uint256 index = cap.headJob;
-            _requeue(index, _jobs[index]);
+        uint256 index = _caps[sequencerId].headJob;
+        for (; maxJobs != 0 && index != 0; --maxJobs) {
+            Job storage j = _jobs[index];
+            uint256 next = j.next;
+            JobStatus status = j.status;
+            if (
+                block.timestamp <= j.startDeadline &&
+                status != JobStatus.ResultSubmitted &&
+                status != JobStatus.Disputed
+            ) {
+                _requeue(index, j);
+                ++moved;
+            }
+            index = next;
         }
     }
 
@@ -687,13 +706,14 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     /// @inheritdoc IExtsload
     function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values) {
         values = new bytes32[](nSlots);
-        for (uint256 i; i < nSlots; ++i) {
-            bytes32 slot = bytes32(uint256(startSlot) + i);
-            bytes32 value;
-            assembly ("memory-safe") {
-                value := sload(slot)
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, nSlots) {
+                i := add(i, 1)
+            } {
+                mstore(add(values, shl(5, add(i, 1))), sload(add(startSlot, i)))
             }
-            values[i] = value;
         }
     }
 
@@ -803,6 +823,11 @@ contract AIScheduler is IAIWorkloadScheduler, IExtsload, AccessControl, Reentran
     function _penalize(uint256 sequencerId, bytes32 jobId) private {
         uint256 amount = registry.slashShare(sequencerId, deadlinePenaltyBps);
         emit SequencerPenalized(sequencerId, jobId, amount);
+    }
+
+    /// @dev One call site for the library's `top` (each external call site costs its encoding in code).
+    function _top(uint256 field, uint256 excluded) private view returns (bool, uint256, uint256) {
+        return ClassIndexLib.top(_classes, field, excluded);
     }
 
     /// @dev The first scheduled (not running) job of `from` that fits `to` and strictly narrows the load gap.

@@ -308,13 +308,17 @@ contract TrainingCoordinator is ITrainingCoordination {
 
     /// @inheritdoc ITrainingCoordination
     /// @dev Coordinator only. The new member takes the failed one's place and, through the replacement
-    /// record, its shards.
+    /// record, its shards. A sequencer replaced before in the cluster cannot be the replacement
+    /// (`TrainingReplacedBefore`): the records must stay a forest for `getShard` to resolve an owner.
     function reassignWork(bytes32 clusterId, uint256 failedSequencer, uint256 newSequencer) external {
         _coordinated(clusterId);
         uint256 place = _places[clusterId][failedSequencer];
         if (place == 0) revert TrainingNotMember(clusterId, failedSequencer);
         if (!_failed[clusterId][failedSequencer]) revert TrainingNotFailed(clusterId, failedSequencer);
         if (_places[clusterId][newSequencer] != 0) revert TrainingAlreadyMember(clusterId, newSequencer);
+        // A replacement with a replacement on record of its own could close a cycle (A → B, then B → A) that
+        // `getShard` would follow forever: every shard of either would become unreadable.
+        if (_replacedBy[clusterId][newSequencer] != 0) revert TrainingReplacedBefore(clusterId, newSequencer);
         _checkActive(newSequencer);
         _members[clusterId][place - 1] = newSequencer;
         _places[clusterId][newSequencer] = place;

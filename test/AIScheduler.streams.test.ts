@@ -261,11 +261,14 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
         await f.s.connect(who).submitComputeJob(job, { value: 1000n });
         return id;
       };
-      /** Serves the queue head by head (the operator's scheduleNext takes exactly the head), returning the order. */
+      /**
+       * Serves the queue head by head (the operator takes exactly the head, by name: a blind scheduleNext refuses a
+       * deadline less than a start window away), returning the order.
+       */
       const serve = async () => {
         const order: string[] = [];
         for (let head = await f.schedulerLens.nextQueuedJob(); head !== ethers.ZeroHash; head = await f.schedulerLens.nextQueuedJob()) {
-          await expect(f.s.connect(f.op1).scheduleNext(1)).to.emit(f.s, "JobScheduled").withArgs(head, 1n);
+          await expect(f.s.connect(f.op1).scheduleJob(head, 1)).to.emit(f.s, "JobScheduled").withArgs(head, 1n);
           order.push(head);
         }
         return order;
@@ -365,7 +368,7 @@ describe("AIScheduler revenue streams, compute premium and EDF", () => {
       expect(await f.schedulerLens.nextQueuedJob()).to.equal(later);
       await expect(f.s.connect(f.op1).scheduleNext(1)).to.emit(f.s, "JobScheduled").withArgs(later, 1n);
       expect(await f.schedulerLens.nextQueuedJob()).to.equal(soon);
-      await expect(f.s.connect(f.op1).scheduleNext(1)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlinePassed");
+      await expect(f.s.connect(f.op1).scheduleJob(soon, 1)).to.be.revertedWithCustomError(f.s, "SchedulerDeadlinePassed");
       await f.s.connect(f.carol).timeoutJob(soon);
       expect(await f.schedulerLens.nextQueuedJob()).to.equal(ethers.ZeroHash);
       expect(await f.schedulerLens.balanceOf(f.alice.address)).to.equal(1000n); // refunded whole

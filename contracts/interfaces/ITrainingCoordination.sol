@@ -130,6 +130,8 @@ interface ITrainingCoordination {
     error TrainingNotInvited(bytes32 clusterId, uint256 sequencerId);
     /// @notice A loss beyond 2^128 − 1 would overflow the epoch's loss sum and block the round.
     error TrainingLossOutOfRange(uint256 loss, uint256 max);
+    /// @notice `sequencerId` was replaced in the cluster before: it cannot be a replacement (no cycle of records).
+    error TrainingReplacedBefore(bytes32 clusterId, uint256 sequencerId);
 
     /// @notice Creates a cluster of registered, Active sequencers; the caller becomes its coordinator.
     /// @param sequencerIds The initial members: Active sequencers, at most the implementation's initial limit (64).
