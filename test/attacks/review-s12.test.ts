@@ -124,6 +124,24 @@ describe("Review s12: scheduler duties, insurance fees, training failover", () =
     await f.books();
   });
 
+  it("a competitor's rebalance during a brief absence keeps a returning sequencer out of matching until it re-advertises", async () => {
+    // The documented limit (docs/SECURITY.md): the scheduler is not told when a sequencer returns to the Active set.
+    const f = await loadFixture(schedulerMarketFixture);
+    await f.s.connect(f.op1).updateCapabilities(1, capabilities(1, 200n * TFLOPS, 128n * GB)); // the only one that fits
+    const now = await time.latest();
+    const big = computeJob(150n * TFLOPS, GB, now + 86400, 0);
+    expect(await f.s.getOptimalSequencer(big)).to.equal(1n);
+    await f.registry.connect(f.governanceSigner).suspendSequencer(1);
+    for (let i = 0; i < 2; i++) await f.s.connect(f.service).scheduleJob(await f.submit(f.alice, ONE, 30n * TFLOPS), 2);
+    await f.s.connect(f.carol).rebalanceWorkload(); // drops sequencer 1, not Active, from the index
+    await f.registry.connect(f.governanceSigner).reinstateSequencer(1);
+    expect(await f.registry.isActiveSequencer(f.op1.address)).to.equal(true);
+    expect(await f.s.getOptimalSequencer(big)).to.equal(0n); // back in the set, not yet in the index
+    await f.s.connect(f.op1).updateCapabilities(1, capabilities(1, 200n * TFLOPS, 128n * GB)); // the recovery
+    expect(await f.s.getOptimalSequencer(big)).to.equal(1n);
+    await f.books();
+  });
+
   // ───────────────────────── scheduleNext: a blind duty swapped under the operator ─────────────────────────
 
   it("a requester cannot slip an unmeetable job under an operator's scheduleNext to get it slashed", async () => {
